@@ -1,0 +1,276 @@
+/*
+** distmigrate: schema migrations compiled into a SQLite extension.
+**
+**   .load distmigrate
+**   SELECT migrate_upgrade('head');
+**
+** This file is the SQL-facing layer: it registers the functions and the
+** virtual table, checks arguments and formats results. What a target means
+** is the revision graph's business (revision.c); running a plan is the
+** runner's (runner.c).
+*/
+#include <string.h>
+
+#include "history_vtab.h"
+#include "revision.h"
+#include "runner.h"
+#include "sqlite3ext.h"
+
+SQLITE_EXTENSION_INIT1
+
+/* The oldest SQLite this is built and tested for: Debian 12's. */
+#define DM_MIN_SQLITE_VERSION 3040000
+#define DM_MIN_SQLITE_TEXT "3.40.0"
+
+#ifdef SQLITE_CORE
+#define DM_EXPORT
+#elif defined(_WIN32)
+#define DM_EXPORT __declspec(dllexport)
+#else
+#define DM_EXPORT __attribute__((visibility("default")))
+#endif
+
+static void conn_release(void *p) {
+  DmConn *pConn = p;
+  if (--pConn->nRef == 0) sqlite3_free(pConn);
+}
+
+static void result_run_error(sqlite3_context *ctx, int rc, char *zErr) {
+  if (rc == SQLITE_NOMEM || (!zErr && rc != SQLITE_OK)) {
+    sqlite3_result_error_nomem(ctx);
+  } else {
+    sqlite3_result_error(ctx, zErr, -1);
+    /* Keep the codes a caller may act on (retry on BUSY, ...). */
+    switch (rc & 0xff) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+      case SQLITE_READONLY:
+      case SQLITE_FULL:
+      case SQLITE_IOERR:
+      case SQLITE_CONSTRAINT:
+      case SQLITE_MISUSE:
+        sqlite3_result_error_code(ctx, rc);
+        break;
+    }
+  }
+  sqlite3_free(zErr);
+}
+
+static void run_and_reply(sqlite3_context *ctx, DmOp eOp, const char *zTarget,
+                          int bPurge) {
+  char *zResult = 0;
+  char *zErr = 0;
+  int rc = dm_run(sqlite3_context_db_handle(ctx), sqlite3_user_data(ctx),
+                  &dm_set, eOp, zTarget, bPurge, &zResult, &zErr);
+  if (rc) {
+    result_run_error(ctx, rc, zErr);
+  } else if (zResult) {
+    sqlite3_result_text(ctx, zResult, -1, sqlite3_free);
+  }
+}
+
+/* The target argument as text, or an error saying what to pass instead. */
+static const char *target_text(sqlite3_context *ctx, const char *zFunc,
+                               sqlite3_value *pArg) {
+  switch (sqlite3_value_type(pArg)) {
+    case SQLITE_TEXT:
+      return (const char *)sqlite3_value_text(pArg);
+    case SQLITE_NULL: {
+      char *z = sqlite3_mprintf(
+          "%s(NULL): the target is NULL; give 'head', a revision id, or a "
+          "relative step such as '+1'", zFunc);
+      sqlite3_result_error(ctx, z ? z : "out of memory", -1);
+      sqlite3_free(z);
+      return 0;
+    }
+    default: {
+      char *z = sqlite3_mprintf(
+          "%s(%s): give the target as text, e.g. %s('head'), %s('+1') for "
+          "one step or %s('002') for a revision",
+          zFunc, (const char *)sqlite3_value_text(pArg), zFunc, zFunc, zFunc);
+      sqlite3_result_error(ctx, z ? z : "out of memory", -1);
+      sqlite3_free(z);
+      return 0;
+    }
+  }
+}
+
+static int check_argc(sqlite3_context *ctx, const char *zUsage, int argc,
+                      int nMin, int nMax) {
+  if (argc >= nMin && argc <= nMax) return 1;
+  char *z = sqlite3_mprintf("wrong number of arguments (%d): use %s", argc, zUsage);
+  sqlite3_result_error(ctx, z ? z : "out of memory", -1);
+  sqlite3_free(z);
+  return 0;
+}
+
+static void upgradeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  if (!check_argc(ctx, "migrate_upgrade('head')", argc, 1, 1)) return;
+  const char *zTarget = target_text(ctx, "migrate_upgrade", argv[0]);
+  if (zTarget) run_and_reply(ctx, DM_OP_UPGRADE, zTarget, 0);
+}
+
+/* migrate_downgrade(N) with a number means N steps down, whatever its sign. */
+static void downgradeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  if (!check_argc(ctx, "migrate_downgrade(-1) or migrate_downgrade('base')",
+                  argc, 1, 1)) {
+    return;
+  }
+  int eType = sqlite3_value_type(argv[0]);
+  if (eType == SQLITE_INTEGER || eType == SQLITE_FLOAT) {
+    double r = sqlite3_value_double(argv[0]);
+    if (r < 0) r = -r;
+    if (r > 1e6 || r != (double)(sqlite3_int64)r) {
+      char *z = sqlite3_mprintf(
+          "migrate_downgrade(%s): a step count must be a whole number, as in "
+          "migrate_downgrade(-1)",
+          (const char *)sqlite3_value_text(argv[0]));
+      sqlite3_result_error(ctx, z ? z : "out of memory", -1);
+      sqlite3_free(z);
+      return;
+    }
+    char zSteps[32];
+    sqlite3_snprintf(sizeof(zSteps), zSteps, "-%lld", (sqlite3_int64)r);
+    run_and_reply(ctx, DM_OP_DOWNGRADE, zSteps, 0);
+    return;
+  }
+  const char *zTarget = target_text(ctx, "migrate_downgrade", argv[0]);
+  if (zTarget) run_and_reply(ctx, DM_OP_DOWNGRADE, zTarget, 0);
+}
+
+static void stampFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  if (!check_argc(ctx, "migrate_stamp('head') or migrate_stamp('head', 'purge')",
+                  argc, 1, 2)) {
+    return;
+  }
+  int bPurge = 0;
+  if (argc == 2) {
+    const char *zOpt = (const char *)sqlite3_value_text(argv[1]);
+    if (!zOpt || strcmp(zOpt, "purge") != 0) {
+      sqlite3_result_error(
+          ctx,
+          "migrate_stamp(target, option): the only option is 'purge', which "
+          "replaces whatever alembic_version holds, as alembic stamp --purge",
+          -1);
+      return;
+    }
+    bPurge = 1;
+  }
+  const char *zTarget = target_text(ctx, "migrate_stamp", argv[0]);
+  if (zTarget) run_and_reply(ctx, DM_OP_STAMP, zTarget, bPurge);
+}
+
+/* What alembic_version holds, as stored: NULL at base. */
+static void currentFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argv;
+  if (!check_argc(ctx, "migrate_current()", argc, 0, 0)) return;
+  int nRow = 0;
+  char **azRow = 0;
+  char *zErr = 0;
+  int rc = dm_read_version(sqlite3_context_db_handle(ctx), &nRow, &azRow, &zErr);
+  if (rc) {
+    result_run_error(ctx, rc, zErr);
+    return;
+  }
+  if (nRow > 0) {
+    char *z = dm_join_strings(nRow, (const char *const *)azRow);
+    if (z) {
+      sqlite3_result_text(ctx, z, -1, sqlite3_free);
+    } else {
+      sqlite3_result_error_nomem(ctx);
+    }
+  }
+  sqlite3_free(azRow);
+}
+
+/* The compiled-in heads (Alembic's `heads`). */
+static void headsFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argv;
+  if (!check_argc(ctx, "migrate_heads()", argc, 0, 0)) return;
+  int *aHead = sqlite3_malloc64(sizeof(int) * (sqlite3_uint64)(dm_set.nRev + 1));
+  if (!aHead) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  int nHead = dm_heads(&dm_set, 0, 0, aHead);
+  char *z = dm_join_ids(&dm_set, aHead, nHead);
+  sqlite3_free(aHead);
+  if (z) {
+    sqlite3_result_text(ctx, z, -1, sqlite3_free);
+  } else {
+    sqlite3_result_error_nomem(ctx);
+  }
+}
+
+/* migrate_verbose(1): Alembic-style "Running upgrade" lines on stderr. */
+static void verboseFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  if (!check_argc(ctx, "migrate_verbose(1) or migrate_verbose(0)", argc, 1, 1)) return;
+  DmConn *pConn = sqlite3_user_data(ctx);
+  int bWas = pConn->bVerbose;
+  pConn->bVerbose = sqlite3_value_int(argv[0]) != 0;
+  sqlite3_result_int(ctx, bWas);
+}
+
+/*
+** Flags say what each function does. Anything that writes the database or
+** a file (stderr included) is DIRECTONLY: a view, trigger or CHECK in an
+** untrusted database must not be able to migrate, stamp or print. Readers
+** are INNOCUOUS; migrate_heads() depends on nothing but the build.
+*/
+#define DM_WRITES (SQLITE_UTF8 | SQLITE_DIRECTONLY)
+#define DM_READS (SQLITE_UTF8 | SQLITE_INNOCUOUS)
+#define DM_CONSTANT (SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC)
+
+static const struct {
+  const char *zName;
+  int nArg;  /* -1: the function checks the count and says what to pass */
+  int flags;
+  void (*xFunc)(sqlite3_context *, int, sqlite3_value **);
+} aFunc[] = {
+    {"migrate_upgrade", -1, DM_WRITES, upgradeFunc},
+    {"migrate_downgrade", -1, DM_WRITES, downgradeFunc},
+    {"migrate_stamp", -1, DM_WRITES, stampFunc},
+    {"migrate_verbose", -1, DM_WRITES, verboseFunc},
+    {"migrate_current", -1, DM_READS, currentFunc},
+    {"migrate_heads", -1, DM_CONSTANT, headsFunc},
+};
+
+DM_EXPORT int sqlite3_distmigrate_init(sqlite3 *db, char **pzErrMsg,
+                                       const sqlite3_api_routines *pApi);
+DM_EXPORT int sqlite3_distmigrate_init(sqlite3 *db, char **pzErrMsg,
+                                       const sqlite3_api_routines *pApi) {
+  SQLITE_EXTENSION_INIT2(pApi);
+  if (sqlite3_libversion_number() < DM_MIN_SQLITE_VERSION) {
+    *pzErrMsg = sqlite3_mprintf(
+        "distmigrate needs SQLite " DM_MIN_SQLITE_TEXT " or newer; this "
+        "program runs SQLite %s",
+        sqlite3_libversion());
+    return SQLITE_ERROR;
+  }
+  DmConn *pConn = sqlite3_malloc(sizeof(*pConn));
+  if (!pConn) return SQLITE_NOMEM;
+  memset(pConn, 0, sizeof(*pConn));
+  pConn->nRef = 1; /* Held by this function until registration is over. */
+  int rc = SQLITE_OK;
+  for (size_t i = 0; rc == SQLITE_OK && i < sizeof(aFunc) / sizeof(aFunc[0]); i++) {
+    /* On failure SQLite calls conn_release itself, so count first. */
+    pConn->nRef++;
+    rc = sqlite3_create_function_v2(db, aFunc[i].zName, aFunc[i].nArg,
+                                    aFunc[i].flags, pConn, aFunc[i].xFunc, 0, 0,
+                                    conn_release);
+    if (rc) {
+      *pzErrMsg = sqlite3_mprintf("distmigrate: cannot register %s(): %s",
+                                  aFunc[i].zName, sqlite3_errmsg(db));
+    }
+  }
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_create_module_v2(db, "migration_history", &dm_history_module,
+                                  (void *)&dm_set, 0);
+    if (rc) {
+      *pzErrMsg = sqlite3_mprintf("distmigrate: cannot register migration_history: %s",
+                                  sqlite3_errmsg(db));
+    }
+  }
+  conn_release(pConn);
+  return rc;
+}

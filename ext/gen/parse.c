@@ -1,0 +1,412 @@
+/*
+** Parser for one migration file. See parse.h for the format.
+*/
+#include "parse.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Line Line;
+struct Line {
+  const char *z;   /* Start of the line */
+  size_t n;        /* Length without the line ending */
+  size_t nNext;    /* Offset of the next line from z */
+};
+
+static char *vformat(const char *zFormat, va_list ap) {
+  va_list ap2;
+  va_copy(ap2, ap);
+  int n = vsnprintf(0, 0, zFormat, ap2);
+  va_end(ap2);
+  char *z = malloc((size_t)n + 1);
+  if (z) vsnprintf(z, (size_t)n + 1, zFormat, ap);
+  return z;
+}
+
+static int fail(char **pzErr, const char *zPath, int iLine,
+                const char *zFormat, ...) {
+  va_list ap;
+  va_start(ap, zFormat);
+  char *zMsg = vformat(zFormat, ap);
+  va_end(ap);
+  size_t n = strlen(zPath) + (zMsg ? strlen(zMsg) : 0) + 32;
+  *pzErr = malloc(n);
+  if (*pzErr) snprintf(*pzErr, n, "%s:%d: %s", zPath, iLine, zMsg ? zMsg : "out of memory");
+  free(zMsg);
+  return 1;
+}
+
+static char *dupn(const char *z, size_t n) {
+  char *zOut = malloc(n + 1);
+  if (zOut) {
+    memcpy(zOut, z, n);
+    zOut[n] = 0;
+  }
+  return zOut;
+}
+
+static int is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Trim whitespace on both ends of [*pz, *pz+*pn). */
+static void trim(const char **pz, size_t *pn) {
+  while (*pn > 0 && is_space(**pz)) (*pz)++, (*pn)--;
+  while (*pn > 0 && is_space((*pz)[*pn - 1])) (*pn)--;
+}
+
+/* The text after "--" of a comment line, trimmed; 0 if not a comment. */
+static int comment_text(const Line *pLine, const char **pz, size_t *pn) {
+  const char *z = pLine->z;
+  size_t n = pLine->n;
+  trim(&z, &n);
+  if (n < 2 || z[0] != '-' || z[1] != '-') return 0;
+  z += 2;
+  n -= 2;
+  trim(&z, &n);
+  *pz = z;
+  *pn = n;
+  return 1;
+}
+
+static int is_blank(const Line *pLine) {
+  const char *z = pLine->z;
+  size_t n = pLine->n;
+  trim(&z, &n);
+  return n == 0;
+}
+
+const char *dmg_check_ident(const char *zId) {
+  size_t n = strlen(zId);
+  if (n == 0) return "it is empty";
+  if (n > DMG_MAX_ID) {
+    return "it is longer than 32 characters, the size of "
+           "alembic_version.version_num (VARCHAR(32))";
+  }
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)zId[i];
+    if (!(isalnum(c) || c == '_')) {
+      return "it may hold only letters, digits and '_' (characters such as "
+             "'-', '+', '@' and ',' have a meaning in revision targets)";
+    }
+  }
+  if (strcmp(zId, "head") == 0 || strcmp(zId, "heads") == 0 ||
+      strcmp(zId, "base") == 0) {
+    return "'head', 'heads' and 'base' are reserved target names";
+  }
+  return 0;
+}
+
+/* Split a comma-separated header value into p. */
+static int parse_list(const char *z, size_t n, int iLine, DmgList *p,
+                      const char *zPath, const char *zField, char **pzErr) {
+  p->iLine = iLine;
+  trim(&z, &n);
+  if (n == 0) return 0;
+  while (1) {
+    size_t i = 0;
+    while (i < n && z[i] != ',') i++;
+    const char *zItem = z;
+    size_t nItem = i;
+    trim(&zItem, &nItem);
+    char *zCopy = dupn(zItem, nItem);
+    char **az = realloc(p->az, sizeof(char *) * (size_t)(p->n + 1));
+    if (!zCopy || !az) {
+      free(zCopy);
+      if (az) p->az = az;
+      return fail(pzErr, zPath, iLine, "out of memory");
+    }
+    p->az = az;
+    p->az[p->n++] = zCopy;
+    const char *zWhy = dmg_check_ident(zCopy);
+    if (zWhy) {
+      return fail(pzErr, zPath, iLine, "%s: '%s' is not a valid id: %s",
+                  zField, zCopy, zWhy);
+    }
+    for (int j = 0; j < p->n - 1; j++) {
+      if (strcmp(p->az[j], zCopy) == 0) {
+        return fail(pzErr, zPath, iLine, "%s: '%s' is listed twice", zField,
+                    zCopy);
+      }
+    }
+    if (i == n) break;
+    z += i + 1;
+    n -= i + 1;
+  }
+  return 0;
+}
+
+static void list_clear(DmgList *p) {
+  for (int i = 0; i < p->n; i++) free(p->az[i]);
+  free(p->az);
+  memset(p, 0, sizeof(*p));
+}
+
+void dmg_file_clear(DmgFile *p) {
+  free(p->zPath);
+  free(p->zId);
+  free(p->zMessage);
+  free(p->zCreateDate);
+  list_clear(&p->parents);
+  list_clear(&p->labels);
+  list_clear(&p->depends);
+  free(p->zUp);
+  free(p->zDown);
+  memset(p, 0, sizeof(*p));
+}
+
+enum { MARK_NONE, MARK_UP, MARK_DOWN };
+
+/*
+** If the line is a "-- migrate:..." marker, return MARK_UP or MARK_DOWN, or
+** fail (return -1) when it is a marker we do not accept.
+*/
+static int marker(const Line *pLine, int iLine, const char *zPath,
+                  char **pzErr) {
+  const char *z;
+  size_t n;
+  if (!comment_text(pLine, &z, &n)) return MARK_NONE;
+  if (n < 8 || memcmp(z, "migrate:", 8) != 0) return MARK_NONE;
+  size_t nWord = 8;
+  while (nWord < n && !is_space(z[nWord])) nWord++;
+  int eMark = MARK_NONE;
+  if (nWord == 10 && memcmp(z, "migrate:up", 10) == 0) eMark = MARK_UP;
+  if (nWord == 12 && memcmp(z, "migrate:down", 12) == 0) eMark = MARK_DOWN;
+  if (eMark == MARK_NONE) {
+    fail(pzErr, zPath, iLine,
+         "unknown marker '-- %.*s': the sections are '-- migrate:up' and "
+         "'-- migrate:down'",
+         (int)nWord, z);
+    return -1;
+  }
+  const char *zOpt = z + nWord;
+  size_t nOpt = n - nWord;
+  trim(&zOpt, &nOpt);
+  if (nOpt > 0) {
+    if (nOpt >= 17 && memcmp(zOpt, "transaction:false", 17) == 0) {
+      fail(pzErr, zPath, iLine,
+           "'transaction:false' is not supported: distmigrate runs every "
+           "migration inside the run's one transaction, so that a failure "
+           "leaves nothing half-applied");
+    } else {
+      fail(pzErr, zPath, iLine, "unknown option '%.*s' after '-- %.*s'",
+           (int)nOpt, zOpt, (int)nWord, z);
+    }
+    return -1;
+  }
+  return eMark;
+}
+
+typedef struct Field Field;
+struct Field {
+  const char *zKey;   /* Including the colon */
+  int iLine;          /* Where it was seen, 0 if not yet */
+};
+
+int dmg_parse(const char *zPath, const char *zText, size_t nText, DmgFile *p,
+              char **pzErr) {
+  Field aField[] = {
+      {"Revision ID:", 0},   {"Revises:", 0},     {"Create Date:", 0},
+      {"Branch Labels:", 0}, {"Depends On:", 0},
+  };
+  int nField = (int)(sizeof(aField) / sizeof(aField[0]));
+  memset(p, 0, sizeof(*p));
+  *pzErr = 0;
+  p->zPath = dupn(zPath, strlen(zPath));
+  if (!p->zPath) return fail(pzErr, zPath, 1, "out of memory");
+
+  if (memchr(zText, 0, nText)) {
+    fail(pzErr, zPath, 1, "the file holds a NUL byte; is it a text file?");
+    goto error;
+  }
+  size_t iOff = 0;
+  if (nText >= 3 && memcmp(zText, "\xEF\xBB\xBF", 3) == 0) iOff = 3;
+
+  int iLine = 0;
+  int eSection = MARK_NONE;   /* Section we are in */
+  size_t iSectionStart = 0;   /* Offset where the current section's text starts */
+  while (iOff < nText) {
+    Line line;
+    line.z = zText + iOff;
+    const char *zEol = memchr(line.z, '\n', nText - iOff);
+    line.n = zEol ? (size_t)(zEol - line.z) : nText - iOff;
+    line.nNext = zEol ? line.n + 1 : line.n;
+    if (line.n > 0 && line.z[line.n - 1] == '\r') line.n--;
+    iLine++;
+
+    int eMark = marker(&line, iLine, zPath, pzErr);
+    if (eMark < 0) goto error;
+    if (eMark == MARK_UP) {
+      if (p->iUpLine) {
+        fail(pzErr, zPath, iLine, "second '-- migrate:up' (the first is on line %d)",
+             p->iUpLine);
+        goto error;
+      }
+      if (eSection == MARK_DOWN) {
+        fail(pzErr, zPath, iLine,
+             "'-- migrate:up' after '-- migrate:down': the up section comes first");
+        goto error;
+      }
+      p->iUpLine = iLine;
+      eSection = MARK_UP;
+      iSectionStart = iOff + line.nNext;
+    } else if (eMark == MARK_DOWN) {
+      if (p->iDownLine) {
+        fail(pzErr, zPath, iLine,
+             "second '-- migrate:down' (the first is on line %d)", p->iDownLine);
+        goto error;
+      }
+      if (eSection != MARK_UP) {
+        fail(pzErr, zPath, iLine,
+             "'-- migrate:down' before '-- migrate:up': the up section comes first");
+        goto error;
+      }
+      p->zUp = dupn(zText + iSectionStart, iOff - iSectionStart);
+      if (!p->zUp) {
+        fail(pzErr, zPath, iLine, "out of memory");
+        goto error;
+      }
+      p->iDownLine = iLine;
+      eSection = MARK_DOWN;
+      iSectionStart = iOff + line.nNext;
+    } else if (eSection == MARK_NONE) {
+      /* The header: comments and blank lines only. */
+      const char *z;
+      size_t n;
+      if (!comment_text(&line, &z, &n)) {
+        if (!is_blank(&line)) {
+          fail(pzErr, zPath, iLine,
+               "SQL before '-- migrate:up': statements belong in the "
+               "'-- migrate:up' or '-- migrate:down' section");
+          goto error;
+        }
+      } else {
+        int iField;
+        for (iField = 0; iField < nField; iField++) {
+          size_t nKey = strlen(aField[iField].zKey);
+          if (n >= nKey && memcmp(z, aField[iField].zKey, nKey) == 0) break;
+        }
+        if (iField < nField) {
+          Field *pField = &aField[iField];
+          size_t nKey = strlen(pField->zKey);
+          const char *zVal = z + nKey;
+          size_t nVal = n - nKey;
+          trim(&zVal, &nVal);
+          if (pField->iLine) {
+            fail(pzErr, zPath, iLine, "second '%s' line (the first is on line %d)",
+                 pField->zKey, pField->iLine);
+            goto error;
+          }
+          pField->iLine = iLine;
+          int rc = 0;
+          switch (iField) {
+            case 0: {
+              p->zId = dupn(zVal, nVal);
+              p->iIdLine = iLine;
+              if (!p->zId) {
+                rc = fail(pzErr, zPath, iLine, "out of memory");
+              } else if (nVal == 0) {
+                rc = fail(pzErr, zPath, iLine, "'Revision ID:' is empty");
+              } else {
+                const char *zWhy = dmg_check_ident(p->zId);
+                if (zWhy) {
+                  rc = fail(pzErr, zPath, iLine,
+                            "revision id '%s' is not valid: %s", p->zId, zWhy);
+                }
+              }
+              break;
+            }
+            case 1:
+              rc = parse_list(zVal, nVal, iLine, &p->parents, zPath, "Revises",
+                              pzErr);
+              break;
+            case 2:
+              p->zCreateDate = dupn(zVal, nVal);
+              if (!p->zCreateDate) rc = fail(pzErr, zPath, iLine, "out of memory");
+              break;
+            case 3:
+              rc = parse_list(zVal, nVal, iLine, &p->labels, zPath,
+                              "Branch Labels", pzErr);
+              break;
+            case 4:
+              rc = parse_list(zVal, nVal, iLine, &p->depends, zPath,
+                              "Depends On", pzErr);
+              break;
+          }
+          if (rc) goto error;
+        } else if (!p->zMessage && !p->iIdLine && n > 0) {
+          p->zMessage = dupn(z, n);
+          if (!p->zMessage) {
+            fail(pzErr, zPath, iLine, "out of memory");
+            goto error;
+          }
+        }
+      }
+    }
+    iOff += line.nNext;
+  }
+
+  if (!p->iIdLine) {
+    fail(pzErr, zPath, 1,
+         "no '-- Revision ID:' line in the header (the comment lines before "
+         "'-- migrate:up')");
+    goto error;
+  }
+  if (!aField[1].iLine) {
+    fail(pzErr, zPath, p->iIdLine,
+         "no '-- Revises:' line in the header (leave it empty for the base "
+         "revision)");
+    goto error;
+  }
+  if (!p->iUpLine) {
+    fail(pzErr, zPath, iLine ? iLine : 1,
+         "no '-- migrate:up' section: a migration needs '-- migrate:up' and "
+         "'-- migrate:down' lines, in that order");
+    goto error;
+  }
+  if (!p->iDownLine) {
+    fail(pzErr, zPath, iLine,
+         "no '-- migrate:down' section after '-- migrate:up' on line %d (leave "
+         "it empty if the migration cannot be undone)",
+         p->iUpLine);
+    goto error;
+  }
+  p->zDown = dupn(zText + iSectionStart, nText - iSectionStart);
+  if (!p->zMessage) p->zMessage = dupn("", 0);
+  if (!p->zCreateDate) p->zCreateDate = dupn("", 0);
+  if (!p->zDown || !p->zMessage || !p->zCreateDate) {
+    fail(pzErr, zPath, iLine, "out of memory");
+    goto error;
+  }
+  return 0;
+
+error:
+  dmg_file_clear(p);
+  return 1;
+}
+
+char *dmg_normalise(const char *zSection) {
+  size_t n = strlen(zSection);
+  char *zOut = malloc(n + 1);
+  if (!zOut) return 0;
+  size_t iOut = 0;
+  const char *z = zSection;
+  while (*z) {
+    const char *zEol = strchr(z, '\n');
+    size_t nLine = zEol ? (size_t)(zEol - z) : strlen(z);
+    size_t nKeep = nLine;
+    while (nKeep > 0 && is_space(z[nKeep - 1])) nKeep--;
+    if (nKeep > 0 || iOut > 0) {
+      memcpy(zOut + iOut, z, nKeep);
+      iOut += nKeep;
+      zOut[iOut++] = '\n';
+    }
+    z += nLine + (zEol ? 1 : 0);
+  }
+  while (iOut > 0 && zOut[iOut - 1] == '\n') iOut--;
+  zOut[iOut] = 0;
+  return zOut;
+}
