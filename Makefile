@@ -74,6 +74,9 @@ $(BUILD)/fixtures/%/distmigrate.so: $(BUILD)/fixtures/%/migrations.c $(ENGINE_OB
 
 fixtures: $(FIXTURE_SO)
 
+# Keep generated sources: they are worth reading when a fixture misbehaves.
+.SECONDARY:
+
 # --- running it -------------------------------------------------------------
 
 migrate: deps-build all

@@ -273,10 +273,12 @@ static char *step_title(const DmSet *pSet, const DmStep *pStep) {
   char *zParents = dm_parents_text(pSet, pStep->iRev);
   char *z = 0;
   if (zParents) {
+    /* As alembic history names it; the log line keeps Alembic's blank. */
+    const char *zBelow = zParents[0] ? zParents : "<base>";
     if (pStep->bUp) {
-      z = sqlite3_mprintf("upgrade %s -> %s", zParents, pRev->zId);
+      z = sqlite3_mprintf("upgrade %s -> %s", zBelow, pRev->zId);
     } else {
-      z = sqlite3_mprintf("downgrade %s -> %s", pRev->zId, zParents);
+      z = sqlite3_mprintf("downgrade %s -> %s", pRev->zId, zBelow);
     }
   }
   sqlite3_free(zParents);
