@@ -516,9 +516,10 @@ static char *begin_error(sqlite3 *db, int rc, DmOp eOp) {
           op_name(eOp), iTimeout);
     case SQLITE_READONLY:
       return sqlite3_mprintf(
-          "%s(): the database is read-only (%s); migrating writes to it: open "
-          "it read-write, as a user who may write the file and its directory",
-          op_name(eOp), sqlite3_errmsg(db));
+          "%s(): the database is read-only (attempt to write a readonly "
+          "database); migrating writes to it: open it read-write, as a user "
+          "who may write the file and its directory",
+          op_name(eOp));
     default:
       return sqlite3_mprintf("%s(): cannot start the run's transaction: %s",
                              op_name(eOp), sqlite3_errmsg(db));
@@ -589,17 +590,20 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   bOpen = 1;
 
   /* Inside a caller's transaction, take the write lock before reading the
-  ** version, as BEGIN IMMEDIATE does: a write that changes nothing. */
+  ** version, as BEGIN IMMEDIATE does: a write that changes nothing (or the
+  ** version table, which is needed anyway). */
   int bVersionTable = 0;
   rc = table_exists(db, "alembic_version", &bVersionTable);
-  if (rc == SQLITE_OK && !bVersionTable) rc = exec(db, DM_VERSION_TABLE_SQL);
-  if (rc == SQLITE_OK && bCallerTxn) {
-    rc = exec(db, "DELETE FROM main.alembic_version WHERE 0");
+  if (rc == SQLITE_OK && bCallerTxn && !sqlite3_db_readonly(db, "main")) {
+    rc = exec(db, bVersionTable ? "DELETE FROM main.alembic_version WHERE 0"
+                                : DM_VERSION_TABLE_SQL);
+    if (rc) {
+      set_error(&run, rc, begin_error(db, rc, eOp));
+      goto end;
+    }
+    bVersionTable = 1;
   }
-  if (rc) {
-    if (bCallerTxn) set_error(&run, rc, begin_error(db, rc, eOp));
-    goto end;
-  }
+  if (rc) goto end;
 
   rc = dm_read_version(db, &nRow, &azRow, &run.zErr);
   if (rc) goto end;
@@ -622,6 +626,24 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   rc = dm_resolve(pSet, aApplied, eOp, zTarget, aTarget, &run.zErr);
   if (rc) goto end;
 
+  /* Anything to write? A read-only database may still be at its target. */
+  if (eOp == DM_OP_STAMP) {
+    rc = SQLITE_OK;
+  } else {
+    rc = dm_plan(pSet, aApplied, aTarget, &plan);
+    if (rc) goto end;
+  }
+  if (eOp == DM_OP_STAMP || plan.nStep > 0 || !bVersionTable) {
+    if (sqlite3_db_readonly(db, "main") == 1) {
+      rc = set_error(&run, SQLITE_READONLY, begin_error(db, SQLITE_READONLY, eOp));
+      goto end;
+    }
+    if (!bVersionTable) {
+      rc = exec(db, DM_VERSION_TABLE_SQL);
+      if (rc) goto end;
+    }
+  }
+
   memcpy(aCur, aApplied, (size_t)n);
   bStarted = 1;
   if (eOp == DM_OP_STAMP) {
@@ -637,7 +659,6 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     if (rc) goto end;
     memcpy(aCur, aTarget, (size_t)n);
   } else {
-    rc = dm_plan(pSet, aApplied, aTarget, &plan);
     for (int i = 0; rc == SQLITE_OK && i < plan.nStep; i++) {
       rc = run_step(&run, &plan.aStep[i], aCur, aNext);
     }

@@ -1,0 +1,780 @@
+/*
+** Integration tests: real databases, the built extension loaded into them.
+** The shipped set is compared with what real Alembic produces
+** (tests/alembic/reference/*.sql, checked against Alembic by
+** tests/python/test_alembic_interop.py).
+*/
+#include "harness.h"
+
+static const char *zHead = "002_add_invalid_responses";
+
+/* A database built from Alembic's reference schema at zRevision. */
+static char *reference_schema(const char *zRevision) {
+  char *zFile = sqlite3_mprintf("tests/alembic/reference/%s.sql", zRevision);
+  HFile f = h_file(zFile);
+  if (!f.bExists) fail_msg("missing %s", zFile);
+  char *zSql = sqlite3_mprintf("%.*s", (int)f.n, (const char *)f.a);
+  free(f.a);
+  sqlite3 *db = h_open(":memory:", 0);
+  h_exec(db, zSql);
+  char *zSchema = h_schema(db);
+  sqlite3_close(db);
+  sqlite3_free(zSql);
+  sqlite3_free(zFile);
+  return zSchema;
+}
+
+static void assert_schema_is_alembics(sqlite3 *db, const char *zRevision) {
+  char *zWant = reference_schema(zRevision);
+  char *zGot = h_schema(db);
+  if (strcmp(zWant, zGot) != 0) {
+    fail_msg("schema differs from Alembic's at %s\n--- alembic:\n%s\n--- distmigrate:\n%s",
+             zRevision, zWant, zGot);
+  }
+  sqlite3_free(zWant);
+  sqlite3_free(zGot);
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static void test_load_registers_exactly_these_functions(void **state) {
+  (void)state;
+  sqlite3 *db = h_open(":memory:", "");
+  h_assert_text(db,
+                "SELECT group_concat(name || '/' || narg, ' ') FROM "
+                "(SELECT name, narg FROM pragma_function_list "
+                " WHERE name LIKE 'migrate%' ORDER BY name)",
+                "migrate_current/-1 migrate_downgrade/-1 migrate_heads/-1 "
+                "migrate_stamp/-1 migrate_upgrade/-1 migrate_verbose/-1");
+  h_assert_text(db,
+                "SELECT group_concat(name, ' ') FROM "
+                "(SELECT name FROM pragma_module_list WHERE name LIKE 'migration%' "
+                "ORDER BY name)",
+                "migration_history");
+  sqlite3_close(db);
+}
+
+/* Functions that write are DIRECTONLY; none with side effects is
+** DETERMINISTIC or INNOCUOUS. */
+static void test_writing_functions_are_direct_only(void **state) {
+  (void)state;
+  sqlite3 *db = h_open(":memory:", "");
+  h_assert_text(db,
+                "SELECT group_concat(name || ':' || "
+                "  iif(flags & 0x80000, 'directonly', '') || "
+                "  iif(flags & 0x200000, 'innocuous', '') || "
+                "  iif(flags & 0x800, '+deterministic', ''), ' ') FROM "
+                "(SELECT name, flags FROM pragma_function_list "
+                " WHERE name LIKE 'migrate%' ORDER BY name)",
+                "migrate_current:innocuous migrate_downgrade:directonly "
+                "migrate_heads:innocuous+deterministic migrate_stamp:directonly "
+                "migrate_upgrade:directonly migrate_verbose:directonly");
+  sqlite3_close(db);
+}
+
+static void test_loading_writes_nothing(void **state) {
+  (void)state;
+  char *zDb = h_fresh("load.db");
+  sqlite3 *db = h_open(zDb, 0);
+  h_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+  sqlite3_close(db);
+  HFile before = h_file(zDb);
+  db = h_open(zDb, "");
+  h_assert_text(db, "SELECT migrate_current()", "NULL");
+  h_assert_text(db, "SELECT count(*) FROM migration_history", "2");
+  h_assert_text(db, "SELECT migrate_heads()", zHead);
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  sqlite3_free(zDb);
+}
+
+/* ---- the shipped set against Alembic ----------------------------------- */
+
+static void test_upgrade_head_gives_alembics_schema(void **state) {
+  (void)state;
+  char *zDb = h_fresh("head.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
+  h_assert_text(db, "SELECT migrate_current()", zHead);
+  h_assert_text(db, "SELECT group_concat(version_num) FROM alembic_version", zHead);
+  assert_schema_is_alembics(db, zHead);
+  /* The version table's DDL is Alembic's, byte for byte. */
+  h_assert_text(db, "SELECT sql FROM sqlite_schema WHERE name = 'alembic_version'",
+                "CREATE TABLE alembic_version (\n"
+                "\tversion_num VARCHAR(32) NOT NULL, \n"
+                "\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n"
+                ")");
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+static void test_each_revision_and_back_gives_alembics_schema(void **state) {
+  (void)state;
+  char *zDb = h_fresh("steps.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_assert_text(db, "SELECT migrate_upgrade('001_initial_schema')", "001_initial_schema");
+  assert_schema_is_alembics(db, "001_initial_schema");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
+  assert_schema_is_alembics(db, zHead);
+  h_assert_text(db, "SELECT migrate_downgrade(-1)", "001_initial_schema");
+  assert_schema_is_alembics(db, "001_initial_schema");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
+  h_assert_text(db, "SELECT migrate_downgrade('base')", "NULL");
+  assert_schema_is_alembics(db, "base");
+  h_assert_text(db, "SELECT count(*) FROM alembic_version", "0");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+/* ---- target forms --------------------------------------------------------- */
+
+typedef struct TargetCase TargetCase;
+struct TargetCase {
+  const char *zStart;   /* migrate_stamp() first ("base": nothing) */
+  const char *zCall;    /* The SQL */
+  const char *zWant;    /* The result */
+};
+
+static void test_target_forms(void **state) {
+  (void)state;
+  static const TargetCase aCase[] = {
+      {"base", "SELECT migrate_upgrade('head')", "002_add_invalid_responses"},
+      {"base", "SELECT migrate_upgrade('heads')", "002_add_invalid_responses"},
+      {"base", "SELECT migrate_upgrade('+1')", "001_initial_schema"},
+      {"base", "SELECT migrate_upgrade('+2')", "002_add_invalid_responses"},
+      {"base", "SELECT migrate_upgrade('001')", "001_initial_schema"},
+      {"base", "SELECT migrate_upgrade('002')", "002_add_invalid_responses"},
+      {"base", "SELECT migrate_upgrade('001_initial_schema')", "001_initial_schema"},
+      {"base", "SELECT migrate_upgrade('001_initial_schema+1')", "002_add_invalid_responses"},
+      {"base", "SELECT migrate_upgrade('002-1')", "001_initial_schema"},
+      {"base", "SELECT migrate_upgrade('head-1')", "001_initial_schema"},
+      {"base", "SELECT migrate_upgrade('base+1')", "001_initial_schema"},
+      {"base", "SELECT migrate_upgrade('base')", "NULL"},
+      {"001_initial_schema", "SELECT migrate_upgrade('+1')", "002_add_invalid_responses"},
+      {"001_initial_schema", "SELECT migrate_upgrade('001')", "001_initial_schema"},
+      {"002", "SELECT migrate_upgrade('head')", "002_add_invalid_responses"},
+      {"002", "SELECT migrate_downgrade(-1)", "001_initial_schema"},
+      {"002", "SELECT migrate_downgrade(1)", "001_initial_schema"},
+      {"002", "SELECT migrate_downgrade(2)", "NULL"},
+      {"002", "SELECT migrate_downgrade(-2.0)", "NULL"},
+      {"002", "SELECT migrate_downgrade('-1')", "001_initial_schema"},
+      {"002", "SELECT migrate_downgrade('-2')", "NULL"},
+      {"002", "SELECT migrate_downgrade('base')", "NULL"},
+      {"002", "SELECT migrate_downgrade('001')", "001_initial_schema"},
+      {"002", "SELECT migrate_downgrade('002-1')", "001_initial_schema"},
+      {"002", "SELECT migrate_downgrade(0)", "002_add_invalid_responses"},
+      {"002", "SELECT migrate_downgrade('head')", "002_add_invalid_responses"},
+      {"001", "SELECT migrate_downgrade('-1')", "NULL"},
+      {"base", "SELECT migrate_downgrade('base')", "NULL"},
+      {"base", "SELECT migrate_stamp('head')", "002_add_invalid_responses"},
+      {"002", "SELECT migrate_stamp('base')", "NULL"},
+      {"002", "SELECT migrate_stamp('-1')", "001_initial_schema"},
+  };
+  for (size_t i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {
+    char *zDb = h_fresh("target.db");
+    sqlite3 *db = h_open(zDb, "");
+    if (strcmp(aCase[i].zStart, "base") != 0) {
+      char *z = sqlite3_mprintf("SELECT migrate_upgrade('%s')", aCase[i].zStart);
+      h_text(db, z);
+      sqlite3_free(z);
+    }
+    char *zGot = h_text(db, aCase[i].zCall);
+    if (strcmp(zGot, aCase[i].zWant) != 0) {
+      fail_msg("from %s: %s gave %s, want %s", aCase[i].zStart, aCase[i].zCall,
+               zGot, aCase[i].zWant);
+    }
+    sqlite3_free(zGot);
+    /* The version table agrees with the result. */
+    char *zStored = h_text(db, "SELECT coalesce(migrate_current(), 'NULL')");
+    if (strcmp(zStored, aCase[i].zWant) != 0) {
+      fail_msg("from %s: %s left alembic_version at %s, want %s", aCase[i].zStart,
+               aCase[i].zCall, zStored, aCase[i].zWant);
+    }
+    sqlite3_free(zStored);
+    sqlite3_close(db);
+    sqlite3_free(zDb);
+  }
+}
+
+/* ---- bad input: a clear error, the file unchanged ----------------------- */
+
+typedef struct BadCase BadCase;
+struct BadCase {
+  const char *zStart;   /* Revision to upgrade to first, or "base" */
+  const char *zCall;
+  const char *zError;   /* The exact message */
+};
+
+static void test_bad_input_errors_and_changes_nothing(void **state) {
+  (void)state;
+  static const BadCase aCase[] = {
+      {"base", "SELECT migrate_upgrade('zzz')",
+       "Can't locate revision identified by 'zzz'"},
+      {"base", "SELECT migrate_upgrade('0')",
+       "Multiple revisions start with '0': '001_initial_schema', "
+       "'002_add_invalid_responses'; give more of the revision id"},
+      {"base", "SELECT migrate_upgrade('')",
+       "the target is empty: give 'head', 'base', a revision id, or a relative "
+       "step such as '+1' or '-1'"},
+      {"base", "SELECT migrate_upgrade(NULL)",
+       "migrate_upgrade(NULL): the target is NULL; give 'head', a revision id, "
+       "or a relative step such as '+1'"},
+      {"base", "SELECT migrate_upgrade(2)",
+       "migrate_upgrade(2): give the target as text, e.g. "
+       "migrate_upgrade('head'), migrate_upgrade('+1') for one step or "
+       "migrate_upgrade('002') for a revision"},
+      {"base", "SELECT migrate_upgrade()",
+       "wrong number of arguments (0): use migrate_upgrade('head')"},
+      {"base", "SELECT migrate_upgrade('head', 'x')",
+       "wrong number of arguments (2): use migrate_upgrade('head')"},
+      {"base", "SELECT migrate_downgrade()",
+       "wrong number of arguments (0): use migrate_downgrade(-1) or "
+       "migrate_downgrade('base')"},
+      {"base", "SELECT migrate_current(1)",
+       "wrong number of arguments (1): use migrate_current()"},
+      {"base", "SELECT migrate_upgrade('+3')",
+       "Relative revision +3 didn't produce 3 migrations: the database (at "
+       "base) is only 2 steps below the head"},
+      {"base", "SELECT migrate_upgrade('-1')",
+       "migrate_upgrade('-1') would go down: use migrate_downgrade('-1')"},
+      {"base", "SELECT migrate_upgrade('001_initial_schema+5')",
+       "Relative revision 001_initial_schema+5 didn't produce 5 migrations: "
+       "001_initial_schema is only 1 step below the head"},
+      {"base", "SELECT migrate_downgrade('001')",
+       "Destination 001_initial_schema is not below the current revision base "
+       "(it is not applied here): migrate_downgrade only goes down; to go up, "
+       "use migrate_upgrade('001_initial_schema')"},
+      {"002", "SELECT migrate_downgrade(-3)",
+       "Relative revision -3 didn't produce 3 migrations: the database (at "
+       "002_add_invalid_responses) is only 2 steps above base"},
+      {"002", "SELECT migrate_downgrade('-3')",
+       "Relative revision -3 didn't produce 3 migrations: the database (at "
+       "002_add_invalid_responses) is only 2 steps above base"},
+      {"002", "SELECT migrate_downgrade('+1')",
+       "migrate_downgrade('+1') would go up: use migrate_upgrade('+1')"},
+      {"002", "SELECT migrate_downgrade(1.5)",
+       "migrate_downgrade(1.5): a step count must be a whole number, as in "
+       "migrate_downgrade(-1)"},
+      {"002", "SELECT migrate_downgrade(NULL)",
+       "migrate_downgrade(NULL): the target is NULL; give 'head', a revision "
+       "id, or a relative step such as '+1'"},
+      {"002", "SELECT migrate_downgrade('-x')",
+       "Can't locate revision identified by '-x'"},
+      {"002", "SELECT migrate_upgrade('001')",
+       "Destination 001_initial_schema is below the current revision "
+       "002_add_invalid_responses: migrate_upgrade only goes up; to go down, "
+       "use migrate_downgrade('001_initial_schema')"},
+      {"002", "SELECT migrate_upgrade('base')",
+       "Destination base is below the current revision "
+       "002_add_invalid_responses: migrate_upgrade only goes up; to go down, "
+       "use migrate_downgrade('base')"},
+      {"001", "SELECT migrate_downgrade('002')",
+       "Destination 002_add_invalid_responses is not below the current "
+       "revision 001_initial_schema (it is not applied here): "
+       "migrate_downgrade only goes down; to go up, use "
+       "migrate_upgrade('002_add_invalid_responses')"},
+      {"002", "SELECT migrate_stamp('head', 'force')",
+       "migrate_stamp(target, option): the only option is 'purge', which "
+       "replaces whatever alembic_version holds, as alembic stamp --purge"},
+      {"002", "SELECT migrate_downgrade(-1) FROM questions",
+       "migrate_downgrade() must be called on its own, as in SELECT "
+       "migrate_downgrade(...); here it runs inside a statement that reads a "
+       "table (or while another statement on this connection is still "
+       "running), and SQLite cannot change the schema under an open cursor "
+       "(\"database table is locked\")"},
+      {"002", "SELECT migrate_upgrade('head') FROM alembic_version",
+       "migrate_upgrade() must be called on its own, as in SELECT "
+       "migrate_upgrade(...); here it runs inside a statement that reads a "
+       "table (or while another statement on this connection is still "
+       "running), and SQLite cannot change the schema under an open cursor "
+       "(\"database table is locked\")"},
+  };
+  for (size_t i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {
+    char *zDb = h_fresh("bad.db");
+    sqlite3 *db = h_open(zDb, "");
+    if (strcmp(aCase[i].zStart, "base") != 0) {
+      char *z = sqlite3_mprintf("SELECT migrate_upgrade('%s')", aCase[i].zStart);
+      h_text(db, z);
+      sqlite3_free(z);
+      /* Some rows, so that "unchanged" means something. */
+      h_exec(db,
+             "INSERT INTO questions (id, category, question_text, created_at, "
+             "updated_at) VALUES (1, 'math', 'What is 2+2?', "
+             "datetime('now'), datetime('now'))");
+    }
+    HFile before = h_file(zDb);
+    char *zSchema = h_schema(db);
+    char *zGot = h_error(db, aCase[i].zCall, 0);
+    if (strcmp(zGot, aCase[i].zError) != 0) {
+      fail_msg("from %s: %s\n  error: %s\n  want:  %s", aCase[i].zStart,
+               aCase[i].zCall, zGot, aCase[i].zError);
+    }
+    sqlite3_free(zGot);
+    /* Nothing left open, nothing changed. */
+    assert_int_equal(sqlite3_get_autocommit(db), 1);
+    char *zAfter = h_schema(db);
+    assert_string_equal(zSchema, zAfter);
+    sqlite3_free(zSchema);
+    sqlite3_free(zAfter);
+    sqlite3_close(db);
+    h_assert_file_unchanged(zDb, before);
+    free(before.a);
+    sqlite3_free(zDb);
+  }
+}
+
+static void test_unknown_version_is_refused(void **state) {
+  (void)state;
+  char *zDb = h_fresh("unknown.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_text(db, "SELECT migrate_upgrade('head')");
+  h_exec(db, "UPDATE alembic_version SET version_num = '003_from_the_future'");
+  HFile before = h_file(zDb);
+  const char *zWant =
+      "Can't locate revision identified by '003_from_the_future': the "
+      "database is at a revision this build of distmigrate does not know (a "
+      "newer build migrated it?); load the distmigrate that carries "
+      "'003_from_the_future'";
+  h_assert_error(db, "SELECT migrate_upgrade('head')", zWant);
+  h_assert_error(db, "SELECT migrate_downgrade(-1)", zWant);
+  h_assert_error(db, "SELECT migrate_stamp('head')", zWant);
+  /* Reading still works: current says what is stored, history what we know. */
+  h_assert_text(db, "SELECT migrate_current()", "003_from_the_future");
+  h_assert_text(db, "SELECT count(*) FROM migration_history WHERE applied IS NULL", "2");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  /* stamp ... 'purge' is the way out, as alembic stamp --purge. */
+  db = h_open(zDb, "");
+  h_assert_text(db, "SELECT migrate_stamp('head', 'purge')", zHead);
+  h_assert_text(db, "SELECT group_concat(version_num) FROM alembic_version", zHead);
+  h_assert_text(db,
+                "SELECT from_version || ' -> ' || to_version FROM distmigrate_log "
+                "WHERE direction = 'stamp'",
+                "003_from_the_future -> 002_add_invalid_responses");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+static void test_contradictory_version_rows_are_refused(void **state) {
+  (void)state;
+  char *zDb = h_fresh("rows.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_text(db, "SELECT migrate_upgrade('head')");
+  h_exec(db, "INSERT INTO alembic_version VALUES ('001_initial_schema')");
+  HFile before = h_file(zDb);
+  h_assert_error(db, "SELECT migrate_downgrade(-1)",
+                 "alembic_version holds both '001_initial_schema' and "
+                 "'002_add_invalid_responses', but '001_initial_schema' is an ancestor "
+                 "of '002_add_invalid_responses', so the table is inconsistent; "
+                 "if the schema is at '002_add_invalid_responses', repair it "
+                 "with SELECT migrate_stamp('002_add_invalid_responses', 'purge')");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  sqlite3_free(zDb);
+}
+
+/* Someone created a table by hand: 001 fails, names itself and the statement. */
+static void test_table_made_by_hand_fails_cleanly(void **state) {
+  (void)state;
+  char *zDb = h_fresh("byhand.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_exec(db, "CREATE TABLE responses (id INTEGER PRIMARY KEY, note TEXT)");
+  HFile before = h_file(zDb);
+  h_assert_error(db, "SELECT migrate_upgrade('head')",
+                 "upgrade <base> -> 001_initial_schema failed: table responses "
+                 "already exists\n"
+                 "  at sql/versions/001_initial_schema.sql:25: CREATE TABLE "
+                 "responses ( id INTEGER NOT NULL, question_id INTEGER NOT NULL, "
+                 "model_name VARCHAR(100) NOT NULL, model_config TEXT NOT NULL, "
+                 "reasoning TEXT, answer ...\n"
+                 "  the run was rolled back: the database is still at base");
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'questions'", "0");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  sqlite3_free(zDb);
+}
+
+/* ---- all or nothing ---------------------------------------------------- */
+
+static void test_failing_migration_rolls_back_the_whole_run(void **state) {
+  (void)state;
+  char *zDb = h_fresh("failing.db");
+  sqlite3 *db = h_open(zDb, "failing");
+  HFile before = h_file(zDb);
+  h_assert_error(db, "SELECT migrate_upgrade('head')",
+                 "upgrade f1_ok -> f2_breaks failed: no such table: missing_table\n"
+                 "  at tests/fixtures/failing/f2_breaks.sql:11: INSERT INTO "
+                 "missing_table (x) VALUES (1);\n"
+                 "  the run was rolled back: the database is still at base");
+  /* f1 ran in the same transaction: it is gone too. */
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema", "0");
+  assert_int_equal(sqlite3_get_autocommit(db), 1);
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+
+  /* From f1: the version stays at f1, f1's data is untouched. */
+  db = h_open(zDb, "failing");
+  h_assert_text(db, "SELECT migrate_upgrade('+1')", "f1_ok");
+  h_assert_error(db, "SELECT migrate_upgrade('head')",
+                 "upgrade f1_ok -> f2_breaks failed: no such table: missing_table\n"
+                 "  at tests/fixtures/failing/f2_breaks.sql:11: INSERT INTO "
+                 "missing_table (x) VALUES (1);\n"
+                 "  the run was rolled back: the database is still at f1_ok");
+  h_assert_text(db, "SELECT migrate_current()", "f1_ok");
+  h_assert_text(db, "SELECT group_concat(x) FROM t1", "1,2,3");
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('t2', 't3')", "0");
+  h_assert_text(db, "SELECT count(*) FROM distmigrate_log", "1");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+static void test_migration_that_commits_is_refused(void **state) {
+  (void)state;
+  char *zDb = h_fresh("commit.db");
+  sqlite3 *db = h_open(zDb, "commit_inside");
+  h_assert_error(db, "SELECT migrate_upgrade('head')",
+                 "upgrade <base> -> x1_commits failed: a migration must not "
+                 "control the transaction: distmigrate runs the whole run as one "
+                 "transaction\n"
+                 "  at tests/fixtures/commit_inside/x1_commits.sql:9: COMMIT;\n"
+                 "  the run was rolled back: the database is still at base");
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema", "0");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+static void test_migration_calling_distmigrate_is_refused(void **state) {
+  (void)state;
+  char *zDb = h_fresh("reenter.db");
+  sqlite3 *db = h_open(zDb, "reentrant");
+  int rc = 0;
+  char *zErr = h_error(db, "SELECT migrate_upgrade('head')", &rc);
+  assert_string_equal(zErr,
+                      "upgrade <base> -> r1_reenters failed: migrate_downgrade() "
+                      "cannot run inside a migration: a migration's SQL must not "
+                      "call distmigrate's functions\n"
+                      "  at tests/fixtures/reentrant/r1_reenters.sql:9: SELECT "
+                      "migrate_downgrade('base');\n"
+                      "  the run was rolled back: the database is still at base");
+  sqlite3_free(zErr);
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema", "0");
+  /* Nothing stays locked: the connection migrates fine afterwards. */
+  sqlite3_close(db);
+  db = h_open(zDb, "");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+/* ---- inside the caller's transaction ---------------------------------- */
+
+static void test_inside_caller_transaction_uses_a_savepoint(void **state) {
+  (void)state;
+  char *zDb = h_fresh("savepoint.db");
+  sqlite3 *db = h_open(zDb, "");
+  /* Rolled back with the caller's transaction. */
+  h_exec(db, "BEGIN");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
+  assert_int_equal(sqlite3_get_autocommit(db), 0);
+  h_exec(db, "ROLLBACK");
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema", "0");
+  /* Committed with it. */
+  h_exec(db, "BEGIN; CREATE TABLE mine (x); INSERT INTO mine VALUES (42);");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
+  h_exec(db, "COMMIT");
+  h_assert_text(db, "SELECT migrate_current()", zHead);
+  h_assert_text(db, "SELECT x FROM mine", "42");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+static void test_failure_inside_caller_transaction_keeps_callers_work(void **state) {
+  (void)state;
+  char *zDb = h_fresh("savepoint-fail.db");
+  sqlite3 *db = h_open(zDb, "failing");
+  h_exec(db, "BEGIN; CREATE TABLE mine (x); INSERT INTO mine VALUES (42);");
+  char *zErr = h_error(db, "SELECT migrate_upgrade('head')", 0);
+  sqlite3_free(zErr);
+  /* The caller's transaction is still open and still holds its work... */
+  assert_int_equal(sqlite3_get_autocommit(db), 0);
+  h_assert_text(db, "SELECT x FROM mine", "42");
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema WHERE name LIKE 't%'", "0");
+  /* ...and no savepoint of ours is left behind. */
+  h_assert_error(db, "RELEASE distmigrate", "no such savepoint: distmigrate");
+  h_exec(db, "COMMIT");
+  h_assert_text(db, "SELECT x FROM mine", "42");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+/* ---- bookkeeping --------------------------------------------------------- */
+
+static void test_log_records_each_step(void **state) {
+  (void)state;
+  char *zDb = h_fresh("log.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_text(db, "SELECT migrate_upgrade('head')");
+  h_text(db, "SELECT migrate_downgrade(-1)");
+  h_assert_text(db,
+                "SELECT group_concat(revision || ' ' || direction || ' ' || "
+                "coalesce(from_version, '<base>') || ' -> ' || "
+                "coalesce(to_version, '<base>'), '; ') FROM "
+                "(SELECT * FROM distmigrate_log ORDER BY id)",
+                "001_initial_schema upgrade <base> -> 001_initial_schema; "
+                "002_add_invalid_responses upgrade 001_initial_schema -> "
+                "002_add_invalid_responses; 002_add_invalid_responses downgrade "
+                "002_add_invalid_responses -> 001_initial_schema");
+  /* Checksums are the compiled-in ones, times and durations are sane. */
+  h_assert_text(db,
+                "SELECT count(*) FROM distmigrate_log l JOIN migration_history h "
+                "ON h.revision = l.revision WHERE l.checksum = h.checksum "
+                "AND length(l.checksum) = 64 AND l.duration_ms >= 0 "
+                "AND l.started_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] "
+                "[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]' "
+                "AND julianday(l.started_at) BETWEEN julianday('now', '-1 minute') "
+                "AND julianday('now', '+1 minute')",
+                "3");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+static void test_stamp_sets_the_version_and_runs_nothing(void **state) {
+  (void)state;
+  char *zDb = h_fresh("stamp.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_assert_text(db, "SELECT migrate_stamp('001')", "001_initial_schema");
+  h_assert_text(db,
+                "SELECT group_concat(name) FROM sqlite_schema WHERE type = 'table'",
+                "alembic_version,distmigrate_log");
+  h_assert_text(db, "SELECT migrate_stamp('head')", zHead);
+  h_assert_text(db, "SELECT group_concat(version_num) FROM alembic_version", zHead);
+  h_assert_text(db, "SELECT migrate_stamp('base')", "NULL");
+  h_assert_text(db, "SELECT count(*) FROM alembic_version", "0");
+  h_assert_text(db,
+                "SELECT group_concat(coalesce(to_version, '<base>'), ', ') FROM "
+                "(SELECT to_version FROM distmigrate_log WHERE direction = 'stamp' "
+                "ORDER BY id)",
+                "001_initial_schema, 002_add_invalid_responses, <base>");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+static void test_history_lists_revisions_newest_first(void **state) {
+  (void)state;
+  char *zDb = h_fresh("history.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_assert_text(db,
+                "SELECT group_concat(revision || '|' || coalesce(parents, '') || "
+                "'|' || message || '|' || create_date || '|' || is_head || "
+                "is_base || is_branch_point || is_merge || '|' || applied || "
+                "'|' || coalesce(applied_at, 'NULL') || '|' || file, ' / ') "
+                "FROM migration_history",
+                "002_add_invalid_responses|001_initial_schema|Add invalid_responses "
+                "table|2024-01-01 11:00:00.000000|1000|0|NULL|"
+                "sql/versions/002_add_invalid_responses.sql / 001_initial_schema||"
+                "Create initial database schema|2024-01-01 10:00:00.000000|0100|0|"
+                "NULL|sql/versions/001_initial_schema.sql");
+  h_text(db, "SELECT migrate_upgrade('+1')");
+  h_assert_text(db,
+                "SELECT group_concat(revision || '=' || applied || "
+                "iif(applied_at IS NULL, '', '@'), ' ') FROM migration_history",
+                "002_add_invalid_responses=0 001_initial_schema=1@");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+/* ---- foreign keys, locks, read-only --------------------------------------- */
+
+static void test_callers_foreign_key_setting_is_restored(void **state) {
+  (void)state;
+  char *zDb = h_fresh("fk.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_exec(db, "PRAGMA foreign_keys = ON");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
+  h_assert_text(db, "PRAGMA foreign_keys", "1");
+  char *zErr = h_error(db, "SELECT migrate_upgrade('nope')", 0);
+  sqlite3_free(zErr);
+  h_assert_text(db, "PRAGMA foreign_keys", "1");
+  h_exec(db, "PRAGMA foreign_keys = OFF");
+  h_assert_text(db, "SELECT migrate_downgrade('base')", "NULL");
+  h_assert_text(db, "PRAGMA foreign_keys", "0");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+static void test_busy_database_errors_and_connection_stays_usable(void **state) {
+  (void)state;
+  char *zDb = h_fresh("busy.db");
+  sqlite3 *db = h_open(zDb, "");
+  sqlite3 *other = h_open(zDb, 0);
+  h_exec(other, "BEGIN IMMEDIATE; CREATE TABLE theirs (x);");
+  h_exec(db, "PRAGMA busy_timeout = 50");
+  int rc = 0;
+  char *zErr = h_error(db, "SELECT migrate_upgrade('head')", &rc);
+  assert_string_equal(zErr,
+                      "migrate_upgrade(): database is locked: another connection "
+                      "is writing to it (waited 50 ms, this connection's busy "
+                      "timeout); try again, or wait longer with PRAGMA "
+                      "busy_timeout = 10000");
+  assert_int_equal(rc & 0xff, SQLITE_BUSY);
+  sqlite3_free(zErr);
+  assert_int_equal(sqlite3_get_autocommit(db), 1);
+  h_exec(other, "COMMIT");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
+  sqlite3_close(other);
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+static void test_read_only_database_errors(void **state) {
+  (void)state;
+  char *zDb = h_fresh("readonly.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_exec(db, "CREATE TABLE t(x)");
+  sqlite3_close(db);
+  HFile before = h_file(zDb);
+  db = h_open_flags(zDb, "", SQLITE_OPEN_READONLY);
+  int rc = 0;
+  char *zErr = h_error(db, "SELECT migrate_upgrade('head')", &rc);
+  assert_string_equal(zErr,
+                      "migrate_upgrade(): the database is read-only (attempt to "
+                      "write a readonly database); migrating writes to it: open it "
+                      "read-write, as a user who may write the file and its "
+                      "directory");
+  assert_int_equal(rc & 0xff, SQLITE_READONLY);
+  sqlite3_free(zErr);
+  h_assert_text(db, "SELECT count(*) FROM t", "0");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  sqlite3_free(zDb);
+}
+
+/* ---- a longer chain: tricky SQL, stairway -------------------------------- */
+
+static void test_chain_with_triggers_strings_and_comments(void **state) {
+  (void)state;
+  char *zDb = h_fresh("chain.db");
+  sqlite3 *db = h_open(zDb, "chain");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", "c5_item_names");
+  h_assert_text(db, "SELECT group_concat(id || ':' || name || ':' || price, ' | ') FROM items",
+                "1:semi;colon:100 | 2:it's -- not a comment:200 | 3:after the trigger:300");
+  h_assert_text(db, "SELECT group_concat(item_id || ':' || note) FROM item_audit",
+                "3:added; by trigger;");
+  h_assert_text(db, "SELECT group_concat(name, ',') FROM item_names",
+                "semi;colon,it's -- not a comment,after the trigger");
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+/*
+** The stairway: for every revision, up one, down one, up one; the schema
+** after the second up is the schema after the first.
+*/
+static void stairway(const char *zSet, int nRev) {
+  char *zDb = h_fresh("stairway.db");
+  sqlite3 *db = h_open(zDb, zSet);
+  /* Start with the (empty) version table, which a downgrade leaves. */
+  h_assert_text(db, "SELECT migrate_stamp('base')", "NULL");
+  for (int i = 0; i < nRev; i++) {
+    char *zBefore = h_schema(db);
+    h_text(db, "SELECT migrate_upgrade('+1')");
+    char *zUp = h_schema(db);
+    char *zVersion = h_text(db, "SELECT migrate_current()");
+    h_text(db, "SELECT migrate_downgrade(-1)");
+    char *zDown = h_schema(db);
+    if (strcmp(zBefore, zDown) != 0) {
+      fail_msg("%s: down from %s does not restore the schema\n--- before:\n%s\n--- after:\n%s",
+               zSet, zVersion, zBefore, zDown);
+    }
+    h_text(db, "SELECT migrate_upgrade('+1')");
+    char *zUpAgain = h_schema(db);
+    if (strcmp(zUp, zUpAgain) != 0) {
+      fail_msg("%s: %s up again differs\n--- first:\n%s\n--- again:\n%s", zSet,
+               zVersion, zUp, zUpAgain);
+    }
+    h_assert_text(db, "PRAGMA integrity_check", "ok");
+    sqlite3_free(zBefore);
+    sqlite3_free(zUp);
+    sqlite3_free(zDown);
+    sqlite3_free(zUpAgain);
+    sqlite3_free(zVersion);
+  }
+  h_assert_error(db, "SELECT migrate_upgrade('+1')", h_text(db,
+      "SELECT 'Relative revision +1 didn''t produce 1 migrations: the database "
+      "(at ' || migrate_current() || ') is only 0 steps below the head'"));
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+static void test_stairway_shipped_set(void **state) {
+  (void)state;
+  stairway("", 2);
+}
+
+static void test_stairway_chain(void **state) {
+  (void)state;
+  stairway("chain", 5);
+}
+
+/* ---- a merge ------------------------------------------------------------- */
+
+static void test_version_rows_through_a_branch_and_merge(void **state) {
+  (void)state;
+  char *zDb = h_fresh("graph.db");
+  sqlite3 *db = h_open(zDb, "graph");
+  const char *zRows = "SELECT group_concat(version_num, ',') FROM "
+                      "(SELECT version_num FROM alembic_version ORDER BY 1)";
+  h_assert_text(db, "SELECT migrate_upgrade('g2a')", "g2a_left");
+  h_assert_text(db, zRows, "g2a_left");
+  h_assert_text(db, "SELECT migrate_upgrade('g2b')", "g2a_left, g2b_right");
+  h_assert_text(db, zRows, "g2a_left,g2b_right");
+  h_assert_text(db, "SELECT migrate_upgrade('g3')", "g3_merge");
+  h_assert_text(db, zRows, "g3_merge");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", "g4_after");
+  h_assert_text(db, "SELECT migrate_downgrade('g2a')", "g2a_left, g2b_right");
+  h_assert_text(db, zRows, "g2a_left,g2b_right");
+  h_assert_text(db, "SELECT migrate_downgrade('g1')", "g1_base");
+  h_assert_text(db, zRows, "g1_base");
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema WHERE name GLOB 'g[234]*'", "0");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_load_registers_exactly_these_functions),
+      cmocka_unit_test(test_writing_functions_are_direct_only),
+      cmocka_unit_test(test_loading_writes_nothing),
+      cmocka_unit_test(test_upgrade_head_gives_alembics_schema),
+      cmocka_unit_test(test_each_revision_and_back_gives_alembics_schema),
+      cmocka_unit_test(test_target_forms),
+      cmocka_unit_test(test_bad_input_errors_and_changes_nothing),
+      cmocka_unit_test(test_unknown_version_is_refused),
+      cmocka_unit_test(test_contradictory_version_rows_are_refused),
+      cmocka_unit_test(test_table_made_by_hand_fails_cleanly),
+      cmocka_unit_test(test_failing_migration_rolls_back_the_whole_run),
+      cmocka_unit_test(test_migration_that_commits_is_refused),
+      cmocka_unit_test(test_migration_calling_distmigrate_is_refused),
+      cmocka_unit_test(test_inside_caller_transaction_uses_a_savepoint),
+      cmocka_unit_test(test_failure_inside_caller_transaction_keeps_callers_work),
+      cmocka_unit_test(test_log_records_each_step),
+      cmocka_unit_test(test_stamp_sets_the_version_and_runs_nothing),
+      cmocka_unit_test(test_history_lists_revisions_newest_first),
+      cmocka_unit_test(test_callers_foreign_key_setting_is_restored),
+      cmocka_unit_test(test_busy_database_errors_and_connection_stays_usable),
+      cmocka_unit_test(test_read_only_database_errors),
+      cmocka_unit_test(test_chain_with_triggers_strings_and_comments),
+      cmocka_unit_test(test_stairway_shipped_set),
+      cmocka_unit_test(test_stairway_chain),
+      cmocka_unit_test(test_version_rows_through_a_branch_and_merge),
+  };
+  return cmocka_run_group_tests(tests, 0, 0);
+}
