@@ -147,9 +147,10 @@ C_SOURCES = $(wildcard ext/*.c ext/*.h ext/gen/*.c ext/gen/*.h tests/*/*.c tests
 format:
 	clang-format -i $(C_SOURCES)
 
-lint:
+lint: $(BUILD)/migrations.c
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr -Iext -Iext/gen ext ext/gen
+	clang-tidy --quiet $(wildcard ext/*.c) -- -std=c11 -D_POSIX_C_SOURCE=200809L -Iext
 
 clean:
 	rm -rf $(BUILD)
