@@ -29,9 +29,9 @@ GEN_SRC = ext/gen/dmgen.c ext/gen/parse.c ext/gen/sha256.c
 FIXTURES = $(patsubst tests/fixtures/%/,%,$(sort $(dir $(wildcard tests/fixtures/*/*.sql))))
 FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
-.PHONY: all migrate test deps fixtures check-unit check-integration check-gen \
-        check-shell check-python check-alembic install uninstall revision \
-        format lint clean FORCE
+.PHONY: all migrate test deps deps-build fixtures check-unit check-integration \
+        check-gen check-shell check-python check-node check-newer-sqlite \
+        install uninstall revision format lint clean FORCE
 
 all: $(BUILD)/distmigrate.so
 
@@ -136,9 +136,43 @@ check-shell: all fixtures
 check-python: all fixtures
 	DM_BUILD=$(BUILD) $(PYTHON) -m unittest discover -s tests/python -p 'test_*.py'
 
+# Node, and a newer SQLite, from the npm registry: better-sqlite3 bundles
+# SQLite's amalgamation (3.53.2 in this version), so the same extension and
+# the whole integration suite also run on a SQLite far newer than Debian's.
+# Both need node and npm; without them they say so and do nothing.
+BETTER_SQLITE3 = better-sqlite3@12.11.1
+NODE_MODULES = $(BUILD)/node/node_modules
+AMALGAMATION = $(NODE_MODULES)/better-sqlite3/deps/sqlite3
+HAVE_NODE := $(shell command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && echo yes)
+
+$(NODE_MODULES)/better-sqlite3/package.json:
+	@mkdir -p $(BUILD)/node
+	cd $(BUILD)/node && npm_config_nodedir=$(if $(wildcard /usr/include/node/node.h),/usr) \
+	  npm install --no-audit --no-fund --no-save --loglevel=error $(BETTER_SQLITE3)
+
+$(BUILD)/sqlite-new/libsqlite3.so: $(NODE_MODULES)/better-sqlite3/package.json
+	@mkdir -p $(@D)
+	$(CC) -O1 -fPIC -shared -o $@ $(AMALGAMATION)/sqlite3.c -lpthread -ldl -lm
+
+$(BUILD)/sqlite-new/test_extension: tests/integration/test_extension.c tests/integration/harness.h $(BUILD)/sqlite-new/libsqlite3.so
+	$(CC) $(ALL_CFLAGS) -I$(AMALGAMATION) -o $@ tests/integration/test_extension.c \
+	  -L$(BUILD)/sqlite-new -Wl,-rpath,$(abspath $(BUILD)/sqlite-new) -lsqlite3 -lcmocka
+
+ifeq ($(HAVE_NODE),yes)
+check-node: all $(NODE_MODULES)/better-sqlite3/package.json
+	DM_BUILD=$(BUILD) NODE_PATH=$(abspath $(NODE_MODULES)) node --test tests/node/
+
+check-newer-sqlite: all fixtures $(BUILD)/sqlite-new/test_extension
+	DM_BUILD=$(BUILD) $(BUILD)/sqlite-new/test_extension
+else
+check-node check-newer-sqlite:
+	@echo "$@: skipped: node and npm are not installed (apt-get install nodejs npm)"
+endif
+
 test: deps
 	$(MAKE) all fixtures
 	$(MAKE) check-unit check-gen check-integration check-shell check-python
+	$(MAKE) check-node check-newer-sqlite
 
 # --- housekeeping -------------------------------------------------------------
 

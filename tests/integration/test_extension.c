@@ -776,5 +776,6 @@ int main(void) {
       cmocka_unit_test(test_stairway_chain),
       cmocka_unit_test(test_version_rows_through_a_branch_and_merge),
   };
+  printf("distmigrate integration tests on SQLite %s\n", sqlite3_libversion());
   return cmocka_run_group_tests(tests, 0, 0);
 }
