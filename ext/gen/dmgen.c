@@ -21,7 +21,6 @@
 #include <time.h>
 
 #include "parse.h"
-#include "sha256.h"
 
 typedef struct Set Set;
 struct Set {
@@ -419,19 +418,6 @@ static void emit_string(FILE *out, const char *z) {
   if (bOpen) fputc('"', out);
 }
 
-static void checksum(const DmgFile *pF, char zHex[65]) {
-  char *zUp = dmg_normalise(pF->zUp);
-  char *zDown = dmg_normalise(pF->zDown);
-  if (!zUp || !zDown) exit(2);
-  size_t n = strlen(zUp) + strlen(zDown) + 16;
-  char *z = xmalloc(n);
-  n = (size_t)snprintf(z, n, "up\n%s\ndown\n%s", zUp, zDown);
-  dmg_sha256_hex(z, n, zHex);
-  free(z);
-  free(zUp);
-  free(zDown);
-}
-
 static int emit_c(const Set *p, const char *zOut, const char *zSymbol) {
   FILE *out = fopen(zOut, "wb");
   if (!out) {
@@ -476,7 +462,10 @@ static int emit_c(const Set *p, const char *zOut, const char *zSymbol) {
     int i = p->aOrder[k];
     const DmgFile *pF = &p->aFile[i];
     char zSum[65];
-    checksum(pF, zSum);
+    if (dmg_checksum(pF, zSum)) {
+      fprintf(stderr, "dmgen: out of memory\n");
+      exit(2);
+    }
     fprintf(out, "  /* %d */ {", k);
     emit_string(out, pF->zId);
     fputs(",", out);
