@@ -10,7 +10,7 @@
 #    (order, indexes and every string as the compiler read it); if
 #    NAME/heads exists, `dmgen --heads NAME` must print it.
 #    DMGEN_BLESS=1 writes those files from what dmgen does now: read the diff.
-# 2. What needs a scratch directory: an empty or missing directory.
+# 2. An empty or missing directory, the usage, --heads on a broken set.
 # 3. `dmgen --revision` (make revision) on copies of sets.
 # 4. The Makefile: MIGRATIONS= switches the compiled-in set, a broken set
 #    fails the build, make revision end to end; in a BUILD= of its own so
@@ -271,9 +271,13 @@ if [ -d inway/003_add_foo_to_questions.sql ]; then ok; else bad "revision: repla
 # --- 4. the Makefile ----------------------------------------------------------------
 
 b=$tmp/build
-# run_make ARGS...: make in the repository with BUILD=$b; output in $tmp/make.out
+# run_make ARGS...: make in the repository with BUILD=$b; output in $tmp/make.out.
+# Variables given to an outer make (make test MIGRATIONS=...) reach this one
+# through MAKEFLAGS and the environment; it must see the Makefile's defaults.
+unset MIGRATIONS TEMPLATE MSG
 run_make() {
-  "$MAKE" -C "$root" --no-print-directory BUILD="$b" "$@" >"$tmp/make.out" 2>&1
+  MAKEFLAGS= MFLAGS= "$MAKE" -C "$root" --no-print-directory BUILD="$b" "$@" \
+    >"$tmp/make.out" 2>&1
 }
 # heads_of LABEL WANT: the extension in $b answers migrate_heads() with WANT.
 heads_of() {
