@@ -134,6 +134,11 @@ $(BUILD)/tests/test_extension: tests/integration/test_extension.c tests/integrat
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_extension.c -lcmocka -lsqlite3
 
+# Branches, merges, labels, dependencies; also runs dmgen and make revision.
+$(BUILD)/tests/test_branches: tests/integration/test_branches.c tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -o $@ tests/integration/test_branches.c -lcmocka -lsqlite3
+
 check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision
 	$(BUILD)/unit/test_parse
 	$(BUILD)/unit/test_revision
@@ -141,8 +146,9 @@ check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision
 check-gen: $(BUILD)/dmgen
 	sh tests/gen/run.sh $(BUILD)/dmgen
 
-check-integration: all fixtures $(BUILD)/tests/test_extension
+check-integration: all fixtures $(BUILD)/tests/test_extension $(BUILD)/tests/test_branches
 	DM_BUILD=$(BUILD) $(BUILD)/tests/test_extension
+	DM_BUILD=$(BUILD) $(BUILD)/tests/test_branches
 
 check-shell: all fixtures
 	DM_BUILD=$(BUILD) sh tests/shell/test_shell.sh

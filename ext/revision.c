@@ -964,14 +964,14 @@ void dm_plan_clear(DmPlan *pPlan) {
   pPlan->nStep = 0;
 }
 
-/* Position of iRev among iOf's parents, then dependencies; n if neither. */
+/* Position of iRev among iOf's dependencies, then parents; n if neither. */
 static int edge_rank(const DmSet *pSet, int iOf, int iRev) {
   const DmRevision *p = &pSet->aRev[iOf];
-  for (int j = 0; j < p->nParent; j++) {
-    if (p->aParent[j] == iRev) return j;
-  }
   for (int j = 0; j < p->nDepend; j++) {
-    if (p->aDepend[j] == iRev) return p->nParent + j;
+    if (p->aDepend[j] == iRev) return j;
+  }
+  for (int j = 0; j < p->nParent; j++) {
+    if (p->aParent[j] == iRev) return p->nDepend + j;
   }
   return pSet->nRev;
 }
@@ -990,11 +990,15 @@ static void sort_by_edge(const DmSet *pSet, int iOf, int *a, int n) {
 
 /*
 ** As Alembic's HeadMaintainer: a step whose new row replaces several (a
-** merge, or a revision with a dependency) deletes all but the last of them
-** in "Revises:" then "Depends On:" order and updates the last; a step that
-** replaces one row by several (undoing such a revision) inserts all but the
-** last and updates the old row to the last; a new branch is an INSERT, a
-** closed one a DELETE, a move along a branch an UPDATE.
+** merge, or a revision with a dependency) deletes all but one of them and
+** updates that one; a step that replaces one row by several (undoing such a
+** revision) inserts all but one and updates the old row to it; a new branch
+** is an INSERT, a closed one a DELETE, a move along a branch an UPDATE.
+** Which row is updated Alembic leaves to a Python set's order; here it is
+** the last parent, as in the SQL of the documentation's "merge mechanics"
+** (Revises: ae1027a6acf, 27c6a30d7c24 gives DELETE ae1027a6acf, UPDATE
+** 27c6a30d7c24 to the merge), so a dependency is inserted or deleted and
+** the row moves along the revision's own line.
 */
 int dm_row_changes(const DmSet *pSet, const DmFlags *aBefore,
                    const DmFlags *aAfter, DmRowChange *aChange) {

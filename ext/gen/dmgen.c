@@ -267,8 +267,14 @@ static int *resolve_list(Set *p, const DmgFile *pFile, const DmgList *pList,
                "%s: unknown revision '%s' (no file in %s has 'Revision ID: %s')",
                zField, pList->az[j], p->zDir, pList->az[j]);
     } else if (a[j] == (int)(pFile - p->aFile)) {
-      error_at(p, pFile, pList->iLine, "%s: revision '%s' names itself",
-               zField, pFile->zId);
+      if (iLabel >= 0) {
+        error_at(p, pFile, pList->iLine,
+                 "%s: '%s' is this revision's own branch label", zField,
+                 pList->az[j]);
+      } else {
+        error_at(p, pFile, pList->iLine, "%s: revision '%s' names itself",
+                 zField, pFile->zId);
+      }
       a[j] = -1;
     }
   }
