@@ -99,7 +99,8 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/distmigrate.so
 
 revision: $(BUILD)/dmgen
-	@test -n "$(MSG)" || { echo 'usage: make revision MSG="add foo to questions" [HEAD=label@head] [BRANCH_LABEL=name] [DEPENDS_ON=rev] [SPLICE=1]' >&2; exit 2; }
+	@test -n "$(MSG)" || { echo 'usage: make revision MSG="add foo to questions"' >&2; \
+	  echo '         [HEAD=label@head] [BRANCH_LABEL=name] [DEPENDS_ON=rev] [SPLICE=1]' >&2; exit 2; }
 	$(BUILD)/dmgen --revision $(MIGRATIONS) $(TEMPLATE) "$(MSG)" \
 	  $(if $(HEAD),--head="$(HEAD)") $(if $(BRANCH_LABEL),--branch-label="$(BRANCH_LABEL)") \
 	  $(if $(DEPENDS_ON),--depends-on="$(DEPENDS_ON)") $(if $(SPLICE),--splice)

@@ -484,10 +484,14 @@ static int resolve_start(Resolver *p, int *piRev) {
   int rc = resolve_symbol(p, p->aIdx, &nPoint);
   if (rc) return rc;
   if (nPoint > 1) {
+    char *zList = join_ids(p->pSet, p->aIdx, nPoint, ", ", 0);
+    if (!zList) return SQLITE_NOMEM;
     *p->pzErr = sqlite3_mprintf(
-        "Relative revision %s: '%.*s' names several revisions; use "
-        "'head%+d', a branch's head as in 'mybranch@head%+d', or a revision id",
-        p->pT->zText, p->pT->nSym, p->pT->zSym, p->pT->nDelta, p->pT->nDelta);
+        "Relative revision %s: '%.*s' names several revisions (%s); start "
+        "from one, as in '%s%+d'",
+        p->pT->zText, p->pT->nSym, p->pT->zSym, zList,
+        p->pSet->aRev[p->aIdx[0]].zId, p->pT->nDelta);
+    sqlite3_free(zList);
     return SQLITE_ERROR;
   }
   *piRev = nPoint ? p->aIdx[0] : TARGET_BASE;
@@ -518,10 +522,10 @@ static char *ambiguous_current(Resolver *p, const int *aRow, int nRow) {
   const char *zName = branch_name(pSet, aRow[0], &zLabel);
   char *z = !zList || !zLabel ? 0 : sqlite3_mprintf(
       "Relative revision %s is ambiguous: the database has several heads "
-      "(%s); name the branch, as in '%s@%+d', or start from a revision, as "
+      "(%s); name the branch%s, as in '%s@%+d', or start from a revision, as "
       "in '%s%+d'",
-      pT->zText, zList ? zList : "", zName, pT->nDelta, pSet->aRev[aRow[0]].zId,
-      pT->nDelta);
+      pT->zText, zList, zLabel[0] ? "" : " by a revision on it", zName,
+      pT->nDelta, pSet->aRev[aRow[0]].zId, pT->nDelta);
   sqlite3_free(zList);
   sqlite3_free(zLabel);
   return z;
@@ -606,7 +610,8 @@ static int walk(Resolver *p, int iFrom, const char *zFrom, int *piTo) {
       }
       if (nNext == 0) break;
       if (nNext > 1) {
-        /* Advice names a real branch: the first labelled next revision. */
+        /* Advice names a real branch: the first labelled next revision,
+        ** else the first next revision. */
         char *zLabels = 0;
         for (int j = iNext; j < pSet->nRev && !zLabels; j++) {
           const DmRevision *pRev = &pSet->aRev[j];
@@ -622,10 +627,11 @@ static int walk(Resolver *p, int iFrom, const char *zFrom, int *piTo) {
         if (zComma) *zComma = 0;
         *p->pzErr = sqlite3_mprintf(
             "Relative revision %s is ambiguous: %s has several next "
-            "revisions (a branch point); name the branch, as in '%s@%+d', "
+            "revisions (a branch point); name the branch%s, as in '%s@%+d', "
             "or the target revision",
             pT->zText, iCur < 0 ? "base" : pSet->aRev[iCur].zId,
-            zLabels ? zLabels : "mybranch", pT->nDelta);
+            zLabels ? "" : " by a revision on it",
+            zLabels ? zLabels : pSet->aRev[iNext].zId, pT->nDelta);
         sqlite3_free(zLabels);
         return SQLITE_ERROR;
       }
@@ -1017,8 +1023,13 @@ int dm_row_changes(const DmSet *pSet, const DmFlags *aBefore,
   for (int i = 0; i < nAfter; i++) {
     if (!contains(aBeforeRow, nBefore, aAfterRow[i])) aNew[nCome++] = aAfterRow[i];
   }
+  /* Is it one step of a merge (or dependency) or of undoing one? */
+  int bJoin = nCome == 1 && nGo > 1;
+  int bSplit = nGo == 1 && nCome > 1;
+  for (int i = 0; bJoin && i < nGo; i++) bJoin = edge_rank(pSet, aNew[0], aOld[i]) < n;
+  for (int i = 0; bSplit && i < nCome; i++) bSplit = edge_rank(pSet, aOld[0], aNew[i]) < n;
   int nChange = 0;
-  if (nCome == 1 && nGo > 1) {
+  if (bJoin) {
     sort_by_edge(pSet, aNew[0], aOld, nGo);
     for (int i = 0; i < nGo - 1; i++) {
       aChange[nChange].iOld = aOld[i];
@@ -1026,7 +1037,7 @@ int dm_row_changes(const DmSet *pSet, const DmFlags *aBefore,
     }
     aChange[nChange].iOld = aOld[nGo - 1];
     aChange[nChange++].iNew = aNew[0];
-  } else if (nGo == 1 && nCome > 1) {
+  } else if (bSplit) {
     sort_by_edge(pSet, aOld[0], aNew, nCome);
     for (int i = 0; i < nCome - 1; i++) {
       aChange[nChange].iOld = -1;
