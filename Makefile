@@ -5,7 +5,11 @@
 #   make migrate [DB=file]     build, then migrate DB (llm_distiller.db) to head
 #   make test                  install what the tests need, build, run them all
 #   make install               $(DESTDIR)$(LIBDIR)/distmigrate.so
-#   make revision MSG="..."    write the next migration file
+#   make revision MSG="..."    write the next migration file; HEAD=rev or
+#                              label@head to revise another head (or base),
+#                              BRANCH_LABEL=name, DEPENDS_ON=rev, SPLICE=1
+#   make merge [MSG="..."]     write a merge revision of all heads (or of
+#                              REVISIONS="a b")
 #   make format / make lint
 
 CC ?= cc
@@ -16,6 +20,8 @@ BUILD ?= build
 MIGRATIONS ?= sql/versions
 TEMPLATE ?= sql/script.sql.tmpl
 DB ?= llm_distiller.db
+# A shipped set with several heads: warn, error, or ok (fixtures are ok).
+MULTIPLE_HEADS ?= warn
 # /usr/lib is on the dynamic loader's search path, so a plain sqlite3 shell
 # finds it with ".load distmigrate"; /usr/local/lib is not (see README).
 PREFIX ?= /usr
@@ -26,20 +32,23 @@ PYTHON ?= /usr/bin/python3
 ENGINE = distmigrate revision runner history_vtab
 ENGINE_H = $(wildcard ext/*.h)
 GEN_SRC = ext/gen/dmgen.c ext/gen/parse.c ext/gen/sha256.c
+# The generator reads targets (make revision HEAD=left@head) with the
+# extension's own graph, linked against the system SQLite.
+GEN_ENGINE = ext/revision.c
 FIXTURES = $(patsubst tests/fixtures/%/,%,$(sort $(dir $(wildcard tests/fixtures/*/*.sql))))
 FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
 .PHONY: all migrate test deps deps-build fixtures check-unit check-integration \
         check-gen check-shell check-python check-node check-newer-sqlite \
-        install uninstall revision format lint clean FORCE
+        install uninstall revision merge format lint clean FORCE
 
 all: $(BUILD)/distmigrate.so
 
 # --- the generator and the compiled-in set ------------------------------
 
-$(BUILD)/dmgen: $(GEN_SRC) ext/gen/parse.h ext/gen/sha256.h
+$(BUILD)/dmgen: $(GEN_SRC) $(GEN_ENGINE) ext/gen/parse.h ext/gen/sha256.h ext/revision.h ext/migrations.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $(GEN_SRC) -lsqlite3
+	$(CC) $(ALL_CFLAGS) -DSQLITE_CORE -Iext -o $@ $(GEN_SRC) $(GEN_ENGINE) -lsqlite3
 
 # The set's directory is part of the build: another MIGRATIONS= rebuilds.
 $(BUILD)/migrations.dir: FORCE
@@ -47,7 +56,7 @@ $(BUILD)/migrations.dir: FORCE
 	@echo '$(MIGRATIONS)' | cmp -s - $@ || echo '$(MIGRATIONS)' > $@
 
 $(BUILD)/migrations.c: $(BUILD)/dmgen $(BUILD)/migrations.dir $(MIGRATIONS) $(wildcard $(MIGRATIONS)/*.sql)
-	$(BUILD)/dmgen $(MIGRATIONS) $@.tmp && mv $@.tmp $@
+	$(BUILD)/dmgen --multiple-heads=$(MULTIPLE_HEADS) $(MIGRATIONS) $@.tmp && mv $@.tmp $@
 
 # --- the extension --------------------------------------------------------
 
@@ -67,7 +76,7 @@ $(BUILD)/distmigrate.so: $(ENGINE_OBJ) $(BUILD)/migrations.o
 .SECONDEXPANSION:
 $(BUILD)/fixtures/%/migrations.c: $(BUILD)/dmgen tests/fixtures/% $$(wildcard tests/fixtures/$$*/*.sql)
 	@mkdir -p $(@D)
-	$(BUILD)/dmgen tests/fixtures/$* $@.tmp && mv $@.tmp $@
+	$(BUILD)/dmgen --multiple-heads=ok tests/fixtures/$* $@.tmp && mv $@.tmp $@
 
 $(BUILD)/fixtures/%/distmigrate.so: $(BUILD)/fixtures/%/migrations.c $(ENGINE_OBJ)
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -Iext -shared -o $@ $^
@@ -90,8 +99,14 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/distmigrate.so
 
 revision: $(BUILD)/dmgen
-	@test -n "$(MSG)" || { echo 'usage: make revision MSG="add foo to questions"' >&2; exit 2; }
-	$(BUILD)/dmgen --revision $(MIGRATIONS) $(TEMPLATE) "$(MSG)"
+	@test -n "$(MSG)" || { echo 'usage: make revision MSG="add foo to questions"' >&2; \
+	  echo '         [HEAD=label@head] [BRANCH_LABEL=name] [DEPENDS_ON=rev] [SPLICE=1]' >&2; exit 2; }
+	$(BUILD)/dmgen --revision $(MIGRATIONS) $(TEMPLATE) "$(MSG)" \
+	  $(if $(HEAD),--head="$(HEAD)") $(if $(BRANCH_LABEL),--branch-label="$(BRANCH_LABEL)") \
+	  $(if $(DEPENDS_ON),--depends-on="$(DEPENDS_ON)") $(if $(SPLICE),--splice)
+
+merge: $(BUILD)/dmgen
+	$(BUILD)/dmgen --merge $(MIGRATIONS) $(TEMPLATE) "$(MSG)" $(REVISIONS)
 
 # --- tests ------------------------------------------------------------------
 
@@ -106,7 +121,7 @@ UNIT_SETS = chain graph twoheads
 
 $(BUILD)/unit/set_%.c: $(BUILD)/dmgen $$(wildcard tests/fixtures/$$*/*.sql)
 	@mkdir -p $(@D)
-	$(BUILD)/dmgen tests/fixtures/$* $@.tmp dm_set_$* && mv $@.tmp $@
+	$(BUILD)/dmgen --multiple-heads=ok tests/fixtures/$* $@.tmp dm_set_$* && mv $@.tmp $@
 
 $(BUILD)/unit/test_parse: tests/unit/test_parse.c ext/gen/parse.c ext/gen/sha256.c ext/gen/parse.h
 	@mkdir -p $(@D)
@@ -120,6 +135,11 @@ $(BUILD)/tests/test_extension: tests/integration/test_extension.c tests/integrat
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_extension.c -lcmocka -lsqlite3
 
+# Branches, merges, labels, dependencies; also runs dmgen and make revision.
+$(BUILD)/tests/test_branches: tests/integration/test_branches.c tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -o $@ tests/integration/test_branches.c -lcmocka -lsqlite3
+
 check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision
 	$(BUILD)/unit/test_parse
 	$(BUILD)/unit/test_revision
@@ -127,8 +147,9 @@ check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision
 check-gen: $(BUILD)/dmgen
 	sh tests/gen/run.sh $(BUILD)/dmgen
 
-check-integration: all fixtures $(BUILD)/tests/test_extension
+check-integration: all fixtures $(BUILD)/tests/test_extension $(BUILD)/tests/test_branches
 	DM_BUILD=$(BUILD) $(BUILD)/tests/test_extension
+	DM_BUILD=$(BUILD) $(BUILD)/tests/test_branches
 
 check-shell: all fixtures
 	DM_BUILD=$(BUILD) sh tests/shell/test_shell.sh

@@ -160,7 +160,28 @@ static void stampFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (zTarget) run_and_reply(ctx, DM_OP_STAMP, zTarget, bPurge);
 }
 
-/* What alembic_version holds, as stored: NULL at base. */
+/*
+** Rows in the order of the compiled-in table (the order migrate_upgrade()
+** reports heads in), rows this build does not know last, as stored.
+*/
+static void sort_rows(char **azRow, int nRow) {
+  for (int i = 1; i < nRow; i++) {
+    char *z = azRow[i];
+    int iRank = dm_find(&dm_set, z, (int)strlen(z));
+    unsigned int uRank = iRank < 0 ? (unsigned int)dm_set.nRev : (unsigned int)iRank;
+    int k = i;
+    while (k > 0) {
+      int iPrev = dm_find(&dm_set, azRow[k - 1], (int)strlen(azRow[k - 1]));
+      unsigned int uPrev = iPrev < 0 ? (unsigned int)dm_set.nRev : (unsigned int)iPrev;
+      if (uPrev <= uRank) break;
+      azRow[k] = azRow[k - 1];
+      k--;
+    }
+    azRow[k] = z;
+  }
+}
+
+/* What alembic_version holds: NULL at base, several heads as "a, b". */
 static void currentFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argv;
   if (!check_argc(ctx, "migrate_current()", argc, 0, 0)) return;
@@ -173,6 +194,7 @@ static void currentFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     return;
   }
   if (nRow > 0) {
+    sort_rows(azRow, nRow);
     char *z = dm_join_strings(nRow, (const char *const *)azRow);
     if (z) {
       sqlite3_result_text(ctx, z, -1, sqlite3_free);

@@ -242,13 +242,17 @@ static int historyColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
     case COL_IS_MERGE:
       sqlite3_result_int(ctx, pRev->nParent > 1);
       break;
-    case COL_BRANCH_LABELS:
-      if (pRev->nLabel) {
-        char *z = dm_join_strings(pRev->nLabel, pRev->azLabel);
-        if (!z) return SQLITE_NOMEM;
+    case COL_BRANCH_LABELS: {
+      /* The labels that apply here, as alembic history shows them. */
+      char *z = dm_branch_labels(pSet, i);
+      if (!z) return SQLITE_NOMEM;
+      if (z[0]) {
         sqlite3_result_text(ctx, z, -1, sqlite3_free);
+      } else {
+        sqlite3_free(z);
       }
       break;
+    }
     case COL_DEPENDS_ON:
       result_list(ctx, pSet, pRev->aDepend, pRev->nDepend);
       break;

@@ -23,10 +23,22 @@ static int has_edge(const DmRevision *pChild, int iRev, int bDepends) {
   return 0;
 }
 
+static int same(const char *z, const char *zText, int nText) {
+  return (int)strlen(z) == nText && memcmp(z, zText, (size_t)nText) == 0;
+}
+
 int dm_find(const DmSet *pSet, const char *zId, int nId) {
   for (int i = 0; i < pSet->nRev; i++) {
-    const char *z = pSet->aRev[i].zId;
-    if ((int)strlen(z) == nId && memcmp(z, zId, (size_t)nId) == 0) return i;
+    if (same(pSet->aRev[i].zId, zId, nId)) return i;
+  }
+  return -1;
+}
+
+int dm_find_label(const DmSet *pSet, const char *zLabel, int n) {
+  for (int i = 0; i < pSet->nRev; i++) {
+    for (int j = 0; j < pSet->aRev[i].nLabel; j++) {
+      if (same(pSet->aRev[i].azLabel[j], zLabel, n)) return i;
+    }
   }
   return -1;
 }
@@ -54,14 +66,54 @@ void dm_close_down(const DmSet *pSet, DmFlags *a) {
   }
 }
 
+/* Add the ancestors of a's members through parents (and dependencies). */
+static void close_down_edges(const DmSet *pSet, DmFlags *a, int bDepends) {
+  for (int i = pSet->nRev - 1; i >= 0; i--) {
+    if (!a[i]) continue;
+    const DmRevision *p = &pSet->aRev[i];
+    for (int j = 0; j < p->nParent; j++) a[p->aParent[j]] = 1;
+    for (int j = 0; bDepends && j < p->nDepend; j++) a[p->aDepend[j]] = 1;
+  }
+}
+
+/* Add the descendants of a's members: what reaches them through parents
+** (and dependencies). */
+static void close_up_edges(const DmSet *pSet, DmFlags *a, int bDepends) {
+  for (int i = 0; i < pSet->nRev; i++) {
+    const DmRevision *p = &pSet->aRev[i];
+    for (int j = 0; j < p->nParent && !a[i]; j++) a[i] = a[p->aParent[j]];
+    for (int j = 0; bDepends && j < p->nDepend && !a[i]; j++) a[i] = a[p->aDepend[j]];
+  }
+}
+
 /* Mark iRev and everything that reaches it (its descendants). */
 static void close_up(const DmSet *pSet, int iRev, DmFlags *a) {
   a[iRev] = 1;
+  close_up_edges(pSet, a, 1);
+}
+
+/*
+** The lineage of iRev: its ancestors and descendants through "Revises:"
+** (and "Depends On:" if bDepends), iRev included. Alembic's "shares
+** lineage": branch@... forms keep what is in the branch's lineage.
+*/
+static void lineage(const DmSet *pSet, int iRev, int bDepends, DmFlags *a) {
+  DmFlags *aBelow = a + pSet->nRev; /* caller gives 2*nRev */
+  memset(a, 0, (size_t)pSet->nRev * 2);
+  a[iRev] = aBelow[iRev] = 1;
+  close_up_edges(pSet, a, bDepends);
+  close_down_edges(pSet, aBelow, bDepends);
+  for (int i = 0; i < pSet->nRev; i++) a[i] = a[i] || aBelow[i];
+}
+
+/* Number of revisions whose "Revises:" names iRev (and, with bDepends,
+** whose "Depends On:" does). */
+static int n_children(const DmSet *pSet, int iRev, int bDepends) {
+  int n = 0;
   for (int i = iRev + 1; i < pSet->nRev; i++) {
-    const DmRevision *p = &pSet->aRev[i];
-    for (int j = 0; j < p->nParent && !a[i]; j++) a[i] = a[p->aParent[j]];
-    for (int j = 0; j < p->nDepend && !a[i]; j++) a[i] = a[p->aDepend[j]];
+    if (has_edge(&pSet->aRev[i], iRev, bDepends)) n++;
   }
+  return n;
 }
 
 static int contains(const int *a, int n, int v) {
@@ -121,6 +173,46 @@ char *dm_describe(const DmSet *pSet, const DmFlags *a, const char *zBase) {
   return z;
 }
 
+/*
+** Where a label applies, as Alembic's RevisionMap._add_branches computes
+** it: the declaring revision, all its descendants through "Revises:", and
+** its ancestors while they are neither a merge nor a branch point (Alembic
+** counts dependents there too: a revision another one depends on is a
+** "real" branch point). Alembic 1.8 starts that downward walk from the
+** last descendant it visited rather than from the declaring revision, so
+** a label declared below a merge stops at the merge; the documentation
+** ("all ancestors of this revision up until the preceding branch point")
+** is followed here.
+*/
+static int label_applies(const DmSet *pSet, int iDecl, int iRev, DmFlags *aTmp) {
+  memset(aTmp, 0, (size_t)pSet->nRev);
+  aTmp[iDecl] = 1;
+  close_up_edges(pSet, aTmp, 0);
+  if (aTmp[iRev]) return 1;
+  int i = iDecl;
+  while (n_children(pSet, i, 1) <= 1 && pSet->aRev[i].nParent <= 1) {
+    if (i == iRev) return 1;
+    if (pSet->aRev[i].nParent == 0) break;
+    i = pSet->aRev[i].aParent[0];
+  }
+  return 0;
+}
+
+char *dm_branch_labels(const DmSet *pSet, int iRev) {
+  DmFlags *aTmp = alloc_zero(pSet->nRev);
+  if (!aTmp) return 0;
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  int nOut = 0;
+  for (int i = 0; i < pSet->nRev; i++) {
+    if (pSet->aRev[i].nLabel == 0 || !label_applies(pSet, i, iRev, aTmp)) continue;
+    for (int j = 0; j < pSet->aRev[i].nLabel; j++) {
+      sqlite3_str_appendf(pStr, "%s%s", nOut++ ? ", " : "", pSet->aRev[i].azLabel[j]);
+    }
+  }
+  sqlite3_free(aTmp);
+  return str_finish(pStr);
+}
+
 char *dm_parents_text(const DmSet *pSet, int iRev) {
   const DmRevision *p = &pSet->aRev[iRev];
   return join_ids(pSet, p->aParent, p->nParent, ", ", 0);
@@ -165,140 +257,343 @@ int dm_applied_from_rows(const DmSet *pSet, int nRow, const char *const *azRow,
   return SQLITE_OK;
 }
 
+
 /* ------------------------------------------------------------------------
 ** Targets. The syntax follows Alembic:
 **
-**   head | heads | base | REV | +N | -N | REV+N | REV-N
+**   [BRANCH@]SYMBOL | [BRANCH@][SYMBOL](+N|-N)
 **
-** where REV is a full revision id, a unique prefix of one, head or base.
+** SYMBOL is head, heads, base, a full revision id, a branch label or a
+** unique prefix of either; BRANCH is a branch label or a revision (id or
+** prefix) and keeps only what shares a lineage with it: left@head is the
+** head of the left branch, left@+1 one step up that branch, left@-1 one
+** step down it, left@base the base below it.
 */
 
 #define TARGET_BASE (-1)   /* The point below every revision */
-#define TARGET_HEADS (-2)  /* All heads at once */
 
 typedef struct Target Target;
 struct Target {
   const char *zText;   /* The whole argument */
-  const char *zRev;    /* The revision part (may be empty) */
-  int nRev;
+  const char *zBranch; /* BRANCH of BRANCH@..., or 0 */
+  int nBranch;
+  const char *zSym;    /* SYMBOL (may be empty) */
+  int nSym;
   int bRelative;       /* +N / -N present */
   int nDelta;          /* Signed step count */
 };
 
+static int sym_is(const Target *p, const char *z) {
+  return same(z, p->zSym, p->nSym);
+}
+
 static int parse_target(const char *zText, Target *p, char **pzErr) {
   memset(p, 0, sizeof(*p));
   p->zText = zText;
-  p->zRev = zText;
-  p->nRev = (int)strlen(zText);
-  if (p->nRev == 0) {
+  p->zSym = zText;
+  p->nSym = (int)strlen(zText);
+  if (p->nSym == 0) {
     *pzErr = sqlite3_mprintf(
         "the target is empty: give 'head', 'base', a revision id, or a "
         "relative step such as '+1' or '-1'");
     return SQLITE_ERROR;
   }
+  const char *zAt = strchr(zText, '@');
+  if (zAt) {
+    p->zBranch = zText;
+    p->nBranch = (int)(zAt - zText);
+    p->zSym = zAt + 1;
+    p->nSym = (int)strlen(p->zSym);
+    if (p->nBranch == 0) {
+      *pzErr = sqlite3_mprintf(
+          "Target '%s' has nothing before the '@': name a branch, as in "
+          "'mybranch@head'",
+          zText);
+      return SQLITE_ERROR;
+    }
+  }
   /* A trailing [+-]digits is a relative step. */
-  int k = p->nRev;
-  while (k > 0 && zText[k - 1] >= '0' && zText[k - 1] <= '9') k--;
-  if (k > 0 && k < p->nRev && (zText[k - 1] == '+' || zText[k - 1] == '-')) {
-    if (p->nRev - k > 6) {
+  const char *z = p->zSym;
+  int k = p->nSym;
+  while (k > 0 && z[k - 1] >= '0' && z[k - 1] <= '9') k--;
+  if (k > 0 && k < p->nSym && (z[k - 1] == '+' || z[k - 1] == '-')) {
+    if (p->nSym - k > 6) {
       *pzErr = sqlite3_mprintf("Relative revision %s: the step count is too large",
                                zText);
       return SQLITE_ERROR;
     }
     int n = 0;
-    for (int i = k; i < p->nRev; i++) n = n * 10 + (zText[i] - '0');
+    for (int i = k; i < p->nSym; i++) n = n * 10 + (z[i] - '0');
     p->bRelative = 1;
-    p->nDelta = zText[k - 1] == '-' ? -n : n;
-    p->nRev = k - 1;
+    p->nDelta = z[k - 1] == '-' ? -n : n;
+    p->nSym = k - 1;
+  }
+  if (zAt && !p->bRelative && p->nSym == 0) {
+    *pzErr = sqlite3_mprintf(
+        "Target '%s' names no revision after the '@': give '%.*s@head', "
+        "'%.*s@base' or a revision",
+        zText, p->nBranch, p->zBranch, p->nBranch, p->zBranch);
+    return SQLITE_ERROR;
   }
   return SQLITE_OK;
 }
 
-/* A full id or a unique prefix of one. */
-static int lookup(const DmSet *pSet, const char *z, int n, int *piRev,
-                  char **pzErr) {
+/* What a target works with: the set, the database's state, the scratch
+** space, where errors go. */
+typedef struct Resolver Resolver;
+struct Resolver {
+  const DmSet *pSet;
+  int n;
+  const DmFlags *aApplied;   /* 0 when there is no database (dm_points) */
+  const Target *pT;
+  int iBranch;               /* Revision BRANCH@ names, or -1 */
+  DmFlags *aBranch;          /* Its lineage (2*n: lineage() needs room) */
+  int *aIdx;                 /* n ints of scratch */
+  char **pzErr;
+};
+
+/*
+** A full id, a branch label (the revision that declares it), or a unique
+** prefix of either; within the branch's lineage if there is a branch.
+*/
+static int lookup(Resolver *p, const char *z, int n, int *piRev) {
+  const DmSet *pSet = p->pSet;
   int i = dm_find(pSet, z, n);
-  if (i >= 0) {
-    *piRev = i;
+  if (i < 0) i = dm_find_label(pSet, z, n);
+  if (i < 0) {
+    int nMatch = 0;
+    for (int k = 0; k < pSet->nRev; k++) {
+      const DmRevision *pRev = &pSet->aRev[k];
+      int bMatch = n > 0 && strncmp(pRev->zId, z, (size_t)n) == 0;
+      for (int j = 0; j < pRev->nLabel && !bMatch; j++) {
+        bMatch = n > 0 && strncmp(pRev->azLabel[j], z, (size_t)n) == 0;
+      }
+      if (bMatch && (p->iBranch < 0 || p->aBranch[k])) p->aIdx[nMatch++] = k;
+    }
+    if (nMatch == 0) {
+      if (p->iBranch >= 0) {
+        *p->pzErr = sqlite3_mprintf(
+            "Can't locate revision identified by '%.*s' on branch '%.*s'", n,
+            z, p->pT->nBranch, p->pT->zBranch);
+      } else {
+        *p->pzErr = sqlite3_mprintf("Can't locate revision identified by '%.*s'",
+                                    n, z);
+      }
+      return SQLITE_ERROR;
+    }
+    if (nMatch > 1) {
+      char *zList = join_ids(pSet, p->aIdx, nMatch, ", ", 1);
+      if (!zList) return SQLITE_NOMEM;
+      *p->pzErr = sqlite3_mprintf(
+          "Multiple revisions start with '%.*s': %s; give more of the "
+          "revision id",
+          n, z, zList);
+      sqlite3_free(zList);
+      return SQLITE_ERROR;
+    }
+    i = p->aIdx[0];
+  }
+  if (p->iBranch >= 0 && !p->aBranch[i]) {
+    *p->pzErr = sqlite3_mprintf(
+        "Revision %s is not a member of branch '%.*s': name a revision on "
+        "that branch, or leave out '%.*s@'",
+        pSet->aRev[i].zId, p->pT->nBranch, p->pT->zBranch, p->pT->nBranch,
+        p->pT->zBranch);
+    return SQLITE_ERROR;
+  }
+  *piRev = i;
+  return SQLITE_OK;
+}
+
+/* BRANCH of BRANCH@...: a label, else a revision id or prefix. */
+static int resolve_branch(Resolver *p) {
+  const Target *pT = p->pT;
+  p->iBranch = -1;
+  if (!pT->zBranch) return SQLITE_OK;
+  int i = dm_find_label(p->pSet, pT->zBranch, pT->nBranch);
+  if (i < 0) {
+    char *zErr = 0;
+    char **pzSaved = p->pzErr;
+    p->pzErr = &zErr;
+    int rc = lookup(p, pT->zBranch, pT->nBranch, &i);
+    p->pzErr = pzSaved;
+    if (rc == SQLITE_ERROR) {
+      *p->pzErr = sqlite3_mprintf("No such branch: '%.*s' (in '%s'): %s",
+                                  pT->nBranch, pT->zBranch, pT->zText, zErr);
+    }
+    sqlite3_free(zErr);
+    if (rc) return rc;
+  }
+  p->iBranch = i;
+  lineage(p->pSet, i, 0, p->aBranch);
+  return SQLITE_OK;
+}
+
+/* The heads of the script directory (on the branch, if there is one). */
+static int branch_heads(Resolver *p, int *aHead) {
+  int nAll = dm_heads(p->pSet, 0, 0, aHead);
+  int nHead = 0;
+  for (int i = 0; i < nAll; i++) {
+    if (p->iBranch < 0 || p->aBranch[aHead[i]]) aHead[nHead++] = aHead[i];
+  }
+  return nHead;
+}
+
+static char *several_heads(const Target *pT) {
+  if (pT->zBranch) {
+    return sqlite3_mprintf(
+        "Multiple head revisions are present for given argument '%.*s@head'; "
+        "please specify a specific target revision, '<branchname>@head' to "
+        "narrow to a specific head, or 'heads' for all heads",
+        pT->nBranch, pT->zBranch);
+  }
+  return sqlite3_mprintf(
+      "Multiple head revisions are present for given argument 'head'; "
+      "please specify a specific target revision, '<branchname>@head' to "
+      "narrow to a specific head, or 'heads' for all heads");
+}
+
+/*
+** The revisions SYMBOL names: one, several (heads), or none (base). aPoint
+** needs room for n.
+*/
+static int resolve_symbol(Resolver *p, int *aPoint, int *pnPoint) {
+  const Target *pT = p->pT;
+  *pnPoint = 0;
+  if (sym_is(pT, "base") || pT->nSym == 0) return SQLITE_OK;
+  if (sym_is(pT, "heads")) {
+    *pnPoint = branch_heads(p, aPoint);
     return SQLITE_OK;
   }
-  int nMatch = 0;
-  int *aMatch = alloc_zero((sqlite3_int64)sizeof(int) * pSet->nRev);
-  if (!aMatch) return SQLITE_NOMEM;
-  for (i = 0; i < pSet->nRev; i++) {
-    if (n > 0 && strncmp(pSet->aRev[i].zId, z, (size_t)n) == 0) aMatch[nMatch++] = i;
-  }
-  int rc = SQLITE_OK;
-  if (nMatch == 1) {
-    *piRev = aMatch[0];
-  } else if (nMatch == 0) {
-    *pzErr = sqlite3_mprintf("Can't locate revision identified by '%.*s'", n, z);
-    rc = SQLITE_ERROR;
-  } else {
-    char *zList = join_ids(pSet, aMatch, nMatch, ", ", 1);
-    if (zList) {
-      *pzErr = sqlite3_mprintf(
-          "Multiple revisions start with '%.*s': %s; give more of the revision id",
-          n, z, zList);
+  if (sym_is(pT, "head")) {
+    int nHead = branch_heads(p, aPoint);
+    if (nHead > 1) {
+      *p->pzErr = several_heads(pT);
+      return SQLITE_ERROR;
     }
-    sqlite3_free(zList);
-    rc = zList ? SQLITE_ERROR : SQLITE_NOMEM;
+    *pnPoint = nHead;
+    return SQLITE_OK;
   }
-  sqlite3_free(aMatch);
-  return rc;
+  *pnPoint = 1;
+  return lookup(p, pT->zSym, pT->nSym, &aPoint[0]);
 }
 
-/* The one head of the script directory, for the target "head". */
-static int single_head(const DmSet *pSet, int *piRev, char **pzErr) {
-  int *aHead = alloc_zero((sqlite3_int64)sizeof(int) * pSet->nRev);
-  if (!aHead) return SQLITE_NOMEM;
-  int nHead = dm_heads(pSet, 0, 0, aHead);
-  int rc = SQLITE_OK;
-  if (nHead == 1) {
-    *piRev = aHead[0];
-  } else {
-    *pzErr = sqlite3_mprintf(
-        "Multiple head revisions are present for given argument 'head'; "
-        "please specify a specific target revision, '<branchname>@head' to "
-        "narrow to a specific head, or 'heads' for all heads");
-    rc = SQLITE_ERROR;
+/* SYMBOL as the start of a relative step: one revision or base. */
+static int resolve_start(Resolver *p, int *piRev) {
+  int nPoint = 0;
+  int rc = resolve_symbol(p, p->aIdx, &nPoint);
+  if (rc) return rc;
+  if (nPoint > 1) {
+    char *zList = join_ids(p->pSet, p->aIdx, nPoint, ", ", 0);
+    if (!zList) return SQLITE_NOMEM;
+    *p->pzErr = sqlite3_mprintf(
+        "Relative revision %s: '%.*s' names several revisions (%s); start "
+        "from one, as in '%s%+d'",
+        p->pT->zText, p->pT->nSym, p->pT->zSym, zList,
+        p->pSet->aRev[p->aIdx[0]].zId, p->pT->nDelta);
+    sqlite3_free(zList);
+    return SQLITE_ERROR;
   }
-  sqlite3_free(aHead);
-  return rc;
+  *piRev = nPoint ? p->aIdx[0] : TARGET_BASE;
+  return SQLITE_OK;
 }
 
-/* The revision the database is at, for relative steps: its one head. */
-static int current_point(const DmSet *pSet, const DmFlags *aApplied,
-                         const Target *pT, int *piRev, char **pzErr) {
-  int *aHead = alloc_zero((sqlite3_int64)sizeof(int) * pSet->nRev);
-  if (!aHead) return SQLITE_NOMEM;
-  int nHead = dm_heads(pSet, aApplied, 1, aHead);
-  int rc = SQLITE_OK;
-  if (nHead == 0) {
-    *piRev = TARGET_BASE;
-  } else if (nHead == 1) {
-    *piRev = aHead[0];
-  } else {
-    char *zList = join_ids(pSet, aHead, nHead, ", ", 0);
-    if (zList) {
-      *pzErr = sqlite3_mprintf(
-          "Relative revision %s is ambiguous: the database has several heads "
-          "(%s); name the branch, as in '%s%+d'",
-          pT->zText, zList, pSet->aRev[aHead[0]].zId, pT->nDelta);
-    }
-    sqlite3_free(zList);
-    rc = zList ? SQLITE_ERROR : SQLITE_NOMEM;
+/* The version rows: applied revisions that no other applied one reaches. */
+static int version_rows(Resolver *p, int *aRow) {
+  return dm_heads(p->pSet, p->aApplied, 1, aRow);
+}
+
+/* How to name a branch in advice: its first label, else the revision. */
+static const char *branch_name(const DmSet *pSet, int iRev, char **pzFree) {
+  *pzFree = dm_branch_labels(pSet, iRev);
+  if (*pzFree && (*pzFree)[0]) {
+    char *zComma = strchr(*pzFree, ',');
+    if (zComma) *zComma = 0;
+    return *pzFree;
   }
-  sqlite3_free(aHead);
-  return rc;
+  return pSet->aRev[iRev].zId;
+}
+
+static char *ambiguous_current(Resolver *p, const int *aRow, int nRow) {
+  const DmSet *pSet = p->pSet;
+  const Target *pT = p->pT;
+  char *zList = join_ids(pSet, aRow, nRow, ", ", 0);
+  char *zLabel = 0;
+  const char *zName = branch_name(pSet, aRow[0], &zLabel);
+  char *z = !zList || !zLabel ? 0 : sqlite3_mprintf(
+      "Relative revision %s is ambiguous: the database has several heads "
+      "(%s); name the branch%s, as in '%s@%+d', or start from a revision, as "
+      "in '%s%+d'",
+      pT->zText, zList, zLabel[0] ? "" : " by a revision on it", zName,
+      pT->nDelta, pSet->aRev[aRow[0]].zId, pT->nDelta);
+  sqlite3_free(zList);
+  sqlite3_free(zLabel);
+  return z;
+}
+
+/*
+** Where a relative step without SYMBOL starts: the database's head on the
+** branch. Up (Alembic's _parse_upgrade_target): the version row on the
+** branch; if none is, the highest applied revisions of the branch; if none
+** is, base. Down (_parse_downgrade_target): the version row on the
+** branch; if none is, the applied revision of the branch that nothing
+** applied stands on through "Revises:". Without a branch: the one version
+** row. *piBranch gets the revision that limits a downgrade's roots
+** (Alembic uses the current revision when no branch is given).
+*/
+static int current_start(Resolver *p, int *piRev, int *piBranch) {
+  const DmSet *pSet = p->pSet;
+  const Target *pT = p->pT;
+  int *aRow = p->aIdx;
+  int nRow = version_rows(p, aRow);
+  *piBranch = p->iBranch;
+  if (p->iBranch >= 0) {
+    int nOn = 0;
+    for (int i = 0; i < nRow; i++) {
+      if (p->aBranch[aRow[i]]) aRow[nOn++] = aRow[i];
+    }
+    if (nOn == 0) {
+      if (pT->nDelta > 0) {
+        /* Applied revisions of the branch that no applied revision of the
+        ** branch stands on. */
+        DmFlags *aOn = alloc_zero(p->n);
+        if (!aOn) return SQLITE_NOMEM;
+        for (int i = 0; i < p->n; i++) aOn[i] = p->aApplied[i] && p->aBranch[i];
+        nOn = dm_heads(pSet, aOn, 1, aRow);
+        sqlite3_free(aOn);
+      } else {
+        int nTop = dm_heads(pSet, p->aApplied, 0, aRow);
+        for (int i = 0; i < nTop; i++) {
+          if (p->aBranch[aRow[i]]) aRow[nOn++] = aRow[i];
+        }
+        if (nOn == 0) {
+          *p->pzErr = sqlite3_mprintf(
+              "Relative revision %s: nothing on branch '%.*s' is applied "
+              "here, so there is nothing to go down from",
+              pT->zText, pT->nBranch, pT->zBranch);
+          return SQLITE_ERROR;
+        }
+      }
+    }
+    nRow = nOn;
+  }
+  if (nRow > 1) {
+    *p->pzErr = ambiguous_current(p, aRow, nRow);
+    return *p->pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  *piRev = nRow ? aRow[0] : TARGET_BASE;
+  if (p->iBranch < 0 && nRow == 1) *piBranch = aRow[0];
+  return SQLITE_OK;
 }
 
 /*
 ** Walk |nDelta| steps up (children) or down (parents) from iFrom. Only
-** "Revises:" edges count, as in Alembic.
+** "Revises:" edges count, as in Alembic; going up, only children on the
+** branch count.
 */
-static int walk(const DmSet *pSet, const Target *pT, int iFrom,
-                const char *zFrom, int *piTo, char **pzErr) {
+static int walk(Resolver *p, int iFrom, const char *zFrom, int *piTo) {
+  const DmSet *pSet = p->pSet;
+  const Target *pT = p->pT;
   int iCur = iFrom;
   int nWant = pT->nDelta < 0 ? -pT->nDelta : pT->nDelta;
   int nDone = 0;
@@ -307,115 +602,190 @@ static int walk(const DmSet *pSet, const Target *pT, int iFrom,
     int nNext = 0;
     if (pT->nDelta > 0) {
       for (int j = (iCur < 0 ? 0 : iCur + 1); j < pSet->nRev; j++) {
-        const DmRevision *p = &pSet->aRev[j];
-        int bChild = iCur < 0 ? p->nParent == 0 : has_edge(p, iCur, 0);
-        if (bChild) {
+        const DmRevision *pRev = &pSet->aRev[j];
+        int bChild = iCur < 0 ? pRev->nParent == 0 : has_edge(pRev, iCur, 0);
+        if (bChild && (p->iBranch < 0 || p->aBranch[j])) {
           if (nNext++ == 0) iNext = j;
         }
       }
       if (nNext == 0) break;
       if (nNext > 1) {
-        *pzErr = sqlite3_mprintf(
+        /* Advice names a real branch: the first labelled next revision,
+        ** else the first next revision. */
+        char *zLabels = 0;
+        for (int j = iNext; j < pSet->nRev && !zLabels; j++) {
+          const DmRevision *pRev = &pSet->aRev[j];
+          if (iCur < 0 ? pRev->nParent != 0 : !has_edge(pRev, iCur, 0)) continue;
+          zLabels = dm_branch_labels(pSet, j);
+          if (!zLabels) return SQLITE_NOMEM;
+          if (!zLabels[0]) {
+            sqlite3_free(zLabels);
+            zLabels = 0;
+          }
+        }
+        char *zComma = zLabels ? strchr(zLabels, ',') : 0;
+        if (zComma) *zComma = 0;
+        *p->pzErr = sqlite3_mprintf(
             "Relative revision %s is ambiguous: %s has several next "
-            "revisions (a branch point); name the target revision instead",
-            pT->zText, iCur < 0 ? "base" : pSet->aRev[iCur].zId);
+            "revisions (a branch point); name the branch%s, as in '%s@%+d', "
+            "or the target revision",
+            pT->zText, iCur < 0 ? "base" : pSet->aRev[iCur].zId,
+            zLabels ? "" : " by a revision on it",
+            zLabels ? zLabels : pSet->aRev[iNext].zId, pT->nDelta);
+        sqlite3_free(zLabels);
         return SQLITE_ERROR;
       }
     } else {
       if (iCur < 0) break;
-      const DmRevision *p = &pSet->aRev[iCur];
-      if (p->nParent > 1) {
-        *pzErr = sqlite3_mprintf(
+      const DmRevision *pRev = &pSet->aRev[iCur];
+      if (pRev->nParent > 1) {
+        *p->pzErr = sqlite3_mprintf(
             "Relative revision %s is ambiguous: %s is a merge of several "
             "revisions; name the target revision instead",
-            pT->zText, p->zId);
+            pT->zText, pRev->zId);
         return SQLITE_ERROR;
       }
-      iNext = p->nParent ? p->aParent[0] : TARGET_BASE;
+      iNext = pRev->nParent ? pRev->aParent[0] : TARGET_BASE;
     }
     iCur = iNext;
   }
   if (nDone < nWant) {
-    if (pT->nDelta < 0) {
-      *pzErr = sqlite3_mprintf(
-          "Relative revision %s didn't produce %d migrations: %s is only %d "
-          "step%s above base",
-          pT->zText, nWant, zFrom, nDone, nDone == 1 ? "" : "s");
-    } else {
-      *pzErr = sqlite3_mprintf(
-          "Relative revision %s didn't produce %d migrations: %s is only %d "
-          "step%s below the head",
-          pT->zText, nWant, zFrom, nDone, nDone == 1 ? "" : "s");
-    }
+    *p->pzErr = sqlite3_mprintf(
+        "Relative revision %s didn't produce %d migrations: %s is only %d "
+        "step%s %s",
+        pT->zText, nWant, zFrom, nDone, nDone == 1 ? "" : "s",
+        pT->nDelta < 0 ? "above base" : "below the head");
     return SQLITE_ERROR;
   }
   *piTo = iCur;
   return SQLITE_OK;
 }
 
-/* Resolve a target to a point: a revision, TARGET_BASE or TARGET_HEADS. */
-static int resolve_point(const DmSet *pSet, const DmFlags *aApplied,
-                         const Target *pT, int *piPoint, char **pzErr) {
-  int rc;
+/* A relative target to its revision (or base); *piBranch as current_start. */
+static int resolve_relative(Resolver *p, int *piPoint, int *piBranch) {
+  const DmSet *pSet = p->pSet;
+  const Target *pT = p->pT;
   int iFrom;
+  int rc;
   char *zFrom = 0;
-  const char *zRev = pT->zRev;
-  int nRev = pT->nRev;
-  if (nRev == 4 && memcmp(zRev, "base", 4) == 0) {
-    iFrom = TARGET_BASE;
-  } else if (nRev == 5 && memcmp(zRev, "heads", 5) == 0) {
-    if (pT->bRelative) {
-      *pzErr = sqlite3_mprintf(
-          "Relative revision %s: 'heads' names several revisions; use "
-          "'head%+d' or a revision id",
+  *piBranch = p->iBranch;
+  if (pT->nSym > 0) {
+    rc = resolve_start(p, &iFrom);
+    if (rc) return rc;
+    zFrom = sqlite3_mprintf("%s", iFrom < 0 ? "base" : pSet->aRev[iFrom].zId);
+  } else {
+    if (!p->aApplied) {
+      *p->pzErr = sqlite3_mprintf(
+          "Relative revision %s counts from a database's current revision; "
+          "name the revision to count from, as in 'head%+d'",
           pT->zText, pT->nDelta);
       return SQLITE_ERROR;
     }
-    *piPoint = TARGET_HEADS;
-    return SQLITE_OK;
-  } else if (nRev == 4 && memcmp(zRev, "head", 4) == 0) {
-    rc = single_head(pSet, &iFrom, pzErr);
+    rc = current_start(p, &iFrom, piBranch);
     if (rc) return rc;
-  } else if (nRev == 0) {
-    rc = current_point(pSet, aApplied, pT, &iFrom, pzErr);
-    if (rc) return rc;
-  } else {
-    rc = lookup(pSet, zRev, nRev, &iFrom, pzErr);
-    if (rc) return rc;
-  }
-  if (!pT->bRelative) {
-    *piPoint = iFrom;
-    return SQLITE_OK;
-  }
-  if (nRev == 0) {
-    zFrom = dm_describe(pSet, aApplied, "the database (at base)");
-    if (zFrom && iFrom >= 0) {
-      char *z = sqlite3_mprintf("the database (at %s)", zFrom);
-      sqlite3_free(zFrom);
-      zFrom = z;
-    }
-  } else {
-    zFrom = sqlite3_mprintf("%s", iFrom < 0 ? "base" : pSet->aRev[iFrom].zId);
+    char *zAt = dm_describe(pSet, p->aApplied, "base");
+    zFrom = zAt ? sqlite3_mprintf("the database (at %s)", zAt) : 0;
+    sqlite3_free(zAt);
   }
   if (!zFrom) return SQLITE_NOMEM;
-  rc = walk(pSet, pT, iFrom, zFrom, piPoint, pzErr);
+  rc = walk(p, iFrom, zFrom, piPoint);
   sqlite3_free(zFrom);
   return rc;
 }
 
-static const char *point_name(const DmSet *pSet, int iPoint) {
-  if (iPoint == TARGET_BASE) return "base";
-  if (iPoint == TARGET_HEADS) return "heads";
-  return pSet->aRev[iPoint].zId;
+int dm_points(const DmSet *pSet, const char *zTarget, int *aPoint, int *pnPoint,
+              char **pzErr) {
+  Target t;
+  Resolver r;
+  memset(&r, 0, sizeof(r));
+  *pnPoint = 0;
+  int rc = parse_target(zTarget, &t, pzErr);
+  if (rc) return rc;
+  r.pSet = pSet;
+  r.n = pSet->nRev;
+  r.pT = &t;
+  r.pzErr = pzErr;
+  r.aBranch = alloc_zero(2 * (sqlite3_int64)r.n);
+  r.aIdx = alloc_zero((sqlite3_int64)sizeof(int) * r.n);
+  if (!r.aBranch || !r.aIdx) {
+    rc = SQLITE_NOMEM;
+  } else {
+    rc = resolve_branch(&r);
+  }
+  if (rc == SQLITE_OK && t.bRelative) {
+    int iPoint, iBranch;
+    rc = resolve_relative(&r, &iPoint, &iBranch);
+    if (rc == SQLITE_OK && iPoint >= 0) aPoint[(*pnPoint)++] = iPoint;
+  } else if (rc == SQLITE_OK) {
+    rc = resolve_symbol(&r, aPoint, pnPoint);
+  }
+  sqlite3_free(r.aBranch);
+  sqlite3_free(r.aIdx);
+  /* A message that could not be allocated is an out-of-memory error. */
+  if (rc == SQLITE_ERROR && !*pzErr) rc = SQLITE_NOMEM;
+  return rc;
+}
+
+/*
+** What a downgrade to iPoint (or base) removes, as Alembic's
+** _collect_downgrade_revisions: the roots are iPoint's children through
+** "Revises:" (for base: every base); with a branch and several roots, only
+** the roots below the branch's revision; then every applied revision that
+** stands on a root, through parents and dependencies. A revision that
+** merely depends on iPoint stays, since iPoint stays.
+*/
+static int downgrade_removes(Resolver *p, int iPoint, int iBranch,
+                             DmFlags *aRemove) {
+  const DmSet *pSet = p->pSet;
+  memset(aRemove, 0, (size_t)p->n);
+  int nRoot = 0;
+  for (int i = 0; i < p->n; i++) {
+    const DmRevision *pRev = &pSet->aRev[i];
+    aRemove[i] = iPoint < 0 ? pRev->nParent == 0 : has_edge(pRev, iPoint, 0);
+    nRoot += aRemove[i];
+  }
+  if (iBranch >= 0 && nRoot > 1) {
+    DmFlags *aBelow = alloc_zero(p->n);
+    if (!aBelow) return SQLITE_NOMEM;
+    aBelow[iBranch] = 1;
+    close_down_edges(pSet, aBelow, 0);
+    nRoot = 0;
+    for (int i = 0; i < p->n; i++) {
+      aRemove[i] = aRemove[i] && aBelow[i];
+      nRoot += aRemove[i];
+    }
+    sqlite3_free(aBelow);
+    if (nRoot == 0) {
+      *p->pzErr = sqlite3_mprintf(
+          "Destination %s is not a valid downgrade target: no revision just "
+          "above %s leads to %s",
+          p->pT->zText, iPoint < 0 ? "base" : pSet->aRev[iPoint].zId,
+          pSet->aRev[iBranch].zId);
+      return SQLITE_ERROR;
+    }
+  }
+  close_up_edges(pSet, aRemove, 1);
+  for (int i = 0; i < p->n; i++) aRemove[i] = aRemove[i] && p->aApplied[i];
+  return SQLITE_OK;
+}
+
+/* How a destination is named in messages: as resolved, with its branch. */
+static char *destination(const Resolver *p, int iPoint) {
+  const char *zName = iPoint < 0 ? "base" : p->pSet->aRev[iPoint].zId;
+  if (p->pT->zBranch) {
+    return sqlite3_mprintf("%.*s@%s", p->pT->nBranch, p->pT->zBranch, zName);
+  }
+  return sqlite3_mprintf("%s", zName);
 }
 
 int dm_resolve(const DmSet *pSet, const DmFlags *aApplied, DmOp eOp,
                const char *zTarget, DmFlags *aTarget, char **pzErr) {
   Target t;
+  Resolver r;
   int n = pSet->nRev;
   int rc = parse_target(zTarget, &t, pzErr);
   if (rc) return rc;
-  if (t.bRelative && t.nRev == 0) {
+  if (t.bRelative && t.nSym == 0) {
     if (eOp == DM_OP_UPGRADE && t.nDelta < 0) {
       *pzErr = sqlite3_mprintf(
           "migrate_upgrade('%s') would go down: use migrate_downgrade('%s')",
@@ -429,101 +799,146 @@ int dm_resolve(const DmSet *pSet, const DmFlags *aApplied, DmOp eOp,
       return SQLITE_ERROR;
     }
   }
-  int iPoint;
-  rc = resolve_point(pSet, aApplied, &t, &iPoint, pzErr);
-  if (rc) return rc;
-
-  /* The set "at" the point: the point and everything below it. */
-  DmFlags *aAt = alloc_zero(n);
-  if (!aAt) return SQLITE_NOMEM;
-  if (iPoint == TARGET_HEADS) {
-    memset(aAt, 1, (size_t)n);
-  } else if (iPoint >= 0) {
-    aAt[iPoint] = 1;
-    dm_close_down(pSet, aAt);
-  }
-
-  int bCovered = 1;   /* Is aAt already applied? */
-  for (int i = 0; i < n; i++) {
-    if (aAt[i] && !aApplied[i]) bCovered = 0;
-  }
+  memset(&r, 0, sizeof(r));
+  r.pSet = pSet;
+  r.n = n;
+  r.aApplied = aApplied;
+  r.pT = &t;
+  r.pzErr = pzErr;
+  r.aBranch = alloc_zero(2 * (sqlite3_int64)n);
+  r.aIdx = alloc_zero((sqlite3_int64)sizeof(int) * n);
+  int *aPoint = alloc_zero((sqlite3_int64)sizeof(int) * n);
+  DmFlags *aAt = alloc_zero(2 * (sqlite3_int64)n);
   char *zCurrent = 0;
+  char *zDest = 0;
+  if (!r.aBranch || !r.aIdx || !aPoint || !aAt) {
+    rc = SQLITE_NOMEM;
+    goto done;
+  }
+  DmFlags *aTmp = aAt + n;
+  rc = resolve_branch(&r);
+  if (rc) goto done;
+
+  /* The points the target names, and the branch that limits a downgrade. */
+  int nPoint = 0;
+  int iBranch = r.iBranch;
+  int bAllHeads = !t.bRelative && sym_is(&t, "heads");
+  if (t.bRelative) {
+    int iPoint;
+    rc = resolve_relative(&r, &iPoint, &iBranch);
+    if (rc) goto done;
+    if (iPoint >= 0) aPoint[nPoint++] = iPoint;
+  } else {
+    rc = resolve_symbol(&r, aPoint, &nPoint);
+    if (rc) goto done;
+  }
+  int iPoint = nPoint == 1 ? aPoint[0] : TARGET_BASE;
+
+  /* The set "at" the points: the points and everything below them. */
+  for (int i = 0; i < nPoint; i++) aAt[aPoint[i]] = 1;
+  dm_close_down(pSet, aAt);
+
   switch (eOp) {
     case DM_OP_UPGRADE: {
-      /* Upgrading adds what the point needs and leaves other branches. */
-      for (int i = 0; i < n; i++) aTarget[i] = aApplied[i] || aAt[i];
-      if (bCovered && iPoint != TARGET_HEADS) {
-        /* Nothing to add: fine at the current revision, an error below it. */
-        int bAtHead = 0;
-        if (iPoint >= 0) {
-          DmFlags *aAbove = alloc_zero(n);
-          if (!aAbove) {
-            rc = SQLITE_NOMEM;
-            break;
-          }
-          close_up(pSet, iPoint, aAbove);
-          bAtHead = 1;
-          for (int i = 0; i < n; i++) {
-            if (i != iPoint && aAbove[i] && aApplied[i]) bAtHead = 0;
-          }
-          sqlite3_free(aAbove);
-        } else {
-          bAtHead = 1;
-          for (int i = 0; i < n; i++) {
-            if (aApplied[i]) bAtHead = 0;
-          }
+      /* Upgrading adds what the points need and leaves other branches. */
+      int bAdds = 0;
+      for (int i = 0; i < n; i++) {
+        aTarget[i] = aApplied[i] || aAt[i];
+        if (aAt[i] && !aApplied[i]) bAdds = 1;
+      }
+      if (bAdds || bAllHeads) break;
+      /* Nothing to add: fine where the database is, an error below it
+      ** (where a downgrade to the point would remove something). */
+      rc = downgrade_removes(&r, iPoint, iBranch, aTmp);
+      if (rc) break;
+      int bBelow = 0;
+      for (int i = 0; i < n; i++) bBelow |= aTmp[i];
+      if (bBelow) {
+        zCurrent = dm_describe(pSet, aApplied, "base");
+        zDest = destination(&r, iPoint);
+        if (!zCurrent || !zDest) {
+          rc = SQLITE_NOMEM;
+          break;
         }
-        if (!bAtHead) {
-          zCurrent = dm_describe(pSet, aApplied, "base");
-          if (zCurrent) {
-            *pzErr = sqlite3_mprintf(
-                "Destination %s is below the current revision %s: "
-                "migrate_upgrade only goes up; to go down, use "
-                "migrate_downgrade('%s')",
-                point_name(pSet, iPoint), zCurrent, point_name(pSet, iPoint));
-          }
-          rc = zCurrent ? SQLITE_ERROR : SQLITE_NOMEM;
-        }
+        *pzErr = sqlite3_mprintf(
+            "Destination %s is below the current revision %s: "
+            "migrate_upgrade only goes up; to go down, use "
+            "migrate_downgrade('%s')",
+            zDest, zCurrent, zDest);
+        rc = SQLITE_ERROR;
       }
       break;
     }
     case DM_OP_DOWNGRADE: {
+      int bCovered = 1;
+      for (int i = 0; i < n; i++) {
+        if (aAt[i] && !aApplied[i]) bCovered = 0;
+      }
       if (!bCovered) {
         zCurrent = dm_describe(pSet, aApplied, "base");
-        if (zCurrent) {
-          *pzErr = sqlite3_mprintf(
-              "Destination %s is not below the current revision %s (it is not "
-              "applied here): migrate_downgrade only goes down; to go up, use "
-              "migrate_upgrade('%s')",
-              point_name(pSet, iPoint), zCurrent, point_name(pSet, iPoint));
-        }
-        rc = zCurrent ? SQLITE_ERROR : SQLITE_NOMEM;
-        break;
-      }
-      /* Downgrading removes what lies above the point, nothing else. */
-      memcpy(aTarget, aApplied, (size_t)n);
-      if (iPoint == TARGET_BASE) {
-        memset(aTarget, 0, (size_t)n);
-      } else if (iPoint >= 0) {
-        DmFlags *aAbove = alloc_zero(n);
-        if (!aAbove) {
+        zDest = bAllHeads ? sqlite3_mprintf("%s", zTarget) : destination(&r, iPoint);
+        if (!zCurrent || !zDest) {
           rc = SQLITE_NOMEM;
           break;
         }
-        close_up(pSet, iPoint, aAbove);
-        for (int i = 0; i < n; i++) {
-          if (i != iPoint && aAbove[i]) aTarget[i] = 0;
-        }
-        sqlite3_free(aAbove);
+        *pzErr = sqlite3_mprintf(
+            "Destination %s is not below the current revision %s (it is not "
+            "applied here): migrate_downgrade only goes down; to go up, use "
+            "migrate_upgrade('%s')",
+            zDest, zCurrent, zDest);
+        rc = SQLITE_ERROR;
+        break;
+      }
+      memcpy(aTarget, aApplied, (size_t)n);
+      if (bAllHeads) break; /* Every head is applied: nothing lies above. */
+      rc = downgrade_removes(&r, iPoint, iBranch, aTmp);
+      if (rc) break;
+      for (int i = 0; i < n; i++) {
+        if (aTmp[i]) aTarget[i] = 0;
       }
       break;
     }
-    case DM_OP_STAMP:
-      memcpy(aTarget, aAt, (size_t)n);
+    case DM_OP_STAMP: {
+      /*
+      ** Alembic's _stamp_revs: the version rows that share a lineage
+      ** (dependencies included) with a point, or with the branch, are
+      ** replaced by the points; other rows stay. Stamping base without a
+      ** branch replaces every row.
+      */
+      int *aRow = r.aIdx;
+      int nRow = version_rows(&r, aRow);
+      DmFlags *aLine = alloc_zero(2 * (sqlite3_int64)n);
+      if (!aLine) {
+        rc = SQLITE_NOMEM;
+        break;
+      }
+      memset(aTarget, 0, (size_t)n);
+      for (int i = 0; i < nPoint; i++) aTarget[aPoint[i]] = 1;
+      for (int k = 0; k < nRow; k++) {
+        int bShares = nPoint == 0 && iBranch < 0;
+        for (int i = 0; i < nPoint + 1 && !bShares; i++) {
+          int iWith = i < nPoint ? aPoint[i] : r.iBranch;
+          if (iWith < 0) continue;
+          lineage(pSet, iWith, 1, aLine);
+          bShares = aLine[aRow[k]];
+        }
+        if (!bShares) aTarget[aRow[k]] = 1;
+      }
+      sqlite3_free(aLine);
+      dm_close_down(pSet, aTarget);
       break;
+    }
   }
+
+done:
   sqlite3_free(zCurrent);
+  sqlite3_free(zDest);
+  sqlite3_free(r.aBranch);
+  sqlite3_free(r.aIdx);
+  sqlite3_free(aPoint);
   sqlite3_free(aAt);
+  /* A message that could not be allocated is an out-of-memory error. */
+  if (rc == SQLITE_ERROR && !*pzErr) rc = SQLITE_NOMEM;
   return rc;
 }
 
@@ -555,29 +970,89 @@ void dm_plan_clear(DmPlan *pPlan) {
   pPlan->nStep = 0;
 }
 
+/* Position of iRev among iOf's dependencies, then parents; n if neither. */
+static int edge_rank(const DmSet *pSet, int iOf, int iRev) {
+  const DmRevision *p = &pSet->aRev[iOf];
+  for (int j = 0; j < p->nDepend; j++) {
+    if (p->aDepend[j] == iRev) return j;
+  }
+  for (int j = 0; j < p->nParent; j++) {
+    if (p->aParent[j] == iRev) return p->nDepend + j;
+  }
+  return pSet->nRev;
+}
+
+/* Sort a[0..n) by edge_rank() against iOf (stable: table order on ties). */
+static void sort_by_edge(const DmSet *pSet, int iOf, int *a, int n) {
+  for (int i = 1; i < n; i++) {
+    int v = a[i], k = i;
+    while (k > 0 && edge_rank(pSet, iOf, a[k - 1]) > edge_rank(pSet, iOf, v)) {
+      a[k] = a[k - 1];
+      k--;
+    }
+    a[k] = v;
+  }
+}
+
+/*
+** As Alembic's HeadMaintainer: a step whose new row replaces several (a
+** merge, or a revision with a dependency) deletes all but one of them and
+** updates that one; a step that replaces one row by several (undoing such a
+** revision) inserts all but one and updates the old row to it; a new branch
+** is an INSERT, a closed one a DELETE, a move along a branch an UPDATE.
+** Which row is updated Alembic leaves to a Python set's order; here it is
+** the last parent, as in the SQL of the documentation's "merge mechanics"
+** (Revises: ae1027a6acf, 27c6a30d7c24 gives DELETE ae1027a6acf, UPDATE
+** 27c6a30d7c24 to the merge), so a dependency is inserted or deleted and
+** the row moves along the revision's own line.
+*/
 int dm_row_changes(const DmSet *pSet, const DmFlags *aBefore,
                    const DmFlags *aAfter, DmRowChange *aChange) {
   int n = pSet->nRev;
-  int *aOld = alloc_zero((sqlite3_int64)sizeof(int) * n * 2);
-  if (!aOld) return -1;
-  int *aNew = aOld + n;
-  int nOld = dm_heads(pSet, aBefore, 1, aOld);
-  int nNew = dm_heads(pSet, aAfter, 1, aNew);
+  int *aBuf = alloc_zero((sqlite3_int64)sizeof(int) * n * 4);
+  if (!aBuf) return -1;
+  int *aBeforeRow = aBuf, *aAfterRow = aBuf + n;
+  int *aOld = aBuf + 2 * n, *aNew = aBuf + 3 * n;
+  int nBefore = dm_heads(pSet, aBefore, 1, aBeforeRow);
+  int nAfter = dm_heads(pSet, aAfter, 1, aAfterRow);
+  /* The rows that go and the rows that come. */
+  int nGo = 0, nCome = 0;
+  for (int i = 0; i < nBefore; i++) {
+    if (!contains(aAfterRow, nAfter, aBeforeRow[i])) aOld[nGo++] = aBeforeRow[i];
+  }
+  for (int i = 0; i < nAfter; i++) {
+    if (!contains(aBeforeRow, nBefore, aAfterRow[i])) aNew[nCome++] = aAfterRow[i];
+  }
+  /* Is it one step of a merge (or dependency) or of undoing one? */
+  int bJoin = nCome == 1 && nGo > 1;
+  int bSplit = nGo == 1 && nCome > 1;
+  for (int i = 0; bJoin && i < nGo; i++) bJoin = edge_rank(pSet, aNew[0], aOld[i]) < n;
+  for (int i = 0; bSplit && i < nCome; i++) bSplit = edge_rank(pSet, aOld[0], aNew[i]) < n;
   int nChange = 0;
-  int iCome = 0;
-  /* Pair each row that goes with a row that comes (an UPDATE); the rest
-  ** are DELETEs or INSERTs. */
-  for (int i = 0; i < nOld; i++) {
-    if (contains(aNew, nNew, aOld[i])) continue;
-    while (iCome < nNew && contains(aOld, nOld, aNew[iCome])) iCome++;
-    aChange[nChange].iOld = aOld[i];
-    aChange[nChange++].iNew = iCome < nNew ? aNew[iCome++] : -1;
+  if (bJoin) {
+    sort_by_edge(pSet, aNew[0], aOld, nGo);
+    for (int i = 0; i < nGo - 1; i++) {
+      aChange[nChange].iOld = aOld[i];
+      aChange[nChange++].iNew = -1;
+    }
+    aChange[nChange].iOld = aOld[nGo - 1];
+    aChange[nChange++].iNew = aNew[0];
+  } else if (bSplit) {
+    sort_by_edge(pSet, aOld[0], aNew, nCome);
+    for (int i = 0; i < nCome - 1; i++) {
+      aChange[nChange].iOld = -1;
+      aChange[nChange++].iNew = aNew[i];
+    }
+    aChange[nChange].iOld = aOld[0];
+    aChange[nChange++].iNew = aNew[nCome - 1];
+  } else {
+    /* Pair rows that go with rows that come (UPDATEs); the rest are
+    ** DELETEs or INSERTs. */
+    for (int i = 0; i < nGo || i < nCome; i++) {
+      aChange[nChange].iOld = i < nGo ? aOld[i] : -1;
+      aChange[nChange++].iNew = i < nCome ? aNew[i] : -1;
+    }
   }
-  for (; iCome < nNew; iCome++) {
-    if (contains(aOld, nOld, aNew[iCome])) continue;
-    aChange[nChange].iOld = -1;
-    aChange[nChange++].iNew = aNew[iCome];
-  }
-  sqlite3_free(aOld);
+  sqlite3_free(aBuf);
   return nChange;
 }

@@ -39,6 +39,27 @@ struct DmRowChange {
 /* Index of the revision whose id is exactly zId[0..nId), or -1. */
 int dm_find(const DmSet *pSet, const char *zId, int nId);
 
+/* Index of the revision that declares branch label zLabel[0..n), or -1. */
+int dm_find_label(const DmSet *pSet, const char *zLabel, int n);
+
+/*
+** The branch labels that apply to iRev, as `alembic history` shows them:
+** a label declared on a revision applies to it, to all its descendants
+** and to its ancestors down to the preceding branch point. "a, b" in the
+** order of the declaring revisions, "" if none; sqlite3_malloc'd, 0 on OOM.
+*/
+char *dm_branch_labels(const DmSet *pSet, int iRev);
+
+/*
+** The revisions an absolute target names, as Alembic's get_revisions()
+** reads it: heads, head, base, an id, a unique prefix, a branch label,
+** and the branch forms label@head, label@heads, label@base, REV@head,
+** label@REV. Writes indexes into aPoint (room for nRev) and their number
+** into *pnPoint (0 for base). Errors come back in *pzErr.
+*/
+int dm_points(const DmSet *pSet, const char *zTarget, int *aPoint, int *pnPoint,
+              char **pzErr);
+
 /*
 ** Heads of a set of revisions: members that no other member reaches.
 ** bDepends=0 follows "Revises:" only (Alembic's "heads" of the script
@@ -65,6 +86,12 @@ int dm_applied_from_rows(const DmSet *pSet, int nRow, const char *const *azRow,
 ** fills aTarget with the set that is to be applied after the run. Errors
 ** (unknown or ambiguous revision, a relative step that leaves the graph, a
 ** target on the wrong side of the current revision) come back in *pzErr.
+**
+** As Alembic: an upgrade adds the target and everything it needs (parents
+** and dependencies) and leaves other branches alone; a downgrade to REV
+** removes what stands on REV's children (their descendants through parents
+** and dependencies), so a dependency goes only after what depends on it; a
+** stamp replaces the version rows that share a lineage with the target.
 */
 int dm_resolve(const DmSet *pSet, const DmFlags *aApplied, DmOp eOp,
                const char *zTarget, DmFlags *aTarget, char **pzErr);

@@ -4,11 +4,25 @@
 ** the C table that the extension carries (ext/migrations.h describes it).
 ** A broken set fails the build with "file:line: what is wrong".
 **
-**   dmgen DIR OUT.c [SYMBOL]         write the table (as dm_set, or SYMBOL:
-**                                    unit tests link several sets)
+**   dmgen [--multiple-heads=warn|error|ok] DIR OUT.c [SYMBOL]
+**                                    write the table (as dm_set, or SYMBOL:
+**                                    unit tests link several sets); a set
+**                                    with several heads is a warning, an
+**                                    error, or fine (the default: the
+**                                    Makefile passes MULTIPLE_HEADS)
 **   dmgen --heads DIR                print the head revision ids
-**   dmgen --revision DIR TMPL MSG    write the next migration file from the
-**                                    template, print its path
+**   dmgen --revision DIR TMPL MSG [--head=REV] [--branch-label=NAME]
+**         [--depends-on=REV] [--splice]
+**                                    write the next migration file from the
+**                                    template, print its path (Alembic's
+**                                    `alembic revision` options)
+**   dmgen --merge DIR TMPL MSG [REV...]
+**                                    write a merge revision of REVs (default:
+**                                    all heads), as `alembic merge`
+**
+** Targets (--head, --depends-on, the REVs of --merge) are read by the
+** extension's own revision graph (ext/revision.c), so "left@head" means
+** here what it means to migrate_upgrade().
 */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +35,7 @@
 #include <time.h>
 
 #include "parse.h"
+#include "revision.h"
 
 typedef struct Set Set;
 struct Set {
@@ -220,19 +235,47 @@ static int load_set(Set *p, const char *zDir) {
   return p->nError;
 }
 
-/* Resolve a list of ids to indexes; report unknown ones. */
+/* The file that declares branch label zLabel, or -1. */
+static int find_label(const Set *p, const char *zLabel) {
+  for (int i = 0; i < p->nFile; i++) {
+    for (int k = 0; k < p->aFile[i].labels.n; k++) {
+      if (strcmp(p->aFile[i].labels.az[k], zLabel) == 0) return i;
+    }
+  }
+  return -1;
+}
+
+/*
+** Resolve a list of ids to indexes; report unknown ones. "Depends On:" may
+** name a branch label, as in Alembic (the revision that declares it);
+** "Revises:" needs revision ids.
+*/
 static int *resolve_list(Set *p, const DmgFile *pFile, const DmgList *pList,
-                         const char *zField) {
+                         const char *zField, int bLabels) {
   int *a = xmalloc(sizeof(int) * (size_t)(pList->n + 1));
   for (int j = 0; j < pList->n; j++) {
     a[j] = find_id(p, pList->az[j]);
-    if (a[j] < 0) {
+    int iLabel = a[j] < 0 ? find_label(p, pList->az[j]) : -1;
+    if (iLabel >= 0 && bLabels) a[j] = iLabel;
+    if (a[j] < 0 && iLabel >= 0) {
+      error_at(p, pFile, pList->iLine,
+               "%s: '%s' is a branch label (of %s in %s), not a revision id; "
+               "write '%s'",
+               zField, pList->az[j], p->aFile[iLabel].zId,
+               p->aFile[iLabel].zPath, p->aFile[iLabel].zId);
+    } else if (a[j] < 0) {
       error_at(p, pFile, pList->iLine,
                "%s: unknown revision '%s' (no file in %s has 'Revision ID: %s')",
                zField, pList->az[j], p->zDir, pList->az[j]);
-    } else if (strcmp(pList->az[j], pFile->zId) == 0) {
-      error_at(p, pFile, pList->iLine, "%s: revision '%s' names itself",
-               zField, pFile->zId);
+    } else if (a[j] == (int)(pFile - p->aFile)) {
+      if (iLabel >= 0) {
+        error_at(p, pFile, pList->iLine,
+                 "%s: '%s' is this revision's own branch label", zField,
+                 pList->az[j]);
+      } else {
+        error_at(p, pFile, pList->iLine, "%s: revision '%s' names itself",
+                 zField, pFile->zId);
+      }
       a[j] = -1;
     }
   }
@@ -299,8 +342,29 @@ static int validate_set(Set *p) {
   p->aaParent = xmalloc(sizeof(int *) * (size_t)n);
   p->aaDepend = xmalloc(sizeof(int *) * (size_t)n);
   for (int i = 0; i < n; i++) {
-    p->aaParent[i] = resolve_list(p, &p->aFile[i], &p->aFile[i].parents, "Revises");
-    p->aaDepend[i] = resolve_list(p, &p->aFile[i], &p->aFile[i].depends, "Depends On");
+    p->aaParent[i] = resolve_list(p, &p->aFile[i], &p->aFile[i].parents, "Revises", 0);
+    p->aaDepend[i] = resolve_list(p, &p->aFile[i], &p->aFile[i].depends, "Depends On", 1);
+  }
+  if (p->nError) return p->nError;
+
+  /* A parent is already required: naming it again as a dependency says
+  ** nothing, and is probably a slip for another revision. */
+  for (int i = 0; i < n; i++) {
+    const DmgFile *pF = &p->aFile[i];
+    for (int j = 0; j < pF->depends.n; j++) {
+      for (int k = 0; k < pF->parents.n; k++) {
+        if (p->aaDepend[i][j] == p->aaParent[i][k]) {
+          int bLabel = strcmp(pF->depends.az[j], pF->parents.az[k]) != 0;
+          error_at(p, pF, pF->depends.iLine,
+                   "Depends On: '%s'%s%s%s is also in 'Revises:' (line %d), "
+                   "which already makes it come first; remove it from "
+                   "'Depends On:'",
+                   pF->depends.az[j], bLabel ? " (the label of '" : "",
+                   bLabel ? pF->parents.az[k] : "", bLabel ? "')" : "",
+                   pF->parents.iLine);
+        }
+      }
+    }
   }
   if (p->nError) return p->nError;
 
@@ -369,6 +433,34 @@ static int validate_set(Set *p) {
   }
   free(aPending);
   free(aPlaced);
+  if (p->nError) return p->nError;
+
+  /* A merge whose parents are on one line: one of them is an ancestor of
+  ** another, so the "merge" joins nothing and alembic_version would hold
+  ** the rows of a line as if it were two branches. */
+  char *aAbove = xmalloc((size_t)n);
+  for (int i = 0; i < n; i++) {
+    const DmgFile *pF = &p->aFile[i];
+    for (int j = 0; j < pF->parents.n && pF->parents.n > 1; j++) {
+      /* aAbove: the ancestors of parent j, through "Revises:". */
+      memset(aAbove, 0, (size_t)n);
+      aAbove[p->aaParent[i][j]] = 1;
+      for (int k = n - 1; k >= 0; k--) {
+        int f = p->aOrder[k];
+        if (!aAbove[f]) continue;
+        for (int m = 0; m < p->aFile[f].parents.n; m++) aAbove[p->aaParent[f][m]] = 1;
+      }
+      for (int m = 0; m < pF->parents.n; m++) {
+        if (m != j && aAbove[p->aaParent[i][m]]) {
+          error_at(p, pF, pF->parents.iLine,
+                   "Revises: '%s' is already an ancestor of '%s', so this is "
+                   "no merge; list only '%s'",
+                   pF->parents.az[m], pF->parents.az[j], pF->parents.az[j]);
+        }
+      }
+    }
+  }
+  free(aAbove);
   if (p->nError) return p->nError;
 
   /* One base, or several joined by a merge: the graph is connected. */
@@ -530,20 +622,78 @@ static int emit_c(const Set *p, const char *zOut, const char *zSymbol) {
   return 0;
 }
 
-/* Indexes (into aFile) of revisions that are nobody's parent. */
-static int heads(const Set *p, int *aHead) {
-  int nHead = 0;
-  for (int k = 0; k < p->nFile; k++) {
+/*
+** The set as the extension's revision graph sees it (ext/migrations.h),
+** built in memory in topological order, so that targets such as
+** "left@head" resolve here exactly as they do in migrate_upgrade().
+** Revision i of the graph is file p->aOrder[i].
+*/
+static DmSet *graph_of(const Set *p) {
+  int n = p->nFile;
+  int *aPos = xmalloc(sizeof(int) * (size_t)(n + 1)); /* file -> graph index */
+  for (int k = 0; k < n; k++) aPos[p->aOrder[k]] = k;
+  DmRevision *aRev = xmalloc(sizeof(DmRevision) * (size_t)(n + 1));
+  for (int k = 0; k < n; k++) {
     int i = p->aOrder[k];
-    int bChild = 0;
-    for (int j = 0; j < p->nFile && !bChild; j++) {
-      for (int m = 0; m < p->aFile[j].parents.n; m++) {
-        if (p->aaParent[j][m] == i) bChild = 1;
-      }
-    }
-    if (!bChild) aHead[nHead++] = i;
+    const DmgFile *pF = &p->aFile[i];
+    int *aParent = xmalloc(sizeof(int) * (size_t)(pF->parents.n + 1));
+    int *aDepend = xmalloc(sizeof(int) * (size_t)(pF->depends.n + 1));
+    for (int j = 0; j < pF->parents.n; j++) aParent[j] = aPos[p->aaParent[i][j]];
+    for (int j = 0; j < pF->depends.n; j++) aDepend[j] = aPos[p->aaDepend[i][j]];
+    aRev[k].zId = pF->zId;
+    aRev[k].zMessage = pF->zMessage;
+    aRev[k].zCreateDate = pF->zCreateDate;
+    aRev[k].zFile = pF->zPath;
+    aRev[k].nParent = pF->parents.n;
+    aRev[k].aParent = aParent;
+    aRev[k].nDepend = pF->depends.n;
+    aRev[k].aDepend = aDepend;
+    aRev[k].nLabel = pF->labels.n;
+    aRev[k].azLabel = (const char *const *)pF->labels.az;
+    aRev[k].zUp = pF->zUp;
+    aRev[k].zDown = pF->zDown;
+    aRev[k].zChecksum = "";
   }
-  return nHead;
+  free(aPos);
+  DmSet *pSet = xmalloc(sizeof(DmSet));
+  pSet->nRev = n;
+  pSet->aRev = aRev;
+  pSet->zSource = p->zDir;
+  return pSet;
+}
+
+/* The heads of the set, as `alembic heads` lists them: nobody's parent. */
+static int graph_heads(const DmSet *pSet, int *aHead) {
+  return dm_heads(pSet, 0, 0, aHead);
+}
+
+/* What the build does with a set that has more than one head. */
+enum { HEADS_OK, HEADS_WARN, HEADS_ERROR };
+
+/*
+** A release normally ships one head: with two, migrate_upgrade('head')
+** refuses to choose. Say so at build time, once per extra head, with the
+** file that holds it.
+*/
+static void check_heads(Set *p, const DmSet *pSet, int eMode) {
+  if (eMode == HEADS_OK) return;
+  int *aHead = xmalloc(sizeof(int) * (size_t)(pSet->nRev + 1));
+  int nHead = graph_heads(pSet, aHead);
+  const DmgFile *pFirst = nHead ? &p->aFile[p->aOrder[aHead[0]]] : 0;
+  for (int j = 1; j < nHead; j++) {
+    const DmgFile *pF = &p->aFile[p->aOrder[aHead[j]]];
+    fprintf(stderr,
+            "%s:%d: %s: '%s' is another head besides '%s' (%s): "
+            "migrate_upgrade('head') will refuse to choose, and a release "
+            "normally ships one head; write a merge revision with make merge, "
+            "or build with MULTIPLE_HEADS=%s\n",
+            pF->zPath, pF->iIdLine, eMode == HEADS_ERROR ? "error" : "warning",
+            pF->zId, pFirst->zId, pFirst->zPath,
+            eMode == HEADS_ERROR ? "warn (or ok) if the heads are meant to ship"
+                                 : "ok if they are meant to ship");
+    if (eMode == HEADS_ERROR) p->nError++;
+  }
+  free(aHead);
 }
 
 /* "Add foo bar!" -> "add_foo_bar", at most nMax characters. */
@@ -581,13 +731,235 @@ static void append(char **pz, size_t *pn, size_t *pnAlloc, const char *z,
   (*pz)[*pn] = 0;
 }
 
+/* How `make revision` (or `make merge`) was asked to link the new file. */
+typedef struct RevOpts RevOpts;
+struct RevOpts {
+  const char *zWho;        /* "make revision" or "make merge", for messages */
+  const char *zHead;       /* HEAD=: what the new revision revises, or 0 */
+  const char *zLabels;     /* BRANCH_LABEL=: labels of the new revision, or 0 */
+  const char *zDepends;    /* DEPENDS_ON=: comma-separated targets, or 0 */
+  int bSplice;             /* SPLICE=1: HEAD may be a non-head revision */
+  int bMerge;              /* make merge: azMerge (or all heads) */
+  int nMerge;
+  char **azMerge;
+};
+
+/* Append z to a growing "a, b" list. */
+static void list_add(char **pz, size_t *pn, size_t *pnAlloc, const char *z) {
+  if (*pn) append(pz, pn, pnAlloc, ", ", 2);
+  append(pz, pn, pnAlloc, z, strlen(z));
+}
+
 /*
-** make revision: the next file, numbered after the highest numbered one,
-** revising the current head(s), from the template with ${message},
-** ${up_revision}, ${down_revision} and ${create_date} filled in (the names
-** of Alembic's script.py.mako).
+** The parents of the new revision, as `alembic revision --head` and
+** `alembic merge` choose them; "" for a new base. 0 on error (reported).
 */
-static int new_revision(Set *p, const char *zTemplate, const char *zMsg) {
+static char *new_parents(Set *p, const DmSet *pSet, const RevOpts *pOpt) {
+  int n = pSet ? pSet->nRev : 0;
+  int *aPoint = xmalloc(sizeof(int) * (size_t)(n + 1));
+  int *aParent = xmalloc(sizeof(int) * (size_t)(n + 1));
+  int nParent = 0;
+  int nArg = pOpt->bMerge ? (pOpt->nMerge ? pOpt->nMerge : 1) : 1;
+  for (int a = 0; a < nArg; a++) {
+    const char *zArg = pOpt->bMerge ? (pOpt->nMerge ? pOpt->azMerge[a] : "heads")
+                                    : (pOpt->zHead ? pOpt->zHead : "head");
+    int nPoint = 0;
+    char *zErr = 0;
+    if (n == 0) {
+      if (pOpt->bMerge || (strcmp(zArg, "head") != 0 && strcmp(zArg, "base") != 0)) {
+        fprintf(stderr, "%s: %s%s: the set is empty, so the new revision "
+                        "can only be a base\n",
+                pOpt->zWho, pOpt->bMerge ? "" : "HEAD=", zArg);
+        return 0;
+      }
+    } else if (dm_points(pSet, zArg, aPoint, &nPoint, &zErr)) {
+      int nHead = graph_heads(pSet, aPoint);
+      if (!pOpt->bMerge && !pOpt->zHead && nHead > 1) {
+        char *zList = dm_join_ids(pSet, aPoint, nHead);
+        /* Advice names a branch if the first head has a label. */
+        char *zLabels = dm_branch_labels(pSet, aPoint[0]);
+        char *zComma = zLabels ? strchr(zLabels, ',') : 0;
+        if (zComma) *zComma = 0;
+        fprintf(stderr,
+                "%s: several heads are present (%s); name the one the new "
+                "revision revises, as in HEAD=%s%s, or merge them first with "
+                "make merge\n",
+                pOpt->zWho, zList ? zList : "",
+                zLabels && zLabels[0] ? zLabels : pSet->aRev[aPoint[0]].zId,
+                zLabels && zLabels[0] ? "@head" : "");
+        sqlite3_free(zList);
+        sqlite3_free(zLabels);
+      } else {
+        fprintf(stderr, "%s: %s%s: %s\n", pOpt->zWho,
+                pOpt->bMerge ? "" : "HEAD=", zArg, zErr ? zErr : "out of memory");
+      }
+      sqlite3_free(zErr);
+      return 0;
+    }
+    for (int k = 0; k < nPoint; k++) {
+      for (int m = 0; m < nParent; m++) {
+        if (aParent[m] == aPoint[k]) {
+          fprintf(stderr, "%s: revision %s is named twice\n", pOpt->zWho,
+                  pSet->aRev[aPoint[k]].zId);
+          return 0;
+        }
+      }
+      aParent[nParent++] = aPoint[k];
+    }
+  }
+  /* Like Alembic, build on heads only, unless asked to start a branch. */
+  int *aHead = xmalloc(sizeof(int) * (size_t)(n + 1));
+  int nHead = n ? graph_heads(pSet, aHead) : 0;
+  for (int k = 0; k < nParent && !pOpt->bSplice; k++) {
+    int bHead = 0;
+    for (int m = 0; m < nHead; m++) bHead |= aHead[m] == aParent[k];
+    if (!bHead) {
+      fprintf(stderr,
+              "%s: revision %s is not a head revision; %s\n", pOpt->zWho,
+              pSet->aRev[aParent[k]].zId,
+              pOpt->bMerge ? "merge heads only (make merge REVISIONS=\"a b\")"
+                           : "set SPLICE=1 to start a new branch from it");
+      return 0;
+    }
+  }
+  if (pOpt->bMerge && nParent < 2) {
+    if (pOpt->nMerge) {
+      fprintf(stderr, "%s: nothing to merge: name two revisions or more\n",
+              pOpt->zWho);
+    } else {
+      fprintf(stderr, "%s: nothing to merge: the set has one head, %s\n",
+              pOpt->zWho, pSet->aRev[aParent[0]].zId);
+    }
+    return 0;
+  }
+  char *z = 0;
+  size_t nz = 0, nAlloc = 0;
+  append(&z, &nz, &nAlloc, "", 0);
+  for (int k = 0; k < nParent; k++) list_add(&z, &nz, &nAlloc, pSet->aRev[aParent[k]].zId);
+  free(aHead);
+  free(aPoint);
+  free(aParent);
+  return z;
+}
+
+/* "a, b" of a comma-separated option, each item trimmed; 0 if empty. */
+static int split_option(const char *zOpt, char ***pazItem) {
+  int nItem = 0;
+  char **az = xmalloc(sizeof(char *) * (strlen(zOpt) + 1));
+  const char *z = zOpt;
+  while (*z) {
+    while (*z == ' ' || *z == ',') z++;
+    const char *zEnd = z;
+    while (*zEnd && *zEnd != ',') zEnd++;
+    size_t nLen = (size_t)(zEnd - z);
+    while (nLen > 0 && z[nLen - 1] == ' ') nLen--;
+    if (nLen) {
+      az[nItem] = xmalloc(nLen + 1);
+      memcpy(az[nItem], z, nLen);
+      nItem++;
+    }
+    z = zEnd;
+  }
+  *pazItem = az;
+  return nItem;
+}
+
+/* BRANCH_LABEL=: new labels, checked as the build will check them. */
+static char *new_labels(Set *p, const RevOpts *pOpt) {
+  char *z = 0;
+  size_t nz = 0, nAlloc = 0;
+  append(&z, &nz, &nAlloc, "", 0);
+  if (!pOpt->zLabels) return z;
+  char **az = 0;
+  int nItem = split_option(pOpt->zLabels, &az);
+  for (int k = 0; k < nItem; k++) {
+    const char *zWhy = dmg_check_ident(az[k]);
+    int iFile = find_label(p, az[k]);
+    if (zWhy) {
+      fprintf(stderr, "%s: BRANCH_LABEL=%s: not a valid label: %s\n", pOpt->zWho,
+              az[k], zWhy);
+      return 0;
+    }
+    if (iFile >= 0) {
+      fprintf(stderr, "%s: BRANCH_LABEL=%s: the label is already used (%s:%d)\n",
+              pOpt->zWho, az[k], p->aFile[iFile].zPath,
+              p->aFile[iFile].labels.iLine);
+      return 0;
+    }
+    if ((iFile = find_id(p, az[k])) >= 0) {
+      fprintf(stderr, "%s: BRANCH_LABEL=%s: that is a revision id (%s)\n",
+              pOpt->zWho, az[k], p->aFile[iFile].zPath);
+      return 0;
+    }
+    list_add(&z, &nz, &nAlloc, az[k]);
+  }
+  return z;
+}
+
+/*
+** DEPENDS_ON=: each a revision or a branch label, as Alembic's --depends-on:
+** a label stays a label, a partial id becomes the full id.
+*/
+static char *new_depends(const DmSet *pSet, const RevOpts *pOpt) {
+  char *z = 0;
+  size_t nz = 0, nAlloc = 0;
+  append(&z, &nz, &nAlloc, "", 0);
+  if (!pOpt->zDepends) return z;
+  char **az = 0;
+  int nItem = split_option(pOpt->zDepends, &az);
+  int *aPoint = xmalloc(sizeof(int) * (size_t)((pSet ? pSet->nRev : 0) + 1));
+  for (int k = 0; k < nItem; k++) {
+    int nPoint = 0;
+    char *zErr = 0;
+    if (!pSet) {
+      fprintf(stderr, "%s: DEPENDS_ON=%s: the set is empty\n", pOpt->zWho, az[k]);
+      return 0;
+    }
+    if (dm_points(pSet, az[k], aPoint, &nPoint, &zErr) || nPoint != 1) {
+      fprintf(stderr, "%s: DEPENDS_ON=%s: %s\n", pOpt->zWho, az[k],
+              zErr ? zErr : "name one revision");
+      sqlite3_free(zErr);
+      return 0;
+    }
+    int bLabel = dm_find_label(pSet, az[k], (int)strlen(az[k])) == aPoint[0];
+    list_add(&z, &nz, &nAlloc, bLabel ? az[k] : pSet->aRev[aPoint[0]].zId);
+  }
+  free(aPoint);
+  return z;
+}
+
+/*
+** make revision / make merge: the next file, numbered after the highest
+** numbered one, from the template with ${message}, ${up_revision},
+** ${down_revision}, ${branch_labels}, ${depends_on} and ${create_date}
+** filled in (the names of Alembic's script.py.mako). A template line whose
+** ${branch_labels} or ${depends_on} is empty is left out.
+*/
+static int new_revision(Set *p, const char *zTemplate, const char *zMsgArg,
+                        const RevOpts *pOpt) {
+  DmSet *pSet = p->nFile ? graph_of(p) : 0;
+  char *zParents = new_parents(p, pSet, pOpt);
+  char *zLabels = zParents ? new_labels(p, pOpt) : 0;
+  char *zDepends = zLabels ? new_depends(pSet, pOpt) : 0;
+  if (!zDepends) return 1;
+
+  /* `alembic merge` without -m: name the merged revisions. */
+  char *zDefault = 0;
+  const char *zMsg = zMsgArg;
+  if (pOpt->bMerge && !zMsg[0]) {
+    size_t nz = 0, nAlloc = 0;
+    append(&zDefault, &nz, &nAlloc, "merge ", 6);
+    for (const char *z = zParents; *z; z++) {
+      if (z[0] == ',' && z[1] == ' ') {
+        append(&zDefault, &nz, &nAlloc, " and ", 5);
+        z++;
+      } else {
+        append(&zDefault, &nz, &nAlloc, z, 1);
+      }
+    }
+    zMsg = zDefault;
+  }
+
   int nMax = 0;
   for (int i = 0; i < p->nFile; i++) {
     const char *zBase = strrchr(p->aFile[i].zPath, '/');
@@ -600,21 +972,11 @@ static int new_revision(Set *p, const char *zTemplate, const char *zMsg) {
   int nNum = snprintf(zId, sizeof(zId), "%03d", nMax + 1);
   slug(zMsg, zSlug, (size_t)(DMG_MAX_ID - nNum - 1));
   if (!zSlug[0]) {
-    fprintf(stderr, "make revision: MSG=\"...\" must hold a letter or digit, "
-                    "e.g. make revision MSG=\"add foo to questions\"\n");
+    fprintf(stderr, "%s: MSG=\"...\" must hold a letter or digit, "
+                    "e.g. %s MSG=\"add foo to questions\"\n", pOpt->zWho, pOpt->zWho);
     return 1;
   }
   snprintf(zId + nNum, sizeof(zId) - (size_t)nNum, "_%s", zSlug);
-
-  int *aHead = xmalloc(sizeof(int) * (size_t)(p->nFile + 1));
-  int nHead = p->nFile ? heads(p, aHead) : 0;
-  char zParents[1024] = "";
-  for (int j = 0; j < nHead; j++) {
-    size_t nUsed = strlen(zParents);
-    snprintf(zParents + nUsed, sizeof(zParents) - nUsed, "%s%s", j ? ", " : "",
-             p->aFile[aHead[j]].zId);
-  }
-  free(aHead);
 
   char zDate[64];
   struct timespec ts;
@@ -627,7 +989,7 @@ static int new_revision(Set *p, const char *zTemplate, const char *zMsg) {
   size_t nTmpl = 0;
   char *zTmpl = read_file(zTemplate, &nTmpl);
   if (!zTmpl) {
-    fprintf(stderr, "make revision: cannot read the template %s: %s\n",
+    fprintf(stderr, "%s: cannot read the template %s: %s\n", pOpt->zWho,
             zTemplate, strerror(errno));
     return 1;
   }
@@ -637,22 +999,36 @@ static int new_revision(Set *p, const char *zTemplate, const char *zMsg) {
   const char *azVar[][2] = {{"${message}", zMsg},
                             {"${up_revision}", zId},
                             {"${down_revision}", zParents},
+                            {"${branch_labels}", zLabels},
+                            {"${depends_on}", zDepends},
                             {"${create_date}", zDate}};
   char *zOut = 0;
   size_t nOut = 0, nAlloc = 0;
   append(&zOut, &nOut, &nAlloc, "", 0);
+  size_t iLineStart = 0;   /* Where the current output line starts */
+  int bDropLine = 0;       /* It holds an optional field that is empty */
   for (const char *z = zTmpl; *z;) {
     int bHit = 0;
     for (size_t v = 0; v < sizeof(azVar) / sizeof(azVar[0]); v++) {
       size_t nVar = strlen(azVar[v][0]);
       if (strncmp(z, azVar[v][0], nVar) == 0) {
         append(&zOut, &nOut, &nAlloc, azVar[v][1], strlen(azVar[v][1]));
+        if (v == 3 || v == 4) bDropLine |= azVar[v][1][0] == 0;
         z += nVar;
         bHit = 1;
         break;
       }
     }
-    if (!bHit) append(&zOut, &nOut, &nAlloc, z++, 1);
+    if (bHit) continue;
+    append(&zOut, &nOut, &nAlloc, z, 1);
+    if (*z++ == '\n') {
+      if (bDropLine) {
+        nOut = iLineStart;
+        zOut[nOut] = 0;
+      }
+      iLineStart = nOut;
+      bDropLine = 0;
+    }
   }
   free(zTmpl);
 
@@ -663,62 +1039,113 @@ static int new_revision(Set *p, const char *zTemplate, const char *zMsg) {
   char *zPath = xmalloc(nPath);
   snprintf(zPath, nPath, "%s/%s.sql", p->zDir, zId);
   if (dmg_parse(zPath, zOut, nOut, &check, &zErr)) {
-    fprintf(stderr, "make revision: the template gives a file that does not "
-                    "parse: %s\n", zErr ? zErr : "out of memory");
+    fprintf(stderr, "%s: the template gives a file that does not "
+                    "parse: %s\n", pOpt->zWho, zErr ? zErr : "out of memory");
     free(zErr);
     return 1;
   }
   dmg_file_clear(&check);
   struct stat st;
   if (stat(zPath, &st) == 0) {
-    fprintf(stderr, "make revision: %s already exists\n", zPath);
+    fprintf(stderr, "%s: %s already exists\n", pOpt->zWho, zPath);
     return 1;
   }
   FILE *f = fopen(zPath, "wb");
   if (!f || fwrite(zOut, 1, nOut, f) != nOut || fclose(f) != 0) {
-    fprintf(stderr, "make revision: cannot write %s: %s\n", zPath, strerror(errno));
+    fprintf(stderr, "%s: cannot write %s: %s\n", pOpt->zWho, zPath, strerror(errno));
     return 1;
   }
   printf("%s\n", zPath);
   free(zOut);
   free(zPath);
+  free(zDefault);
   return 0;
 }
 
 static int usage(void) {
   fprintf(stderr,
-          "usage: dmgen DIR OUT.c [SYMBOL]    write the migration table\n"
+          "usage: dmgen [--multiple-heads=warn|error|ok] DIR OUT.c [SYMBOL]\n"
+          "                                   write the migration table\n"
           "       dmgen --heads DIR           print the head revisions\n"
-          "       dmgen --revision DIR TEMPLATE MESSAGE\n"
-          "                                   write the next migration file\n");
+          "       dmgen --revision DIR TEMPLATE MESSAGE [--head=REV]\n"
+          "             [--branch-label=NAME] [--depends-on=REV] [--splice]\n"
+          "                                   write the next migration file\n"
+          "       dmgen --merge DIR TEMPLATE MESSAGE [REV...]\n"
+          "                                   write a merge of REVs (all heads)\n");
   return 2;
+}
+
+/* Load DIR for make revision / make merge: an empty directory is fine. */
+static int load_for_revision(Set *p, const char *zDir) {
+  char **azName = 0;
+  int nName = list_dir(zDir, &azName);
+  if (nName < 0) {
+    fprintf(stderr, "%s:0: cannot read the migrations directory: %s\n", zDir,
+            strerror(errno));
+    return 1;
+  }
+  for (int i = 0; i < nName; i++) free(azName[i]);
+  free(azName);
+  memset(p, 0, sizeof(*p));
+  p->zDir = zDir;
+  if (nName > 0 && (load_set(p, zDir) || validate_set(p))) return 1;
+  return 0;
 }
 
 int main(int argc, char **argv) {
   Set set;
   if (argc == 3 && strcmp(argv[1], "--heads") == 0) {
     if (load_set(&set, argv[2]) || validate_set(&set)) return 1;
-    int *aHead = xmalloc(sizeof(int) * (size_t)set.nFile);
-    int nHead = heads(&set, aHead);
-    for (int j = 0; j < nHead; j++) printf("%s\n", set.aFile[aHead[j]].zId);
+    DmSet *pSet = graph_of(&set);
+    int *aHead = xmalloc(sizeof(int) * (size_t)(set.nFile + 1));
+    int nHead = graph_heads(pSet, aHead);
+    for (int j = 0; j < nHead; j++) printf("%s\n", pSet->aRev[aHead[j]].zId);
     return 0;
   }
-  if (argc == 5 && strcmp(argv[1], "--revision") == 0) {
-    /* An empty directory is fine here: this writes the first revision. */
-    char **azName = 0;
-    int nName = list_dir(argv[2], &azName);
-    if (nName < 0) {
-      fprintf(stderr, "%s:0: cannot read the migrations directory: %s\n",
-              argv[2], strerror(errno));
-      return 1;
+  if (argc >= 5 && (strcmp(argv[1], "--revision") == 0 ||
+                    strcmp(argv[1], "--merge") == 0)) {
+    RevOpts opt;
+    memset(&opt, 0, sizeof(opt));
+    opt.bMerge = argv[1][2] == 'm';
+    opt.zWho = opt.bMerge ? "make merge" : "make revision";
+    opt.azMerge = argv + 5;
+    for (int i = 5; i < argc; i++) {
+      const char *z = argv[i];
+      if (opt.bMerge) {
+        opt.nMerge++;
+      } else if (strncmp(z, "--head=", 7) == 0) {
+        opt.zHead = z + 7;
+      } else if (strncmp(z, "--branch-label=", 15) == 0) {
+        opt.zLabels = z + 15;
+      } else if (strncmp(z, "--depends-on=", 13) == 0) {
+        opt.zDepends = z + 13;
+      } else if (strcmp(z, "--splice") == 0) {
+        opt.bSplice = 1;
+      } else {
+        return usage();
+      }
     }
-    memset(&set, 0, sizeof(set));
-    set.zDir = argv[2];
-    if (nName > 0 && (load_set(&set, argv[2]) || validate_set(&set))) return 1;
-    return new_revision(&set, argv[3], argv[4]);
+    if (load_for_revision(&set, argv[2])) return 1;
+    return new_revision(&set, argv[3], argv[4], &opt);
+  }
+  int eHeads = HEADS_OK; /* The Makefile says what the build wants. */
+  if (argc > 1 && strncmp(argv[1], "--multiple-heads=", 17) == 0) {
+    const char *zMode = argv[1] + 17;
+    if (strcmp(zMode, "ok") == 0) {
+      eHeads = HEADS_OK;
+    } else if (strcmp(zMode, "error") == 0) {
+      eHeads = HEADS_ERROR;
+    } else if (strcmp(zMode, "warn") == 0) {
+      eHeads = HEADS_WARN;
+    } else {
+      return usage();
+    }
+    argv++;
+    argc--;
   }
   if ((argc != 3 && argc != 4) || argv[1][0] == '-') return usage();
-  if (load_set(&set, argv[1]) || validate_set(&set)) {
+  if (load_set(&set, argv[1]) || validate_set(&set) ||
+      (check_heads(&set, graph_of(&set), eHeads), set.nError)) {
     fprintf(stderr, "dmgen: %s: %d error%s; nothing written\n", argv[1],
             set.nError ? set.nError : 1, set.nError > 1 ? "s" : "");
     return 1;

@@ -122,10 +122,14 @@ dmgen: missing: 1 error; nothing written
 exit 1' "$tmp/missing.got"
 
 run_dmgen "$tmp/usage.got" --bogus x
-same_text "an unknown option prints the usage" 'usage: dmgen DIR OUT.c [SYMBOL]    write the migration table
+same_text "an unknown option prints the usage" 'usage: dmgen [--multiple-heads=warn|error|ok] DIR OUT.c [SYMBOL]
+                                   write the migration table
        dmgen --heads DIR           print the head revisions
-       dmgen --revision DIR TEMPLATE MESSAGE
+       dmgen --revision DIR TEMPLATE MESSAGE [--head=REV]
+             [--branch-label=NAME] [--depends-on=REV] [--splice]
                                    write the next migration file
+       dmgen --merge DIR TEMPLATE MESSAGE [REV...]
+                                   write a merge of REVs (all heads)
 exit 2' "$tmp/usage.got"
 
 # --heads on a broken set: the same messages, nothing on stdout.
@@ -231,11 +235,16 @@ if grep -qx -- '-- Revises: m1' numbered/018_next.sql; then ok; else
   bad "numbering: 018_next does not revise m1"
 fi
 
-# Several heads: the new revision merges them.
+# Several heads: as alembic revision, a new revision must say which head it
+# revises (tests/integration/test_branches.c covers --head and friends);
+# --merge (make merge) revises them all.
 mkdir twoheads
 cp "$root"/tests/fixtures/graph/g1_base.sql "$root"/tests/fixtures/graph/g2a_left.sql \
   "$root"/tests/fixtures/graph/g2b_right.sql twoheads/
-run_dmgen "$tmp/merge.got" --revision twoheads "$tmpl" "Merge branches"
+run_dmgen "$tmp/twoheads.got" --revision twoheads "$tmpl" "Next"
+same_text "two heads: a revision must name its head" 'make revision: several heads are present (g2a_left, g2b_right); name the one the new revision revises, as in HEAD=g2a_left, or merge them first with make merge
+exit 1' "$tmp/twoheads.got"
+run_dmgen "$tmp/merge.got" --merge twoheads "$tmpl" "Merge branches"
 new_file "two heads" "$tmp/merge.got" twoheads/001_merge_branches.sql
 if grep -qx -- '-- Revises: g2a_left, g2b_right' twoheads/001_merge_branches.sql; then ok; else
   bad "two heads: the new revision does not revise both heads"

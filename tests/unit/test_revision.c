@@ -463,9 +463,6 @@ static void test_target_errors_on_a_chain(void **state) {
             "'c3_add_price', 'c4_rebuild_items', 'c5_item_names'; give more of "
             "the revision id");
     refuses(CHAIN, "", (DmOp)eOp, "c9+1", "Can't locate revision identified by 'c9'");
-    refuses(CHAIN, "", (DmOp)eOp, "heads-1",
-            "Relative revision heads-1: 'heads' names several revisions; use "
-            "'head-1' or a revision id");
     refuses(CHAIN, "", (DmOp)eOp, "+1000000",
             "Relative revision +1000000: the step count is too large");
   }
@@ -567,16 +564,20 @@ static void test_target_errors_through_a_branch_and_merge(void **state) {
           "more of the revision id");
   refuses(GRAPH, "", U, "+2",
           "Relative revision +2 is ambiguous: g1_base has several next "
-          "revisions (a branch point); name the target revision instead");
+          "revisions (a branch point); name the branch by a revision on it, "
+          "as in 'g2a_left@+2', or the target revision");
   refuses(GRAPH, "", U, "g1_base+1",
           "Relative revision g1_base+1 is ambiguous: g1_base has several next "
-          "revisions (a branch point); name the target revision instead");
+          "revisions (a branch point); name the branch by a revision on it, "
+          "as in 'g2a_left@+1', or the target revision");
   refuses(GRAPH, BRANCHES, U, "+1",
           "Relative revision +1 is ambiguous: the database has several heads "
-          "(g2a_left, g2b_right); name the branch, as in 'g2a_left+1'");
+          "(g2a_left, g2b_right); name the branch by a revision on it, as in "
+          "'g2a_left@+1', or start from a revision, as in 'g2a_left+1'");
   refuses(GRAPH, BRANCHES, D, "-1",
           "Relative revision -1 is ambiguous: the database has several heads "
-          "(g2a_left, g2b_right); name the branch, as in 'g2a_left-1'");
+          "(g2a_left, g2b_right); name the branch by a revision on it, as in "
+          "'g2a_left@-1', or start from a revision, as in 'g2a_left-1'");
   refuses(GRAPH, ALL_GRAPH, D, "-2",
           "Relative revision -2 is ambiguous: g3_merge is a merge of several "
           "revisions; name the target revision instead");
@@ -613,7 +614,14 @@ static void test_targets_with_two_heads(void **state) {
   resolves(TWOHEADS, ALL_TWOHEADS, D, "base", "");
   refuses(TWOHEADS, ALL_TWOHEADS, D, "-1",
           "Relative revision -1 is ambiguous: the database has several heads "
-          "(h2b_right, h3a_more); name the branch, as in 'h2b_right-1'");
+          "(h2b_right, h3a_more); name the branch by a revision on it, as in "
+          "'h2b_right@-1', or start from a revision, as in 'h2b_right-1'");
+  /* 'heads' as a start is one revision only when there is one head. */
+  refuses(TWOHEADS, "", U, "heads-1",
+          "Relative revision heads-1: 'heads' names several revisions "
+          "(h2b_right, h3a_more); start from one, as in 'h2b_right-1'");
+  resolves(CHAIN, "", U, "heads-1",
+           "c1_items c2_audit_trigger c3_add_price c4_rebuild_items");
 }
 
 /* ---- dm_plan ------------------------------------------------------------------------ */
@@ -669,9 +677,13 @@ static void test_row_changes_through_a_branch_point_and_merge(void **state) {
   /* Both branches from the branch point at once. */
   row_changes(GRAPH, "g1_base", BRANCHES, "update g1_base -> g2a_left, insert g2b_right");
   row_changes(GRAPH, "", BRANCHES, "insert g2a_left, insert g2b_right");
-  /* The merge: one row becomes the merge, the other goes. */
+  /* The merge: one row becomes the merge, the other goes; as in Alembic's
+  ** "merge mechanics" SQL, the first parent's row is deleted and the last
+  ** parent's row updated. */
   row_changes(GRAPH, BRANCHES, "g1_base g2a_left g2b_right g3_merge",
-              "update g2a_left -> g3_merge, delete g2b_right");
+              "delete g2a_left, update g2b_right -> g3_merge");
+  row_changes(GRAPH, "g1_base g2a_left g2b_right g3_merge", BRANCHES,
+              "insert g2a_left, update g3_merge -> g2b_right");
   row_changes(GRAPH, BRANCHES, ALL_GRAPH, "update g2a_left -> g4_after, delete g2b_right");
   /* And back: the merge splits into two rows. */
   row_changes(GRAPH, ALL_GRAPH, BRANCHES, "update g4_after -> g2a_left, insert g2b_right");
