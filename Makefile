@@ -23,14 +23,14 @@ LIBDIR ?= $(PREFIX)/lib
 # Debian's python3 can load extensions; some other builds (pyenv) cannot.
 PYTHON ?= /usr/bin/python3
 
-ENGINE = distmigrate revision runner history_vtab
+ENGINE = distmigrate revision runner history_vtab fkguard
 ENGINE_H = $(wildcard ext/*.h)
 GEN_SRC = ext/gen/dmgen.c ext/gen/parse.c ext/gen/sha256.c
 FIXTURES = $(patsubst tests/fixtures/%/,%,$(sort $(dir $(wildcard tests/fixtures/*/*.sql))))
 FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
 .PHONY: all migrate test deps deps-build fixtures check-unit check-integration \
-        check-gen check-shell check-python check-node check-newer-sqlite \
+        check-gen check-safety check-shell check-python check-node check-newer-sqlite \
         install uninstall revision format lint clean FORCE
 
 all: $(BUILD)/distmigrate.so
@@ -120,6 +120,12 @@ $(BUILD)/tests/test_extension: tests/integration/test_extension.c tests/integrat
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_extension.c -lcmocka -lsqlite3
 
+# Safety: concurrent migrators (processes and threads), foreign keys,
+# hostile schemas, re-entrancy, read-only and locked databases.
+$(BUILD)/tests/test_safety: tests/integration/test_safety.c tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -pthread -o $@ tests/integration/test_safety.c -lcmocka -lsqlite3
+
 check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision
 	$(BUILD)/unit/test_parse
 	$(BUILD)/unit/test_revision
@@ -129,6 +135,9 @@ check-gen: $(BUILD)/dmgen
 
 check-integration: all fixtures $(BUILD)/tests/test_extension
 	DM_BUILD=$(BUILD) $(BUILD)/tests/test_extension
+
+check-safety: all fixtures $(BUILD)/tests/test_safety
+	DM_BUILD=$(BUILD) $(BUILD)/tests/test_safety
 
 check-shell: all fixtures
 	DM_BUILD=$(BUILD) sh tests/shell/test_shell.sh
@@ -171,7 +180,7 @@ endif
 
 test: deps
 	$(MAKE) all fixtures
-	$(MAKE) check-unit check-gen check-integration check-shell check-python
+	$(MAKE) check-unit check-gen check-integration check-safety check-shell check-python
 	$(MAKE) check-node check-newer-sqlite
 
 # --- housekeeping -------------------------------------------------------------
