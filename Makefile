@@ -4,6 +4,8 @@
 #   make MIGRATIONS=dir        the same extension carrying another set
 #   make migrate [DB=file]     build, then migrate DB (llm_distiller.db) to head
 #   make test                  install what the tests need, build, run them all
+#   make test-asan             the C suites built with ASan+UBSan (build/asan)
+#   make test-valgrind         the integration suites under valgrind
 #   make install               $(DESTDIR)$(LIBDIR)/distmigrate.so
 #   make revision MSG="..."    write the next migration file
 #   make format / make lint
@@ -31,6 +33,7 @@ FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
 .PHONY: all migrate test deps deps-build fixtures check-unit check-integration \
         check-gen check-safety check-shell check-python check-node check-newer-sqlite \
+        test-asan test-valgrind deps-sanitize \
         install uninstall revision format lint clean FORCE
 
 all: $(BUILD)/distmigrate.so
@@ -182,6 +185,35 @@ test: deps
 	$(MAKE) all fixtures
 	$(MAKE) check-unit check-gen check-integration check-safety check-shell check-python
 	$(MAKE) check-node check-newer-sqlite
+
+# --- sanitizers ---------------------------------------------------------------
+
+# The extension, the generator and the cmocka suites built with ASan and
+# UBSan into build/asan (the generator then runs on every set), and the
+# unit and integration suites run there. Any report fails the run. The
+# shell and Python suites stay out: their programs are not instrumented.
+SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_BUILD = build/asan
+
+test-asan: deps
+	$(MAKE) BUILD=$(ASAN_BUILD) CFLAGS="-O1 -g $(SANITIZE)" all fixtures
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(MAKE) BUILD=$(ASAN_BUILD) CFLAGS="-O1 -g $(SANITIZE)" \
+	  check-unit check-gen check-integration check-safety
+
+# The integration suites under valgrind: any error, or a definite leak,
+# fails the run. Each migrator process of the races is a valgrind of its
+# own: one round of each race instead of three.
+VALGRIND = valgrind --quiet --error-exitcode=1 --leak-check=full \
+  --errors-for-leak-kinds=definite --show-leak-kinds=definite
+
+test-valgrind: deps-sanitize
+	$(MAKE) all fixtures $(BUILD)/tests/test_extension $(BUILD)/tests/test_safety
+	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_extension
+	DM_BUILD=$(BUILD) DM_RACE_ROUNDS=1 $(VALGRIND) $(BUILD)/tests/test_safety
+
+deps-sanitize:
+	@sh tests/deps.sh sanitize
 
 # --- housekeeping -------------------------------------------------------------
 
