@@ -105,7 +105,7 @@ deps-build:
 	@sh tests/deps.sh build
 
 UNIT_CFLAGS = $(ALL_CFLAGS) -DSQLITE_CORE -Iext -Iext/gen
-UNIT_SETS = chain graph
+UNIT_SETS = chain graph twoheads
 
 $(BUILD)/unit/set_%.c: $(BUILD)/dmgen $$(wildcard tests/fixtures/$$*/*.sql)
 	@mkdir -p $(@D)

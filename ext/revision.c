@@ -236,11 +236,13 @@ static int lookup(const DmSet *pSet, const char *z, int n, int *piRev,
     rc = SQLITE_ERROR;
   } else {
     char *zList = join_ids(pSet, aMatch, nMatch, ", ", 1);
-    *pzErr = sqlite3_mprintf(
-        "Multiple revisions start with '%.*s': %s; give more of the revision id",
-        n, z, zList);
+    if (zList) {
+      *pzErr = sqlite3_mprintf(
+          "Multiple revisions start with '%.*s': %s; give more of the revision id",
+          n, z, zList);
+    }
     sqlite3_free(zList);
-    rc = SQLITE_ERROR;
+    rc = zList ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   sqlite3_free(aMatch);
   return rc;
@@ -278,12 +280,14 @@ static int current_point(const DmSet *pSet, const DmFlags *aApplied,
     *piRev = aHead[0];
   } else {
     char *zList = join_ids(pSet, aHead, nHead, ", ", 0);
-    *pzErr = sqlite3_mprintf(
-        "Relative revision %s is ambiguous: the database has several heads "
-        "(%s); name the branch, as in '%s%+d'",
-        pT->zText, zList, pSet->aRev[aHead[0]].zId, pT->nDelta);
+    if (zList) {
+      *pzErr = sqlite3_mprintf(
+          "Relative revision %s is ambiguous: the database has several heads "
+          "(%s); name the branch, as in '%s%+d'",
+          pT->zText, zList, pSet->aRev[aHead[0]].zId, pT->nDelta);
+    }
     sqlite3_free(zList);
-    rc = SQLITE_ERROR;
+    rc = zList ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   sqlite3_free(aHead);
   return rc;
@@ -471,12 +475,14 @@ int dm_resolve(const DmSet *pSet, const DmFlags *aApplied, DmOp eOp,
         }
         if (!bAtHead) {
           zCurrent = dm_describe(pSet, aApplied, "base");
-          *pzErr = sqlite3_mprintf(
-              "Destination %s is below the current revision %s: "
-              "migrate_upgrade only goes up; to go down, use "
-              "migrate_downgrade('%s')",
-              point_name(pSet, iPoint), zCurrent, point_name(pSet, iPoint));
-          rc = SQLITE_ERROR;
+          if (zCurrent) {
+            *pzErr = sqlite3_mprintf(
+                "Destination %s is below the current revision %s: "
+                "migrate_upgrade only goes up; to go down, use "
+                "migrate_downgrade('%s')",
+                point_name(pSet, iPoint), zCurrent, point_name(pSet, iPoint));
+          }
+          rc = zCurrent ? SQLITE_ERROR : SQLITE_NOMEM;
         }
       }
       break;
@@ -484,12 +490,14 @@ int dm_resolve(const DmSet *pSet, const DmFlags *aApplied, DmOp eOp,
     case DM_OP_DOWNGRADE: {
       if (!bCovered) {
         zCurrent = dm_describe(pSet, aApplied, "base");
-        *pzErr = sqlite3_mprintf(
-            "Destination %s is not below the current revision %s (it is not "
-            "applied here): migrate_downgrade only goes down; to go up, use "
-            "migrate_upgrade('%s')",
-            point_name(pSet, iPoint), zCurrent, point_name(pSet, iPoint));
-        rc = SQLITE_ERROR;
+        if (zCurrent) {
+          *pzErr = sqlite3_mprintf(
+              "Destination %s is not below the current revision %s (it is not "
+              "applied here): migrate_downgrade only goes down; to go up, use "
+              "migrate_upgrade('%s')",
+              point_name(pSet, iPoint), zCurrent, point_name(pSet, iPoint));
+        }
+        rc = zCurrent ? SQLITE_ERROR : SQLITE_NOMEM;
         break;
       }
       /* Downgrading removes what lies above the point, nothing else. */

@@ -21,7 +21,6 @@
 #include <time.h>
 
 #include "parse.h"
-#include "sha256.h"
 
 typedef struct Set Set;
 struct Set {
@@ -143,7 +142,9 @@ static int last_content_line(const char *zSection, int iFirst) {
 ** A section must end with a complete statement, so that the offline script
 ** (the sections one after the other) splits where the runner splits. SQLite
 ** decides: sqlite3_complete() for the text, and a prepare that finds no
-** statement at all for a section of comments only.
+** statement at all for a section of comments only. Those comments must be
+** closed (a ';' on a line after them has to end a statement): a block
+** comment left open would swallow what follows the section in the script.
 */
 static void check_section(Set *p, sqlite3 *db, const DmgFile *pFile,
                           const char *zName, const char *zSection, int iMarker) {
@@ -152,7 +153,21 @@ static void check_section(Set *p, sqlite3 *db, const DmgFile *pFile,
   const char *zTail = 0;
   int rc = sqlite3_prepare_v2(db, zSection, -1, &pStmt, &zTail);
   sqlite3_finalize(pStmt);
-  if (rc == SQLITE_OK && pStmt == 0) return; /* only comments and whitespace */
+  if (rc == SQLITE_OK && pStmt == 0) {
+    /* Only comments and whitespace. */
+    char *zClosed = sqlite3_mprintf("%s\n;", zSection);
+    if (!zClosed) {
+      fprintf(stderr, "dmgen: out of memory\n");
+      exit(2);
+    }
+    int bClosed = sqlite3_complete(zClosed);
+    sqlite3_free(zClosed);
+    if (bClosed) return;
+    error_at(p, pFile, last_content_line(zSection, iMarker + 1),
+             "the %s section ends inside a '/*' comment: close it with '*/'",
+             zName);
+    return;
+  }
   error_at(p, pFile, last_content_line(zSection, iMarker + 1),
            "the %s section ends inside an unfinished statement: end every "
            "statement with ';' (and a trigger body with 'END;')",
@@ -229,6 +244,25 @@ static int uf_find(int *aUf, int i) {
   return i;
 }
 
+/*
+** A prerequisite of revision i (a parent, else a dependency) that the
+** topological sort could not place; *pbDepend says which kind it is. Every
+** unplaced revision has one, or it would have been placed.
+*/
+static int unplaced_prerequisite(const Set *p, const char *aPlaced, int i,
+                                 int *pbDepend) {
+  const DmgFile *pF = &p->aFile[i];
+  for (int j = 0; j < pF->parents.n; j++) {
+    *pbDepend = 0;
+    if (!aPlaced[p->aaParent[i][j]]) return p->aaParent[i][j];
+  }
+  for (int j = 0; j < pF->depends.n; j++) {
+    *pbDepend = 1;
+    if (!aPlaced[p->aaDepend[i][j]]) return p->aaDepend[i][j];
+  }
+  return -1;
+}
+
 static int validate_set(Set *p) {
   int n = p->nFile;
   /* Duplicate ids and labels. */
@@ -270,6 +304,17 @@ static int validate_set(Set *p) {
   }
   if (p->nError) return p->nError;
 
+  /* Without a base every revision waits for another: say that, rather than
+  ** name the cycle it makes. */
+  int iBase = 0;
+  while (iBase < n && p->aFile[iBase].parents.n > 0) iBase++;
+  if (iBase == n) {
+    error_at(p, &p->aFile[0], p->aFile[0].parents.iLine,
+             "no base revision: every file's 'Revises:' names a parent; the "
+             "first revision needs an empty 'Revises:'");
+    return p->nError;
+  }
+
   /* Topological order (Kahn), ties broken by file name. */
   int *aPending = xmalloc(sizeof(int) * (size_t)n); /* unplaced prerequisites */
   char *aPlaced = xmalloc((size_t)n);
@@ -302,35 +347,21 @@ static int validate_set(Set *p) {
     int i = 0;
     while (aPlaced[i]) i++;
     int iStep = 0;
+    int bDepend = 0;
     while (aSeen[i] < 0) {
       aSeen[i] = iStep++;
-      int iNext = -1;
-      const DmgFile *pF = &p->aFile[i];
-      for (int j = 0; j < pF->parents.n && iNext < 0; j++) {
-        if (!aPlaced[p->aaParent[i][j]]) iNext = p->aaParent[i][j];
-      }
-      for (int j = 0; j < pF->depends.n && iNext < 0; j++) {
-        if (!aPlaced[p->aaDepend[i][j]]) iNext = p->aaDepend[i][j];
-      }
-      i = iNext;
+      i = unplaced_prerequisite(p, aPlaced, i, &bDepend);
     }
-    /* i is on the cycle; print it starting there. */
+    /* i is on the cycle; print it starting there, on the line of the field
+    ** that holds its first edge. */
     const DmgFile *pStart = &p->aFile[i];
+    unplaced_prerequisite(p, aPlaced, i, &bDepend);
     fprintf(stderr, "%s:%d: cycle in the revision graph: %s", pStart->zPath,
-            pStart->parents.iLine ? pStart->parents.iLine : pStart->iIdLine,
-            pStart->zId);
+            bDepend ? pStart->depends.iLine : pStart->parents.iLine, pStart->zId);
     int k = i;
     do {
-      int iNext = -1;
-      const DmgFile *pF = &p->aFile[k];
-      for (int j = 0; j < pF->parents.n && iNext < 0; j++) {
-        if (!aPlaced[p->aaParent[k][j]]) iNext = p->aaParent[k][j];
-      }
-      for (int j = 0; j < pF->depends.n && iNext < 0; j++) {
-        if (!aPlaced[p->aaDepend[k][j]]) iNext = p->aaDepend[k][j];
-      }
-      k = iNext;
-      fprintf(stderr, " revises %s", p->aFile[k].zId);
+      k = unplaced_prerequisite(p, aPlaced, k, &bDepend);
+      fprintf(stderr, " %s %s", bDepend ? "depends on" : "revises", p->aFile[k].zId);
     } while (k != i);
     fputc('\n', stderr);
     p->nError++;
@@ -419,19 +450,6 @@ static void emit_string(FILE *out, const char *z) {
   if (bOpen) fputc('"', out);
 }
 
-static void checksum(const DmgFile *pF, char zHex[65]) {
-  char *zUp = dmg_normalise(pF->zUp);
-  char *zDown = dmg_normalise(pF->zDown);
-  if (!zUp || !zDown) exit(2);
-  size_t n = strlen(zUp) + strlen(zDown) + 16;
-  char *z = xmalloc(n);
-  n = (size_t)snprintf(z, n, "up\n%s\ndown\n%s", zUp, zDown);
-  dmg_sha256_hex(z, n, zHex);
-  free(z);
-  free(zUp);
-  free(zDown);
-}
-
 static int emit_c(const Set *p, const char *zOut, const char *zSymbol) {
   FILE *out = fopen(zOut, "wb");
   if (!out) {
@@ -476,7 +494,10 @@ static int emit_c(const Set *p, const char *zOut, const char *zSymbol) {
     int i = p->aOrder[k];
     const DmgFile *pF = &p->aFile[i];
     char zSum[65];
-    checksum(pF, zSum);
+    if (dmg_checksum(pF, zSum)) {
+      fprintf(stderr, "dmgen: out of memory\n");
+      exit(2);
+    }
     fprintf(out, "  /* %d */ {", k);
     emit_string(out, pF->zId);
     fputs(",", out);

@@ -2,6 +2,7 @@
 ** Parser for one migration file. See parse.h for the format.
 */
 #include "parse.h"
+#include "sha256.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -218,8 +219,11 @@ int dmg_parse(const char *zPath, const char *zText, size_t nText, DmgFile *p,
   p->zPath = dupn(zPath, strlen(zPath));
   if (!p->zPath) return fail(pzErr, zPath, 1, "out of memory");
 
-  if (memchr(zText, 0, nText)) {
-    fail(pzErr, zPath, 1, "the file holds a NUL byte; is it a text file?");
+  const char *zNul = memchr(zText, 0, nText);
+  if (zNul) {
+    int iNulLine = 1;
+    for (const char *z = zText; z < zNul; z++) iNulLine += *z == '\n';
+    fail(pzErr, zPath, iNulLine, "the file holds a NUL byte; is it a text file?");
     goto error;
   }
   size_t iOff = 0;
@@ -409,4 +413,24 @@ char *dmg_normalise(const char *zSection) {
   while (iOut > 0 && zOut[iOut - 1] == '\n') iOut--;
   zOut[iOut] = 0;
   return zOut;
+}
+
+int dmg_checksum(const DmgFile *p, char zHex[65]) {
+  char *zUp = dmg_normalise(p->zUp);
+  char *zDown = dmg_normalise(p->zDown);
+  char *z = 0;
+  int rc = 1;
+  if (zUp && zDown) {
+    size_t n = strlen(zUp) + strlen(zDown) + sizeof("up\n\ndown\n");
+    z = malloc(n);
+    if (z) {
+      n = (size_t)snprintf(z, n, "up\n%s\ndown\n%s", zUp, zDown);
+      dmg_sha256_hex(z, n, zHex);
+      rc = 0;
+    }
+  }
+  free(z);
+  free(zUp);
+  free(zDown);
+  return rc;
 }

@@ -75,4 +75,16 @@ const char *dmg_check_ident(const char *zId);
 */
 char *dmg_normalise(const char *zSection);
 
+/*
+** The checksum of a migration: the lower-case hex SHA-256 of
+**
+**   "up\n" <normalised up section> "\ndown\n" <normalised down section>
+**
+** (dmg_normalise() for both; no newline at the end), so that
+** `printf 'up\n%s\ndown\n%s' "$up" "$down" | sha256sum` gives it too.
+** Only the sections count: the header (message, date) may be edited.
+** Writes 64 digits and a NUL into zHex. Returns 0, or 1 on OOM.
+*/
+int dmg_checksum(const DmgFile *p, char zHex[65]);
+
 #endif

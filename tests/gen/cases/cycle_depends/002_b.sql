@@ -1,0 +1,11 @@
+-- Revision b1
+--
+-- Revision ID: b1
+-- Revises: a1
+-- Depends On: c1
+
+-- migrate:up
+CREATE TABLE b1 (x);
+
+-- migrate:down
+DROP TABLE b1;

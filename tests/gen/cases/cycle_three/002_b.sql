@@ -1,0 +1,10 @@
+-- Revision b1
+--
+-- Revision ID: b1
+-- Revises: d1
+
+-- migrate:up
+CREATE TABLE b1 (x);
+
+-- migrate:down
+DROP TABLE b1;

@@ -1,0 +1,11 @@
+-- Revision a1
+--
+-- Revision ID: a1
+-- Revises: 
+-- Branch Labels: feature
+
+-- migrate:up
+CREATE TABLE a1 (x);
+
+-- migrate:down
+DROP TABLE a1;

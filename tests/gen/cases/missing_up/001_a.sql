@@ -1,0 +1,4 @@
+-- No sections at all
+--
+-- Revision ID: a1
+-- Revises:

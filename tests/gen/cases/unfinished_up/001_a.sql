@@ -1,0 +1,13 @@
+-- Revision a1
+--
+-- Revision ID: a1
+-- Revises: 
+
+-- migrate:up
+CREATE TABLE a1 (
+    x INTEGER
+)
+
+
+-- migrate:down
+DROP TABLE a1;
