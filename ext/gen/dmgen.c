@@ -662,27 +662,31 @@ static int new_revision(Set *p, const char *zTemplate, const char *zMsg) {
   size_t nPath = strlen(p->zDir) + strlen(zId) + 8;
   char *zPath = xmalloc(nPath);
   snprintf(zPath, nPath, "%s/%s.sql", p->zDir, zId);
+  int rc = 1;
+  struct stat st;
   if (dmg_parse(zPath, zOut, nOut, &check, &zErr)) {
     fprintf(stderr, "make revision: the template gives a file that does not "
                     "parse: %s\n", zErr ? zErr : "out of memory");
     free(zErr);
-    return 1;
+    goto done;
   }
   dmg_file_clear(&check);
-  struct stat st;
   if (stat(zPath, &st) == 0) {
     fprintf(stderr, "make revision: %s already exists\n", zPath);
-    return 1;
+    goto done;
   }
   FILE *f = fopen(zPath, "wb");
   if (!f || fwrite(zOut, 1, nOut, f) != nOut || fclose(f) != 0) {
     fprintf(stderr, "make revision: cannot write %s: %s\n", zPath, strerror(errno));
-    return 1;
+    goto done;
   }
   printf("%s\n", zPath);
+  rc = 0;
+
+done:
   free(zOut);
   free(zPath);
-  return 0;
+  return rc;
 }
 
 /* Everything load_set and validate_set allocated: the tool exits right

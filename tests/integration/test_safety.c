@@ -531,7 +531,7 @@ static void write_file(const char *zPath, HFile f) {
 enum {
   BY_DIRECTONLY,   /* SQLite: SQLITE_DIRECTONLY */
   BY_CALLED_ALONE, /* SQLite 3.40 lets a CHECK through: distmigrate refuses */
-  BY_DETERMINISM   /* SQLite: a generated column needs deterministic functions */
+  BY_DETERMINISM   /* SQLite 3.40: a generated column needs deterministic functions */
 };
 
 typedef struct Hostile Hostile;
@@ -569,15 +569,18 @@ static int hostile_error_is_expected(const Hostile *pObj, const char *zFunc,
             "is locked\")",
             zFunc, zFunc);
       }
-      /* Newer SQLite refuses it when it reads the schema. */
-      azWant[1] = sqlite3_mprintf(
-          "malformed database schema (hostile) - unsafe use of %s()", zFunc);
       break;
     default:
       azWant[0] = sqlite3_mprintf(
           "malformed database schema (hostile) - non-deterministic functions "
           "prohibited in generated columns");
       break;
+  }
+  /* Newer SQLite (3.53) refuses a CHECK or a generated column calling a
+  ** DIRECTONLY function when it reads the schema. */
+  if (pObj->eBy != BY_DIRECTONLY) {
+    azWant[1] = sqlite3_mprintf(
+        "malformed database schema (hostile) - unsafe use of %s()", zFunc);
   }
   int bMatch = 0;
   for (int i = 0; i < 2; i++) {
