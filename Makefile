@@ -4,6 +4,8 @@
 #   make MIGRATIONS=dir        the same extension carrying another set
 #   make migrate [DB=file]     build, then migrate DB (llm_distiller.db) to head
 #   make test                  install what the tests need, build, run them all
+#   make test-asan             the C suites built with ASan+UBSan (build/asan)
+#   make test-valgrind         the integration suites under valgrind
 #   make install               $(DESTDIR)$(LIBDIR)/distmigrate.so
 #   make revision MSG="..."    write the next migration file; HEAD=rev or
 #                              label@head to revise another head (or base),
@@ -29,7 +31,7 @@ LIBDIR ?= $(PREFIX)/lib
 # Debian's python3 can load extensions; some other builds (pyenv) cannot.
 PYTHON ?= /usr/bin/python3
 
-ENGINE = distmigrate revision runner history_vtab
+ENGINE = distmigrate revision runner history_vtab fkguard
 ENGINE_H = $(wildcard ext/*.h)
 GEN_SRC = ext/gen/dmgen.c ext/gen/parse.c ext/gen/sha256.c
 # The generator reads targets (make revision HEAD=left@head) with the
@@ -39,7 +41,8 @@ FIXTURES = $(patsubst tests/fixtures/%/,%,$(sort $(dir $(wildcard tests/fixtures
 FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
 .PHONY: all migrate test deps deps-build fixtures check-unit check-integration \
-        check-gen check-shell check-python check-node check-newer-sqlite \
+        check-gen check-safety check-shell check-python check-node check-newer-sqlite \
+        test-asan test-valgrind deps-sanitize \
         install uninstall revision merge format lint clean FORCE
 
 all: $(BUILD)/distmigrate.so
@@ -140,6 +143,12 @@ $(BUILD)/tests/test_branches: tests/integration/test_branches.c tests/integratio
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -o $@ tests/integration/test_branches.c -lcmocka -lsqlite3
 
+# Safety: concurrent migrators (processes and threads), foreign keys,
+# hostile schemas, re-entrancy, read-only and locked databases.
+$(BUILD)/tests/test_safety: tests/integration/test_safety.c tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -pthread -o $@ tests/integration/test_safety.c -lcmocka -lsqlite3
+
 check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision
 	$(BUILD)/unit/test_parse
 	$(BUILD)/unit/test_revision
@@ -150,6 +159,9 @@ check-gen: $(BUILD)/dmgen
 check-integration: all fixtures $(BUILD)/tests/test_extension $(BUILD)/tests/test_branches
 	DM_BUILD=$(BUILD) $(BUILD)/tests/test_extension
 	DM_BUILD=$(BUILD) $(BUILD)/tests/test_branches
+
+check-safety: all fixtures $(BUILD)/tests/test_safety
+	DM_BUILD=$(BUILD) $(BUILD)/tests/test_safety
 
 check-shell: all fixtures
 	DM_BUILD=$(BUILD) sh tests/shell/test_shell.sh
@@ -179,12 +191,17 @@ $(BUILD)/sqlite-new/test_extension: tests/integration/test_extension.c tests/int
 	$(CC) $(ALL_CFLAGS) -I$(AMALGAMATION) -o $@ tests/integration/test_extension.c \
 	  -L$(BUILD)/sqlite-new -Wl,-rpath,$(abspath $(BUILD)/sqlite-new) -lsqlite3 -lcmocka
 
+$(BUILD)/sqlite-new/test_safety: tests/integration/test_safety.c tests/integration/harness.h $(BUILD)/sqlite-new/libsqlite3.so
+	$(CC) $(ALL_CFLAGS) -pthread -I$(AMALGAMATION) -o $@ tests/integration/test_safety.c \
+	  -L$(BUILD)/sqlite-new -Wl,-rpath,$(abspath $(BUILD)/sqlite-new) -lsqlite3 -lcmocka
+
 ifeq ($(HAVE_NODE),yes)
 check-node: all $(NODE_MODULES)/better-sqlite3/package.json
 	DM_BUILD=$(BUILD) NODE_PATH=$(abspath $(NODE_MODULES)) node --test tests/node/
 
-check-newer-sqlite: all fixtures $(BUILD)/sqlite-new/test_extension
+check-newer-sqlite: all fixtures $(BUILD)/sqlite-new/test_extension $(BUILD)/sqlite-new/test_safety
 	DM_BUILD=$(BUILD) $(BUILD)/sqlite-new/test_extension
+	DM_BUILD=$(BUILD) $(BUILD)/sqlite-new/test_safety
 else
 check-node check-newer-sqlite:
 	@echo "$@: skipped: node and npm are not installed (apt-get install nodejs npm)"
@@ -192,8 +209,47 @@ endif
 
 test: deps
 	$(MAKE) all fixtures
-	$(MAKE) check-unit check-gen check-integration check-shell check-python
+	$(MAKE) check-unit check-gen check-integration check-safety check-shell check-python
 	$(MAKE) check-node check-newer-sqlite
+
+# --- sanitizers ---------------------------------------------------------------
+
+# The extension, the generator and the cmocka suites built with ASan and
+# UBSan into build/asan (the generator then runs on every set), and the
+# unit, generator and integration suites run there. Any report fails the
+# run. The shell and Python suites stay out: their programs are not
+# instrumented. check-gen loads the extension into the sqlite3 shell, so it
+# gets a sqlite3 that preloads the ASan runtime (the shell's own leaks are
+# not looked for).
+SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_BUILD = build/asan
+
+$(ASAN_BUILD)/sqlite3:
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nLD_PRELOAD=%s ASAN_OPTIONS=detect_leaks=0 exec sqlite3 "$$@"\n' \
+	  "$$($(CC) -print-file-name=libasan.so)" > $@
+	chmod +x $@
+
+test-asan: deps $(ASAN_BUILD)/sqlite3
+	$(MAKE) BUILD=$(ASAN_BUILD) CFLAGS="-O1 -g $(SANITIZE)" all fixtures
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  SQLITE3=$(abspath $(ASAN_BUILD)/sqlite3) \
+	  $(MAKE) BUILD=$(ASAN_BUILD) CFLAGS="-O1 -g $(SANITIZE)" \
+	  check-unit check-gen check-integration check-safety
+
+# The integration suites under valgrind: any error, or a definite leak,
+# fails the run. Each migrator process of the races is a valgrind of its
+# own: one round of each race instead of three.
+VALGRIND = valgrind --quiet --error-exitcode=1 --leak-check=full \
+  --errors-for-leak-kinds=definite --show-leak-kinds=definite
+
+test-valgrind: deps-sanitize
+	$(MAKE) all fixtures $(BUILD)/tests/test_extension $(BUILD)/tests/test_safety
+	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_extension
+	DM_BUILD=$(BUILD) DM_RACE_ROUNDS=1 $(VALGRIND) $(BUILD)/tests/test_safety
+
+deps-sanitize:
+	@sh tests/deps.sh sanitize
 
 # --- housekeeping -------------------------------------------------------------
 

@@ -227,6 +227,19 @@ static void headsFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 /* migrate_verbose(1): Alembic-style "Running upgrade" lines on stderr. */
 static void verboseFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (!check_argc(ctx, "migrate_verbose(1) or migrate_verbose(0)", argc, 1, 1)) return;
+  /* Not from a CHECK constraint either, which SQLite 3.40 lets through. */
+  int bAlone = 0;
+  if (dm_called_alone(sqlite3_context_db_handle(ctx), &bAlone) != SQLITE_OK) {
+    sqlite3_result_error_code(ctx, sqlite3_errcode(sqlite3_context_db_handle(ctx)));
+    return;
+  }
+  if (!bAlone) {
+    sqlite3_result_error(ctx,
+                         "migrate_verbose() must be called on its own, as in "
+                         "SELECT migrate_verbose(1)",
+                         -1);
+    return;
+  }
   DmConn *pConn = sqlite3_user_data(ctx);
   int bWas = pConn->bVerbose;
   pConn->bVerbose = sqlite3_value_int(argv[0]) != 0;

@@ -6,15 +6,18 @@
 **   PRAGMA foreign_keys=OFF (*)    SAVEPOINT distmigrate
 **   BEGIN IMMEDIATE                (take the write lock)
 **   read alembic_version           read alembic_version
-**   run the steps                  run the steps
+**   run the steps                  run the steps (**)
 **   PRAGMA foreign_key_check (*)
 **   COMMIT                         RELEASE distmigrate
 **   PRAGMA foreign_keys=ON (*)
 **
 ** (*) only when the caller had enforcement on: the pragma is a no-op inside
 ** a transaction, and with it on, the DROP TABLE of a table rebuild would
-** cascade-delete every child row. On any error: ROLLBACK (or ROLLBACK TO and
-** RELEASE), the caller's setting restored, nothing left open.
+** cascade-delete every child row. (**) With foreign_keys=ON the pragma
+** cannot help, so each statement is checked before it runs and a DROP TABLE
+** of a table other tables reference refuses the run (fkguard.c). On any
+** error: ROLLBACK (or ROLLBACK TO and RELEASE), the caller's setting
+** restored, nothing left open.
 */
 #include "runner.h"
 
@@ -22,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "fkguard.h"
 
 SQLITE_EXTENSION_INIT3
 
@@ -33,6 +38,7 @@ struct Run {
   DmOp eOp;
   int bVerbose;
   int bLogReady;         /* distmigrate_log exists */
+  int bFkGuard;          /* Caller's transaction with foreign_keys=ON (fkguard.h) */
   char *zErr;            /* First error */
 };
 
@@ -145,13 +151,57 @@ done:
   return rc;
 }
 
-/* Number of statements of this connection that are running. */
-static int busy_statements(sqlite3 *db) {
-  int n = 0;
+/*
+** A function with side effects must be the whole of the statement that
+** calls it: SELECT migrate_upgrade('head'). Not so when another statement
+** of the connection is running, when the call opened a transaction in
+** autocommit mode (it reads a table), or when the calling statement's
+** program touches a database at all (OP_Transaction), which is how to tell,
+** inside a caller's transaction, an INSERT or a PRAGMA integrity_check
+** whose CHECK constraint calls the function: SQLite 3.40 lets a CHECK call
+** a SQLITE_DIRECTONLY function (3.53 refuses it). The program is SQLite's
+** answer, EXPLAIN of the statement's text; nothing here parses SQL.
+*/
+int dm_called_alone(sqlite3 *db, int *pbAlone) {
+  *pbAlone = 0;
+  sqlite3_stmt *pCaller = 0;
+  int nBusy = 0;
   for (sqlite3_stmt *p = sqlite3_next_stmt(db, 0); p; p = sqlite3_next_stmt(db, p)) {
-    if (sqlite3_stmt_busy(p)) n++;
+    if (sqlite3_stmt_busy(p)) {
+      pCaller = p;
+      nBusy++;
+    }
   }
-  return n;
+  if (nBusy > 1) return SQLITE_OK;
+  if (sqlite3_get_autocommit(db) && sqlite3_txn_state(db, 0) != SQLITE_TXN_NONE) {
+    return SQLITE_OK;
+  }
+  if (!pCaller || sqlite3_stmt_isexplain(pCaller)) {
+    *pbAlone = 1;
+    return SQLITE_OK;
+  }
+  char *zExplain = sqlite3_mprintf("EXPLAIN %s", sqlite3_sql(pCaller));
+  if (!zExplain) return SQLITE_NOMEM;
+  sqlite3_stmt *pExplain = 0;
+  int rc = sqlite3_prepare_v2(db, zExplain, -1, &pExplain, 0);
+  sqlite3_free(zExplain);
+  int bTouches = 0;
+  while (rc == SQLITE_OK && (rc = sqlite3_step(pExplain)) == SQLITE_ROW) {
+    /* Columns: addr, opcode, p1, ... */
+    const char *zOp = (const char *)sqlite3_column_text(pExplain, 1);
+    if (!zOp) {
+      rc = SQLITE_NOMEM;
+    } else if (strcmp(zOp, "Transaction") == 0) {
+      bTouches = 1;
+      rc = SQLITE_DONE;
+    } else {
+      rc = SQLITE_OK;
+    }
+  }
+  sqlite3_finalize(pExplain);
+  if (rc != SQLITE_DONE) return rc;
+  *pbAlone = !bTouches;
+  return SQLITE_OK;
 }
 
 static char *called_inside_statement(DmOp eOp) {
@@ -388,6 +438,8 @@ static int run_sql(Run *p, const DmStep *pStep, const char *zTitle) {
     const char *zTail = 0;
     const char *zStart = skip_space(zSql);
     const char *zWhat = 0;  /* Why it failed, if not SQLite's error */
+    char *zDrop = 0;        /* The foreign-key guard's objection */
+    char *zRefusal = 0;
     rc = sqlite3_prepare_v2(p->db, zSql, -1, &pStmt, &zTail);
     if (rc == SQLITE_OK && pStmt) {
       const char *zKeyword = transaction_keyword(zSql);
@@ -395,7 +447,21 @@ static int run_sql(Run *p, const DmStep *pStep, const char *zTitle) {
         zWhat = "a migration must not control the transaction: distmigrate "
                 "runs the whole run as one transaction";
         rc = SQLITE_ERROR;
-      } else {
+      } else if (p->bFkGuard &&
+                 (rc = dm_fk_drops_parent(p->db, pStmt, &zDrop)) == SQLITE_OK &&
+                 zDrop) {
+        zRefusal = sqlite3_mprintf(
+            "%s, and with PRAGMA foreign_keys=ON that DROP TABLE would delete "
+            "their rows (ON DELETE CASCADE) or fail; inside a transaction "
+            "foreign keys cannot be turned off, so distmigrate refused the "
+            "run before the DROP. Run %s() outside a transaction (distmigrate "
+            "then turns foreign keys off for the run and runs PRAGMA "
+            "foreign_key_check before COMMIT), or run PRAGMA foreign_keys=OFF "
+            "before BEGIN",
+            zDrop, op_name(p->eOp));
+        zWhat = zRefusal ? zRefusal : "out of memory";
+        rc = zRefusal ? SQLITE_ERROR : SQLITE_NOMEM;
+      } else if (rc == SQLITE_OK) {
         while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
         }
         if (rc == SQLITE_DONE) rc = SQLITE_OK;
@@ -418,6 +484,8 @@ static int run_sql(Run *p, const DmStep *pStep, const char *zTitle) {
       }
       sqlite3_free(zStmt);
     }
+    sqlite3_free(zDrop);
+    sqlite3_free(zRefusal);
     sqlite3_finalize(pStmt);
     zSql = zTail ? zTail : zSql + strlen(zSql);
   }
@@ -526,6 +594,24 @@ static char *begin_error(sqlite3 *db, int rc, DmOp eOp) {
   }
 }
 
+/*
+** COMMIT needs the exclusive lock: in rollback-journal mode a connection
+** that is still reading keeps it from the run past the busy timeout.
+*/
+static char *commit_error(sqlite3 *db, int rc, DmOp eOp) {
+  int iTimeout = 0;
+  if ((rc & 0xff) == SQLITE_BUSY) {
+    query_int(db, "PRAGMA busy_timeout", &iTimeout);
+    return sqlite3_mprintf(
+        "%s(): database is locked: another connection is reading it, so the "
+        "run could not commit (waited %d ms, this connection's busy timeout); "
+        "try again when the reader is done, or wait longer with PRAGMA "
+        "busy_timeout = 10000",
+        op_name(eOp), iTimeout);
+  }
+  return sqlite3_mprintf("cannot commit the run: %s", sqlite3_errmsg(db));
+}
+
 int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
            const char *zTarget, int bPurge, char **pzResult, char **pzErr) {
   Run run;
@@ -558,8 +644,13 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
         op_name(eOp));
     return SQLITE_MISUSE;
   }
-  if (busy_statements(db) > 1 ||
-      (!bCallerTxn && sqlite3_txn_state(db, 0) != SQLITE_TXN_NONE)) {
+  int bAlone = 0;
+  rc = dm_called_alone(db, &bAlone);
+  if (rc != SQLITE_OK) {
+    *pzErr = sqlite3_mprintf("%s(): %s", op_name(eOp), sqlite3_errmsg(db));
+    return rc;
+  }
+  if (!bAlone) {
     *pzErr = called_inside_statement(eOp);
     return SQLITE_LOCKED;
   }
@@ -584,7 +675,8 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
       if (rc) set_error(&run, rc, begin_error(db, rc, eOp));
     }
   } else {
-    rc = exec(db, "SAVEPOINT distmigrate");
+    rc = query_int(db, "PRAGMA foreign_keys", &run.bFkGuard);
+    if (rc == SQLITE_OK) rc = exec(db, "SAVEPOINT distmigrate");
   }
   if (rc) goto end;
   bOpen = 1;
@@ -682,7 +774,7 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   if (rc == SQLITE_OK) {
     bOpen = 0;
   } else {
-    set_error(&run, rc, sqlite3_mprintf("cannot commit the run: %s", sqlite3_errmsg(db)));
+    set_error(&run, rc, commit_error(db, rc, eOp));
     sqlite3_free(*pzResult);
     *pzResult = 0;
   }

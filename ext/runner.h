@@ -37,6 +37,14 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
            const char *zTarget, int bPurge, char **pzResult, char **pzErr);
 
 /*
+** *pbAlone is 1 if the function being called is the whole of the statement
+** that calls it (SELECT f(...)), as a function with side effects must be; 0
+** if it runs inside a statement that reads or writes tables (a CHECK
+** constraint among them) or while another statement is running.
+*/
+int dm_called_alone(sqlite3 *db, int *pbAlone);
+
+/*
 ** The rows of alembic_version (none if the table does not exist), in a
 ** single sqlite3_malloc'd block: free *pazRow with sqlite3_free().
 */

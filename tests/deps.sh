@@ -1,14 +1,16 @@
 #!/bin/sh
-# Install, on Debian, the packages that building (deps.sh build) or testing
-# (deps.sh all) needs and that are missing. Runs apt-get as root, or through
-# sudo; elsewhere it says what to install and leaves it to you.
+# Install, on Debian, the packages that building (deps.sh build), testing
+# (deps.sh all) or make test-valgrind (deps.sh sanitize) needs and that are
+# missing. Runs apt-get as root, or through sudo; elsewhere it says what to
+# install and leaves it to you.
 set -e
 build="gcc make libc6-dev sqlite3 libsqlite3-dev"
 tests="libcmocka-dev python3 python3-alembic"
 case "${1:-all}" in
   build) want="$build" ;;
   all) want="$build $tests" ;;
-  *) echo "usage: $0 build|all" >&2; exit 2 ;;
+  sanitize) want="$build $tests valgrind" ;;
+  *) echo "usage: $0 build|all|sanitize" >&2; exit 2 ;;
 esac
 
 if ! command -v dpkg >/dev/null 2>&1; then

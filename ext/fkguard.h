@@ -1,0 +1,26 @@
+/*
+** Foreign keys inside a caller's transaction: find the statement that would
+** drop a table other tables reference.
+**
+** With PRAGMA foreign_keys=ON, DROP TABLE first deletes every row of the
+** table, so a table rebuild (create new, copy, drop old, rename) deletes
+** every child row (ON DELETE CASCADE) or fails. Outside a transaction the
+** runner turns enforcement off for the run; inside the caller's transaction
+** the pragma is a no-op, so the runner asks this file about each statement
+** before stepping it and refuses the run instead.
+*/
+#ifndef DM_FKGUARD_H
+#define DM_FKGUARD_H
+
+#include "sqlite3ext.h"
+
+/*
+** pStmt is prepared and not yet stepped. If it drops a table that another
+** table of the same schema references by a foreign key, *pzWhy is a
+** sentence naming both (sqlite3_malloc'd) and the return is SQLITE_OK;
+** if it does not, *pzWhy is 0. Any other return is an error of SQLite's
+** (out of memory, ...), left in the connection's error message.
+*/
+int dm_fk_drops_parent(sqlite3 *db, sqlite3_stmt *pStmt, char **pzWhy);
+
+#endif
