@@ -6,6 +6,8 @@
 #   make test                  install what the tests need, build, run them all
 #   make test-asan             the C suites built with ASan+UBSan (build/asan)
 #   make test-valgrind         the integration suites under valgrind
+#   make test-faults           allocation failures, I/O errors, crashes (CI runs it)
+#   make fuzz [FUZZ_SECONDS=60]  the libFuzzer targets (needs clang)
 #   make install               $(DESTDIR)$(LIBDIR)/distmigrate.so
 #   make revision MSG="..."    write the next migration file; HEAD=rev or
 #                              label@head to revise another head (or base),
@@ -42,7 +44,7 @@ FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
 .PHONY: all migrate test deps deps-build fixtures check-unit check-integration \
         check-gen check-safety check-shell check-python check-node check-newer-sqlite \
-        test-asan test-valgrind deps-sanitize \
+        test-asan test-valgrind deps-sanitize test-faults fuzz fuzz-replay \
         install uninstall revision merge format lint clean FORCE
 
 all: $(BUILD)/distmigrate.so
@@ -250,6 +252,65 @@ test-valgrind: deps-sanitize
 
 deps-sanitize:
 	@sh tests/deps.sh sanitize
+
+# --- faults and fuzzing ------------------------------------------------------------
+
+# Allocation failures, I/O errors and crashes around real runs (tests/faults/).
+# CRASHES=N sets how many random SIGKILLs test_crash deals (default 60).
+FAULT_TESTS = test_oom test_ioerr test_crash
+
+$(BUILD)/faults/%: tests/faults/%.c tests/faults/faults.h tests/faults/faultvfs.h tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-unused-function -o $@ $< -lcmocka -lsqlite3
+
+test-faults: all fixtures $(FAULT_TESTS:%=$(BUILD)/faults/%) fuzz-replay
+	DM_BUILD=$(BUILD) $(BUILD)/faults/test_oom
+	DM_BUILD=$(BUILD) $(BUILD)/faults/test_ioerr
+	DM_BUILD=$(BUILD) $(BUILD)/faults/test_crash
+
+# libFuzzer targets (clang): the target resolver and the migration-file
+# parser, each for FUZZ_SECONDS from the seed corpus in tests/fuzz/corpus/;
+# what they add to it goes to $(BUILD)/fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+$(BUILD)/fuzz/set_fuzz.c: $(BUILD)/dmgen $(wildcard tests/fuzz/revisions/*.sql)
+	@mkdir -p $(@D)
+	$(BUILD)/dmgen tests/fuzz/revisions $@.tmp dm_set_fuzz && mv $@.tmp $@
+
+$(BUILD)/fuzz/fuzz_resolve: tests/fuzz/fuzz_resolve.c ext/revision.c $(ENGINE_H) $(BUILD)/fuzz/set_fuzz.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DSQLITE_CORE -Iext -o $@ tests/fuzz/fuzz_resolve.c \
+	  ext/revision.c $(BUILD)/fuzz/set_fuzz.c -lsqlite3
+
+$(BUILD)/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c ext/gen/parse.c ext/gen/sha256.c ext/gen/parse.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iext/gen -o $@ tests/fuzz/fuzz_parse.c ext/gen/parse.c ext/gen/sha256.c
+
+# The seed corpus through both targets without libFuzzer: gcc and its
+# sanitizers, cheap enough for test-faults.
+REPLAY_CFLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+$(BUILD)/fuzz/replay_resolve: tests/fuzz/replay.c tests/fuzz/fuzz_resolve.c ext/revision.c $(ENGINE_H) $(BUILD)/fuzz/set_fuzz.c
+	$(CC) $(REPLAY_CFLAGS) -DSQLITE_CORE -Iext -o $@ tests/fuzz/replay.c \
+	  tests/fuzz/fuzz_resolve.c ext/revision.c $(BUILD)/fuzz/set_fuzz.c -lsqlite3
+
+$(BUILD)/fuzz/replay_parse: tests/fuzz/replay.c tests/fuzz/fuzz_parse.c ext/gen/parse.c ext/gen/sha256.c ext/gen/parse.h
+	@mkdir -p $(@D)
+	$(CC) $(REPLAY_CFLAGS) -Iext/gen -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_parse.c ext/gen/parse.c ext/gen/sha256.c
+
+fuzz-replay: $(BUILD)/fuzz/replay_resolve $(BUILD)/fuzz/replay_parse
+	$(BUILD)/fuzz/replay_resolve tests/fuzz/corpus/resolve
+	$(BUILD)/fuzz/replay_parse tests/fuzz/corpus/parse
+
+fuzz: $(BUILD)/fuzz/fuzz_resolve $(BUILD)/fuzz/fuzz_parse
+	@mkdir -p $(BUILD)/fuzz/corpus/resolve $(BUILD)/fuzz/corpus/parse
+	$(BUILD)/fuzz/fuzz_resolve -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  -dict=tests/fuzz/resolve.dict -artifact_prefix=$(BUILD)/fuzz/ \
+	  $(BUILD)/fuzz/corpus/resolve tests/fuzz/corpus/resolve
+	$(BUILD)/fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  -dict=tests/fuzz/parse.dict -artifact_prefix=$(BUILD)/fuzz/ \
+	  $(BUILD)/fuzz/corpus/parse tests/fuzz/corpus/parse
 
 # --- housekeeping -------------------------------------------------------------
 

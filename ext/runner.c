@@ -18,9 +18,15 @@
 ** of a table other tables reference refuses the run (fkguard.c). On any
 ** error: ROLLBACK (or ROLLBACK TO and RELEASE), the caller's setting
 ** restored, nothing left open.
+**
+** In autocommit the run also opens SAVEPOINT distmigrate after BEGIN: it
+** marks the transaction as the run's. Out of memory is the one error after
+** which a run cannot roll itself back (see undo_left_open()); the next run
+** on the connection finds the mark and undoes what was left.
 */
 #include "runner.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +66,21 @@ static int set_error(Run *p, int rc, char *zMsg) {
   return rc;
 }
 
+/* Add a line to the run's error message (left as it is if out of memory). */
+static void append_error(Run *p, const char *zFormat, ...) {
+  if (!p->zErr) return;
+  va_list ap;
+  va_start(ap, zFormat);
+  char *zMore = sqlite3_vmprintf(zFormat, ap);
+  va_end(ap);
+  char *z = zMore ? sqlite3_mprintf("%s\n  %s", p->zErr, zMore) : 0;
+  sqlite3_free(zMore);
+  if (z) {
+    sqlite3_free(p->zErr);
+    p->zErr = z;
+  }
+}
+
 static int exec(sqlite3 *db, const char *zSql) {
   return sqlite3_exec(db, zSql, 0, 0, 0);
 }
@@ -79,6 +100,19 @@ static int query_int(sqlite3 *db, const char *zSql, int *pVal) {
   }
   sqlite3_finalize(pStmt);
   return rc;
+}
+
+/*
+** Foreign-key enforcement through sqlite3_db_config(), not the pragma: it
+** prepares nothing, so it still works after an out-of-memory error, when
+** SQLite refuses to prepare anything until the calling statement ends. The
+** caller's setting is restored even then. Returns the setting before.
+*/
+static int set_foreign_keys(sqlite3 *db, int bOn) {
+  int bWas = 0, bNow = 0;
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, -1, &bWas);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, bOn, &bNow);
+  return bWas;
 }
 
 static int table_exists(sqlite3 *db, const char *zName, int *pbExists) {
@@ -149,6 +183,70 @@ done:
     *pzErr = sqlite3_mprintf("cannot read alembic_version: %s", sqlite3_errmsg(db));
   }
   return rc;
+}
+
+/* What a run that could not roll itself back left open: DmConn.eLeftOpen. */
+enum {
+  DM_LEFT_NOTHING,
+  DM_LEFT_SAVEPOINT,    /* SAVEPOINT distmigrate in the caller's transaction */
+  DM_LEFT_TRANSACTION,  /* The run's own transaction, with its savepoint */
+  DM_LEFT_BEGIN         /* The run's own transaction, before its savepoint:
+                        ** empty, so the run's if it still writes nothing */
+};
+
+/*
+** Out of memory is the one error a run cannot undo by itself. Once SQLite
+** fails an allocation while a statement runs, it prepares and steps nothing
+** more (ROLLBACK included) until that statement ends, and the run is a
+** function called by the caller's statement. So the run records what it
+** left open, and the next run on the connection undoes it first. The
+** savepoint tells whether it is still there: the caller may have rolled it
+** back already, as SQLite asks after SQLITE_NOMEM, and begun anew.
+*/
+static int undo_left_open(sqlite3 *db, DmConn *pConn, const char *zFunc,
+                          char **pzErr) {
+  int eLeft = pConn->eLeftOpen;
+  int rc = SQLITE_OK;
+  if (eLeft == DM_LEFT_NOTHING) return SQLITE_OK;
+  if (!sqlite3_get_autocommit(db)) {
+    if (eLeft == DM_LEFT_BEGIN) {
+      if (sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE &&
+          sqlite3_total_changes64(db) == pConn->nChangesLeft) {
+        rc = exec(db, "ROLLBACK");
+      }
+    } else if (exec(db, "ROLLBACK TO distmigrate") == SQLITE_OK) {
+      rc = exec(db, eLeft == DM_LEFT_TRANSACTION ? "ROLLBACK" : "RELEASE distmigrate");
+    }
+  }
+  if (rc) {
+    *pzErr = sqlite3_mprintf(
+        "%s(): an earlier run on this connection ran out of memory and left "
+        "its transaction open, and it cannot be rolled back now (%s); run "
+        "ROLLBACK, then try again",
+        zFunc, sqlite3_errmsg(db));
+    return rc;
+  }
+  pConn->eLeftOpen = DM_LEFT_NOTHING;
+  return SQLITE_OK;
+}
+
+/* alembic_version's rows as "a, b" ("" at base), or 0 if unreadable. */
+static char *version_now(sqlite3 *db) {
+  int nRow = 0;
+  char **azRow = 0;
+  if (dm_read_version(db, &nRow, &azRow, 0) != SQLITE_OK) return 0;
+  char *z = dm_join_strings(nRow, (const char *const *)azRow);
+  sqlite3_free(azRow);
+  return z;
+}
+
+/* Number of statements of this connection that are running. */
+static int busy_statements(sqlite3 *db) {
+  int n = 0;
+  for (sqlite3_stmt *p = sqlite3_next_stmt(db, 0); p; p = sqlite3_next_stmt(db, p)) {
+    if (sqlite3_stmt_busy(p)) n++;
+  }
+  return n;
 }
 
 /*
@@ -624,13 +722,16 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   run.bVerbose = pConn->bVerbose || (zEnv && zEnv[0] && strcmp(zEnv, "0") != 0);
 
   int n = pSet->nRev;
-  int bCallerTxn = !sqlite3_get_autocommit(db);
+  int bCallerTxn;
   int bFkWas = 0;
-  int bOpen = 0;
+  int bOpen = 0;         /* The run's transaction or savepoint is open */
+  int bMarked = 0;       /* SAVEPOINT distmigrate is open */
   int bStarted = 0;      /* Something was written: worth saying it is undone */
   int nRow = 0;
   char **azRow = 0;
   char *zBefore = 0;
+  char *zAfter = 0;      /* The version the run takes the database to */
+  int bCommitFailed = 0;
   DmPlan plan = {0, 0};
   DmFlags *aApplied = 0, *aTarget = 0, *aCur = 0, *aNext = 0;
   int rc = SQLITE_OK;
@@ -644,6 +745,11 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
         op_name(eOp));
     return SQLITE_MISUSE;
   }
+  if (pConn->eLeftOpen && busy_statements(db) <= 1) {
+    rc = undo_left_open(db, pConn, op_name(eOp), pzErr);
+    if (rc) return rc;
+  }
+  bCallerTxn = !sqlite3_get_autocommit(db);
   int bAlone = 0;
   rc = dm_called_alone(db, &bAlone);
   if (rc != SQLITE_OK) {
@@ -668,18 +774,19 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   aNext = aAll + 3 * n + 3;
 
   if (!bCallerTxn) {
-    rc = query_int(db, "PRAGMA foreign_keys", &bFkWas);
-    if (rc == SQLITE_OK && bFkWas) rc = exec(db, "PRAGMA foreign_keys=OFF");
-    if (rc == SQLITE_OK) {
-      rc = exec(db, "BEGIN IMMEDIATE");
-      if (rc) set_error(&run, rc, begin_error(db, rc, eOp));
-    }
+    bFkWas = set_foreign_keys(db, 0);
+    rc = exec(db, "BEGIN IMMEDIATE");
+    if (rc) set_error(&run, rc, begin_error(db, rc, eOp));
   } else {
     rc = query_int(db, "PRAGMA foreign_keys", &run.bFkGuard);
-    if (rc == SQLITE_OK) rc = exec(db, "SAVEPOINT distmigrate");
+  }
+  if (rc == SQLITE_OK) {
+    bOpen = !bCallerTxn;
+    rc = exec(db, "SAVEPOINT distmigrate");
   }
   if (rc) goto end;
   bOpen = 1;
+  bMarked = 1;
 
   /* Inside a caller's transaction, take the write lock before reading the
   ** version, as BEGIN IMMEDIATE does: a write that changes nothing (or the
@@ -761,22 +868,21 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     rc = check_foreign_keys(&run);
     if (rc) goto end;
   }
-  *pzResult = dm_describe(pSet, aCur, "");
-  if (!*pzResult) {
+  zAfter = dm_describe(pSet, aCur, "");
+  if (!zAfter) {
     rc = SQLITE_NOMEM;
     goto end;
-  }
-  if ((*pzResult)[0] == 0) {
-    sqlite3_free(*pzResult);
-    *pzResult = 0;
   }
   rc = exec(db, bCallerTxn ? "RELEASE distmigrate" : "COMMIT");
   if (rc == SQLITE_OK) {
     bOpen = 0;
+    if (zAfter[0]) {
+      *pzResult = zAfter;   /* 0 at base */
+      zAfter = 0;
+    }
   } else {
+    bCommitFailed = 1;
     set_error(&run, rc, commit_error(db, rc, eOp));
-    sqlite3_free(*pzResult);
-    *pzResult = 0;
   }
 
 end:
@@ -787,33 +893,46 @@ end:
   }
   if (bOpen) {
     /* An I/O error or OOM may already have rolled the transaction back. */
+    int bUndone = 0;       /* The run rolled itself back */
     if (!sqlite3_get_autocommit(db)) {
-      if (bCallerTxn) {
-        exec(db, "ROLLBACK TO distmigrate");
-        exec(db, "RELEASE distmigrate");
-      } else {
-        exec(db, "ROLLBACK");
+      int rcUndo = exec(db, bCallerTxn ? "ROLLBACK TO distmigrate" : "ROLLBACK");
+      if (rcUndo == SQLITE_OK && bCallerTxn) rcUndo = exec(db, "RELEASE distmigrate");
+      bUndone = rcUndo == SQLITE_OK;
+      if (rcUndo != SQLITE_OK) {
+        pConn->eLeftOpen = bCallerTxn ? DM_LEFT_SAVEPOINT
+                           : bMarked  ? DM_LEFT_TRANSACTION
+                                      : DM_LEFT_BEGIN;
+        pConn->nChangesLeft = sqlite3_total_changes64(db);
       }
-    } else if (bCallerTxn && run.zErr) {
-      char *z = sqlite3_mprintf(
-          "%s\n  SQLite rolled back the caller's whole transaction on this "
-          "error, not only the migration", run.zErr);
-      if (z) {
-        sqlite3_free(run.zErr);
-        run.zErr = z;
-      }
+    } else if (bCallerTxn) {
+      append_error(&run, "SQLite rolled back the caller's whole transaction "
+                         "on this error, not only the migration");
     }
-    if (run.zErr && zBefore && bStarted) {
-      char *z = sqlite3_mprintf(
-          "%s\n  the run was rolled back: the database is still at %s",
-          run.zErr, zBefore[0] ? zBefore : "base");
-      if (z) {
-        sqlite3_free(run.zErr);
-        run.zErr = z;
+    if (pConn->eLeftOpen) {
+      append_error(&run, "SQLite could not roll the run back now: ROLLBACK, "
+                         "or the next migrate call on this connection, undoes it");
+    } else if (bCommitFailed && !bUndone) {
+      /* A commit can fail after it reached the disk (the journal is gone,
+      ** then a sync fails): say where the database is, read back. A commit
+      ** that failed with the transaction still open (a reader holds the
+      ** lock) was rolled back above like any other error. */
+      char *zNow = version_now(db);
+      if (zNow) {
+        append_error(&run, "the commit failed; read back, the database is at %s",
+                     zNow[0] ? zNow : "base");
+      } else {
+        append_error(&run, "the commit failed part-way: the database is at %s "
+                           "or at %s; reopen it to see which",
+                     zBefore[0] ? zBefore : "base", zAfter[0] ? zAfter : "base");
       }
+      sqlite3_free(zNow);
+    } else if (zBefore && bStarted) {
+      append_error(&run, "the run was rolled back: the database is still at %s",
+                   zBefore[0] ? zBefore : "base");
     }
   }
-  if (bFkWas) exec(db, "PRAGMA foreign_keys=ON");
+  sqlite3_free(zAfter);
+  if (bFkWas) set_foreign_keys(db, 1);
   pConn->bRunning = 0;
   dm_plan_clear(&plan);
   sqlite3_free(aAll);

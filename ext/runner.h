@@ -16,6 +16,8 @@ struct DmConn {
   int nRef;        /* Registrations holding this struct */
   int bRunning;    /* A run is in progress on this connection */
   int bVerbose;    /* Print Alembic-style progress lines to stderr */
+  int eLeftOpen;   /* What a run that ran out of memory left open (runner.c) */
+  sqlite3_int64 nChangesLeft;   /* sqlite3_total_changes64() at that moment */
 };
 
 /* The bookkeeping tables, exactly as created. */

@@ -1,0 +1,6 @@
+-- Revision ID: x2
+-- Revises:
+-- Branch Labels: one,two
+-- Depends On: x1
+-- migrate:up transaction:false
+-- migrate:down
