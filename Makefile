@@ -11,7 +11,7 @@
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARNINGS) $(CFLAGS)
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(WARNINGS) $(CFLAGS)
 BUILD ?= build
 MIGRATIONS ?= sql/versions
 TEMPLATE ?= sql/script.sql.tmpl
@@ -23,14 +23,15 @@ LIBDIR ?= $(PREFIX)/lib
 # Debian's python3 can load extensions; some other builds (pyenv) cannot.
 PYTHON ?= /usr/bin/python3
 
-ENGINE = distmigrate revision runner history_vtab
+ENGINE = distmigrate revision runner history_vtab \
+         check drift_vtab plan offline backup ops progress sqltext
 ENGINE_H = $(wildcard ext/*.h)
 GEN_SRC = ext/gen/dmgen.c ext/gen/parse.c ext/gen/sha256.c
 FIXTURES = $(patsubst tests/fixtures/%/,%,$(sort $(dir $(wildcard tests/fixtures/*/*.sql))))
 FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
 .PHONY: all migrate test deps fixtures check-unit check-integration check-gen \
-        check-shell check-python check-alembic install uninstall revision \
+        check-ops check-runbook check-shell check-python check-alembic install uninstall revision \
         format lint clean FORCE
 
 all: $(BUILD)/distmigrate.so
@@ -120,6 +121,10 @@ $(BUILD)/tests/test_extension: tests/integration/test_extension.c tests/integrat
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_extension.c -lcmocka -lsqlite3
 
+$(BUILD)/tests/test_ops: tests/integration/test_ops.c tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_ops.c -lcmocka -lsqlite3
+
 check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision
 	$(BUILD)/unit/test_parse
 	$(BUILD)/unit/test_revision
@@ -130,6 +135,14 @@ check-gen: $(BUILD)/dmgen
 check-integration: all fixtures $(BUILD)/tests/test_extension
 	DM_BUILD=$(BUILD) $(BUILD)/tests/test_extension
 
+# Trust and operations; builds a few sets at test time from the engine's objects.
+check-ops: all fixtures $(BUILD)/dmgen $(BUILD)/tests/test_ops
+	DM_BUILD=$(BUILD) DM_CC="$(CC)" DM_ENGINE_OBJ="$(ENGINE_OBJ)" $(BUILD)/tests/test_ops
+
+# The README's Runbook, each line executed as written.
+check-runbook: all
+	DM_BUILD=$(BUILD) sh tests/shell/test_runbook.sh
+
 check-shell: all fixtures
 	DM_BUILD=$(BUILD) sh tests/shell/test_shell.sh
 
@@ -138,7 +151,7 @@ check-python: all fixtures
 
 test: deps
 	$(MAKE) all fixtures
-	$(MAKE) check-unit check-gen check-integration check-shell check-python
+	$(MAKE) check-unit check-gen check-integration check-ops check-runbook check-shell check-python
 
 # --- housekeeping -------------------------------------------------------------
 
