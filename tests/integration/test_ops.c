@@ -157,11 +157,11 @@ static void test_check_is_ok_at_every_revision(void **state) {
   char *zDb = h_fresh("check-ok.db");
   sqlite3 *db = h_open(zDb, "");
   assert_check(db, "base", 0);
-  h_text(db, "SELECT migrate_upgrade('+1')");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('+1')"));
   assert_check(db, "001_initial_schema", 0);
-  h_text(db, "SELECT migrate_upgrade('+1')");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('+1')"));
   assert_check(db, zHead, 0);
-  h_text(db, "SELECT migrate_downgrade('base')");
+  sqlite3_free(h_text(db, "SELECT migrate_downgrade('base')"));
   assert_check(db, "base", 0);
   sqlite3_close(db);
   sqlite3_free(zDb);
@@ -189,7 +189,7 @@ static void test_check_changes_nothing(void **state) {
   (void)state;
   char *zDb = h_fresh("check-ro.db");
   sqlite3 *db = h_open(zDb, "");
-  h_text(db, "SELECT migrate_upgrade('head')");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
   h_exec(db, "CREATE TABLE mine (x)");
   sqlite3_close(db);
   HFile before = h_file(zDb);
@@ -256,12 +256,12 @@ static void test_checksum_mismatch_is_reported_by_revision(void **state) {
   sqlite3_free(zWant);
 
   /* Strict mode refuses to go on from here: nothing is run or written. */
-  h_text(db, "SELECT migrate_downgrade('c4')");
+  sqlite3_free(h_text(db, "SELECT migrate_downgrade('c4')"));
   h_assert_text(db, "SELECT migrate_strict(1)", "0");
   sqlite3_close(db);
   HFile before = h_file(zDb);
   db = open_with(zDb, zEdited);
-  h_text(db, "SELECT migrate_strict(1)");
+  sqlite3_free(h_text(db, "SELECT migrate_strict(1)"));
   zWant = sqlite3_mprintf(
       "migrate_upgrade(): strict mode: the database does not match its "
       "migrations at c4_rebuild_items, so nothing was run:\n"
@@ -312,7 +312,7 @@ static void test_line_ends_and_trailing_blanks_are_not_edits(void **state) {
   char *zCrlf = build_set(zDir);
   char *zDb = h_fresh("crlf.db");
   sqlite3 *db = h_open(zDb, "chain");
-  h_text(db, "SELECT migrate_upgrade('head')");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
   char *zSums = h_text(db, "SELECT group_concat(checksum) FROM migration_history");
   sqlite3_close(db);
   db = open_with(zDb, zCrlf);
@@ -492,7 +492,7 @@ static void test_drift_table_has_both_definitions(void **state) {
   (void)state;
   char *zDb = h_fresh("drift-table.db");
   sqlite3 *db = h_open(zDb, "");
-  h_text(db, "SELECT migrate_upgrade('head')");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
   h_exec(db,
          "ALTER TABLE questions ADD COLUMN foo TEXT DEFAULT 'x';"
          "DROP INDEX idx_questions_category;");
@@ -511,7 +511,7 @@ static void test_check_refuses_an_unknown_version(void **state) {
   (void)state;
   char *zDb = h_fresh("check-unknown.db");
   sqlite3 *db = h_open(zDb, "");
-  h_text(db, "SELECT migrate_upgrade('head')");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
   h_exec(db, "UPDATE alembic_version SET version_num = '003_from_the_future'");
   const char *zWant =
       "Can't locate revision identified by '003_from_the_future': the "
@@ -532,7 +532,7 @@ static void test_strict_mode_refuses_a_drifted_database(void **state) {
   (void)state;
   char *zDb = h_fresh("strict.db");
   sqlite3 *db = h_open(zDb, "");
-  h_text(db, "SELECT migrate_upgrade('001')");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('001')"));
   h_exec(db, "ALTER TABLE questions ADD COLUMN foo TEXT; DROP INDEX idx_responses_is_correct");
   sqlite3_close(db);
   HFile before = h_file(zDb);
@@ -558,7 +558,7 @@ static void test_strict_mode_refuses_a_drifted_database(void **state) {
 
   /* Turned off, it migrates; strict mode guards upgrades, not the way back. */
   db = h_open(zDb, "");
-  h_text(db, "SELECT migrate_strict(1)");
+  sqlite3_free(h_text(db, "SELECT migrate_strict(1)"));
   h_assert_text(db, "SELECT migrate_strict(0)", "1");
   h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
   h_assert_text(db, "SELECT migrate_strict(1)", "0");
@@ -569,7 +569,7 @@ static void test_strict_mode_refuses_a_drifted_database(void **state) {
   /* A database that matches migrates in strict mode. */
   zDb = h_fresh("strict-ok.db");
   db = h_open(zDb, "");
-  h_text(db, "SELECT migrate_strict(1)");
+  sqlite3_free(h_text(db, "SELECT migrate_strict(1)"));
   h_assert_text(db, "SELECT migrate_upgrade('001')", "001_initial_schema");
   h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
   sqlite3_close(db);
@@ -616,7 +616,7 @@ static void test_plan_lists_the_steps_a_run_would_take(void **state) {
                 "initial database schema");
   /* It changes nothing, not even the version table. */
   h_assert_text(db, "SELECT count(*) FROM sqlite_schema", "0");
-  h_text(db, "SELECT migrate_upgrade('head')");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
   h_assert_text(db, "SELECT count(*) FROM migration_plan('head')", "0");
   /* A target below the current revision: the downgrade's steps. */
   h_assert_text(db, PLAN_ROWS "('base')",
@@ -656,8 +656,8 @@ static void test_plan_is_what_the_run_does(void **state) {
   for (size_t i = 0; i < sizeof(azSet) / sizeof(azSet[0]); i++) {
     char *zDb = h_fresh("plan-run.db");
     sqlite3 *db = h_open(zDb, azSet[i]);
-    h_text(db, "SELECT migrate_stamp('base')");
-    if (i == 0) h_text(db, "SELECT migrate_upgrade('g2b')");
+    sqlite3_free(h_text(db, "SELECT migrate_stamp('base')"));
+    if (i == 0) sqlite3_free(h_text(db, "SELECT migrate_upgrade('g2b')"));
     const char *zSteps =
         "SELECT group_concat(revision || ' ' || direction || ' ' || "
         "coalesce(from_version, '<base>') || ' -> ' || coalesce(to_version, "
@@ -666,7 +666,7 @@ static void test_plan_is_what_the_run_does(void **state) {
     char *zPlan = h_text(db, zSql);
     sqlite3_free(zSql);
     h_exec(db, "DELETE FROM distmigrate_log WHERE 1");
-    h_text(db, "SELECT migrate_upgrade('head')");
+    sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
     zSql = sqlite3_mprintf("%s (SELECT * FROM distmigrate_log ORDER BY id)", zSteps);
     h_assert_text(db, zSql, zPlan);
     if (i == 0) {
@@ -843,7 +843,7 @@ static void migrate_to(sqlite3 *db, const char *zTo) {
   sqlite3_free(zSql);
   if (rc != SQLITE_ROW) {
     zSql = sqlite3_mprintf("SELECT migrate_downgrade('%s')", zTo);
-    h_text(db, zSql);
+    sqlite3_free(h_text(db, zSql));
     sqlite3_free(zSql);
   }
 }
@@ -860,7 +860,7 @@ static void offline_equals_live(const char *zSet, const char *const *azPoint, in
       if (i == j) continue;
       char *zLiveDb = h_fresh("pair-live.db");
       sqlite3 *db = h_open(zLiveDb, zSet);
-      h_text(db, "SELECT migrate_stamp('base')");
+      sqlite3_free(h_text(db, "SELECT migrate_stamp('base')"));
       if (i > 0) migrate_to(db, azPoint[i]);
       migrate_to(db, azPoint[j]);
       char *zLive = full_state(db);
@@ -868,7 +868,7 @@ static void offline_equals_live(const char *zSet, const char *const *azPoint, in
 
       char *zDb = h_fresh("pair-script.db");
       db = h_open(zDb, zSet);
-      h_text(db, "SELECT migrate_stamp('base')");
+      sqlite3_free(h_text(db, "SELECT migrate_stamp('base')"));
       if (i > 0) migrate_to(db, azPoint[i]);
       char *zSql = sqlite3_mprintf("SELECT migrate_sql('%s', '%s')", azPoint[i], azPoint[j]);
       char *zScript = h_text(db, zSql);
@@ -917,7 +917,7 @@ static void test_offline_sql_errors(void **state) {
   (void)state;
   char *zDb = h_fresh("offline-bad.db");
   sqlite3 *db = h_open(zDb, "");
-  h_text(db, "SELECT migrate_upgrade('head')");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
   sqlite3_close(db);
   HFile before = h_file(zDb);
   db = h_open(zDb, "");
@@ -965,9 +965,9 @@ static void test_rehearsal_changes_nothing_and_reports_what_a_run_does(void **st
     char *zDb = h_fresh("rehearse.db");
     sqlite3 *db = h_open(zDb, "chain");
     char *zMode = sqlite3_mprintf("PRAGMA journal_mode = %s", azMode[m]);
-    h_text(db, zMode);
+    sqlite3_free(h_text(db, zMode));
     sqlite3_free(zMode);
-    h_text(db, "SELECT migrate_upgrade('c1')");
+    sqlite3_free(h_text(db, "SELECT migrate_upgrade('c1')"));
     sqlite3_close(db);
     HFile before = h_file(zDb);
 
@@ -1149,7 +1149,7 @@ static void test_backup_copies_and_never_overwrites_unasked(void **state) {
   char *zDb = h_fresh("source.db");
   char *zCopy = h_fresh("copy.db");
   sqlite3 *db = h_open(zDb, "");
-  h_text(db, "SELECT migrate_upgrade('head')");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
   h_exec(db,
          "INSERT INTO questions (id, category, question_text, created_at, "
          "updated_at) VALUES (1, 'math', 'What is 2+2?', 'now', 'now')");
@@ -1279,10 +1279,10 @@ static void test_backup_with_a_concurrent_writer_in_both_journal_modes(void **st
     char *zDb = h_fresh("busy-source.db");
     sqlite3 *db = h_open(zDb, "");
     char *zSql = sqlite3_mprintf("PRAGMA journal_mode = %s", azMode[m]);
-    h_text(db, zSql);
+    sqlite3_free(h_text(db, zSql));
     sqlite3_free(zSql);
     h_exec(db, "PRAGMA busy_timeout = 20000");
-    h_text(db, "SELECT migrate_upgrade('head')");
+    sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
     h_exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);"
                "INSERT INTO t (v) SELECT 'seed' FROM json_each('[1,2,3,4]');");
 
@@ -1343,10 +1343,10 @@ static void test_backup_then_migrate_leaves_no_window(void **state) {
     char *zCopy = h_fresh("window-copy.db");
     sqlite3 *db = h_open(zDb, "");
     char *zSql = sqlite3_mprintf("PRAGMA journal_mode = %s", azMode[m]);
-    h_text(db, zSql);
+    sqlite3_free(h_text(db, zSql));
     sqlite3_free(zSql);
     h_exec(db, "PRAGMA busy_timeout = 20000");
-    h_text(db, "SELECT migrate_upgrade('001')");
+    sqlite3_free(h_text(db, "SELECT migrate_upgrade('001')"));
     h_exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
     Writer w;
     memset(&w, 0, sizeof(w));
@@ -1374,7 +1374,7 @@ static void test_backup_then_migrate_leaves_no_window(void **state) {
     sqlite3_free(zOld);
 
     /* The documented pair does the same, holding the lock across both. */
-    h_text(db, "SELECT migrate_downgrade(-1)");
+    sqlite3_free(h_text(db, "SELECT migrate_downgrade(-1)"));
     char *zPair = h_fresh("pair-copy.db");
     h_exec(db, "BEGIN IMMEDIATE");
     zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zPair);
@@ -1411,7 +1411,7 @@ static void test_backup_then_migrate_leaves_no_window(void **state) {
 static void test_backup_of_an_in_memory_database(void **state) {
   (void)state;
   sqlite3 *db = h_open(":memory:", "");
-  h_text(db, "SELECT migrate_upgrade('head')");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
   char *zCopy = h_fresh("memory-copy.db");
   char *zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zCopy);
   h_assert_text(db, zSql, zCopy);
@@ -1443,14 +1443,14 @@ static void test_restore_brings_the_backup_back(void **state) {
     char *zCopy = h_fresh("restore-copy.db");
     sqlite3 *db = h_open(zDb, "");
     char *zSql = sqlite3_mprintf("PRAGMA journal_mode = %s", azMode[m]);
-    h_text(db, zSql);
+    sqlite3_free(h_text(db, zSql));
     sqlite3_free(zSql);
-    h_text(db, "SELECT migrate_upgrade('head')");
+    sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
     h_exec(db,
            "INSERT INTO questions (id, category, question_text, created_at, "
            "updated_at) VALUES (1, 'math', 'What is 2+2?', 'now', 'now')");
     zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zCopy);
-    h_text(db, zSql);
+    sqlite3_free(h_text(db, zSql));
     sqlite3_free(zSql);
     char *zBefore = h_schema(db);
     /* Rolled all the way back: the data went with the tables. */
@@ -1481,7 +1481,7 @@ static void test_restore_errors_change_nothing(void **state) {
   (void)state;
   char *zDb = h_fresh("restore-bad.db");
   sqlite3 *db = h_open(zDb, "");
-  h_text(db, "SELECT migrate_upgrade('head')");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
   sqlite3_close(db);
   HFile before = h_file(zDb);
   db = h_open(zDb, "");
@@ -1535,8 +1535,8 @@ static void test_verbose_lines_have_each_steps_duration(void **state) {
   sqlite3 *db = h_open(":memory:", "");
   h_assert_text(db, "SELECT migrate_verbose(1)", "0");
   capture_start();
-  h_text(db, "SELECT migrate_upgrade('head')");
-  h_text(db, "SELECT migrate_downgrade(-1)");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  sqlite3_free(h_text(db, "SELECT migrate_downgrade(-1)"));
   char *zOut = capture_end();
   assert_masked(zOut,
                 "INFO  [distmigrate] Running upgrade  -> 001_initial_schema, "
@@ -1551,8 +1551,8 @@ static void test_verbose_lines_have_each_steps_duration(void **state) {
   sqlite3_free(zOut);
   /* Replays (check, offline SQL) print nothing. */
   capture_start();
-  h_text(db, "SELECT migrate_check()");
-  h_text(db, "SELECT migrate_sql('head')");
+  sqlite3_free(h_text(db, "SELECT migrate_check()"));
+  sqlite3_free(h_text(db, "SELECT migrate_sql('head')"));
   zOut = capture_end();
   assert_string_equal(zOut, "");
   sqlite3_free(zOut);
@@ -1592,10 +1592,10 @@ static void test_long_steps_show_progress_and_keep_the_callers_handler(void **st
   sqlite3 *db = open_with(":memory:", zExt);
   sqlite3_create_function(db, "test_sleep", 1, SQLITE_UTF8, 0, sleep_ms, 0, 0);
   sqlite3_progress_handler(db, 10, count_progress, 0);
-  h_text(db, "SELECT migrate_verbose(1)");
+  sqlite3_free(h_text(db, "SELECT migrate_verbose(1)"));
   nProgressCalls = 0;
   capture_start();
-  h_text(db, "SELECT migrate_upgrade('head')");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
   char *zOut = capture_end();
   assert_true(nProgressCalls > 0);
   char *zWant = sqlite3_mprintf(
@@ -1607,8 +1607,8 @@ static void test_long_steps_show_progress_and_keep_the_callers_handler(void **st
   sqlite3_free(zWant);
   sqlite3_free(zOut);
   int nBefore = nProgressCalls;
-  h_text(db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
-             "WHERE x < 1000) SELECT count(*) FROM c");
+  sqlite3_free(h_text(db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+             "WHERE x < 1000) SELECT count(*) FROM c"));
   assert_true(nProgressCalls > nBefore);
   sqlite3_close(db);
   sqlite3_free(zExt);
