@@ -279,22 +279,7 @@ void dm_restore_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
 
   /* The version the database is at now, as migrate_current() says it. */
-  int nRow = 0;
-  char **azRow = 0;
-  rc = dm_read_version(db, &nRow, &azRow, &zErr);
-  if (rc == SQLITE_OK) {
-    if (nRow > 0) {
-      char *z = dm_join_strings(nRow, (const char *const *)azRow);
-      if (z) {
-        sqlite3_result_text(ctx, z, -1, sqlite3_free);
-      } else {
-        sqlite3_result_error_nomem(ctx);
-      }
-    } else {
-      sqlite3_result_null(ctx);
-    }
-  }
-  sqlite3_free(azRow);
+  dm_result_current(ctx);
 
 done:
   if (zErr) sqlite3_result_error(ctx, zErr, -1);

@@ -132,17 +132,36 @@ static int check_checksums(sqlite3 *db, const DmSet *pSet, const DmFlags *aAppli
 
 /* ---- the replay ---------------------------------------------------------- */
 
+/* Replays under way in this thread (the calls nest, never the replays). */
+static _Thread_local int nReplay = 0;
+
+int dm_replay_enter(char **pzErr) {
+  if (nReplay > 0) {
+    *pzErr = sqlite3_mprintf(
+        "a migration must not ask for a replay of the migrations "
+        "(migrate_check(), migrate_sql(), migration_drift): it would replay "
+        "itself without end");
+    return SQLITE_MISUSE;
+  }
+  nReplay++;
+  return SQLITE_OK;
+}
+
+void dm_replay_leave(void) { nReplay--; }
+
 int dm_replay(const DmSet *pSet, const DmFlags *aApplied, sqlite3 **ppDb,
               DmConn **ppConn, char **pzErr) {
   sqlite3 *pMem = 0;
   DmConn *pConn = 0;
   *ppDb = 0;
-  int rc = dm_open_private(&pMem, &pConn, pzErr);
+  int rc = dm_replay_enter(pzErr);
   if (rc) return rc;
-  int *aHead = sqlite3_malloc64(sizeof(int) * (sqlite3_uint64)(pSet->nRev + 1));
+  rc = dm_open_private(&pMem, &pConn, pzErr);
+  int *aHead = rc ? 0 : sqlite3_malloc64(sizeof(int) * (sqlite3_uint64)(pSet->nRev + 1));
   if (!aHead) {
     sqlite3_close(pMem);
-    return SQLITE_NOMEM;
+    dm_replay_leave();
+    return rc ? rc : SQLITE_NOMEM;
   }
   /* Upgrading to each head the database has gives exactly its set: the set
   ** is closed under parents and dependencies. */
@@ -164,6 +183,7 @@ int dm_replay(const DmSet *pSet, const DmFlags *aApplied, sqlite3 **ppDb,
     sqlite3_free(zErr);
   }
   sqlite3_free(aHead);
+  dm_replay_leave();
   if (rc) {
     sqlite3_close(pMem);
     return rc;
@@ -453,7 +473,10 @@ int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
     *pzErr = sqlite3_mprintf("migrate_check(): %s", sqlite3_errmsg(db));
   }
   sqlite3_close(pMem);
-  sqlite3_exec(db, "RELEASE dm_check", 0, 0, 0);
+  if (sqlite3_exec(db, "RELEASE dm_check", 0, 0, 0) != SQLITE_OK) {
+    sqlite3_exec(db, "ROLLBACK TO dm_check", 0, 0, 0);
+    sqlite3_exec(db, "RELEASE dm_check", 0, 0, 0);
+  }
   sqlite3_free(azRow);
   sqlite3_free(aRead);
   if (rc) dm_diff_clear(pList);

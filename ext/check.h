@@ -61,6 +61,15 @@ char *dm_diff_lines(const DmDiffList *pList);
 int dm_replay(const DmSet *pSet, const DmFlags *aApplied, sqlite3 **ppDb,
               DmConn **ppConn, char **pzErr);
 
+/*
+** Around any run in a replay database. A migration whose SQL asks for a
+** replay (migrate_check(), migrate_sql(), migration_drift) would replay
+** itself without end; entering while this thread is inside a replay fails
+** with SQLITE_MISUSE and a message. Each successful enter needs a leave.
+*/
+int dm_replay_enter(char **pzErr);
+void dm_replay_leave(void);
+
 /* migrate_check(): 'ok', or an error listing every difference. */
 void dm_check_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 

@@ -181,6 +181,10 @@ static void stampFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 static void currentFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argv;
   if (!check_argc(ctx, "migrate_current()", argc, 0, 0)) return;
+  dm_result_current(ctx);
+}
+
+void dm_result_current(sqlite3_context *ctx) {
   int nRow = 0;
   char **azRow = 0;
   char *zErr = 0;

@@ -16,6 +16,9 @@
 */
 int dm_open_private(sqlite3 **ppDb, DmConn **ppConn, char **pzErr);
 
+/* The result migrate_current() gives: alembic_version's rows, NULL at base. */
+void dm_result_current(sqlite3_context *ctx);
+
 /* The wrong-argument-count error all functions give: "use zUsage". */
 int dm_check_argc(sqlite3_context *ctx, const char *zUsage, int argc, int nMin,
                   int nMax);

@@ -249,7 +249,11 @@ int dm_offline_script(const DmSet *pSet, const DmFlags *aFrom, const char *zTarg
     opts.bQuiet = 1;
     opts.xEvent = offline_event;
     opts.pArg = &st;
-    rc = dm_run_ex(pMem, pConn, pSet, st.eOp, zTarget, 0, &opts, &zResult, &zRunErr);
+    rc = dm_replay_enter(&zRunErr);
+    if (rc == SQLITE_OK) {
+      rc = dm_run_ex(pMem, pConn, pSet, st.eOp, zTarget, 0, &opts, &zResult, &zRunErr);
+      dm_replay_leave();
+    }
     if (rc && rc != SQLITE_NOMEM) {
       *pzErr = sqlite3_mprintf(
           "migrate_sql(): the migrations fail when replayed into an in-memory "

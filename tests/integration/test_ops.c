@@ -526,6 +526,36 @@ static void test_check_refuses_an_unknown_version(void **state) {
   sqlite3_free(zDb);
 }
 
+/* A migration that asks for a check: the check's replay would run it, and
+** it would ask again. The second replay is refused, and no recursion. */
+static void test_a_migration_asking_for_a_replay_is_refused(void **state) {
+  (void)state;
+  char *zDir = h_path("asks");
+  char *zCmd = sqlite3_mprintf("rm -rf %s && mkdir -p %s", zDir, zDir);
+  run_shell(zCmd);
+  sqlite3_free(zCmd);
+  write_migration(zDir, "a1_asks", "",
+                  "CREATE TABLE t (x);\nSELECT count(*) FROM migration_drift;",
+                  "DROP TABLE t;");
+  char *zExt = build_set(zDir);
+  sqlite3 *db = open_with(":memory:", zExt);
+  /* At base the check needs no replay: the run itself goes through. */
+  h_assert_text(db, "SELECT migrate_upgrade('head')", "a1_asks");
+  char *zWant = sqlite3_mprintf(
+      "cannot replay the migrations into an in-memory database to compare "
+      "with: upgrade <base> -> a1_asks failed: a migration must not ask for a "
+      "replay of the migrations (migrate_check(), migrate_sql(), "
+      "migration_drift): it would replay itself without end\n"
+      "  at %s/a1_asks.sql:9: SELECT count(*) FROM migration_drift;\n"
+      "  the run was rolled back: the database is still at base",
+      zDir);
+  h_assert_error(db, "SELECT migrate_check()", zWant);
+  sqlite3_free(zWant);
+  sqlite3_close(db);
+  sqlite3_free(zExt);
+  sqlite3_free(zDir);
+}
+
 /* ---- strict mode ---------------------------------------------------------- */
 
 static void test_strict_mode_refuses_a_drifted_database(void **state) {
@@ -1517,6 +1547,25 @@ static void test_restore_errors_change_nothing(void **state) {
   h_assert_error(db, zSql, zWant);
   sqlite3_free(zWant);
   sqlite3_free(zSql);
+  /* Another connection reading (rollback journal): it waits for nobody. */
+  sqlite3 *pReader = h_open(zDb, 0);
+  h_exec(pReader, "BEGIN; SELECT count(*) FROM questions;");
+  char *zCopy = h_fresh("restore-bad-copy.db");
+  zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zCopy);
+  sqlite3_free(h_text(db, zSql));
+  sqlite3_free(zSql);
+  zSql = sqlite3_mprintf("SELECT migrate_restore('%q')", zCopy);
+  zWant = sqlite3_mprintf(
+      "migrate_restore('%s'): the database is in use by another connection "
+      "(database is locked); stop the application and try again; nothing was "
+      "restored",
+      zCopy);
+  h_assert_error(db, zSql, zWant);
+  h_exec(pReader, "COMMIT");
+  sqlite3_close(pReader);
+  sqlite3_free(zWant);
+  sqlite3_free(zSql);
+  sqlite3_free(zCopy);
   h_assert_error(db, "SELECT migrate_restore('x.db') FROM alembic_version",
                  "migrate_restore() must be called on its own, as in SELECT "
                  "migrate_restore('x.db'), not inside a statement that reads a table");
@@ -1624,6 +1673,7 @@ int main(void) {
       cmocka_unit_test(test_drift_for_each_kind_of_object),
       cmocka_unit_test(test_drift_table_has_both_definitions),
       cmocka_unit_test(test_check_refuses_an_unknown_version),
+      cmocka_unit_test(test_a_migration_asking_for_a_replay_is_refused),
       cmocka_unit_test(test_strict_mode_refuses_a_drifted_database),
       cmocka_unit_test(test_strict_mode_from_the_environment),
       cmocka_unit_test(test_plan_lists_the_steps_a_run_would_take),
