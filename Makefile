@@ -19,7 +19,7 @@
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARNINGS) $(CFLAGS)
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(WARNINGS) $(CFLAGS)
 BUILD ?= build
 MIGRATIONS ?= sql/versions
 TEMPLATE ?= sql/script.sql.tmpl
@@ -33,7 +33,8 @@ LIBDIR ?= $(PREFIX)/lib
 # Debian's python3 can load extensions; some other builds (pyenv) cannot.
 PYTHON ?= /usr/bin/python3
 
-ENGINE = distmigrate revision runner history_vtab fkguard
+ENGINE = distmigrate revision runner history_vtab fkguard \
+         check drift_vtab plan offline backup ops progress sqltext
 ENGINE_H = $(wildcard ext/*.h)
 GEN_SRC = ext/gen/dmgen.c ext/gen/parse.c ext/gen/sha256.c
 # The generator reads targets (make revision HEAD=left@head) with the
@@ -43,7 +44,8 @@ FIXTURES = $(patsubst tests/fixtures/%/,%,$(sort $(dir $(wildcard tests/fixtures
 FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
 .PHONY: all migrate test deps deps-build fixtures check-unit check-integration \
-        check-gen check-safety check-shell check-python check-node check-newer-sqlite \
+        check-gen check-safety check-ops check-runbook check-shell check-python \
+        check-node check-newer-sqlite \
         test-asan test-valgrind deps-sanitize test-faults fuzz fuzz-replay \
         install uninstall revision merge format lint clean FORCE
 
@@ -151,6 +153,10 @@ $(BUILD)/tests/test_safety: tests/integration/test_safety.c tests/integration/ha
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -pthread -o $@ tests/integration/test_safety.c -lcmocka -lsqlite3
 
+$(BUILD)/tests/test_ops: tests/integration/test_ops.c tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_ops.c -lcmocka -lsqlite3
+
 check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision
 	$(BUILD)/unit/test_parse
 	$(BUILD)/unit/test_revision
@@ -164,6 +170,14 @@ check-integration: all fixtures $(BUILD)/tests/test_extension $(BUILD)/tests/tes
 
 check-safety: all fixtures $(BUILD)/tests/test_safety
 	DM_BUILD=$(BUILD) $(BUILD)/tests/test_safety
+
+# Trust and operations; builds a few sets at test time from the engine's objects.
+check-ops: all fixtures $(BUILD)/dmgen $(BUILD)/tests/test_ops
+	DM_BUILD=$(BUILD) DM_CC="$(CC)" DM_ENGINE_OBJ="$(ENGINE_OBJ)" $(BUILD)/tests/test_ops
+
+# The README's Runbook, each line executed as written.
+check-runbook: all
+	DM_BUILD=$(BUILD) sh tests/shell/test_runbook.sh
 
 check-shell: all fixtures
 	DM_BUILD=$(BUILD) sh tests/shell/test_shell.sh
@@ -211,7 +225,7 @@ endif
 
 test: deps
 	$(MAKE) all fixtures
-	$(MAKE) check-unit check-gen check-integration check-safety check-shell check-python
+	$(MAKE) check-unit check-gen check-integration check-safety check-ops check-runbook check-shell check-python
 	$(MAKE) check-node check-newer-sqlite
 
 # --- sanitizers ---------------------------------------------------------------

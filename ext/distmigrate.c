@@ -5,13 +5,20 @@
 **   SELECT migrate_upgrade('head');
 **
 ** This file is the SQL-facing layer: it registers the functions and the
-** virtual table, checks arguments and formats results. What a target means
+** virtual tables, checks arguments and formats results. What a target means
 ** is the revision graph's business (revision.c); running a plan is the
 ** runner's (runner.c).
 */
+#include <stdlib.h>
 #include <string.h>
 
+#include "backup.h"
+#include "check.h"
+#include "distmigrate.h"
 #include "history_vtab.h"
+#include "offline.h"
+#include "ops.h"
+#include "plan.h"
 #include "revision.h"
 #include "runner.h"
 #include "sqlite3ext.h"
@@ -56,12 +63,17 @@ static void result_run_error(sqlite3_context *ctx, int rc, char *zErr) {
   sqlite3_free(zErr);
 }
 
+/* argc/argv: the options after the target ('rehearse', 'backup', file). */
 static void run_and_reply(sqlite3_context *ctx, DmOp eOp, const char *zTarget,
-                          int bPurge) {
+                          int bPurge, int argc, sqlite3_value **argv) {
   char *zResult = 0;
   char *zErr = 0;
-  int rc = dm_run(sqlite3_context_db_handle(ctx), sqlite3_user_data(ctx),
-                  &dm_set, eOp, zTarget, bPurge, &zResult, &zErr);
+  DmConn *pConn = sqlite3_user_data(ctx);
+  DmOps ops;
+  if (!dm_ops_init(&ops, ctx, eOp, pConn->bStrict, argc, argv)) return;
+  int rc = dm_run_ex(sqlite3_context_db_handle(ctx), pConn, &dm_set, eOp, zTarget,
+                     bPurge, &ops.run, &zResult, &zErr);
+  dm_ops_finish(&ops, rc, &zResult, &zErr);
   if (rc) {
     result_run_error(ctx, rc, zErr);
   } else if (zResult) {
@@ -104,16 +116,21 @@ static int check_argc(sqlite3_context *ctx, const char *zUsage, int argc,
   return 0;
 }
 
+int dm_check_argc(sqlite3_context *ctx, const char *zUsage, int argc, int nMin,
+                  int nMax) {
+  return check_argc(ctx, zUsage, argc, nMin, nMax);
+}
+
 static void upgradeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  if (!check_argc(ctx, "migrate_upgrade('head')", argc, 1, 1)) return;
+  if (!check_argc(ctx, "migrate_upgrade('head')", argc, 1, 3)) return;
   const char *zTarget = target_text(ctx, "migrate_upgrade", argv[0]);
-  if (zTarget) run_and_reply(ctx, DM_OP_UPGRADE, zTarget, 0);
+  if (zTarget) run_and_reply(ctx, DM_OP_UPGRADE, zTarget, 0, argc - 1, argv + 1);
 }
 
 /* migrate_downgrade(N) with a number means N steps down, whatever its sign. */
 static void downgradeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (!check_argc(ctx, "migrate_downgrade(-1) or migrate_downgrade('base')",
-                  argc, 1, 1)) {
+                  argc, 1, 3)) {
     return;
   }
   int eType = sqlite3_value_type(argv[0]);
@@ -131,11 +148,11 @@ static void downgradeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     }
     char zSteps[32];
     sqlite3_snprintf(sizeof(zSteps), zSteps, "-%lld", (sqlite3_int64)r);
-    run_and_reply(ctx, DM_OP_DOWNGRADE, zSteps, 0);
+    run_and_reply(ctx, DM_OP_DOWNGRADE, zSteps, 0, argc - 1, argv + 1);
     return;
   }
   const char *zTarget = target_text(ctx, "migrate_downgrade", argv[0]);
-  if (zTarget) run_and_reply(ctx, DM_OP_DOWNGRADE, zTarget, 0);
+  if (zTarget) run_and_reply(ctx, DM_OP_DOWNGRADE, zTarget, 0, argc - 1, argv + 1);
 }
 
 static void stampFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -157,7 +174,7 @@ static void stampFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     bPurge = 1;
   }
   const char *zTarget = target_text(ctx, "migrate_stamp", argv[0]);
-  if (zTarget) run_and_reply(ctx, DM_OP_STAMP, zTarget, bPurge);
+  if (zTarget) run_and_reply(ctx, DM_OP_STAMP, zTarget, bPurge, 0, 0);
 }
 
 /*
@@ -185,6 +202,10 @@ static void sort_rows(char **azRow, int nRow) {
 static void currentFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argv;
   if (!check_argc(ctx, "migrate_current()", argc, 0, 0)) return;
+  dm_result_current(ctx);
+}
+
+void dm_result_current(sqlite3_context *ctx) {
   int nRow = 0;
   char **azRow = 0;
   char *zErr = 0;
@@ -248,9 +269,12 @@ static void verboseFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 /*
 ** Flags say what each function does. Anything that writes the database or
-** a file (stderr included) is DIRECTONLY: a view, trigger or CHECK in an
-** untrusted database must not be able to migrate, stamp or print. Readers
-** are INNOCUOUS; migrate_heads() depends on nothing but the build.
+** a file (stderr included) or changes how this connection migrates is
+** DIRECTONLY: a view, trigger or CHECK in an untrusted database must not be
+** able to migrate, stamp, back up, restore, print or turn strict mode off.
+** Readers are INNOCUOUS: migrate_check() and migrate_sql() read this
+** database and replay the migrations into a private :memory: one, which
+** they close. migrate_heads() depends on nothing but the build.
 */
 #define DM_WRITES (SQLITE_UTF8 | SQLITE_DIRECTONLY)
 #define DM_READS (SQLITE_UTF8 | SQLITE_INNOCUOUS)
@@ -268,7 +292,80 @@ static const struct {
     {"migrate_verbose", -1, DM_WRITES, verboseFunc},
     {"migrate_current", -1, DM_READS, currentFunc},
     {"migrate_heads", -1, DM_CONSTANT, headsFunc},
+    {"migrate_check", -1, DM_READS, dm_check_func},
+    {"migrate_sql", -1, DM_READS, dm_sql_func},
+    {"migrate_backup", -1, DM_WRITES, dm_backup_func},
+    {"migrate_restore", -1, DM_WRITES, dm_restore_func},
+    {"migrate_strict", -1, DM_WRITES, dm_strict_func},
 };
+
+/* The eponymous virtual tables; pAux is the compiled-in set. */
+static const struct {
+  const char *zName;
+  const sqlite3_module *pModule;
+} aModule[] = {
+    {"migration_history", &dm_history_module},
+    {"migration_plan", &dm_plan_module},
+    {"migration_drift", &dm_drift_module},
+};
+
+static DmConn *conn_new(void) {
+  DmConn *pConn = sqlite3_malloc(sizeof(*pConn));
+  if (!pConn) return 0;
+  memset(pConn, 0, sizeof(*pConn));
+  const char *zStrict = getenv("DISTMIGRATE_STRICT");
+  pConn->bStrict = zStrict && zStrict[0] && strcmp(zStrict, "0") != 0;
+  pConn->nRef = 1; /* Held by the caller until registration is over. */
+  return pConn;
+}
+
+/* Everything on db, sharing pConn; the caller's reference is released. */
+static int register_all(sqlite3 *db, DmConn *pConn, char **pzErrMsg) {
+  int rc = SQLITE_OK;
+  for (size_t i = 0; rc == SQLITE_OK && i < sizeof(aFunc) / sizeof(aFunc[0]); i++) {
+    /* On failure SQLite calls conn_release itself, so count first. */
+    pConn->nRef++;
+    rc = sqlite3_create_function_v2(db, aFunc[i].zName, aFunc[i].nArg,
+                                    aFunc[i].flags, pConn, aFunc[i].xFunc, 0, 0,
+                                    conn_release);
+    if (rc) {
+      *pzErrMsg = sqlite3_mprintf("distmigrate: cannot register %s(): %s",
+                                  aFunc[i].zName, sqlite3_errmsg(db));
+    }
+  }
+  for (size_t i = 0; rc == SQLITE_OK && i < sizeof(aModule) / sizeof(aModule[0]); i++) {
+    rc = sqlite3_create_module_v2(db, aModule[i].zName, aModule[i].pModule,
+                                  (void *)&dm_set, 0);
+    if (rc) {
+      *pzErrMsg = sqlite3_mprintf("distmigrate: cannot register %s: %s",
+                                  aModule[i].zName, sqlite3_errmsg(db));
+    }
+  }
+  conn_release(pConn);
+  return rc;
+}
+
+int dm_open_private(sqlite3 **ppDb, DmConn **ppConn, char **pzErr) {
+  sqlite3 *db = 0;
+  *ppDb = 0;
+  int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 0);
+  DmConn *pConn = rc == SQLITE_OK ? conn_new() : 0;
+  if (!pConn) {
+    sqlite3_close(db);
+    return SQLITE_NOMEM;
+  }
+  /* From here pConn belongs to db's functions: closing db frees it. */
+  char *zErr = 0;
+  rc = register_all(db, pConn, &zErr);
+  if (rc) {
+    *pzErr = zErr;
+    sqlite3_close(db);
+    return rc;
+  }
+  *ppDb = db;
+  *ppConn = pConn;
+  return SQLITE_OK;
+}
 
 DM_EXPORT int sqlite3_distmigrate_init(sqlite3 *db, char **pzErrMsg,
                                        const sqlite3_api_routines *pApi);
@@ -282,30 +379,7 @@ DM_EXPORT int sqlite3_distmigrate_init(sqlite3 *db, char **pzErrMsg,
         sqlite3_libversion());
     return SQLITE_ERROR;
   }
-  DmConn *pConn = sqlite3_malloc(sizeof(*pConn));
+  DmConn *pConn = conn_new();
   if (!pConn) return SQLITE_NOMEM;
-  memset(pConn, 0, sizeof(*pConn));
-  pConn->nRef = 1; /* Held by this function until registration is over. */
-  int rc = SQLITE_OK;
-  for (size_t i = 0; rc == SQLITE_OK && i < sizeof(aFunc) / sizeof(aFunc[0]); i++) {
-    /* On failure SQLite calls conn_release itself, so count first. */
-    pConn->nRef++;
-    rc = sqlite3_create_function_v2(db, aFunc[i].zName, aFunc[i].nArg,
-                                    aFunc[i].flags, pConn, aFunc[i].xFunc, 0, 0,
-                                    conn_release);
-    if (rc) {
-      *pzErrMsg = sqlite3_mprintf("distmigrate: cannot register %s(): %s",
-                                  aFunc[i].zName, sqlite3_errmsg(db));
-    }
-  }
-  if (rc == SQLITE_OK) {
-    rc = sqlite3_create_module_v2(db, "migration_history", &dm_history_module,
-                                  (void *)&dm_set, 0);
-    if (rc) {
-      *pzErrMsg = sqlite3_mprintf("distmigrate: cannot register migration_history: %s",
-                                  sqlite3_errmsg(db));
-    }
-  }
-  conn_release(pConn);
-  return rc;
+  return register_all(db, pConn, pzErrMsg);
 }

@@ -23,6 +23,10 @@
 ** marks the transaction as the run's. Out of memory is the one error after
 ** which a run cannot roll itself back (see undo_left_open()); the next run
 ** on the connection finds the mark and undoes what was left.
+**
+** A rehearsal (DmRunOpts.bRehearse) is the same run ending in ROLLBACK
+** instead of COMMIT. An observer (DmRunOpts.xEvent) hears of the start,
+** each step and each statement; the verbose progress lines are one too.
 */
 #include "runner.h"
 
@@ -33,6 +37,7 @@
 #include <time.h>
 
 #include "fkguard.h"
+#include "progress.h"
 
 SQLITE_EXTENSION_INIT3
 
@@ -46,6 +51,8 @@ struct Run {
   int bLogReady;         /* distmigrate_log exists */
   int bFkGuard;          /* Caller's transaction with foreign_keys=ON (fkguard.h) */
   char *zErr;            /* First error */
+  const DmRunOpts *pOpts;
+  DmProgress *pProgress; /* Verbose mode's progress lines */
 };
 
 static const char *op_name(DmOp eOp) {
@@ -79,6 +86,19 @@ static void append_error(Run *p, const char *zFormat, ...) {
     sqlite3_free(p->zErr);
     p->zErr = z;
   }
+}
+
+/* Tell the observers; an observer's refusal fails the run. */
+static int notify(Run *p, DmEvent *pEv) {
+  pEv->db = p->db;
+  pEv->pSet = p->pSet;
+  if (p->bVerbose) dm_progress_event(&p->pProgress, pEv);
+  if (!p->pOpts || !p->pOpts->xEvent) return SQLITE_OK;
+  char *zMsg = 0;
+  int rc = p->pOpts->xEvent(p->pOpts->pArg, pEv, &zMsg);
+  if (rc) return set_error(p, rc, zMsg ? zMsg : sqlite3_mprintf("the run was stopped"));
+  sqlite3_free(zMsg);
+  return SQLITE_OK;
 }
 
 static int exec(sqlite3 *db, const char *zSql) {
@@ -435,17 +455,7 @@ static char *step_title(const DmSet *pSet, const DmStep *pStep) {
 
 static int ensure_log_table(Run *p) {
   if (p->bLogReady) return SQLITE_OK;
-  int rc = exec(p->db,
-                "CREATE TABLE IF NOT EXISTS main." DM_LOG_TABLE " (\n"
-                "  id INTEGER PRIMARY KEY,\n"
-                "  revision VARCHAR(32),\n"
-                "  direction TEXT NOT NULL,\n"
-                "  from_version TEXT,\n"
-                "  to_version TEXT,\n"
-                "  checksum TEXT,\n"
-                "  started_at TEXT NOT NULL,\n"
-                "  duration_ms REAL NOT NULL\n"
-                ")");
+  int rc = exec(p->db, DM_LOG_TABLE_SQL);
   if (rc == SQLITE_OK) p->bLogReady = 1;
   return rc;
 }
@@ -525,7 +535,8 @@ static int write_version(Run *p, const DmFlags *aBefore, const DmFlags *aAfter) 
 }
 
 /* Run the statements of one section, as SQLite splits them. */
-static int run_sql(Run *p, const DmStep *pStep, const char *zTitle) {
+static int run_sql(Run *p, const DmStep *pStep, DmEvent *pEv) {
+  const char *zTitle = pEv->zTitle;
   const DmRevision *pRev = &p->pSet->aRev[pStep->iRev];
   const char *zSection = pStep->bUp ? pRev->zUp : pRev->zDown;
   int iFirstLine = pStep->bUp ? pRev->iUpLine : pRev->iDownLine;
@@ -560,9 +571,22 @@ static int run_sql(Run *p, const DmStep *pStep, const char *zTitle) {
         zWhat = zRefusal ? zRefusal : "out of memory";
         rc = zRefusal ? SQLITE_ERROR : SQLITE_NOMEM;
       } else if (rc == SQLITE_OK) {
+        pEv->eType = DM_EVENT_STATEMENT;
+        pEv->zSql = zStart;
+        pEv->nSql = (int)(zTail - zStart);
+        pEv->pStmt = pStmt;
+        rc = notify(p, pEv);
+        if (rc) {
+          sqlite3_finalize(pStmt);
+          return rc;
+        }
         while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
         }
         if (rc == SQLITE_DONE) rc = SQLITE_OK;
+        pEv->eType = DM_EVENT_STATEMENT_DONE;
+        pEv->rc = rc;
+        int rcEv = notify(p, pEv);
+        if (rc == SQLITE_OK) rc = rcEv;
       }
     }
     if (rc != SQLITE_OK) {
@@ -616,9 +640,17 @@ static int run_step(Run *p, const DmStep *pStep, DmFlags *aCur, DmFlags *aNext) 
     }
     sqlite3_free(zParents);
   }
+  DmEvent ev;
+  memset(&ev, 0, sizeof(ev));
+  ev.eType = DM_EVENT_STEP;
+  ev.pStep = pStep;
+  ev.zTitle = zTitle;
+  ev.zFrom = zFrom;
+  ev.zTo = zTo;
   sqlite3_int64 iStart = now_julian_ms();
   double rStart = monotonic_ms();
-  int rc = run_sql(p, pStep, zTitle);
+  int rc = notify(p, &ev);
+  if (rc == SQLITE_OK) rc = run_sql(p, pStep, &ev);
   if (rc == SQLITE_OK) rc = write_version(p, aCur, aNext);
   double rDuration = monotonic_ms() - rStart;
   if (rc == SQLITE_OK) {
@@ -626,6 +658,10 @@ static int run_step(Run *p, const DmStep *pStep, DmFlags *aCur, DmFlags *aNext) 
                    zFrom[0] ? zFrom : 0, zTo[0] ? zTo : 0, pRev->zChecksum,
                    iStart, rDuration);
   }
+  ev.eType = DM_EVENT_STEP_DONE;
+  ev.rc = rc;
+  int rcEv = notify(p, &ev);
+  if (rc == SQLITE_OK) rc = rcEv;
   if (rc == SQLITE_OK) {
     memcpy(aCur, aNext, (size_t)pSet->nRev);
     if (p->bVerbose) fprintf(stderr, "INFO  [distmigrate] done in %.1f ms\n", rDuration);
@@ -712,14 +748,22 @@ static char *commit_error(sqlite3 *db, int rc, DmOp eOp) {
 
 int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
            const char *zTarget, int bPurge, char **pzResult, char **pzErr) {
+  return dm_run_ex(db, pConn, pSet, eOp, zTarget, bPurge, 0, pzResult, pzErr);
+}
+
+int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
+              const char *zTarget, int bPurge, const DmRunOpts *pOpts,
+              char **pzResult, char **pzErr) {
   Run run;
   memset(&run, 0, sizeof(run));
   run.db = db;
   run.pConn = pConn;
   run.pSet = pSet;
   run.eOp = eOp;
+  run.pOpts = pOpts;
   const char *zEnv = getenv("DISTMIGRATE_VERBOSE");
   run.bVerbose = pConn->bVerbose || (zEnv && zEnv[0] && strcmp(zEnv, "0") != 0);
+  if (pOpts && pOpts->bQuiet) run.bVerbose = 0;
 
   int n = pSet->nRev;
   int bCallerTxn;
@@ -832,6 +876,13 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     rc = dm_plan(pSet, aApplied, aTarget, &plan);
     if (rc) goto end;
   }
+  DmEvent evStart;
+  memset(&evStart, 0, sizeof(evStart));
+  evStart.eType = DM_EVENT_START;
+  evStart.aApplied = aApplied;
+  evStart.pPlan = &plan;
+  rc = notify(&run, &evStart);
+  if (rc) goto end;
   if (eOp == DM_OP_STAMP || plan.nStep > 0 || !bVersionTable) {
     if (sqlite3_db_readonly(db, "main") == 1) {
       rc = set_error(&run, SQLITE_READONLY, begin_error(db, SQLITE_READONLY, eOp));
@@ -873,7 +924,17 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     rc = SQLITE_NOMEM;
     goto end;
   }
-  rc = exec(db, bCallerTxn ? "RELEASE distmigrate" : "COMMIT");
+  if (pOpts && pOpts->bRehearse) {
+    /* A rehearsal ends here: everything it did goes. */
+    if (bCallerTxn) {
+      rc = exec(db, "ROLLBACK TO distmigrate");
+      if (rc == SQLITE_OK) rc = exec(db, "RELEASE distmigrate");
+    } else {
+      rc = exec(db, "ROLLBACK");
+    }
+  } else {
+    rc = exec(db, bCallerTxn ? "RELEASE distmigrate" : "COMMIT");
+  }
   if (rc == SQLITE_OK) {
     bOpen = 0;
     if (zAfter[0]) {
@@ -881,7 +942,7 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
       zAfter = 0;
     }
   } else {
-    bCommitFailed = 1;
+    bCommitFailed = !(pOpts && pOpts->bRehearse);
     set_error(&run, rc, commit_error(db, rc, eOp));
   }
 
@@ -933,6 +994,7 @@ end:
   }
   sqlite3_free(zAfter);
   if (bFkWas) set_foreign_keys(db, 1);
+  dm_progress_end(&run.pProgress);
   pConn->bRunning = 0;
   dm_plan_clear(&plan);
   sqlite3_free(aAll);

@@ -18,6 +18,7 @@ struct DmConn {
   int bVerbose;    /* Print Alembic-style progress lines to stderr */
   int eLeftOpen;   /* What a run that ran out of memory left open (runner.c) */
   sqlite3_int64 nChangesLeft;   /* sqlite3_total_changes64() at that moment */
+  int bStrict;     /* migrate_upgrade refuses a database that fails migrate_check */
 };
 
 /* The bookkeeping tables, exactly as created. */
@@ -28,6 +29,17 @@ struct DmConn {
   ")"
 
 #define DM_LOG_TABLE "distmigrate_log"
+#define DM_LOG_TABLE_SQL                         \
+  "CREATE TABLE IF NOT EXISTS main." DM_LOG_TABLE " (\n" \
+  "  id INTEGER PRIMARY KEY,\n"                  \
+  "  revision VARCHAR(32),\n"                    \
+  "  direction TEXT NOT NULL,\n"                 \
+  "  from_version TEXT,\n"                       \
+  "  to_version TEXT,\n"                         \
+  "  checksum TEXT,\n"                           \
+  "  started_at TEXT NOT NULL,\n"                \
+  "  duration_ms REAL NOT NULL\n"                \
+  ")"
 
 /*
 ** Run eOp towards zTarget. On success *pzResult is the version afterwards
@@ -37,6 +49,51 @@ struct DmConn {
 */
 int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
            const char *zTarget, int bPurge, char **pzResult, char **pzErr);
+
+/* ---- Hooks: what a run tells an observer (ext/ops.c, ext/progress.c) ---- */
+
+typedef enum DmEventType {
+  DM_EVENT_START,          /* Under the write lock, version read, plan made,
+                           ** nothing written for it yet */
+  DM_EVENT_STEP,           /* A step is about to run */
+  DM_EVENT_STATEMENT,      /* One of its statements is prepared, not stepped */
+  DM_EVENT_STATEMENT_DONE, /* ... and has run (rc) */
+  DM_EVENT_STEP_DONE       /* The step, its version row and log row are done
+                           ** (rc); follows every DM_EVENT_STEP */
+} DmEventType;
+
+typedef struct DmEvent DmEvent;
+struct DmEvent {
+  DmEventType eType;
+  sqlite3 *db;
+  const DmSet *pSet;
+  const DmFlags *aApplied;  /* START: applied when the run began */
+  const DmPlan *pPlan;      /* START: the steps (none for a stamp) */
+  const DmStep *pStep;      /* STEP..STEP_DONE */
+  const char *zTitle;       /*   "upgrade a -> b", as messages name it */
+  const char *zFrom;        /*   the version before and after ("" at base) */
+  const char *zTo;
+  const char *zSql;         /* STATEMENT*: its text, nSql bytes, as written */
+  int nSql;
+  sqlite3_stmt *pStmt;      /* STATEMENT*: the prepared statement */
+  int rc;                   /* *_DONE: how it ended */
+};
+
+typedef struct DmRunOpts DmRunOpts;
+struct DmRunOpts {
+  int bRehearse;   /* Run the whole plan, then roll it all back */
+  int bQuiet;      /* No verbose lines whatever the settings (replays) */
+  /* Called at each event; non-zero fails the run with *pzErr
+  ** (sqlite3_malloc'd) as its message. */
+  int (*xEvent)(void *pArg, const DmEvent *pEvent, char **pzErr);
+  void *pArg;
+};
+
+/* dm_run with options; pOpts may be 0. On a rehearsal *pzResult is the
+** version a real run would leave, and the database is as it was. */
+int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
+              const char *zTarget, int bPurge, const DmRunOpts *pOpts,
+              char **pzResult, char **pzErr);
 
 /*
 ** *pbAlone is 1 if the function being called is the whole of the statement

@@ -44,13 +44,15 @@ static void test_load_registers_exactly_these_functions(void **state) {
                 "SELECT group_concat(name || '/' || narg, ' ') FROM "
                 "(SELECT name, narg FROM pragma_function_list "
                 " WHERE name LIKE 'migrate%' ORDER BY name)",
-                "migrate_current/-1 migrate_downgrade/-1 migrate_heads/-1 "
-                "migrate_stamp/-1 migrate_upgrade/-1 migrate_verbose/-1");
+                "migrate_backup/-1 migrate_check/-1 migrate_current/-1 "
+                "migrate_downgrade/-1 migrate_heads/-1 migrate_restore/-1 "
+                "migrate_sql/-1 migrate_stamp/-1 migrate_strict/-1 "
+                "migrate_upgrade/-1 migrate_verbose/-1");
   h_assert_text(db,
                 "SELECT group_concat(name, ' ') FROM "
                 "(SELECT name FROM pragma_module_list WHERE name LIKE 'migration%' "
                 "ORDER BY name)",
-                "migration_history");
+                "migration_drift migration_history migration_plan");
   sqlite3_close(db);
 }
 
@@ -66,9 +68,12 @@ static void test_writing_functions_are_direct_only(void **state) {
                 "  iif(flags & 0x800, '+deterministic', ''), ' ') FROM "
                 "(SELECT name, flags FROM pragma_function_list "
                 " WHERE name LIKE 'migrate%' ORDER BY name)",
+                "migrate_backup:directonly migrate_check:innocuous "
                 "migrate_current:innocuous migrate_downgrade:directonly "
-                "migrate_heads:innocuous+deterministic migrate_stamp:directonly "
-                "migrate_upgrade:directonly migrate_verbose:directonly");
+                "migrate_heads:innocuous+deterministic migrate_restore:directonly "
+                "migrate_sql:innocuous migrate_stamp:directonly "
+                "migrate_strict:directonly migrate_upgrade:directonly "
+                "migrate_verbose:directonly");
   sqlite3_close(db);
 }
 
@@ -227,8 +232,8 @@ static void test_bad_input_errors_and_changes_nothing(void **state) {
        "migrate_upgrade('002') for a revision"},
       {"base", "SELECT migrate_upgrade()",
        "wrong number of arguments (0): use migrate_upgrade('head')"},
-      {"base", "SELECT migrate_upgrade('head', 'x')",
-       "wrong number of arguments (2): use migrate_upgrade('head')"},
+      {"base", "SELECT migrate_upgrade('head', 'x', 'y', 'z')",
+       "wrong number of arguments (4): use migrate_upgrade('head')"},
       {"base", "SELECT migrate_downgrade()",
        "wrong number of arguments (0): use migrate_downgrade(-1) or "
        "migrate_downgrade('base')"},

@@ -374,31 +374,6 @@ test_readme_first_command_prints_what_the_readme_shows() {
   check_schema "$cmd" llm_distiller.db "$head"
 }
 
-test_readme_runbook_backs_up_migrates_and_rolls_back() {
-  readme_sh '## Runbook' >lines
-  check "runbook: two commands" 2 "$(grep -c '^sqlite3 ' lines)"
-  check "runbook: nothing else" "$(grep -c . lines)" "$(grep -c '^sqlite3 ' lines)"
-  dm llm_distiller.db "SELECT migrate_upgrade('001')"
-  add_rows llm_distiller.db
-  cp llm_distiller.db before.db
-  # `.load distmigrate` with no path asks the dynamic loader, which also
-  # searches LD_LIBRARY_PATH: the built file stands in for the installed one.
-  run env LD_LIBRARY_PATH="$build" sh -c "$(sed -n 1p lines)"
-  ok "runbook: back up and migrate" "$head"
-  check_schema "runbook: migrated" llm_distiller.db "$head"
-  check "runbook: rows after migrating" "1|What is 2+2?|4" "$(rows llm_distiller.db)"
-  set -- backup_*.db
-  check "runbook: one backup" 1 "$#"
-  check "runbook: backup name" 1 "$(echo "$1" | grep -c '^backup_[0-9]\{8\}_[0-9]\{6\}\.db$')"
-  check "runbook: the backup is at the old version" 001_initial_schema "$(sql "$1" 'SELECT version_num FROM alembic_version')"
-  check_schema "runbook: backup" "$1" 001_initial_schema
-  check "runbook: the backup's rows" "1|What is 2+2?|4" "$(rows "$1")"
-  run env LD_LIBRARY_PATH="$build" sh -c "$(sed -n 2p lines)"
-  ok "runbook: roll back" 001_initial_schema
-  check_schema "runbook: rolled back" llm_distiller.db 001_initial_schema
-  check "runbook: rows after rolling back" "1|What is 2+2?|4" "$(rows llm_distiller.db)"
-}
-
 test_readme_shell_loading_line() {
   readme_sh '## Loading it' >lines
   cmd=$(grep '^sqlite3 ' lines)

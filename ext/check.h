@@ -1,0 +1,79 @@
+/*
+** Does the database match its migrations? Two questions:
+**
+**   checksums  Was a migration that this database applied edited since?
+**              (distmigrate_log keeps the checksum each step ran with.)
+**   drift      Is the live schema the one the compiled migrations produce
+**              at the database's revision? They are replayed into a
+**              private :memory: database and the two schemas compared,
+**              object by object, in normal form (sqltext.h).
+**
+** The answers are a list of differences, each one line a person reads:
+**
+**   index idx_questions_category: missing
+**   table questions: extra column foo
+*/
+#ifndef DM_CHECK_H
+#define DM_CHECK_H
+
+#include "revision.h"
+#include "runner.h"
+#include "sqlite3ext.h"
+
+typedef struct DmDiff DmDiff;
+struct DmDiff {
+  char *zKind;      /* table, view, index, trigger, or migration */
+  char *zName;      /* The object or the revision */
+  char *zWhat;      /* "missing", "extra column foo", ... */
+  char *zExpected;  /* What the migrations give, one line; 0 if nothing */
+  char *zActual;    /* What the database has, one line; 0 if nothing */
+};
+
+typedef struct DmDiffList DmDiffList;
+struct DmDiffList {
+  int n;
+  DmDiff *a;
+  char *zVersion;   /* The revision compared at ("base" if none) */
+};
+
+/*
+** Compare the main database of db with pSet at the revision aApplied
+** names, or (aApplied==0) at the revision its alembic_version names.
+** Fills *pList (dm_diff_clear() frees it); an empty list means it matches.
+** Errors (an unknown version, a migration that cannot be replayed) come
+** back in *pzErr.
+*/
+int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
+             DmDiffList *pList, char **pzErr);
+void dm_diff_clear(DmDiffList *pList);
+
+/* "kind name: what", sqlite3_malloc'd. */
+char *dm_diff_line(const DmDiff *p);
+
+/* The list as lines indented by two spaces, one per difference. */
+char *dm_diff_lines(const DmDiffList *pList);
+
+/*
+** A private in-memory database at the revision aApplied names: the
+** migrations replayed into it by the runner, as quietly as a real run.
+** pConn is its per-connection state (functions are registered on it).
+*/
+int dm_replay(const DmSet *pSet, const DmFlags *aApplied, sqlite3 **ppDb,
+              DmConn **ppConn, char **pzErr);
+
+/*
+** Around any run in a replay database. A migration whose SQL asks for a
+** replay (migrate_check(), migrate_sql(), migration_drift) would replay
+** itself without end; entering while this thread is inside a replay fails
+** with SQLITE_MISUSE and a message. Each successful enter needs a leave.
+*/
+int dm_replay_enter(char **pzErr);
+void dm_replay_leave(void);
+
+/* migrate_check(): 'ok', or an error listing every difference. */
+void dm_check_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+/* migration_drift: the same differences, one row each (drift_vtab.c). */
+extern const sqlite3_module dm_drift_module;
+
+#endif

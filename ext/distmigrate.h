@@ -1,0 +1,26 @@
+/*
+** What the entry point (distmigrate.c) offers the other files.
+*/
+#ifndef DM_DISTMIGRATE_H
+#define DM_DISTMIGRATE_H
+
+#include "runner.h"
+#include "sqlite3ext.h"
+
+/*
+** A new private in-memory database with distmigrate's functions and tables
+** registered on it, as on a connection that loaded the extension, and its
+** per-connection state. Replays (drift detection, offline SQL) run the
+** migrations there, so a migration that calls a distmigrate function works
+** the same. Close it with sqlite3_close(), which frees *ppConn too.
+*/
+int dm_open_private(sqlite3 **ppDb, DmConn **ppConn, char **pzErr);
+
+/* The result migrate_current() gives: alembic_version's rows, NULL at base. */
+void dm_result_current(sqlite3_context *ctx);
+
+/* The wrong-argument-count error all functions give: "use zUsage". */
+int dm_check_argc(sqlite3_context *ctx, const char *zUsage, int argc, int nMin,
+                  int nMax);
+
+#endif

@@ -1,0 +1,147 @@
+/*
+** migration_drift: what migrate_check() reports, one row per difference,
+** for scripts:
+**
+**   SELECT kind, name, difference FROM migration_drift;
+**   index|idx_questions_category|missing
+**
+** Columns: kind (table, view, index, trigger, migration), name,
+** difference, expected and actual (the definitions compared, one line
+** each; NULL where there is nothing). No rows: the database matches.
+** Eponymous-only; it only reads, so it is innocuous.
+*/
+#include <string.h>
+
+#include "check.h"
+
+SQLITE_EXTENSION_INIT3
+
+enum { COL_KIND, COL_NAME, COL_DIFFERENCE, COL_EXPECTED, COL_ACTUAL };
+
+typedef struct DriftVtab DriftVtab;
+struct DriftVtab {
+  sqlite3_vtab base;
+  sqlite3 *db;
+  const DmSet *pSet;
+};
+
+typedef struct DriftCursor DriftCursor;
+struct DriftCursor {
+  sqlite3_vtab_cursor base;
+  int iRow;
+  DmDiffList list;
+};
+
+static int driftConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                        sqlite3_vtab **ppVtab, char **pzErr) {
+  (void)argc;
+  (void)argv;
+  (void)pzErr;
+  int rc = sqlite3_declare_vtab(
+      db, "CREATE TABLE x(kind TEXT, name TEXT, difference TEXT, expected TEXT, "
+          "actual TEXT)");
+  if (rc) return rc;
+  DriftVtab *pTab = sqlite3_malloc(sizeof(*pTab));
+  if (!pTab) return SQLITE_NOMEM;
+  memset(pTab, 0, sizeof(*pTab));
+  pTab->db = db;
+  pTab->pSet = pAux;
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  *ppVtab = &pTab->base;
+  return SQLITE_OK;
+}
+
+static int driftDisconnect(sqlite3_vtab *pVtab) {
+  sqlite3_free(pVtab);
+  return SQLITE_OK;
+}
+
+/* No constraint is used: the comparison is done whole, once per scan. */
+static int driftBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
+  (void)pVtab;
+  pInfo->estimatedCost = 1000.0;
+  pInfo->estimatedRows = 10;
+  return SQLITE_OK;
+}
+
+static int driftOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
+  (void)pVtab;
+  DriftCursor *pCur = sqlite3_malloc(sizeof(*pCur));
+  if (!pCur) return SQLITE_NOMEM;
+  memset(pCur, 0, sizeof(*pCur));
+  *ppCursor = &pCur->base;
+  return SQLITE_OK;
+}
+
+static int driftClose(sqlite3_vtab_cursor *pCursor) {
+  DriftCursor *pCur = (DriftCursor *)pCursor;
+  dm_diff_clear(&pCur->list);
+  sqlite3_free(pCur);
+  return SQLITE_OK;
+}
+
+static int driftFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr,
+                       int argc, sqlite3_value **argv) {
+  (void)idxNum;
+  (void)idxStr;
+  (void)argc;
+  (void)argv;
+  DriftCursor *pCur = (DriftCursor *)pCursor;
+  DriftVtab *pTab = (DriftVtab *)pCursor->pVtab;
+  dm_diff_clear(&pCur->list);
+  pCur->iRow = 0;
+  char *zErr = 0;
+  int rc = dm_check(pTab->db, pTab->pSet, 0, &pCur->list, &zErr);
+  if (rc && zErr) {
+    sqlite3_free(pTab->base.zErrMsg);
+    pTab->base.zErrMsg = zErr;
+  } else {
+    sqlite3_free(zErr);
+  }
+  return rc;
+}
+
+static int driftNext(sqlite3_vtab_cursor *pCursor) {
+  ((DriftCursor *)pCursor)->iRow++;
+  return SQLITE_OK;
+}
+
+static int driftEof(sqlite3_vtab_cursor *pCursor) {
+  DriftCursor *pCur = (DriftCursor *)pCursor;
+  return pCur->iRow >= pCur->list.n;
+}
+
+static int driftColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol) {
+  DriftCursor *pCur = (DriftCursor *)pCursor;
+  const DmDiff *p = &pCur->list.a[pCur->iRow];
+  const char *z = 0;
+  switch (iCol) {
+    case COL_KIND: z = p->zKind; break;
+    case COL_NAME: z = p->zName; break;
+    case COL_DIFFERENCE: z = p->zWhat; break;
+    case COL_EXPECTED: z = p->zExpected; break;
+    case COL_ACTUAL: z = p->zActual; break;
+  }
+  if (z) sqlite3_result_text(ctx, z, -1, SQLITE_TRANSIENT);
+  return SQLITE_OK;
+}
+
+static int driftRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
+  *pRowid = ((DriftCursor *)pCursor)->iRow + 1;
+  return SQLITE_OK;
+}
+
+/* Eponymous-only: no xCreate, so it cannot be CREATEd into a schema. */
+const sqlite3_module dm_drift_module = {
+    .iVersion = 0,
+    .xConnect = driftConnect,
+    .xBestIndex = driftBestIndex,
+    .xDisconnect = driftDisconnect,
+    .xOpen = driftOpen,
+    .xClose = driftClose,
+    .xFilter = driftFilter,
+    .xNext = driftNext,
+    .xEof = driftEof,
+    .xColumn = driftColumn,
+    .xRowid = driftRowid,
+};

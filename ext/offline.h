@@ -1,0 +1,22 @@
+/*
+** Offline SQL: the script a run would execute, as text, in the shape of
+** Alembic's offline mode (alembic upgrade --sql), for review or for the
+** plain sqlite3 shell.
+*/
+#ifndef DM_OFFLINE_H
+#define DM_OFFLINE_H
+
+#include "revision.h"
+#include "sqlite3ext.h"
+
+/*
+** The script that takes a database at aFrom to zTarget (up or down, as the
+** target lies). sqlite3_malloc'd in *pzScript; errors in *pzErr.
+*/
+int dm_offline_script(const DmSet *pSet, const DmFlags *aFrom, const char *zTarget,
+                      char **pzScript, char **pzErr);
+
+/* migrate_sql(target) from the database's version; migrate_sql(from, to). */
+void dm_sql_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+** What migrate_upgrade's and migrate_downgrade's optional arguments ask of
+** a run, and strict mode:
+**
+**   migrate_upgrade('head', 'rehearse')           run it all, report, roll back
+**   migrate_upgrade('head', 'backup', 'b.db')     back up under the run's lock
+**   migrate_strict(1)                             refuse a database that fails
+**                                                 migrate_check()
+**
+** Each becomes an observer of the run (DmRunOpts.xEvent); the runner knows
+** none of them.
+*/
+#ifndef DM_OPS_H
+#define DM_OPS_H
+
+#include "runner.h"
+#include "sqlite3ext.h"
+
+typedef struct DmOps DmOps;
+struct DmOps {
+  DmRunOpts run;          /* For dm_run_ex() */
+  const char *zFunc;      /* "migrate_upgrade", for messages */
+  int bStrict;
+  const char *zBackup;    /* Back up to this file before the first step */
+  sqlite3_str *pReport;   /* Rehearsal: a line per step */
+  int bStarted;           /* The run reached its first step (or would) */
+  int nStatement;         /* The step running: statements run */
+  sqlite3_int64 nChange;  /*   total_changes when it began */
+  sqlite3_int64 nChangeEnd; /*  ... and after its last statement */
+  double rStart;          /*   when it began, ms */
+};
+
+/*
+** Read the options (argv: the arguments after the target) into *p. On a
+** bad option, sets the error on ctx and returns 0. bStrict: the
+** connection's strict setting (applies to upgrades only).
+*/
+int dm_ops_init(DmOps *p, sqlite3_context *ctx, DmOp eOp, int bStrict, int argc,
+                sqlite3_value **argv);
+
+/*
+** After dm_run_ex(): a rehearsal's report becomes the result, or leads the
+** error. Takes over *pzResult and *pzErr and frees what p holds.
+*/
+void dm_ops_finish(DmOps *p, int rc, char **pzResult, char **pzErr);
+
+/* migrate_strict(1) / migrate_strict(0): returns the previous setting. */
+void dm_strict_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+#endif

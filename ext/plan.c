@@ -1,0 +1,272 @@
+/*
+** migration_plan(target): what a run would do, without running it.
+**
+**   SELECT * FROM migration_plan('head');
+**   step|direction|from_version|to_version|revision|message|file
+**   1|upgrade||001_initial_schema|001_initial_schema|Create initial ...|...
+**
+** from_version and to_version are the database's version before and after
+** the step (NULL at base), as in distmigrate_log. A target below the
+** current revision gives the downgrade's steps. Eponymous-only; it reads
+** alembic_version and nothing else, so it is innocuous.
+*/
+#include "plan.h"
+
+#include <string.h>
+
+#include "runner.h"
+
+SQLITE_EXTENSION_INIT3
+
+/* A target that counts down: a trailing -N. */
+static int counts_down(const char *zTarget) {
+  int n = (int)strlen(zTarget);
+  int k = n;
+  while (k > 0 && zTarget[k - 1] >= '0' && zTarget[k - 1] <= '9') k--;
+  return k > 0 && k < n && zTarget[k - 1] == '-';
+}
+
+int dm_resolve_either(const DmSet *pSet, const DmFlags *aFrom, const char *zTarget,
+                      DmOp *peOp, DmFlags *aTarget, char **pzErr) {
+  char *zUpErr = 0;
+  int rc = dm_resolve(pSet, aFrom, DM_OP_UPGRADE, zTarget, aTarget, &zUpErr);
+  if (rc != SQLITE_ERROR) {
+    *peOp = DM_OP_UPGRADE;
+    *pzErr = zUpErr;
+    return rc;
+  }
+  char *zDownErr = 0;
+  rc = dm_resolve(pSet, aFrom, DM_OP_DOWNGRADE, zTarget, aTarget, &zDownErr);
+  *peOp = DM_OP_DOWNGRADE;
+  if (rc == SQLITE_OK) {
+    sqlite3_free(zUpErr);
+  } else if (counts_down(zTarget)) {
+    sqlite3_free(zUpErr);
+    *pzErr = zDownErr;
+    zDownErr = 0;
+  } else {
+    *pzErr = zUpErr;
+  }
+  sqlite3_free(zDownErr);
+  return rc;
+}
+
+enum {
+  COL_STEP,
+  COL_DIRECTION,
+  COL_FROM,
+  COL_TO,
+  COL_REVISION,
+  COL_MESSAGE,
+  COL_FILE,
+  COL_TARGET /* hidden: the argument */
+};
+
+typedef struct PlanVtab PlanVtab;
+struct PlanVtab {
+  sqlite3_vtab base;
+  sqlite3 *db;
+  const DmSet *pSet;
+};
+
+typedef struct PlanCursor PlanCursor;
+struct PlanCursor {
+  sqlite3_vtab_cursor base;
+  int iRow;
+  DmPlan plan;
+  char **azVersion;   /* nStep+1 versions: before step 1, after each step */
+};
+
+static int planConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                       sqlite3_vtab **ppVtab, char **pzErr) {
+  (void)argc;
+  (void)argv;
+  (void)pzErr;
+  int rc = sqlite3_declare_vtab(
+      db, "CREATE TABLE x(step INTEGER, direction TEXT, from_version TEXT, "
+          "to_version TEXT, revision TEXT, message TEXT, file TEXT, "
+          "target HIDDEN)");
+  if (rc) return rc;
+  PlanVtab *pTab = sqlite3_malloc(sizeof(*pTab));
+  if (!pTab) return SQLITE_NOMEM;
+  memset(pTab, 0, sizeof(*pTab));
+  pTab->db = db;
+  pTab->pSet = pAux;
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  *ppVtab = &pTab->base;
+  return SQLITE_OK;
+}
+
+static int planDisconnect(sqlite3_vtab *pVtab) {
+  sqlite3_free(pVtab);
+  return SQLITE_OK;
+}
+
+/*
+** idxNum 1: target = ? is used (argv[0] of xFilter). idxNum 0: no target,
+** which xFilter refuses with a sentence saying how to call it. A target
+** constraint that cannot be used yet (a join) makes this plan unusable.
+*/
+static int planBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
+  (void)pVtab;
+  pInfo->idxNum = 0;
+  for (int i = 0; i < pInfo->nConstraint; i++) {
+    const struct sqlite3_index_constraint *p = &pInfo->aConstraint[i];
+    if (p->iColumn != COL_TARGET || p->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    if (!p->usable) return SQLITE_CONSTRAINT;
+    pInfo->aConstraintUsage[i].argvIndex = 1;
+    pInfo->aConstraintUsage[i].omit = 1;
+    pInfo->idxNum = 1;
+  }
+  pInfo->estimatedCost = 10.0;
+  pInfo->estimatedRows = 10;
+  return SQLITE_OK;
+}
+
+static void cursor_clear(PlanCursor *pCur) {
+  if (pCur->azVersion) {
+    for (int i = 0; i <= pCur->plan.nStep; i++) sqlite3_free(pCur->azVersion[i]);
+  }
+  sqlite3_free(pCur->azVersion);
+  pCur->azVersion = 0;
+  dm_plan_clear(&pCur->plan);
+}
+
+static int planOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
+  (void)pVtab;
+  PlanCursor *pCur = sqlite3_malloc(sizeof(*pCur));
+  if (!pCur) return SQLITE_NOMEM;
+  memset(pCur, 0, sizeof(*pCur));
+  *ppCursor = &pCur->base;
+  return SQLITE_OK;
+}
+
+static int planClose(sqlite3_vtab_cursor *pCursor) {
+  PlanCursor *pCur = (PlanCursor *)pCursor;
+  cursor_clear(pCur);
+  sqlite3_free(pCur);
+  return SQLITE_OK;
+}
+
+static int vtab_error(PlanVtab *pTab, char *zErr) {
+  sqlite3_free(pTab->base.zErrMsg);
+  pTab->base.zErrMsg = zErr;
+  return zErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+static int planFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr,
+                      int argc, sqlite3_value **argv) {
+  (void)idxStr;
+  PlanCursor *pCur = (PlanCursor *)pCursor;
+  PlanVtab *pTab = (PlanVtab *)pCursor->pVtab;
+  const DmSet *pSet = pTab->pSet;
+  int n = pSet->nRev;
+  cursor_clear(pCur);
+  pCur->iRow = 0;
+  const char *zTarget = idxNum == 1 && argc == 1 ? (const char *)sqlite3_value_text(argv[0]) : 0;
+  if (!zTarget) {
+    return vtab_error(pTab, sqlite3_mprintf(
+        "migration_plan needs a target, as in SELECT * FROM migration_plan('head')"));
+  }
+
+  int nRow = 0;
+  char **azRow = 0;
+  char *zErr = 0;
+  DmOp eOp;
+  DmFlags *aAll = sqlite3_malloc64((sqlite3_uint64)(3 * n + 3));
+  int rc = aAll ? dm_read_version(pTab->db, &nRow, &azRow, &zErr) : SQLITE_NOMEM;
+  DmFlags *aCur = aAll, *aTarget = aAll + n + 1, *aNext = aAll + 2 * n + 2;
+  if (rc == SQLITE_OK) {
+    rc = dm_applied_from_rows(pSet, nRow, (const char *const *)azRow, aCur, &zErr);
+  }
+  if (rc == SQLITE_OK) rc = dm_resolve_either(pSet, aCur, zTarget, &eOp, aTarget, &zErr);
+  if (rc == SQLITE_OK) rc = dm_plan(pSet, aCur, aTarget, &pCur->plan);
+  if (rc == SQLITE_OK) {
+    int nStep = pCur->plan.nStep;
+    pCur->azVersion = sqlite3_malloc64(sizeof(char *) * (sqlite3_uint64)(nStep + 1));
+    if (!pCur->azVersion) rc = SQLITE_NOMEM;
+    if (rc == SQLITE_OK) memset(pCur->azVersion, 0, sizeof(char *) * (size_t)(nStep + 1));
+    for (int i = 0; rc == SQLITE_OK && i <= nStep; i++) {
+      if (i > 0) {
+        const DmStep *pStep = &pCur->plan.aStep[i - 1];
+        memcpy(aNext, aCur, (size_t)n);
+        aNext[pStep->iRev] = (DmFlags)pStep->bUp;
+        memcpy(aCur, aNext, (size_t)n);
+      }
+      pCur->azVersion[i] = dm_describe(pSet, aCur, "");
+      if (!pCur->azVersion[i]) rc = SQLITE_NOMEM;
+    }
+  }
+  sqlite3_free(aAll);
+  sqlite3_free(azRow);
+  if (rc == SQLITE_ERROR && zErr) return vtab_error(pTab, zErr);
+  sqlite3_free(zErr);
+  return rc;
+}
+
+static int planNext(sqlite3_vtab_cursor *pCursor) {
+  ((PlanCursor *)pCursor)->iRow++;
+  return SQLITE_OK;
+}
+
+static int planEof(sqlite3_vtab_cursor *pCursor) {
+  PlanCursor *pCur = (PlanCursor *)pCursor;
+  return pCur->iRow >= pCur->plan.nStep;
+}
+
+static void result_version(sqlite3_context *ctx, const char *z) {
+  if (z && z[0]) sqlite3_result_text(ctx, z, -1, SQLITE_TRANSIENT);
+}
+
+static int planColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol) {
+  PlanCursor *pCur = (PlanCursor *)pCursor;
+  const DmSet *pSet = ((PlanVtab *)pCursor->pVtab)->pSet;
+  const DmStep *pStep = &pCur->plan.aStep[pCur->iRow];
+  const DmRevision *pRev = &pSet->aRev[pStep->iRev];
+  switch (iCol) {
+    case COL_STEP:
+      sqlite3_result_int(ctx, pCur->iRow + 1);
+      break;
+    case COL_DIRECTION:
+      sqlite3_result_text(ctx, pStep->bUp ? "upgrade" : "downgrade", -1, SQLITE_STATIC);
+      break;
+    case COL_FROM:
+      result_version(ctx, pCur->azVersion[pCur->iRow]);
+      break;
+    case COL_TO:
+      result_version(ctx, pCur->azVersion[pCur->iRow + 1]);
+      break;
+    case COL_REVISION:
+      sqlite3_result_text(ctx, pRev->zId, -1, SQLITE_STATIC);
+      break;
+    case COL_MESSAGE:
+      sqlite3_result_text(ctx, pRev->zMessage, -1, SQLITE_STATIC);
+      break;
+    case COL_FILE:
+      sqlite3_result_text(ctx, pRev->zFile, -1, SQLITE_STATIC);
+      break;
+    default:
+      break; /* target: not kept */
+  }
+  return SQLITE_OK;
+}
+
+static int planRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
+  *pRowid = ((PlanCursor *)pCursor)->iRow + 1;
+  return SQLITE_OK;
+}
+
+/* Eponymous-only: no xCreate, so it cannot be CREATEd into a schema. */
+const sqlite3_module dm_plan_module = {
+    .iVersion = 0,
+    .xConnect = planConnect,
+    .xBestIndex = planBestIndex,
+    .xDisconnect = planDisconnect,
+    .xOpen = planOpen,
+    .xClose = planClose,
+    .xFilter = planFilter,
+    .xNext = planNext,
+    .xEof = planEof,
+    .xColumn = planColumn,
+    .xRowid = planRowid,
+};

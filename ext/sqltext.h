@@ -1,0 +1,69 @@
+/*
+** SQL text as people and comparisons see it: SQLite's tokens, a normalised
+** form that ignores whitespace, comments, case and identifier quoting, a
+** one-line rendering for messages, and the definitions of a CREATE TABLE.
+**
+** SQLite has no public tokenizer, so this is a small one that follows its
+** rules (tokenize.c) for what matters here: where strings, quoted
+** identifiers and comments begin and end.
+*/
+#ifndef DM_SQLTEXT_H
+#define DM_SQLTEXT_H
+
+typedef enum DmTokenType {
+  DM_TK_SPACE,    /* Whitespace or a comment */
+  DM_TK_WORD,     /* Keyword or bare identifier */
+  DM_TK_QUOTED,   /* "identifier", `identifier` or [identifier] */
+  DM_TK_STRING,   /* 'string' or x'blob' */
+  DM_TK_OTHER     /* Number, operator, punctuation, variable */
+} DmTokenType;
+
+/* Length of the token at z (0 at the end of the text) and its type. */
+int dm_token(const char *z, DmTokenType *peType);
+
+/*
+** The comparable form of n bytes of SQL at z: tokens separated by single
+** spaces, comments dropped, words and identifiers lower-cased and unquoted,
+** strings kept as written. sqlite3_malloc'd; 0 on OOM.
+*/
+char *dm_sql_normal(const char *z, int n);
+
+/*
+** n bytes of SQL at z on one line, for a person: comments dropped,
+** whitespace folded to one space (none after "(" or before ")" and ","),
+** strings kept as written; cut after nMax characters with "..." (nMax <= 0:
+** no limit). sqlite3_malloc'd; 0 on OOM.
+*/
+char *dm_sql_line(const char *z, int n, int nMax);
+
+/* One definition between the parentheses of a CREATE TABLE. */
+typedef struct DmTableItem DmTableItem;
+struct DmTableItem {
+  int bConstraint;   /* A table constraint, not a column */
+  char *zKey;        /* Column: its name; named constraint: "constraint
+                     ** NAME"; other constraints: their normal form. All
+                     ** in normal form, so equal keys mean the same thing. */
+  char *zName;       /* Column or constraint name as written, or 0 */
+  char *zBody;       /* The definition after the column name (column) or
+                     ** after CONSTRAINT NAME (named constraint), one line */
+  char *zNormal;     /* The whole definition, normal form */
+  char *zLine;       /* The whole definition, one line */
+};
+
+typedef struct DmTable DmTable;
+struct DmTable {
+  int nItem;
+  DmTableItem *aItem;
+  char *zOptions;        /* After the closing parenthesis, one line ("" if none) */
+  char *zOptionsNormal;
+};
+
+/*
+** Split a CREATE TABLE statement into its definitions. Returns SQLITE_OK,
+** SQLITE_NOMEM, or SQLITE_ERROR if zSql has no parenthesised definition
+** list (a virtual table, say): compare those whole.
+*/
+int dm_table_parse(const char *zSql, DmTable *pTable);
+void dm_table_clear(DmTable *pTable);
+
+#endif

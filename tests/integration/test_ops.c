@@ -1,0 +1,1701 @@
+/*
+** Integration tests of trust and operations: checksums, drift, strict
+** mode, plans, offline SQL, rehearsals, backup and restore, verbose runs.
+**
+** Some sets are built here, at test time, from files the test writes or
+** edits ($DM_ENGINE_OBJ: the engine's object files, $DM_CC: the compiler),
+** so that a set can be built twice with a migration edited in between.
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+
+#include "harness.h"
+
+static const char *zHead = "002_add_invalid_responses";
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void run_shell(const char *zCmd) {
+  int rc = system(zCmd);
+  if (rc != 0) fail_msg("command failed (%d): %s", rc, zCmd);
+}
+
+static void write_file(const char *zPath, const char *zText) {
+  FILE *out = fopen(zPath, "wb");
+  if (!out) fail_msg("cannot write %s", zPath);
+  fputs(zText, out);
+  fclose(out);
+}
+
+static char *read_text(const char *zPath) {
+  HFile f = h_file(zPath);
+  if (!f.bExists) fail_msg("missing %s", zPath);
+  char *z = sqlite3_mprintf("%.*s", (int)f.n, (const char *)f.a);
+  free(f.a);
+  return z;
+}
+
+/*
+** Build the migrations in directory zDir (under the test's temporary
+** directory) into zDir/distmigrate.so, as make does for a fixture set.
+** Returns the extension's path without ".so".
+*/
+static char *build_set(const char *zDir) {
+  const char *zObj = getenv("DM_ENGINE_OBJ");
+  const char *zCc = getenv("DM_CC");
+  if (!zObj || !zObj[0]) fail_msg("DM_ENGINE_OBJ is not set (run through make)");
+  char *zCmd = sqlite3_mprintf(
+      "%s/dmgen %s %s/migrations.c && %s -shared -fPIC -pthread -Iext -o "
+      "%s/distmigrate.so %s/migrations.c %s",
+      h_build(), zDir, zDir, zCc && zCc[0] ? zCc : "cc", zDir, zDir, zObj);
+  run_shell(zCmd);
+  sqlite3_free(zCmd);
+  return sqlite3_mprintf("%s/distmigrate", zDir);
+}
+
+static sqlite3 *open_with(const char *zPath, const char *zExtension) {
+  sqlite3 *db = h_open(zPath, 0);
+  char *zErr = 0;
+  sqlite3_enable_load_extension(db, 1);
+  if (sqlite3_load_extension(db, zExtension, 0, &zErr) != SQLITE_OK) {
+    fail_msg("cannot load %s: %s", zExtension, zErr ? zErr : "?");
+  }
+  return db;
+}
+
+/* A migration file of a set written by a test. */
+static void write_migration(const char *zDir, const char *zId, const char *zParent,
+                            const char *zUp, const char *zDown) {
+  char *zPath = sqlite3_mprintf("%s/%s.sql", zDir, zId);
+  char *zText = sqlite3_mprintf(
+      "-- Test revision %s\n--\n-- Revision ID: %s\n-- Revises: %s\n"
+      "-- Create Date: 2024-03-01 10:00:00.000000\n\n-- migrate:up\n%s\n"
+      "-- migrate:down\n%s\n",
+      zId, zId, zParent, zUp, zDown);
+  write_file(zPath, zText);
+  sqlite3_free(zText);
+  sqlite3_free(zPath);
+}
+
+/* Durations vary: "12.3 ms" and "1.0 s" become "# ms" and "# s". */
+static char *mask_times(const char *z) {
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  while (*z) {
+    if (*z >= '0' && *z <= '9') {
+      const char *zEnd = z;
+      while ((*zEnd >= '0' && *zEnd <= '9') || *zEnd == '.') zEnd++;
+      if (strncmp(zEnd, " ms", 3) == 0 || strncmp(zEnd, " s,", 3) == 0) {
+        sqlite3_str_appendchar(pStr, 1, '#');
+      } else {
+        sqlite3_str_append(pStr, z, (int)(zEnd - z));
+      }
+      z = zEnd;
+    } else {
+      sqlite3_str_appendchar(pStr, 1, *z++);
+    }
+  }
+  char *zOut = sqlite3_str_finish(pStr);
+  return zOut ? zOut : sqlite3_mprintf("");
+}
+
+#define assert_masked(zGot, zWant)                                          \
+  do {                                                                      \
+    char *zMasked_ = mask_times(zGot);                                      \
+    if (strcmp(zMasked_, (zWant)) != 0) {                                   \
+      fail_msg("gave:\n%s\nwant:\n%s", zMasked_, (zWant));                  \
+    }                                                                       \
+    sqlite3_free(zMasked_);                                                 \
+  } while (0)
+
+/* stderr into a file while a call runs. */
+static int iSavedStderr = -1;
+static void capture_start(void) {
+  char *zPath = h_path("stderr.txt");
+  fflush(stderr);
+  int fd = open(zPath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) fail_msg("cannot open %s", zPath);
+  iSavedStderr = dup(2);
+  dup2(fd, 2);
+  close(fd);
+  sqlite3_free(zPath);
+}
+
+static char *capture_end(void) {
+  fflush(stderr);
+  dup2(iSavedStderr, 2);
+  close(iSavedStderr);
+  char *zPath = h_path("stderr.txt");
+  char *z = read_text(zPath);
+  sqlite3_free(zPath);
+  return z;
+}
+
+/* The check's error for zLines at zVersion, or "ok" if zLines is 0. */
+static void assert_check(sqlite3 *db, const char *zVersion, const char *zLines) {
+  if (!zLines) {
+    h_assert_text(db, "SELECT migrate_check()", "ok");
+    h_assert_text(db, "SELECT count(*) FROM migration_drift", "0");
+    return;
+  }
+  char *zWant = sqlite3_mprintf(
+      "migrate_check(): the database does not match its migrations at %s:\n%s",
+      zVersion, zLines);
+  h_assert_error(db, "SELECT migrate_check()", zWant);
+  sqlite3_free(zWant);
+  /* migration_drift has the same lines, one row each. */
+  h_assert_text(db,
+                "SELECT group_concat('  ' || kind || ' ' || name || ': ' || "
+                "difference, char(10)) FROM migration_drift",
+                zLines);
+}
+
+/* ---- checksums ------------------------------------------------------------ */
+
+static void test_check_is_ok_at_every_revision(void **state) {
+  (void)state;
+  char *zDb = h_fresh("check-ok.db");
+  sqlite3 *db = h_open(zDb, "");
+  assert_check(db, "base", 0);
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('+1')"));
+  assert_check(db, "001_initial_schema", 0);
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('+1')"));
+  assert_check(db, zHead, 0);
+  sqlite3_free(h_text(db, "SELECT migrate_downgrade('base')"));
+  assert_check(db, "base", 0);
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+
+  static const char *const azSet[] = {"chain", "graph"};
+  for (size_t i = 0; i < sizeof(azSet) / sizeof(azSet[0]); i++) {
+    zDb = h_fresh("check-ok-set.db");
+    db = h_open(zDb, azSet[i]);
+    for (;;) {
+      h_assert_text(db, "SELECT migrate_check()", "ok");
+      char *zBefore = h_text(db, "SELECT coalesce(migrate_current(), '')");
+      char *zAfter = h_text(db, "SELECT migrate_upgrade('heads')");
+      int bDone = strcmp(zBefore, zAfter) == 0;
+      sqlite3_free(zBefore);
+      sqlite3_free(zAfter);
+      if (bDone) break;
+    }
+    sqlite3_close(db);
+    sqlite3_free(zDb);
+  }
+}
+
+/* The check reads and writes nothing: the file is unchanged. */
+static void test_check_changes_nothing(void **state) {
+  (void)state;
+  char *zDb = h_fresh("check-ro.db");
+  sqlite3 *db = h_open(zDb, "");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  h_exec(db, "CREATE TABLE mine (x)");
+  sqlite3_close(db);
+  HFile before = h_file(zDb);
+  db = h_open(zDb, "");
+  sqlite3_free(h_error(db, "SELECT migrate_check()", 0));
+  h_assert_text(db, "SELECT count(*) FROM migration_drift", "1");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  /* Read-only: the check still works. */
+  db = h_open_flags(zDb, "", SQLITE_OPEN_READONLY);
+  h_assert_text(db, "SELECT count(*) FROM migration_drift", "1");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+/*
+** The chain built twice: once as it is, once with c2 and c5 edited. A
+** database migrated by the first build, checked by the second: both
+** revisions are reported, and c5's edit (a view) is drift too. c2's edit
+** is to a trigger that c4 recreates, so it shows as a checksum only.
+*/
+static void test_checksum_mismatch_is_reported_by_revision(void **state) {
+  (void)state;
+  char *zDir = h_path("edited");
+  char *zCmd = sqlite3_mprintf(
+      "rm -rf %s && mkdir -p %s && cp tests/fixtures/chain/*.sql %s/ && "
+      "sed -i 's/added; by trigger/added by a trigger/' %s/c2_audit_trigger.sql && "
+      "sed -i 's/ORDER BY id/ORDER BY name/' %s/c5_item_names.sql",
+      zDir, zDir, zDir, zDir, zDir);
+  run_shell(zCmd);
+  sqlite3_free(zCmd);
+  char *zEdited = build_set(zDir);
+
+  char *zDb = h_fresh("edited.db");
+  sqlite3 *db = h_open(zDb, "chain");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", "c5_item_names");
+  h_assert_text(db, "SELECT migrate_check()", "ok");
+  sqlite3_close(db);
+
+  db = open_with(zDb, zEdited);
+  char *zOld2 = h_text(db, "SELECT checksum FROM distmigrate_log WHERE revision = 'c2_audit_trigger'");
+  char *zNew2 = h_text(db, "SELECT checksum FROM migration_history WHERE revision = 'c2_audit_trigger'");
+  char *zOld5 = h_text(db, "SELECT checksum FROM distmigrate_log WHERE revision = 'c5_item_names'");
+  char *zNew5 = h_text(db, "SELECT checksum FROM migration_history WHERE revision = 'c5_item_names'");
+  assert_string_not_equal(zOld2, zNew2);
+  assert_string_not_equal(zOld5, zNew5);
+  char *zLines = sqlite3_mprintf(
+      "  migration c2_audit_trigger: edited since it was applied (checksum "
+      "%.12s applied, %.12s in this build)\n"
+      "  migration c5_item_names: edited since it was applied (checksum %.12s "
+      "applied, %.12s in this build)\n"
+      "  view item_names: is CREATE VIEW item_names AS SELECT name FROM items "
+      "ORDER BY id, expected CREATE VIEW item_names AS SELECT name FROM items "
+      "ORDER BY name",
+      zOld2, zNew2, zOld5, zNew5);
+  assert_check(db, "c5_item_names", zLines);
+  /* The full checksums are in the table, for scripts. */
+  char *zWant = sqlite3_mprintf("%s %s", zNew2, zOld2);
+  h_assert_text(db,
+                "SELECT expected || ' ' || actual FROM migration_drift "
+                "WHERE kind = 'migration' AND name = 'c2_audit_trigger'",
+                zWant);
+  sqlite3_free(zWant);
+
+  /* Strict mode refuses to go on from here: nothing is run or written. */
+  sqlite3_free(h_text(db, "SELECT migrate_downgrade('c4')"));
+  h_assert_text(db, "SELECT migrate_strict(1)", "0");
+  sqlite3_close(db);
+  HFile before = h_file(zDb);
+  db = open_with(zDb, zEdited);
+  sqlite3_free(h_text(db, "SELECT migrate_strict(1)"));
+  zWant = sqlite3_mprintf(
+      "migrate_upgrade(): strict mode: the database does not match its "
+      "migrations at c4_rebuild_items, so nothing was run:\n"
+      "  migration c2_audit_trigger: edited since it was applied (checksum "
+      "%.12s applied, %.12s in this build)\n"
+      "  fix the database (see SELECT * FROM migration_drift), or turn strict "
+      "mode off with SELECT migrate_strict(0)",
+      zOld2, zNew2);
+  h_assert_error(db, "SELECT migrate_upgrade('head')", zWant);
+  sqlite3_free(zWant);
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+
+  /* Upgrading again with the edited build records its checksum: c5 now
+  ** matches, c2 (not re-run) still does not. */
+  db = open_with(zDb, zEdited);
+  h_assert_text(db, "SELECT migrate_upgrade('head')", "c5_item_names");
+  sqlite3_free(zLines);
+  zLines = sqlite3_mprintf(
+      "  migration c2_audit_trigger: edited since it was applied (checksum "
+      "%.12s applied, %.12s in this build)",
+      zOld2, zNew2);
+  assert_check(db, "c5_item_names", zLines);
+  sqlite3_close(db);
+
+  sqlite3_free(zLines);
+  sqlite3_free(zOld2);
+  sqlite3_free(zNew2);
+  sqlite3_free(zOld5);
+  sqlite3_free(zNew5);
+  sqlite3_free(zEdited);
+  sqlite3_free(zDir);
+  sqlite3_free(zDb);
+}
+
+/* CRLF line ends and trailing blanks are not edits: same checksums. */
+static void test_line_ends_and_trailing_blanks_are_not_edits(void **state) {
+  (void)state;
+  char *zDir = h_path("crlf");
+  char *zCmd = sqlite3_mprintf(
+      "rm -rf %s && mkdir -p %s && cp tests/fixtures/chain/*.sql %s/ && "
+      "sed -i 's/;$/;   /; s/$/\\r/' %s/*.sql && grep -q \"$(printf '\\r')\" "
+      "%s/c1_items.sql",
+      zDir, zDir, zDir, zDir, zDir);
+  run_shell(zCmd);
+  sqlite3_free(zCmd);
+  char *zCrlf = build_set(zDir);
+  char *zDb = h_fresh("crlf.db");
+  sqlite3 *db = h_open(zDb, "chain");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  char *zSums = h_text(db, "SELECT group_concat(checksum) FROM migration_history");
+  sqlite3_close(db);
+  db = open_with(zDb, zCrlf);
+  h_assert_text(db, "SELECT group_concat(checksum) FROM migration_history", zSums);
+  h_assert_text(db, "SELECT migrate_check()", "ok");
+  sqlite3_close(db);
+  sqlite3_free(zSums);
+  sqlite3_free(zCrlf);
+  sqlite3_free(zDir);
+  sqlite3_free(zDb);
+}
+
+/* ---- drift ------------------------------------------------------------------ */
+
+typedef struct DriftCase DriftCase;
+struct DriftCase {
+  const char *zSet;     /* "" the shipped set, or a fixture */
+  const char *zChange;  /* What someone did by hand, at head */
+  const char *zLines;   /* What migrate_check() says; 0: ok */
+};
+
+/* The DDL of 001's questions table, for rebuilding it by hand. */
+#define QUESTIONS_INDEXES                                                  \
+  "CREATE INDEX idx_questions_category ON questions (category);"           \
+  "CREATE INDEX idx_questions_json_id ON questions (json_id);"             \
+  "CREATE INDEX idx_questions_created_at ON questions (created_at);"
+
+static void test_drift_for_each_kind_of_object(void **state) {
+  (void)state;
+  static const DriftCase aCase[] = {
+      {"", "CREATE TABLE foo (x)", "  table foo: extra"},
+      {"", "DROP TABLE invalid_responses",
+       "  table invalid_responses: missing\n"
+       "  index idx_invalid_responses_created_at: missing\n"
+       "  index idx_invalid_responses_error_type: missing\n"
+       "  index idx_invalid_responses_question_id: missing"},
+      {"", "ALTER TABLE questions ADD COLUMN foo TEXT",
+       "  table questions: extra column foo"},
+      {"", "ALTER TABLE responses DROP COLUMN reasoning",
+       "  table responses: missing column reasoning"},
+      {"", "ALTER TABLE questions RENAME COLUMN category TO topic",
+       "  table questions: missing column category\n"
+       "  table questions: extra column topic\n"
+       "  index idx_questions_category: is CREATE INDEX idx_questions_category "
+       "ON questions (topic), expected CREATE INDEX idx_questions_category ON "
+       "questions (category)"},
+      /* A rebuild by hand that widened a column. */
+      {"",
+       "CREATE TABLE questions_new (id INTEGER NOT NULL, json_id VARCHAR(255), "
+       "category VARCHAR(200) NOT NULL, question_text TEXT NOT NULL, "
+       "golden_answer TEXT, answer_schema TEXT, created_at DATETIME NOT NULL, "
+       "updated_at DATETIME NOT NULL, PRIMARY KEY (id), CONSTRAINT "
+       "unique_json_id UNIQUE (json_id));"
+       "DROP TABLE questions; ALTER TABLE questions_new RENAME TO questions;"
+       QUESTIONS_INDEXES,
+       "  table questions: column category is VARCHAR(200) NOT NULL, expected "
+       "VARCHAR(100) NOT NULL"},
+      /* The same rebuild, same definitions: only case, quoting, spacing
+      ** and a comment differ, and RENAME quoted the name. Not drift. */
+      {"",
+       "create table [questions_new] ( \"id\" integer not null, json_id "
+       "varchar ( 255 ), `category` VARCHAR(100) NOT NULL, question_text TEXT "
+       "NOT NULL, golden_answer TEXT, answer_schema TEXT, created_at DATETIME "
+       "NOT NULL, updated_at DATETIME NOT NULL, primary key (id), -- note\n"
+       "constraint \"unique_json_id\" unique (json_id));"
+       "DROP TABLE questions; ALTER TABLE questions_new RENAME TO questions;"
+       QUESTIONS_INDEXES,
+       0},
+      {"",
+       "CREATE TABLE questions_new (json_id VARCHAR(255), id INTEGER NOT NULL, "
+       "category VARCHAR(100) NOT NULL, question_text TEXT NOT NULL, "
+       "golden_answer TEXT, answer_schema TEXT, created_at DATETIME NOT NULL, "
+       "updated_at DATETIME NOT NULL, PRIMARY KEY (id), CONSTRAINT "
+       "unique_json_id UNIQUE (json_id));"
+       "DROP TABLE questions; ALTER TABLE questions_new RENAME TO questions;"
+       QUESTIONS_INDEXES,
+       "  table questions: columns in the order json_id, id, category, "
+       "question_text, golden_answer, answer_schema, created_at, updated_at, "
+       "expected id, json_id, category, question_text, golden_answer, "
+       "answer_schema, created_at, updated_at"},
+      /* Constraints: one dropped, one changed, one added. */
+      {"",
+       "CREATE TABLE r2 (id INTEGER NOT NULL, question_id INTEGER NOT NULL, "
+       "model_name VARCHAR(100) NOT NULL, model_config TEXT NOT NULL, "
+       "reasoning TEXT, answer TEXT NOT NULL, is_correct BOOLEAN, created_at "
+       "DATETIME NOT NULL, updated_at DATETIME NOT NULL, PRIMARY KEY (id), "
+       "UNIQUE (model_name, question_id));"
+       "DROP TABLE responses; ALTER TABLE r2 RENAME TO responses;"
+       "CREATE INDEX idx_responses_question_id ON responses (question_id);"
+       "CREATE INDEX idx_responses_model_name ON responses (model_name);"
+       "CREATE INDEX idx_responses_is_correct ON responses (is_correct);"
+       "CREATE INDEX idx_responses_created_at ON responses (created_at);"
+       "CREATE INDEX idx_responses_question_model ON responses (question_id, "
+       "model_name);",
+       "  table responses: missing constraint FOREIGN KEY(question_id) "
+       "REFERENCES questions (id) ON DELETE CASCADE\n"
+       "  table responses: extra constraint UNIQUE (model_name, question_id)"},
+      {"",
+       "CREATE TABLE ir (id INTEGER NOT NULL, question_id INTEGER NOT NULL, "
+       "model_name VARCHAR(100) NOT NULL, model_config TEXT NOT NULL, "
+       "reasoning TEXT, answer TEXT NOT NULL, validation_error TEXT NOT NULL, "
+       "error_type VARCHAR(50) NOT NULL, created_at DATETIME NOT NULL, "
+       "updated_at DATETIME NOT NULL, PRIMARY KEY (id), CONSTRAINT "
+       "check_error_type CHECK (error_type IN ('JSON_PARSE_ERROR')), FOREIGN "
+       "KEY(question_id) REFERENCES questions (id) ON DELETE CASCADE);"
+       "DROP TABLE invalid_responses; ALTER TABLE ir RENAME TO invalid_responses;"
+       "CREATE INDEX idx_invalid_responses_question_id ON invalid_responses (question_id);"
+       "CREATE INDEX idx_invalid_responses_error_type ON invalid_responses (error_type);"
+       "CREATE INDEX idx_invalid_responses_created_at ON invalid_responses (created_at);",
+       "  table invalid_responses: constraint check_error_type is CHECK "
+       "(error_type IN ('JSON_PARSE_ERROR')), expected CHECK (error_type IN "
+       "('JSON_PARSE_ERROR', 'SCHEMA_VALIDATION_ERROR', "
+       "'MISSING_REQUIRED_FIELD', 'INVALID_DATA_TYPE', 'CONSTRAINT_VIOLATION'))"},
+      {"", "DROP INDEX idx_questions_category",
+       "  index idx_questions_category: missing"},
+      {"", "CREATE INDEX idx_foo ON questions (golden_answer)",
+       "  index idx_foo: extra"},
+      {"",
+       "DROP INDEX idx_questions_category; CREATE INDEX idx_questions_category "
+       "ON questions (category, created_at)",
+       "  index idx_questions_category: is CREATE INDEX idx_questions_category "
+       "ON questions (category, created_at), expected CREATE INDEX "
+       "idx_questions_category ON questions (category)"},
+      {"", "DROP INDEX idx_questions_json_id; CREATE UNIQUE INDEX idx_questions_json_id "
+           "ON questions (json_id)",
+       "  index idx_questions_json_id: is CREATE UNIQUE INDEX idx_questions_json_id "
+       "ON questions (json_id), expected CREATE INDEX idx_questions_json_id ON "
+       "questions (json_id)"},
+      {"chain", "DROP TRIGGER items_audit", "  trigger items_audit: missing"},
+      {"chain", "CREATE TRIGGER items_touch AFTER UPDATE ON items BEGIN SELECT 1; END",
+       "  trigger items_touch: extra"},
+      {"chain",
+       "DROP TRIGGER items_audit; CREATE TRIGGER items_audit AFTER INSERT ON items "
+       "BEGIN INSERT INTO item_audit (item_id, note) VALUES (NEW.id, 'added'); END",
+       "  trigger items_audit: is CREATE TRIGGER items_audit AFTER INSERT ON "
+       "items BEGIN INSERT INTO item_audit (item_id, note) VALUES (NEW.id, "
+       "'added'); END, expected CREATE TRIGGER items_audit AFTER INSERT ON "
+       "items BEGIN INSERT INTO item_audit (item_id, note) VALUES (NEW.id, "
+       "'added; by trigger'); UPDATE item_audit SET note = note || ';' WHERE "
+       "item_id = NEW.id; END"},
+      {"chain", "DROP VIEW item_names", "  view item_names: missing"},
+      {"chain", "CREATE VIEW cheap_items AS SELECT * FROM items WHERE price < 200",
+       "  view cheap_items: extra"},
+      {"chain",
+       "DROP VIEW item_names; CREATE VIEW item_names AS SELECT name FROM items "
+       "ORDER BY name",
+       "  view item_names: is CREATE VIEW item_names AS SELECT name FROM items "
+       "ORDER BY name, expected CREATE VIEW item_names AS SELECT name FROM "
+       "items ORDER BY id"},
+      /* Several at once: tables, views, indexes, triggers, in that order. */
+      {"chain",
+       "CREATE INDEX idx_z ON items (price); DROP VIEW item_names; "
+       "ALTER TABLE item_audit ADD COLUMN at TEXT; DROP TRIGGER items_audit",
+       "  table item_audit: extra column at\n"
+       "  view item_names: missing\n"
+       "  index idx_z: extra\n"
+       "  trigger items_audit: missing"},
+      /* What SQLite keeps for itself is not drift. */
+      {"chain", "ANALYZE", 0},
+  };
+  for (size_t i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {
+    char *zDb = h_fresh("drift.db");
+    sqlite3 *db = h_open(zDb, aCase[i].zSet);
+    char *zVersion = h_text(db, "SELECT migrate_upgrade('head')");
+    h_exec(db, aCase[i].zChange);
+    sqlite3_close(db);
+    db = h_open(zDb, aCase[i].zSet);
+    assert_check(db, zVersion, aCase[i].zLines);
+    sqlite3_free(zVersion);
+    sqlite3_close(db);
+    sqlite3_free(zDb);
+  }
+}
+
+/* migration_drift's columns: what was expected, what is there. */
+static void test_drift_table_has_both_definitions(void **state) {
+  (void)state;
+  char *zDb = h_fresh("drift-table.db");
+  sqlite3 *db = h_open(zDb, "");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  h_exec(db,
+         "ALTER TABLE questions ADD COLUMN foo TEXT DEFAULT 'x';"
+         "DROP INDEX idx_questions_category;");
+  h_assert_text(db,
+                "SELECT group_concat(kind || '|' || name || '|' || difference || "
+                "'|' || coalesce(expected, 'NULL') || '|' || coalesce(actual, "
+                "'NULL'), char(10)) FROM migration_drift",
+                "table|questions|extra column foo|NULL|foo TEXT DEFAULT 'x'\n"
+                "index|idx_questions_category|missing|CREATE INDEX "
+                "idx_questions_category ON questions (category)|NULL");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+static void test_check_refuses_an_unknown_version(void **state) {
+  (void)state;
+  char *zDb = h_fresh("check-unknown.db");
+  sqlite3 *db = h_open(zDb, "");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  h_exec(db, "UPDATE alembic_version SET version_num = '003_from_the_future'");
+  const char *zWant =
+      "Can't locate revision identified by '003_from_the_future': the "
+      "database is at a revision this build of distmigrate does not know (a "
+      "newer build migrated it?); load the distmigrate that carries "
+      "'003_from_the_future'";
+  h_assert_error(db, "SELECT migrate_check()", zWant);
+  h_assert_error(db, "SELECT * FROM migration_drift", zWant);
+  h_assert_error(db, "SELECT migrate_check(1)",
+                 "wrong number of arguments (1): use migrate_check()");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+/* A migration that asks for a check: the check's replay would run it, and
+** it would ask again. The second replay is refused, and no recursion. */
+static void test_a_migration_asking_for_a_replay_is_refused(void **state) {
+  (void)state;
+  char *zDir = h_path("asks");
+  char *zCmd = sqlite3_mprintf("rm -rf %s && mkdir -p %s", zDir, zDir);
+  run_shell(zCmd);
+  sqlite3_free(zCmd);
+  write_migration(zDir, "a1_asks", "",
+                  "CREATE TABLE t (x);\nSELECT count(*) FROM migration_drift;",
+                  "DROP TABLE t;");
+  char *zExt = build_set(zDir);
+  sqlite3 *db = open_with(":memory:", zExt);
+  /* At base the check needs no replay: the run itself goes through. */
+  h_assert_text(db, "SELECT migrate_upgrade('head')", "a1_asks");
+  char *zWant = sqlite3_mprintf(
+      "cannot replay the migrations into an in-memory database to compare "
+      "with: upgrade <base> -> a1_asks failed: a migration must not ask for a "
+      "replay of the migrations (migrate_check(), migrate_sql(), "
+      "migration_drift): it would replay itself without end\n"
+      "  at %s/a1_asks.sql:9: SELECT count(*) FROM migration_drift;\n"
+      "  the run was rolled back: the database is still at base",
+      zDir);
+  h_assert_error(db, "SELECT migrate_check()", zWant);
+  sqlite3_free(zWant);
+  sqlite3_close(db);
+  sqlite3_free(zExt);
+  sqlite3_free(zDir);
+}
+
+/* ---- strict mode ---------------------------------------------------------- */
+
+static void test_strict_mode_refuses_a_drifted_database(void **state) {
+  (void)state;
+  char *zDb = h_fresh("strict.db");
+  sqlite3 *db = h_open(zDb, "");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('001')"));
+  h_exec(db, "ALTER TABLE questions ADD COLUMN foo TEXT; DROP INDEX idx_responses_is_correct");
+  sqlite3_close(db);
+  HFile before = h_file(zDb);
+  db = h_open(zDb, "");
+  h_assert_text(db, "SELECT migrate_strict(1)", "0");
+  const char *zWant =
+      "migrate_upgrade(): strict mode: the database does not match its "
+      "migrations at 001_initial_schema, so nothing was run:\n"
+      "  table questions: extra column foo\n"
+      "  index idx_responses_is_correct: missing\n"
+      "  fix the database (see SELECT * FROM migration_drift), or turn strict "
+      "mode off with SELECT migrate_strict(0)";
+  h_assert_error(db, "SELECT migrate_upgrade('head')", zWant);
+  /* Inside the caller's transaction too, and a rehearsal would say the same. */
+  h_exec(db, "BEGIN");
+  h_assert_error(db, "SELECT migrate_upgrade('head')", zWant);
+  h_exec(db, "COMMIT");
+  h_assert_error(db, "SELECT migrate_upgrade('head', 'rehearse')", zWant);
+  assert_int_equal(sqlite3_get_autocommit(db), 1);
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+
+  /* Turned off, it migrates; strict mode guards upgrades, not the way back. */
+  db = h_open(zDb, "");
+  sqlite3_free(h_text(db, "SELECT migrate_strict(1)"));
+  h_assert_text(db, "SELECT migrate_strict(0)", "1");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
+  h_assert_text(db, "SELECT migrate_strict(1)", "0");
+  h_assert_text(db, "SELECT migrate_downgrade(-1)", "001_initial_schema");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+
+  /* A database that matches migrates in strict mode. */
+  zDb = h_fresh("strict-ok.db");
+  db = h_open(zDb, "");
+  sqlite3_free(h_text(db, "SELECT migrate_strict(1)"));
+  h_assert_text(db, "SELECT migrate_upgrade('001')", "001_initial_schema");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+static void test_strict_mode_from_the_environment(void **state) {
+  (void)state;
+  char *zDb = h_fresh("strict-env.db");
+  setenv("DISTMIGRATE_STRICT", "1", 1);
+  sqlite3 *db = h_open(zDb, "");
+  unsetenv("DISTMIGRATE_STRICT");
+  h_exec(db, "CREATE TABLE mine (x)");
+  h_assert_error(db, "SELECT migrate_upgrade('head')",
+                 "migrate_upgrade(): strict mode: the database does not match "
+                 "its migrations at base, so nothing was run:\n"
+                 "  table mine: extra\n"
+                 "  fix the database (see SELECT * FROM migration_drift), or "
+                 "turn strict mode off with SELECT migrate_strict(0)");
+  h_assert_text(db, "SELECT migrate_strict(0)", "1");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+/* ---- plans ----------------------------------------------------------------- */
+
+#define PLAN_ROWS                                                             \
+  "SELECT group_concat(step || '|' || direction || '|' || "                   \
+  "coalesce(from_version, 'NULL') || '|' || coalesce(to_version, 'NULL') || " \
+  "'|' || revision || '|' || message, char(10)) FROM migration_plan"
+
+static void test_plan_lists_the_steps_a_run_would_take(void **state) {
+  (void)state;
+  char *zDb = h_fresh("plan.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_assert_text(db, PLAN_ROWS "('head')",
+                "1|upgrade|NULL|001_initial_schema|001_initial_schema|Create "
+                "initial database schema\n"
+                "2|upgrade|001_initial_schema|002_add_invalid_responses|"
+                "002_add_invalid_responses|Add invalid_responses table");
+  h_assert_text(db, PLAN_ROWS "('+1')",
+                "1|upgrade|NULL|001_initial_schema|001_initial_schema|Create "
+                "initial database schema");
+  /* It changes nothing, not even the version table. */
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema", "0");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  h_assert_text(db, "SELECT count(*) FROM migration_plan('head')", "0");
+  /* A target below the current revision: the downgrade's steps. */
+  h_assert_text(db, PLAN_ROWS "('base')",
+                "1|downgrade|002_add_invalid_responses|001_initial_schema|"
+                "002_add_invalid_responses|Add invalid_responses table\n"
+                "2|downgrade|001_initial_schema|NULL|001_initial_schema|Create "
+                "initial database schema");
+  h_assert_text(db, PLAN_ROWS "('-1')",
+                "1|downgrade|002_add_invalid_responses|001_initial_schema|"
+                "002_add_invalid_responses|Add invalid_responses table");
+  h_assert_text(db, "SELECT file FROM migration_plan('-1')",
+                "sql/versions/002_add_invalid_responses.sql");
+  h_assert_error(db, "SELECT * FROM migration_plan",
+                 "migration_plan needs a target, as in SELECT * FROM "
+                 "migration_plan('head')");
+  h_assert_error(db, "SELECT * FROM migration_plan(NULL)",
+                 "migration_plan needs a target, as in SELECT * FROM "
+                 "migration_plan('head')");
+  h_assert_error(db, "SELECT * FROM migration_plan('zzz')",
+                 "Can't locate revision identified by 'zzz'");
+  h_assert_error(db, "SELECT * FROM migration_plan('-3')",
+                 "Relative revision -3 didn't produce 3 migrations: the database "
+                 "(at 002_add_invalid_responses) is only 2 steps above base");
+  /* Usable in a join: each target's steps. */
+  h_assert_text(db,
+                "SELECT group_concat(t.value || ':' || p.step) FROM "
+                "json_each('[\"-1\", \"base\"]') t, migration_plan(t.value) p",
+                "-1:1,base:1,base:2");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+/* Through a merge: the plan is what the run then logs, step for step. */
+static void test_plan_is_what_the_run_does(void **state) {
+  (void)state;
+  static const char *const azSet[] = {"graph", "chain"};
+  for (size_t i = 0; i < sizeof(azSet) / sizeof(azSet[0]); i++) {
+    char *zDb = h_fresh("plan-run.db");
+    sqlite3 *db = h_open(zDb, azSet[i]);
+    sqlite3_free(h_text(db, "SELECT migrate_stamp('base')"));
+    if (i == 0) sqlite3_free(h_text(db, "SELECT migrate_upgrade('g2b')"));
+    const char *zSteps =
+        "SELECT group_concat(revision || ' ' || direction || ' ' || "
+        "coalesce(from_version, '<base>') || ' -> ' || coalesce(to_version, "
+        "'<base>'), '; ') FROM ";
+    char *zSql = sqlite3_mprintf("%s migration_plan('head')", zSteps);
+    char *zPlan = h_text(db, zSql);
+    sqlite3_free(zSql);
+    h_exec(db, "DELETE FROM distmigrate_log WHERE 1");
+    sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+    zSql = sqlite3_mprintf("%s (SELECT * FROM distmigrate_log ORDER BY id)", zSteps);
+    h_assert_text(db, zSql, zPlan);
+    if (i == 0) {
+      assert_string_equal(zPlan,
+                          "g2a_left upgrade g2b_right -> g2a_left, g2b_right; "
+                          "g3_merge upgrade g2a_left, g2b_right -> g3_merge; "
+                          "g4_after upgrade g3_merge -> g4_after");
+    }
+    sqlite3_free(zSql);
+    sqlite3_free(zPlan);
+    sqlite3_close(db);
+    sqlite3_free(zDb);
+  }
+}
+
+/* ---- offline SQL --------------------------------------------------------- */
+
+static void test_offline_sql_is_alembics_shape(void **state) {
+  (void)state;
+  char *zDb = h_fresh("offline.db");
+  sqlite3 *db = h_open(zDb, "chain");
+  char *zSum = h_text(db, "SELECT checksum FROM migration_history WHERE revision = 'c1_items'");
+  char *zWant = sqlite3_mprintf(
+      "-- distmigrate offline script: upgrade <base> -> c1_items\n"
+      "-- Apply with: sqlite3 -bail DATABASE < FILE (-bail stops at the first "
+      "error; the open transaction is then rolled back)\n"
+      "\n"
+      "PRAGMA foreign_keys = OFF;\n"
+      "\n"
+      "BEGIN;\n"
+      "\n"
+      "CREATE TABLE IF NOT EXISTS main.alembic_version (\n"
+      "\tversion_num VARCHAR(32) NOT NULL, \n"
+      "\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n"
+      ");\n"
+      "\n"
+      "CREATE TABLE IF NOT EXISTS main.distmigrate_log (\n"
+      "  id INTEGER PRIMARY KEY,\n"
+      "  revision VARCHAR(32),\n"
+      "  direction TEXT NOT NULL,\n"
+      "  from_version TEXT,\n"
+      "  to_version TEXT,\n"
+      "  checksum TEXT,\n"
+      "  started_at TEXT NOT NULL,\n"
+      "  duration_ms REAL NOT NULL\n"
+      ");\n"
+      "\n"
+      "-- Running upgrade  -> c1_items\n"
+      "\n"
+      "INSERT INTO distmigrate_log (revision, direction, from_version, "
+      "to_version, checksum, started_at, duration_ms) VALUES ('c1_items', "
+      "'upgrade', NULL, 'c1_items', '%s', strftime('%%Y-%%m-%%d %%H:%%M:%%f', "
+      "'now'), 0);\n"
+      "\n"
+      "CREATE TABLE items (\n"
+      "    id INTEGER NOT NULL,\n"
+      "    name VARCHAR(50) NOT NULL,\n"
+      "    PRIMARY KEY (id)\n"
+      ");\n"
+      "\n"
+      "INSERT INTO items (id, name) VALUES (1, 'semi;colon'), (2, 'it''s -- "
+      "not a comment');\n"
+      "\n"
+      "INSERT INTO alembic_version (version_num) VALUES ('c1_items');\n"
+      "\n"
+      "UPDATE distmigrate_log SET duration_ms = round((julianday('now') - "
+      "julianday(started_at)) * 86400000.0, 3) WHERE id = (SELECT max(id) "
+      "FROM distmigrate_log);\n"
+      "\n"
+      "COMMIT;\n",
+      zSum);
+  h_assert_text(db, "SELECT migrate_sql('c1_items')", zWant);
+  h_assert_text(db, "SELECT migrate_sql('base', 'c1')", zWant);
+  sqlite3_free(zWant);
+  sqlite3_free(zSum);
+
+  /* Later steps: Alembic's UPDATE and DELETE of version rows; a merge. */
+  sqlite3_close(db);
+  db = h_open(zDb, "graph");
+  char *zScript = h_text(db, "SELECT migrate_sql('g2a', 'g4')");
+  sqlite3_str *pLines = sqlite3_str_new(0);
+  for (char *z = zScript; *z;) {
+    char *zEnd = strchr(z, '\n');
+    int n = zEnd ? (int)(zEnd - z) : (int)strlen(z);
+    if (strncmp(z, "-- Running", 10) == 0 || strncmp(z, "BEGIN", 5) == 0 ||
+        strncmp(z, "COMMIT", 6) == 0 || strncmp(z, "UPDATE alembic_version", 22) == 0 ||
+        strncmp(z, "INSERT INTO alembic_version", 27) == 0 ||
+        strncmp(z, "DELETE FROM alembic_version", 27) == 0) {
+      sqlite3_str_appendf(pLines, "%.*s\n", n, z);
+    }
+    z += n + (zEnd ? 1 : 0);
+  }
+  char *zLines = sqlite3_str_finish(pLines);
+  assert_string_equal(zLines,
+                      "BEGIN;\n"
+                      "-- Running upgrade g1_base -> g2b_right\n"
+                      "INSERT INTO alembic_version (version_num) VALUES ('g2b_right');\n"
+                      /* Alembic's merge_branch_idents(): delete all the
+                      ** parents but the last, update the last. */
+                      "-- Running upgrade g2a_left, g2b_right -> g3_merge\n"
+                      "DELETE FROM alembic_version WHERE "
+                      "alembic_version.version_num = 'g2a_left';\n"
+                      "UPDATE alembic_version SET version_num='g3_merge' WHERE "
+                      "alembic_version.version_num = 'g2b_right';\n"
+                      "-- Running upgrade g3_merge -> g4_after\n"
+                      "UPDATE alembic_version SET version_num='g4_after' WHERE "
+                      "alembic_version.version_num = 'g3_merge';\n"
+                      "COMMIT;\n");
+  sqlite3_free(zLines);
+  sqlite3_free(zScript);
+  /* Nothing was written by any of it. */
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema", "0");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+/*
+** Everything a run can change, as text: every object's stored SQL
+** (bookkeeping included), the version rows, the log's steps, the data.
+*/
+static char *full_state(sqlite3 *db) {
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  char *z = h_text(db,
+                   "SELECT group_concat(type || ' ' || name || ': ' || "
+                   "coalesce(sql, ''), char(10)) FROM (SELECT * FROM sqlite_schema "
+                   "ORDER BY type, name)");
+  sqlite3_str_appendf(pStr, "%s\n", z);
+  sqlite3_free(z);
+  z = h_text(db, "SELECT group_concat(version_num) FROM (SELECT version_num FROM "
+                 "alembic_version ORDER BY 1)");
+  sqlite3_str_appendf(pStr, "version: %s\n", z);
+  sqlite3_free(z);
+  z = h_text(db,
+             "SELECT group_concat(revision || ' ' || direction || ' ' || "
+             "coalesce(from_version, '<base>') || ' ' || coalesce(to_version, "
+             "'<base>') || ' ' || checksum, char(10)) FROM (SELECT * FROM "
+             "distmigrate_log ORDER BY id)");
+  sqlite3_str_appendf(pStr, "log:\n%s\n", z);
+  sqlite3_free(z);
+  sqlite3_stmt *pTables = 0;
+  sqlite3_prepare_v2(db,
+                     "SELECT name FROM sqlite_schema WHERE type = 'table' AND name "
+                     "NOT GLOB 'sqlite_*' AND name NOT IN ('alembic_version', "
+                     "'distmigrate_log') ORDER BY name",
+                     -1, &pTables, 0);
+  while (sqlite3_step(pTables) == SQLITE_ROW) {
+    const char *zTable = (const char *)sqlite3_column_text(pTables, 0);
+    char *zSql = sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY 1", zTable);
+    sqlite3_stmt *pRows = 0;
+    if (sqlite3_prepare_v2(db, zSql, -1, &pRows, 0) != SQLITE_OK) {
+      fail_msg("%s: %s", zSql, sqlite3_errmsg(db));
+    }
+    sqlite3_str_appendf(pStr, "%s:", zTable);
+    while (sqlite3_step(pRows) == SQLITE_ROW) {
+      for (int i = 0; i < sqlite3_column_count(pRows); i++) {
+        const char *zVal = (const char *)sqlite3_column_text(pRows, i);
+        sqlite3_str_appendf(pStr, "%s%s", i ? "|" : " ", zVal ? zVal : "NULL");
+      }
+      sqlite3_str_appendchar(pStr, 1, ';');
+    }
+    sqlite3_str_appendchar(pStr, 1, '\n');
+    sqlite3_finalize(pRows);
+    sqlite3_free(zSql);
+  }
+  sqlite3_finalize(pTables);
+  return sqlite3_str_finish(pStr);
+}
+
+/* Go from where db is to zTo, whichever way it lies. */
+static void migrate_to(sqlite3 *db, const char *zTo) {
+  char *zSql = sqlite3_mprintf("SELECT migrate_upgrade('%s')", zTo);
+  sqlite3_stmt *pStmt = 0;
+  sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
+  int rc = sqlite3_step(pStmt);
+  sqlite3_finalize(pStmt);
+  sqlite3_free(zSql);
+  if (rc != SQLITE_ROW) {
+    zSql = sqlite3_mprintf("SELECT migrate_downgrade('%s')", zTo);
+    sqlite3_free(h_text(db, zSql));
+    sqlite3_free(zSql);
+  }
+}
+
+/*
+** For every ordered pair of points of a set: the script migrate_sql(from,
+** to) gives, applied by the plain sqlite3 shell to a database at from,
+** leaves exactly what migrate_upgrade/migrate_downgrade leaves.
+*/
+static void offline_equals_live(const char *zSet, const char *const *azPoint, int nPoint) {
+  char *zScriptFile = h_path("script.sql");
+  for (int i = 0; i < nPoint; i++) {
+    for (int j = 0; j < nPoint; j++) {
+      if (i == j) continue;
+      char *zLiveDb = h_fresh("pair-live.db");
+      sqlite3 *db = h_open(zLiveDb, zSet);
+      sqlite3_free(h_text(db, "SELECT migrate_stamp('base')"));
+      if (i > 0) migrate_to(db, azPoint[i]);
+      migrate_to(db, azPoint[j]);
+      char *zLive = full_state(db);
+      sqlite3_close(db);
+
+      char *zDb = h_fresh("pair-script.db");
+      db = h_open(zDb, zSet);
+      sqlite3_free(h_text(db, "SELECT migrate_stamp('base')"));
+      if (i > 0) migrate_to(db, azPoint[i]);
+      char *zSql = sqlite3_mprintf("SELECT migrate_sql('%s', '%s')", azPoint[i], azPoint[j]);
+      char *zScript = h_text(db, zSql);
+      sqlite3_free(zSql);
+      /* From the database's own version: the same script. */
+      zSql = sqlite3_mprintf("SELECT migrate_sql('%s')", azPoint[j]);
+      h_assert_text(db, zSql, zScript);
+      sqlite3_free(zSql);
+      sqlite3_close(db);
+      write_file(zScriptFile, zScript);
+      char *zCmd = sqlite3_mprintf("sqlite3 -bail %s < %s", zDb, zScriptFile);
+      run_shell(zCmd);
+      sqlite3_free(zCmd);
+      db = h_open(zDb, 0);
+      char *zOffline = full_state(db);
+      sqlite3_close(db);
+      if (strcmp(zLive, zOffline) != 0) {
+        fail_msg("%s: %s -> %s: the script leaves\n%s\nthe run leaves\n%s\nscript:\n%s",
+                 zSet, azPoint[i], azPoint[j], zOffline, zLive, zScript);
+      }
+      sqlite3_free(zScript);
+      sqlite3_free(zLive);
+      sqlite3_free(zOffline);
+      sqlite3_free(zDb);
+      sqlite3_free(zLiveDb);
+    }
+  }
+  sqlite3_free(zScriptFile);
+}
+
+static void test_offline_sql_equals_the_run_for_every_pair(void **state) {
+  (void)state;
+  static const char *const azChain[] = {"base", "c1_items", "c2_audit_trigger",
+                                        "c3_add_price", "c4_rebuild_items",
+                                        "c5_item_names"};
+  offline_equals_live("chain", azChain, 6);
+  static const char *const azGraph[] = {"base", "g1_base", "g2a_left", "g2b_right",
+                                        "g3_merge", "g4_after"};
+  offline_equals_live("graph", azGraph, 6);
+  static const char *const azShipped[] = {"base", "001_initial_schema",
+                                          "002_add_invalid_responses"};
+  offline_equals_live("", azShipped, 3);
+}
+
+static void test_offline_sql_errors(void **state) {
+  (void)state;
+  char *zDb = h_fresh("offline-bad.db");
+  sqlite3 *db = h_open(zDb, "");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  sqlite3_close(db);
+  HFile before = h_file(zDb);
+  db = h_open(zDb, "");
+  h_assert_error(db, "SELECT migrate_sql('zzz')", "Can't locate revision identified by 'zzz'");
+  h_assert_error(db, "SELECT migrate_sql('zzz', 'head')",
+                 "Can't locate revision identified by 'zzz'");
+  h_assert_error(db, "SELECT migrate_sql(2)",
+                 "migrate_sql(): give revisions as text, as in migrate_sql('head') "
+                 "or migrate_sql('base', 'head')");
+  h_assert_error(db, "SELECT migrate_sql()",
+                 "wrong number of arguments (0): use migrate_sql('head') or "
+                 "migrate_sql('base', 'head')");
+  h_assert_error(db, "SELECT migrate_sql('-3')",
+                 "Relative revision -3 didn't produce 3 migrations: the database "
+                 "(at 002_add_invalid_responses) is only 2 steps above base");
+  /* At the target: a script that does nothing but say so. */
+  h_assert_text(db, "SELECT migrate_sql('head')",
+                "-- distmigrate offline script: upgrade 002_add_invalid_responses "
+                "-> 002_add_invalid_responses\n"
+                "-- Apply with: sqlite3 -bail DATABASE < FILE (-bail stops at the "
+                "first error; the open transaction is then rolled back)\n\n"
+                "PRAGMA foreign_keys = OFF;\n\nBEGIN;\n\nCOMMIT;\n");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  sqlite3_free(zDb);
+
+  db = h_open(":memory:", "failing");
+  h_assert_error(db, "SELECT migrate_sql('head')",
+                 "migrate_sql(): the migrations fail when replayed into an "
+                 "in-memory database, so there is no script to give: upgrade "
+                 "f1_ok -> f2_breaks failed: no such table: missing_table\n"
+                 "  at tests/fixtures/failing/f2_breaks.sql:11: INSERT INTO "
+                 "missing_table (x) VALUES (1);\n"
+                 "  the run was rolled back: the database is still at base");
+  sqlite3_close(db);
+}
+
+/* ---- rehearsal ------------------------------------------------------------- */
+
+static void test_rehearsal_changes_nothing_and_reports_what_a_run_does(void **state) {
+  (void)state;
+  static const char *const azMode[] = {"DELETE", "WAL"};
+  for (size_t m = 0; m < sizeof(azMode) / sizeof(azMode[0]); m++) {
+    char *zDb = h_fresh("rehearse.db");
+    sqlite3 *db = h_open(zDb, "chain");
+    char *zMode = sqlite3_mprintf("PRAGMA journal_mode = %s", azMode[m]);
+    sqlite3_free(h_text(db, zMode));
+    sqlite3_free(zMode);
+    sqlite3_free(h_text(db, "SELECT migrate_upgrade('c1')"));
+    sqlite3_close(db);
+    HFile before = h_file(zDb);
+
+    db = h_open(zDb, "chain");
+    char *zReport = h_text(db, "SELECT migrate_upgrade('head', 'rehearse')");
+    assert_masked(zReport,
+                  "rehearsal, rolled back: the database is unchanged\n"
+                  "upgrade c1_items -> c2_audit_trigger: 3 statements, 3 rows "
+                  "changed, 0 foreign key violations, # ms\n"
+                  "upgrade c2_audit_trigger -> c3_add_price: 2 statements, 3 rows "
+                  "changed, 0 foreign key violations, # ms\n"
+                  "upgrade c3_add_price -> c4_rebuild_items: 6 statements, 3 rows "
+                  "changed, 0 foreign key violations, # ms\n"
+                  "upgrade c4_rebuild_items -> c5_item_names: 1 statement, 0 rows "
+                  "changed, 0 foreign key violations, # ms\n"
+                  "a real run would leave the database at c5_item_names");
+    h_assert_text(db, "SELECT migrate_current()", "c1_items");
+    h_assert_text(db, "SELECT count(*) FROM distmigrate_log", "1");
+    h_assert_text(db, "SELECT count(*) FROM items", "2");
+    assert_int_equal(sqlite3_get_autocommit(db), 1);
+    sqlite3_close(db);
+    h_assert_file_unchanged(zDb, before);
+    free(before.a);
+
+    /* The real run takes the same steps. */
+    db = h_open(zDb, "chain");
+    h_assert_text(db, "SELECT migrate_upgrade('head')", "c5_item_names");
+    sqlite3_str *pSteps = sqlite3_str_new(0);
+    for (char *z = strchr(zReport, '\n'); z && strncmp(z + 1, "upgrade", 7) == 0;
+         z = strchr(z + 1, '\n')) {
+      sqlite3_str_appendf(pSteps, "%.*s;", (int)(strchr(z + 1, ':') - z - 1), z + 1);
+    }
+    char *zSteps = sqlite3_str_finish(pSteps);
+    h_assert_text(db,
+                  "SELECT group_concat(direction || ' ' || from_version || ' -> ' "
+                  "|| to_version || ';', '') FROM (SELECT * FROM distmigrate_log "
+                  "WHERE id > 1 ORDER BY id)",
+                  zSteps);
+    sqlite3_free(zSteps);
+    sqlite3_free(zReport);
+    sqlite3_close(db);
+    sqlite3_free(zDb);
+  }
+}
+
+static void test_rehearsal_inside_a_transaction_keeps_the_callers_work(void **state) {
+  (void)state;
+  char *zDb = h_fresh("rehearse-txn.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_exec(db, "BEGIN; CREATE TABLE mine (x); INSERT INTO mine VALUES (42);");
+  char *zReport = h_text(db, "SELECT migrate_downgrade('base', 'rehearse')");
+  assert_masked(zReport,
+                "rehearsal, rolled back: the database is unchanged\n"
+                "a real run would leave the database at base");
+  sqlite3_free(zReport);
+  zReport = h_text(db, "SELECT migrate_upgrade('+1', 'rehearse')");
+  assert_masked(zReport,
+                "rehearsal, rolled back: the database is unchanged\n"
+                "upgrade <base> -> 001_initial_schema: 10 statements, 0 rows "
+                "changed, 0 foreign key violations, # ms\n"
+                "a real run would leave the database at 001_initial_schema");
+  sqlite3_free(zReport);
+  assert_int_equal(sqlite3_get_autocommit(db), 0);
+  h_assert_text(db, "SELECT x FROM mine", "42");
+  h_assert_text(db, "SELECT group_concat(name) FROM sqlite_schema", "mine");
+  h_assert_error(db, "RELEASE distmigrate", "no such savepoint: distmigrate");
+  h_exec(db, "COMMIT");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+static void test_rehearsal_of_a_failing_run(void **state) {
+  (void)state;
+  char *zDb = h_fresh("rehearse-fail.db");
+  sqlite3 *db = h_open(zDb, "failing");
+  h_exec(db, "CREATE TABLE mine (x)");
+  sqlite3_close(db);
+  HFile before = h_file(zDb);
+  db = h_open(zDb, "failing");
+  char *zErr = h_error(db, "SELECT migrate_upgrade('head', 'rehearse')", 0);
+  assert_masked(zErr,
+                "rehearsal, rolled back: the database is unchanged\n"
+                "upgrade <base> -> f1_ok: 2 statements, 3 rows changed, 0 foreign "
+                "key violations, # ms\n"
+                "upgrade f1_ok -> f2_breaks: failed after 3 statements, # ms\n"
+                "a real run would fail: upgrade f1_ok -> f2_breaks failed: no "
+                "such table: missing_table\n"
+                "  at tests/fixtures/failing/f2_breaks.sql:11: INSERT INTO "
+                "missing_table (x) VALUES (1);\n"
+                "  the run was rolled back: the database is still at base");
+  sqlite3_free(zErr);
+  /* Errors before any step are the plain errors. */
+  h_assert_error(db, "SELECT migrate_upgrade('zzz', 'rehearse')",
+                 "Can't locate revision identified by 'zzz'");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  sqlite3_free(zDb);
+}
+
+/* A set with foreign keys whose second step leaves an orphan. */
+static char *orphans_set(void) {
+  char *zDir = h_path("orphans");
+  char *zCmd = sqlite3_mprintf("rm -rf %s && mkdir -p %s", zDir, zDir);
+  run_shell(zCmd);
+  sqlite3_free(zCmd);
+  write_migration(zDir, "o1_parents", "",
+                  "CREATE TABLE parent (id INTEGER PRIMARY KEY);\n"
+                  "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER "
+                  "REFERENCES parent (id));\n"
+                  "INSERT INTO parent VALUES (1), (2);\n"
+                  "INSERT INTO child VALUES (1, 1), (2, 2);",
+                  "DROP TABLE child;\nDROP TABLE parent;");
+  write_migration(zDir, "o2_orphan", "o1_parents", "DELETE FROM parent WHERE id = 2;",
+                  "INSERT INTO parent VALUES (2);");
+  char *zExt = build_set(zDir);
+  sqlite3_free(zDir);
+  return zExt;
+}
+
+static void test_rehearsal_counts_foreign_key_violations(void **state) {
+  (void)state;
+  char *zExt = orphans_set();
+  char *zDb = h_fresh("rehearse-fk.db");
+  sqlite3 *db = open_with(zDb, zExt);
+  const char *zSteps =
+      "rehearsal, rolled back: the database is unchanged\n"
+      "upgrade <base> -> o1_parents: 4 statements, 4 rows changed, 0 foreign "
+      "key violations, # ms\n"
+      "upgrade o1_parents -> o2_orphan: 1 statement, 1 row changed, 1 foreign "
+      "key violation, # ms\n";
+  /* Enforcement off: the run would succeed, leaving the orphan. */
+  char *zReport = h_text(db, "SELECT migrate_upgrade('head', 'rehearse')");
+  char *zWant = sqlite3_mprintf("%sa real run would leave the database at o2_orphan", zSteps);
+  assert_masked(zReport, zWant);
+  sqlite3_free(zWant);
+  sqlite3_free(zReport);
+  /* Enforcement on: the run would fail, and says so as the run does. */
+  h_exec(db, "PRAGMA foreign_keys = ON");
+  char *zErr = h_error(db, "SELECT migrate_upgrade('head', 'rehearse')", 0);
+  char *zReal = h_error(db, "SELECT migrate_upgrade('head')", 0);
+  zWant = sqlite3_mprintf("%sa real run would fail: %s", zSteps, zReal);
+  assert_masked(zErr, zWant);
+  assert_non_null(strstr(zReal, "foreign key violation"));
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema", "0");
+  sqlite3_free(zWant);
+  sqlite3_free(zErr);
+  sqlite3_free(zReal);
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+  sqlite3_free(zExt);
+}
+
+static void test_run_option_errors(void **state) {
+  (void)state;
+  sqlite3 *db = h_open(":memory:", "");
+  h_assert_error(db, "SELECT migrate_upgrade('head', 'x')",
+                 "migrate_upgrade(target, option): unknown option 'x'; the "
+                 "options are 'rehearse', and 'backup' followed by a file name");
+  h_assert_error(db, "SELECT migrate_downgrade(-1, NULL)",
+                 "migrate_downgrade(target, option): unknown option 'NULL'; the "
+                 "options are 'rehearse', and 'backup' followed by a file name");
+  h_assert_error(db, "SELECT migrate_upgrade('head', 'rehearse', 'x')",
+                 "migrate_upgrade(target, 'rehearse') takes no further argument");
+  h_assert_error(db, "SELECT migrate_upgrade('head', 'backup')",
+                 "migrate_upgrade(target, 'backup', file): give the backup file "
+                 "as the third argument, as in migrate_upgrade('head', 'backup', "
+                 "'backup.db')");
+  h_assert_error(db, "SELECT migrate_upgrade('head', 'a', 'b', 'c')",
+                 "wrong number of arguments (4): use migrate_upgrade('head')");
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema", "0");
+  sqlite3_close(db);
+}
+
+/* ---- backup and restore ---------------------------------------------------- */
+
+static void test_backup_copies_and_never_overwrites_unasked(void **state) {
+  (void)state;
+  char *zDb = h_fresh("source.db");
+  char *zCopy = h_fresh("copy.db");
+  sqlite3 *db = h_open(zDb, "");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  h_exec(db,
+         "INSERT INTO questions (id, category, question_text, created_at, "
+         "updated_at) VALUES (1, 'math', 'What is 2+2?', 'now', 'now')");
+  char *zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zCopy);
+  h_assert_text(db, zSql, zCopy);
+  sqlite3 *pCopy = h_open(zCopy, 0);
+  h_assert_text(pCopy, "PRAGMA integrity_check", "ok");
+  h_assert_text(pCopy, "SELECT question_text FROM questions", "What is 2+2?");
+  h_assert_text(pCopy, "SELECT version_num FROM alembic_version", zHead);
+  char *zSchema = h_schema(db);
+  char *zCopySchema = h_schema(pCopy);
+  assert_string_equal(zSchema, zCopySchema);
+  sqlite3_free(zSchema);
+  sqlite3_free(zCopySchema);
+  sqlite3_close(pCopy);
+
+  /* Again: refused, the copy untouched. */
+  HFile before = h_file(zCopy);
+  char *zWant = sqlite3_mprintf(
+      "migrate_backup('%s'): %s already exists; choose a new name, or replace "
+      "it with migrate_backup('%s', 'overwrite')",
+      zCopy, zCopy, zCopy);
+  h_assert_error(db, zSql, zWant);
+  sqlite3_free(zWant);
+  h_assert_file_unchanged(zCopy, before);
+  free(before.a);
+  /* Asked to: replaced. */
+  h_exec(db, "DELETE FROM questions");
+  sqlite3_free(zSql);
+  zSql = sqlite3_mprintf("SELECT migrate_backup('%q', 'overwrite')", zCopy);
+  h_assert_text(db, zSql, zCopy);
+  pCopy = h_open(zCopy, 0);
+  h_assert_text(pCopy, "SELECT count(*) FROM questions", "0");
+  sqlite3_close(pCopy);
+  sqlite3_free(zSql);
+
+  /* Not onto the database itself, not into a directory that is missing,
+  ** not onto a file that is no database. */
+  zSql = sqlite3_mprintf("SELECT migrate_backup('%q', 'overwrite')", zDb);
+  zWant = sqlite3_mprintf(
+      "migrate_backup('%s'): that is the database itself; back up to another file", zDb);
+  h_assert_error(db, zSql, zWant);
+  sqlite3_free(zSql);
+  sqlite3_free(zWant);
+  char *zMissing = h_path("no/such/dir.db");
+  zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zMissing);
+  zWant = sqlite3_mprintf("migrate_backup('%s'): cannot create %s: No such file or directory",
+                          zMissing, zMissing);
+  h_assert_error(db, zSql, zWant);
+  sqlite3_free(zSql);
+  sqlite3_free(zWant);
+  sqlite3_free(zMissing);
+  char *zText = h_path("notes.txt");
+  write_file(zText, "not a database, but someone's notes\n");
+  zSql = sqlite3_mprintf("SELECT migrate_backup('%q', 'overwrite')", zText);
+  zWant = sqlite3_mprintf(
+      "migrate_backup('%s', 'overwrite'): %s exists and is not a database, so "
+      "it was left alone; remove it first",
+      zText, zText);
+  h_assert_error(db, zSql, zWant);
+  sqlite3_free(zSql);
+  sqlite3_free(zWant);
+  char *zNotes = read_text(zText);
+  assert_string_equal(zNotes, "not a database, but someone's notes\n");
+  sqlite3_free(zNotes);
+  sqlite3_free(zText);
+  h_assert_error(db, "SELECT migrate_backup('')",
+                 "migrate_backup(): give the file to write, as in "
+                 "migrate_backup('backup.db')");
+  h_assert_error(db, "SELECT migrate_backup('x.db', 'force')",
+                 "migrate_backup(path, option): the only option is 'overwrite', "
+                 "which replaces an existing file");
+  sqlite3_close(db);
+  sqlite3_free(zCopy);
+  sqlite3_free(zDb);
+}
+
+/* A writer that inserts two rows per transaction until told to stop. */
+typedef struct Writer Writer;
+struct Writer {
+  const char *zDb;
+  int bStop;          /* __atomic */
+  int nCommit;        /* __atomic */
+  char zErr[300];
+};
+
+static void *writer_main(void *pArg) {
+  Writer *p = pArg;
+  sqlite3 *db = 0;
+  sqlite3_open(p->zDb, &db);
+  sqlite3_busy_timeout(db, 20000);
+  while (!__atomic_load_n(&p->bStop, __ATOMIC_SEQ_CST)) {
+    char *zErr = 0;
+    int rc = sqlite3_exec(
+        db,
+        "BEGIN IMMEDIATE;"
+        "INSERT INTO t (v) SELECT coalesce((SELECT group_concat(version_num) "
+        "FROM alembic_version), 'base');"
+        "INSERT INTO t (v) SELECT coalesce((SELECT group_concat(version_num) "
+        "FROM alembic_version), 'base');"
+        "COMMIT;",
+        0, 0, &zErr);
+    if (rc) {
+      snprintf(p->zErr, sizeof(p->zErr), "writer: %s", zErr ? zErr : "?");
+      sqlite3_free(zErr);
+      sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+      break;
+    }
+    __atomic_add_fetch(&p->nCommit, 1, __ATOMIC_SEQ_CST);
+    sqlite3_sleep(1);
+  }
+  sqlite3_close(db);
+  return 0;
+}
+
+static void writer_wait(Writer *p, int nMore) {
+  int nWant = __atomic_load_n(&p->nCommit, __ATOMIC_SEQ_CST) + nMore;
+  while (__atomic_load_n(&p->nCommit, __ATOMIC_SEQ_CST) < nWant && !p->zErr[0]) {
+    sqlite3_sleep(1);
+  }
+}
+
+static void test_backup_with_a_concurrent_writer_in_both_journal_modes(void **state) {
+  (void)state;
+  static const char *const azMode[] = {"DELETE", "WAL"};
+  for (size_t m = 0; m < sizeof(azMode) / sizeof(azMode[0]); m++) {
+    char *zDb = h_fresh("busy-source.db");
+    sqlite3 *db = h_open(zDb, "");
+    char *zSql = sqlite3_mprintf("PRAGMA journal_mode = %s", azMode[m]);
+    sqlite3_free(h_text(db, zSql));
+    sqlite3_free(zSql);
+    h_exec(db, "PRAGMA busy_timeout = 20000");
+    sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+    h_exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);"
+               "INSERT INTO t (v) SELECT 'seed' FROM json_each('[1,2,3,4]');");
+
+    /* A writer in the middle of a transaction: the copy has what is
+    ** committed, not what it is writing. */
+    sqlite3 *pWriter = h_open(zDb, 0);
+    h_exec(pWriter, "BEGIN IMMEDIATE; INSERT INTO t (v) VALUES ('uncommitted');");
+    char *zCopy = h_fresh("busy-copy.db");
+    zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zCopy);
+    h_assert_text(db, zSql, zCopy);
+    sqlite3_free(zSql);
+    h_exec(pWriter, "COMMIT");
+    sqlite3_close(pWriter);
+    sqlite3 *pCopy = h_open(zCopy, 0);
+    h_assert_text(pCopy, "SELECT count(*) FROM t", "4");
+    h_assert_text(pCopy, "PRAGMA journal_mode", strcmp(azMode[m], "WAL") == 0 ? "wal" : "delete");
+    sqlite3_close(pCopy);
+    h_assert_text(db, "SELECT count(*) FROM t", "5");
+
+    /* A writer committing all the time: every copy is whole. */
+    Writer w;
+    memset(&w, 0, sizeof(w));
+    w.zDb = zDb;
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, 0, writer_main, &w), 0);
+    for (int i = 0; i < 5; i++) {
+      writer_wait(&w, 3);
+      zSql = sqlite3_mprintf("SELECT migrate_backup('%q', 'overwrite')", zCopy);
+      h_assert_text(db, zSql, zCopy);
+      sqlite3_free(zSql);
+      pCopy = h_open(zCopy, 0);
+      h_assert_text(pCopy, "PRAGMA integrity_check", "ok");
+      /* 5 rows before the writer, then two per transaction. */
+      h_assert_text(pCopy, "SELECT (count(*) - 5) % 2 FROM t", "0");
+      sqlite3_close(pCopy);
+    }
+    __atomic_store_n(&w.bStop, 1, __ATOMIC_SEQ_CST);
+    pthread_join(thread, 0);
+    if (w.zErr[0]) fail_msg("%s", w.zErr);
+    assert_true(w.nCommit >= 15);
+    sqlite3_close(db);
+    sqlite3_free(zCopy);
+    sqlite3_free(zDb);
+  }
+}
+
+/*
+** Backup-then-migrate: no writer gets in between. A writer tags each row
+** with the version it saw; every row tagged with the old version must be
+** in the backup (none was written after the copy but before the upgrade),
+** and none tagged with the new one.
+*/
+static void test_backup_then_migrate_leaves_no_window(void **state) {
+  (void)state;
+  static const char *const azMode[] = {"DELETE", "WAL"};
+  for (size_t m = 0; m < sizeof(azMode) / sizeof(azMode[0]); m++) {
+    char *zDb = h_fresh("window.db");
+    char *zCopy = h_fresh("window-copy.db");
+    sqlite3 *db = h_open(zDb, "");
+    char *zSql = sqlite3_mprintf("PRAGMA journal_mode = %s", azMode[m]);
+    sqlite3_free(h_text(db, zSql));
+    sqlite3_free(zSql);
+    h_exec(db, "PRAGMA busy_timeout = 20000");
+    sqlite3_free(h_text(db, "SELECT migrate_upgrade('001')"));
+    h_exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+    Writer w;
+    memset(&w, 0, sizeof(w));
+    w.zDb = zDb;
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, 0, writer_main, &w), 0);
+    writer_wait(&w, 5);
+    zSql = sqlite3_mprintf("SELECT migrate_upgrade('head', 'backup', '%q')", zCopy);
+    h_assert_text(db, zSql, zHead);
+    sqlite3_free(zSql);
+    writer_wait(&w, 5);
+    __atomic_store_n(&w.bStop, 1, __ATOMIC_SEQ_CST);
+    pthread_join(thread, 0);
+    if (w.zErr[0]) fail_msg("%s", w.zErr);
+
+    sqlite3 *pCopy = h_open(zCopy, 0);
+    h_assert_text(pCopy, "PRAGMA integrity_check", "ok");
+    h_assert_text(pCopy, "SELECT group_concat(version_num) FROM alembic_version",
+                  "001_initial_schema");
+    h_assert_text(pCopy, "SELECT count(*) FROM t WHERE v <> '001_initial_schema'", "0");
+    char *zOld = h_text(pCopy, "SELECT count(*) FROM t");
+    sqlite3_close(pCopy);
+    h_assert_text(db, "SELECT count(*) FROM t WHERE v = '001_initial_schema'", zOld);
+    h_assert_text(db, "SELECT count(*) > 0 FROM t WHERE v = '002_add_invalid_responses'", "1");
+    sqlite3_free(zOld);
+
+    /* The documented pair does the same, holding the lock across both. */
+    sqlite3_free(h_text(db, "SELECT migrate_downgrade(-1)"));
+    char *zPair = h_fresh("pair-copy.db");
+    h_exec(db, "BEGIN IMMEDIATE");
+    zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zPair);
+    h_assert_text(db, zSql, zPair);
+    sqlite3_free(zSql);
+    sqlite3 *pOther = h_open(zDb, 0);
+    h_assert_error(pOther, "INSERT INTO t (v) VALUES ('sneaky')", "database is locked");
+    sqlite3_close(pOther);
+    h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
+    h_exec(db, "COMMIT");
+    pCopy = h_open(zPair, 0);
+    h_assert_text(pCopy, "SELECT group_concat(version_num) FROM alembic_version",
+                  "001_initial_schema");
+    sqlite3_close(pCopy);
+
+    /* No backup, no run: the file exists already. */
+    zSql = sqlite3_mprintf("SELECT migrate_downgrade(-1, 'backup', '%q')", zCopy);
+    char *zWant = sqlite3_mprintf(
+        "migrate_downgrade(): no backup, so nothing was run: migrate_backup('%s'): "
+        "%s already exists; choose a new name, or replace it with "
+        "migrate_backup('%s', 'overwrite')",
+        zCopy, zCopy, zCopy);
+    h_assert_error(db, zSql, zWant);
+    h_assert_text(db, "SELECT migrate_current()", zHead);
+    sqlite3_free(zWant);
+    sqlite3_free(zSql);
+    sqlite3_close(db);
+    sqlite3_free(zPair);
+    sqlite3_free(zCopy);
+    sqlite3_free(zDb);
+  }
+}
+
+static void test_backup_of_an_in_memory_database(void **state) {
+  (void)state;
+  sqlite3 *db = h_open(":memory:", "");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  char *zCopy = h_fresh("memory-copy.db");
+  char *zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zCopy);
+  h_assert_text(db, zSql, zCopy);
+  sqlite3_free(zSql);
+  char *zOther = h_fresh("memory-copy2.db");
+  zSql = sqlite3_mprintf("SELECT migrate_upgrade('head', 'backup', '%q')", zOther);
+  char *zWant = sqlite3_mprintf(
+      "migrate_upgrade(): no backup, so nothing was run: migrate_backup('%s'): "
+      "the database is in memory and this connection is writing to it; back up "
+      "outside the transaction",
+      zOther);
+  h_assert_error(db, zSql, zWant);
+  assert_int_equal(access(zOther, F_OK), -1);
+  sqlite3_free(zWant);
+  sqlite3_free(zSql);
+  sqlite3_close(db);
+  db = h_open(zCopy, 0);
+  h_assert_text(db, "SELECT version_num FROM alembic_version", zHead);
+  sqlite3_close(db);
+  sqlite3_free(zOther);
+  sqlite3_free(zCopy);
+}
+
+static void test_restore_brings_the_backup_back(void **state) {
+  (void)state;
+  static const char *const azMode[] = {"DELETE", "WAL"};
+  for (size_t m = 0; m < sizeof(azMode) / sizeof(azMode[0]); m++) {
+    char *zDb = h_fresh("restore.db");
+    char *zCopy = h_fresh("restore-copy.db");
+    sqlite3 *db = h_open(zDb, "");
+    char *zSql = sqlite3_mprintf("PRAGMA journal_mode = %s", azMode[m]);
+    sqlite3_free(h_text(db, zSql));
+    sqlite3_free(zSql);
+    sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+    h_exec(db,
+           "INSERT INTO questions (id, category, question_text, created_at, "
+           "updated_at) VALUES (1, 'math', 'What is 2+2?', 'now', 'now')");
+    zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zCopy);
+    sqlite3_free(h_text(db, zSql));
+    sqlite3_free(zSql);
+    char *zBefore = h_schema(db);
+    /* Rolled all the way back: the data went with the tables. */
+    h_assert_text(db, "SELECT migrate_downgrade('base')", "NULL");
+    h_exec(db, "CREATE TABLE after_backup (x)");
+    zSql = sqlite3_mprintf("SELECT migrate_restore('%q')", zCopy);
+    h_assert_text(db, zSql, zHead);
+    sqlite3_free(zSql);
+    char *zAfter = h_schema(db);
+    assert_string_equal(zBefore, zAfter);
+    h_assert_text(db, "SELECT question_text FROM questions", "What is 2+2?");
+    h_assert_text(db, "PRAGMA integrity_check", "ok");
+    h_assert_text(db, "SELECT migrate_check()", "ok");
+    sqlite3_close(db);
+    /* Another connection sees it too. */
+    db = h_open(zDb, "");
+    h_assert_text(db, "SELECT migrate_current()", zHead);
+    h_assert_text(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'after_backup'", "0");
+    sqlite3_close(db);
+    sqlite3_free(zBefore);
+    sqlite3_free(zAfter);
+    sqlite3_free(zCopy);
+    sqlite3_free(zDb);
+  }
+}
+
+static void test_restore_errors_change_nothing(void **state) {
+  (void)state;
+  char *zDb = h_fresh("restore-bad.db");
+  sqlite3 *db = h_open(zDb, "");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  sqlite3_close(db);
+  HFile before = h_file(zDb);
+  db = h_open(zDb, "");
+  char *zMissing = h_path("missing.db");
+  char *zSql = sqlite3_mprintf("SELECT migrate_restore('%q')", zMissing);
+  char *zWant = sqlite3_mprintf(
+      "migrate_restore('%s'): %s does not exist; nothing was restored", zMissing, zMissing);
+  h_assert_error(db, zSql, zWant);
+  assert_int_equal(access(zMissing, F_OK), -1);
+  sqlite3_free(zSql);
+  sqlite3_free(zWant);
+  char *zText = h_path("notes.txt");
+  write_file(zText, "not a database, but it is long enough to have a header of "
+                    "one hundred bytes, which SQLite reads before anything else.\n");
+  zSql = sqlite3_mprintf("SELECT migrate_restore('%q')", zText);
+  zWant = sqlite3_mprintf(
+      "migrate_restore('%s'): %s is not a sound SQLite database (file is not a "
+      "database); nothing was restored",
+      zText, zText);
+  h_assert_error(db, zSql, zWant);
+  sqlite3_free(zWant);
+  h_exec(db, "BEGIN");
+  zWant = sqlite3_mprintf(
+      "migrate_restore('%s') replaces the whole database and cannot run inside "
+      "a transaction; COMMIT or ROLLBACK first",
+      zText);
+  h_assert_error(db, zSql, zWant);
+  h_exec(db, "ROLLBACK");
+  sqlite3_free(zWant);
+  sqlite3_free(zSql);
+  zSql = sqlite3_mprintf("SELECT migrate_restore('%q')", zDb);
+  zWant = sqlite3_mprintf("migrate_restore('%s'): that is the database itself", zDb);
+  h_assert_error(db, zSql, zWant);
+  sqlite3_free(zWant);
+  sqlite3_free(zSql);
+  /* Another connection reading (rollback journal): it waits for nobody. */
+  sqlite3 *pReader = h_open(zDb, 0);
+  h_exec(pReader, "BEGIN; SELECT count(*) FROM questions;");
+  char *zCopy = h_fresh("restore-bad-copy.db");
+  zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zCopy);
+  sqlite3_free(h_text(db, zSql));
+  sqlite3_free(zSql);
+  zSql = sqlite3_mprintf("SELECT migrate_restore('%q')", zCopy);
+  zWant = sqlite3_mprintf(
+      "migrate_restore('%s'): the database is in use by another connection "
+      "(database is locked); stop the application and try again; nothing was "
+      "restored",
+      zCopy);
+  h_assert_error(db, zSql, zWant);
+  h_exec(pReader, "COMMIT");
+  sqlite3_close(pReader);
+  sqlite3_free(zWant);
+  sqlite3_free(zSql);
+  sqlite3_free(zCopy);
+  h_assert_error(db, "SELECT migrate_restore('x.db') FROM alembic_version",
+                 "migrate_restore() must be called on its own, as in SELECT "
+                 "migrate_restore('x.db'), not inside a statement that reads a table");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  sqlite3_free(zText);
+  sqlite3_free(zMissing);
+  sqlite3_free(zDb);
+}
+
+/* ---- seeing what happens ---------------------------------------------------- */
+
+static void test_verbose_lines_have_each_steps_duration(void **state) {
+  (void)state;
+  sqlite3 *db = h_open(":memory:", "");
+  h_assert_text(db, "SELECT migrate_verbose(1)", "0");
+  capture_start();
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  sqlite3_free(h_text(db, "SELECT migrate_downgrade(-1)"));
+  char *zOut = capture_end();
+  assert_masked(zOut,
+                "INFO  [distmigrate] Running upgrade  -> 001_initial_schema, "
+                "Create initial database schema\n"
+                "INFO  [distmigrate] done in # ms\n"
+                "INFO  [distmigrate] Running upgrade 001_initial_schema -> "
+                "002_add_invalid_responses, Add invalid_responses table\n"
+                "INFO  [distmigrate] done in # ms\n"
+                "INFO  [distmigrate] Running downgrade 002_add_invalid_responses "
+                "-> 001_initial_schema, Add invalid_responses table\n"
+                "INFO  [distmigrate] done in # ms\n");
+  sqlite3_free(zOut);
+  /* Replays (check, offline SQL) print nothing. */
+  capture_start();
+  sqlite3_free(h_text(db, "SELECT migrate_check()"));
+  sqlite3_free(h_text(db, "SELECT migrate_sql('head')"));
+  zOut = capture_end();
+  assert_string_equal(zOut, "");
+  sqlite3_free(zOut);
+  sqlite3_close(db);
+}
+
+static int nProgressCalls = 0;
+static int count_progress(void *p) {
+  (void)p;
+  nProgressCalls++;
+  return 0;
+}
+
+static void sleep_ms(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  sqlite3_sleep(sqlite3_value_int(argv[0]));
+  sqlite3_result_null(ctx);
+}
+
+/*
+** A step that takes 2.5 s: progress lines at 1 s and 2 s naming the
+** statement. The caller's own progress handler keeps working through it
+** and afterwards: distmigrate never replaces it.
+*/
+static void test_long_steps_show_progress_and_keep_the_callers_handler(void **state) {
+  (void)state;
+  char *zDir = h_path("slow");
+  char *zCmd = sqlite3_mprintf("rm -rf %s && mkdir -p %s", zDir, zDir);
+  run_shell(zCmd);
+  sqlite3_free(zCmd);
+  write_migration(zDir, "s1_slow", "",
+                  "CREATE TABLE slow (x);\n"
+                  "SELECT test_sleep(2500);\n"
+                  "INSERT INTO slow VALUES (1);",
+                  "DROP TABLE slow;");
+  char *zExt = build_set(zDir);
+  sqlite3 *db = open_with(":memory:", zExt);
+  sqlite3_create_function(db, "test_sleep", 1, SQLITE_UTF8, 0, sleep_ms, 0, 0);
+  sqlite3_progress_handler(db, 10, count_progress, 0);
+  sqlite3_free(h_text(db, "SELECT migrate_verbose(1)"));
+  nProgressCalls = 0;
+  capture_start();
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  char *zOut = capture_end();
+  assert_true(nProgressCalls > 0);
+  char *zWant = sqlite3_mprintf(
+      "INFO  [distmigrate] Running upgrade  -> s1_slow, Test revision s1_slow\n"
+      "INFO  [distmigrate]   ... # s, statement 2: SELECT test_sleep(2500);\n"
+      "INFO  [distmigrate]   ... # s, statement 2: SELECT test_sleep(2500);\n"
+      "INFO  [distmigrate] done in # ms\n");
+  assert_masked(zOut, zWant);
+  sqlite3_free(zWant);
+  sqlite3_free(zOut);
+  int nBefore = nProgressCalls;
+  sqlite3_free(h_text(db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+             "WHERE x < 1000) SELECT count(*) FROM c"));
+  assert_true(nProgressCalls > nBefore);
+  sqlite3_close(db);
+  sqlite3_free(zExt);
+  sqlite3_free(zDir);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_check_is_ok_at_every_revision),
+      cmocka_unit_test(test_check_changes_nothing),
+      cmocka_unit_test(test_checksum_mismatch_is_reported_by_revision),
+      cmocka_unit_test(test_line_ends_and_trailing_blanks_are_not_edits),
+      cmocka_unit_test(test_drift_for_each_kind_of_object),
+      cmocka_unit_test(test_drift_table_has_both_definitions),
+      cmocka_unit_test(test_check_refuses_an_unknown_version),
+      cmocka_unit_test(test_a_migration_asking_for_a_replay_is_refused),
+      cmocka_unit_test(test_strict_mode_refuses_a_drifted_database),
+      cmocka_unit_test(test_strict_mode_from_the_environment),
+      cmocka_unit_test(test_plan_lists_the_steps_a_run_would_take),
+      cmocka_unit_test(test_plan_is_what_the_run_does),
+      cmocka_unit_test(test_offline_sql_is_alembics_shape),
+      cmocka_unit_test(test_offline_sql_equals_the_run_for_every_pair),
+      cmocka_unit_test(test_offline_sql_errors),
+      cmocka_unit_test(test_rehearsal_changes_nothing_and_reports_what_a_run_does),
+      cmocka_unit_test(test_rehearsal_inside_a_transaction_keeps_the_callers_work),
+      cmocka_unit_test(test_rehearsal_of_a_failing_run),
+      cmocka_unit_test(test_rehearsal_counts_foreign_key_violations),
+      cmocka_unit_test(test_run_option_errors),
+      cmocka_unit_test(test_backup_copies_and_never_overwrites_unasked),
+      cmocka_unit_test(test_backup_with_a_concurrent_writer_in_both_journal_modes),
+      cmocka_unit_test(test_backup_then_migrate_leaves_no_window),
+      cmocka_unit_test(test_backup_of_an_in_memory_database),
+      cmocka_unit_test(test_restore_brings_the_backup_back),
+      cmocka_unit_test(test_restore_errors_change_nothing),
+      cmocka_unit_test(test_verbose_lines_have_each_steps_duration),
+      cmocka_unit_test(test_long_steps_show_progress_and_keep_the_callers_handler),
+  };
+  return cmocka_run_group_tests(tests, 0, 0);
+}
