@@ -23,7 +23,7 @@ LIBDIR ?= $(PREFIX)/lib
 # Debian's python3 can load extensions; some other builds (pyenv) cannot.
 PYTHON ?= /usr/bin/python3
 
-ENGINE = distmigrate revision runner history_vtab
+ENGINE = distmigrate revision runner history_vtab alter
 ENGINE_H = $(wildcard ext/*.h)
 GEN_SRC = ext/gen/dmgen.c ext/gen/parse.c ext/gen/sha256.c
 FIXTURES = $(patsubst tests/fixtures/%/,%,$(sort $(dir $(wildcard tests/fixtures/*/*.sql))))
@@ -120,6 +120,10 @@ $(BUILD)/tests/test_extension: tests/integration/test_extension.c tests/integrat
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_extension.c -lcmocka -lsqlite3
 
+$(BUILD)/tests/test_alter: tests/integration/test_alter.c tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_alter.c -lcmocka -lsqlite3
+
 check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision
 	$(BUILD)/unit/test_parse
 	$(BUILD)/unit/test_revision
@@ -127,8 +131,9 @@ check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision
 check-gen: $(BUILD)/dmgen
 	sh tests/gen/run.sh $(BUILD)/dmgen
 
-check-integration: all fixtures $(BUILD)/tests/test_extension
+check-integration: all fixtures $(BUILD)/tests/test_extension $(BUILD)/tests/test_alter
 	DM_BUILD=$(BUILD) $(BUILD)/tests/test_extension
+	DM_BUILD=$(BUILD) $(BUILD)/tests/test_alter
 
 check-shell: all fixtures
 	DM_BUILD=$(BUILD) sh tests/shell/test_shell.sh

@@ -15,6 +15,10 @@
 ** a transaction, and with it on, the DROP TABLE of a table rebuild would
 ** cascade-delete every child row. On any error: ROLLBACK (or ROLLBACK TO and
 ** RELEASE), the caller's setting restored, nothing left open.
+**
+** The whole-database foreign_key_check runs when a migration statement wrote.
+** A run whose statements only read (SELECT migrate_alter_table(...)) skips
+** it: the helper checks the tables it changed, and their referrers, itself.
 */
 #include "runner.h"
 
@@ -33,6 +37,7 @@ struct Run {
   DmOp eOp;
   int bVerbose;
   int bLogReady;         /* distmigrate_log exists */
+  int bWrote;            /* A migration statement (not a function) wrote */
   char *zErr;            /* First error */
 };
 
@@ -396,6 +401,9 @@ static int run_sql(Run *p, const DmStep *pStep, const char *zTitle) {
                 "runs the whole run as one transaction";
         rc = SQLITE_ERROR;
       } else {
+        /* SELECT migrate_alter_table(...) is read-only: the helper checks
+        ** the foreign keys of what it changed itself. */
+        if (!sqlite3_stmt_readonly(pStmt)) p->bWrote = 1;
         while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
         }
         if (rc == SQLITE_DONE) rc = SQLITE_OK;
@@ -588,6 +596,8 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   }
   if (rc) goto end;
   bOpen = 1;
+  pConn->bFkWas = bFkWas;
+  pConn->bRunVerbose = run.bVerbose;
 
   /* Inside a caller's transaction, take the write lock before reading the
   ** version, as BEGIN IMMEDIATE does: a write that changes nothing (or the
@@ -665,9 +675,13 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     if (rc) goto end;
   }
 
-  if (bFkWas) {
+  if (bFkWas && run.bWrote) {
     rc = check_foreign_keys(&run);
     if (rc) goto end;
+  } else if (bFkWas && run.bVerbose && plan.nStep > 0) {
+    fprintf(stderr, "INFO  [distmigrate] no whole-database foreign_key_check: "
+                    "the migrations changed tables only through "
+                    "migrate_alter_table(), which checked what it changed\n");
   }
   *pzResult = dm_describe(pSet, aCur, "");
   if (!*pzResult) {
@@ -723,6 +737,8 @@ end:
   }
   if (bFkWas) exec(db, "PRAGMA foreign_keys=ON");
   pConn->bRunning = 0;
+  pConn->bFkWas = 0;
+  pConn->bRunVerbose = 0;
   dm_plan_clear(&plan);
   sqlite3_free(aAll);
   sqlite3_free(azRow);

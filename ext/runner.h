@@ -16,6 +16,9 @@ struct DmConn {
   int nRef;        /* Registrations holding this struct */
   int bRunning;    /* A run is in progress on this connection */
   int bVerbose;    /* Print Alembic-style progress lines to stderr */
+  /* Set by the runner for the length of a run, for migrate_alter_table(): */
+  int bFkWas;      /* The caller had foreign keys on: the run checks them */
+  int bRunVerbose; /* This run prints progress lines */
 };
 
 /* The bookkeeping tables, exactly as created. */

@@ -44,7 +44,7 @@ static void test_load_registers_exactly_these_functions(void **state) {
                 "SELECT group_concat(name || '/' || narg, ' ') FROM "
                 "(SELECT name, narg FROM pragma_function_list "
                 " WHERE name LIKE 'migrate%' ORDER BY name)",
-                "migrate_current/-1 migrate_downgrade/-1 migrate_heads/-1 "
+                "migrate_alter_table/-1 migrate_current/-1 migrate_downgrade/-1 migrate_heads/-1 "
                 "migrate_stamp/-1 migrate_upgrade/-1 migrate_verbose/-1");
   h_assert_text(db,
                 "SELECT group_concat(name, ' ') FROM "
@@ -66,7 +66,8 @@ static void test_writing_functions_are_direct_only(void **state) {
                 "  iif(flags & 0x800, '+deterministic', ''), ' ') FROM "
                 "(SELECT name, flags FROM pragma_function_list "
                 " WHERE name LIKE 'migrate%' ORDER BY name)",
-                "migrate_current:innocuous migrate_downgrade:directonly "
+                "migrate_alter_table:directonly migrate_current:innocuous "
+                "migrate_downgrade:directonly "
                 "migrate_heads:innocuous+deterministic migrate_stamp:directonly "
                 "migrate_upgrade:directonly migrate_verbose:directonly");
   sqlite3_close(db);
