@@ -4,6 +4,7 @@
 #   make MIGRATIONS=dir        the same extension carrying another set
 #   make migrate [DB=file]     build, then migrate DB (llm_distiller.db) to head
 #   make test                  install what the tests need, build, run them all
+#   make bench [N=200000]      time the seed's migration patterns on a large database
 #   make install               $(DESTDIR)$(LIBDIR)/distmigrate.so
 #   make revision MSG="..."    write the next migration file
 #   make format / make lint
@@ -29,7 +30,7 @@ GEN_SRC = ext/gen/dmgen.c ext/gen/parse.c ext/gen/sha256.c
 FIXTURES = $(patsubst tests/fixtures/%/,%,$(sort $(dir $(wildcard tests/fixtures/*/*.sql))))
 FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
-.PHONY: all migrate test deps fixtures check-unit check-integration check-gen \
+.PHONY: all migrate test bench deps fixtures check-unit check-integration check-gen \
         check-shell check-python check-alembic install uninstall revision \
         format lint clean FORCE
 
@@ -144,6 +145,19 @@ check-python: all fixtures
 test: deps
 	$(MAKE) all fixtures
 	$(MAKE) check-unit check-gen check-integration check-shell check-python
+
+# Not part of test or CI: a large database, the seed's patterns through the
+# extension against plain SQL through the sqlite3 shell (tests/bench/).
+# make bench N=20000 for a smaller one; BENCH_RUNS runs per figure.
+N ?= 200000
+BENCH_RUNS ?= 3
+bench: deps
+	$(MAKE) all fixtures $(BUILD)/bench/rss
+	$(PYTHON) tests/bench/bench.py --build $(BUILD) --n $(N) --runs $(BENCH_RUNS)
+
+$(BUILD)/bench/rss: tests/bench/rss.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -o $@ tests/bench/rss.c
 
 # --- housekeeping -------------------------------------------------------------
 

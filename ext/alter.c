@@ -1384,10 +1384,8 @@ static int plan_in_place(Alter *p, InPlace *q) {
                               zTypes ? zTypes : "a type change");
     goto done;
   }
-  rc = query_text(p->pOld, &zText,
-                  "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
-                  p->zTable);
-  if (rc) goto done;
+  /* The text ALTER TABLE wrote is still zText (the types differ only in
+  ** the pragmas, not in what was compared). */
   q->bEdit = (q->nTypes > 0 || strcmp(zText ? zText : "", p->zStored) != 0) && !p->bDefensive;
   if (q->bEdit) {
     rc = layout_summary(p->pOld, p->zTable, &zOldLayout);

@@ -43,6 +43,11 @@ static sqlite3 *alter_db(const char *zName, char **pzPath) {
   return db;
 }
 
+/* Run zSql for its effect; its value is not needed. */
+static void run(sqlite3 *db, const char *zSql) {
+  sqlite3_free(h_text(db, zSql));
+}
+
 static char *rootpage(sqlite3 *db, const char *zName) {
   char *zSql = sqlite3_mprintf("SELECT rootpage FROM sqlite_schema WHERE name = %Q", zName);
   char *z = h_text(db, zSql);
@@ -133,12 +138,12 @@ static char *capture_end(void) {
 
 /* Upgrade to zRev with the verbose mode on; returns what it printed. */
 static char *upgrade_verbose(sqlite3 *db, const char *zRev) {
-  h_text(db, "SELECT migrate_verbose(1)");
+  run(db, "SELECT migrate_verbose(1)");
   capture_begin();
   char *zSql = sqlite3_mprintf("SELECT migrate_upgrade(%Q)", zRev);
   char *zGot = h_text(db, zSql);
   char *zOut = capture_end();
-  h_text(db, "SELECT migrate_verbose(0)");
+  run(db, "SELECT migrate_verbose(0)");
   if (strcmp(zGot, zRev) != 0) fail_msg("%s gave %s\n%s", zSql, zGot, zOut);
   sqlite3_free(zSql);
   sqlite3_free(zGot);
@@ -898,9 +903,9 @@ static void test_patterns_strategies(void **state) {
                         "DROP COLUMN (rewrites the rows in place)");
   assert_lacks(zLog, "rebuild");
   sqlite3_free(zLog);
-  h_text(db, "SELECT migrate_verbose(1)");
+  run(db, "SELECT migrate_verbose(1)");
   capture_begin();
-  h_text(db, "SELECT migrate_downgrade(-1)");
+  run(db, "SELECT migrate_downgrade(-1)");
   zLog = capture_end();
   assert_contains(zLog, "migrate_alter_table(responses): rebuild (copy the rows into a new "
                         "table): the mapping computes is_correct");
@@ -921,12 +926,12 @@ static void test_stairway_patterns(void **state) {
   h_assert_text(db, "SELECT migrate_stamp('base')", "NULL");
   for (int i = 0; i < 5; i++) {
     char *zBefore = h_schema(db);
-    h_text(db, "SELECT migrate_upgrade('+1')");
+    run(db, "SELECT migrate_upgrade('+1')");
     char *zUp = h_schema(db);
-    h_text(db, "SELECT migrate_downgrade(-1)");
+    run(db, "SELECT migrate_downgrade(-1)");
     char *zDown = h_schema(db);
     assert_same_text(zBefore, zDown);
-    h_text(db, "SELECT migrate_upgrade('+1')");
+    run(db, "SELECT migrate_upgrade('+1')");
     char *zAgain = h_schema(db);
     assert_same_text(zUp, zAgain);
     sqlite3_free(zBefore);
