@@ -616,6 +616,7 @@ struct Mapping {
   char *zCol;      /* A column of the new table */
   char *zExpr;     /* The expression that fills it, as given */
   char *zFrom;     /* A rename: the old column */
+  int bExpr;       /* Neither a rename nor the column itself */
 };
 
 typedef struct Referrer Referrer;
@@ -999,10 +1000,16 @@ static int read_mapping(Alter *p, const char *zMap) {
     for (int k = 0; bRename && k < i; k++) {
       if (p->aMap[k].zFrom && sqlite3_stricmp(p->aMap[k].zFrom, m->zFrom) == 0) bRename = 0;
     }
-    if (m->zFrom && sqlite3_stricmp(m->zFrom, m->zCol) == 0) continue; /* identity */
+    if (m->zFrom && sqlite3_stricmp(m->zFrom, m->zCol) == 0) {
+      /* The column as it is: nothing to do, and no rename. */
+      sqlite3_free(m->zFrom);
+      m->zFrom = 0;
+      continue;
+    }
     if (!bRename) {
       sqlite3_free(m->zFrom);
       m->zFrom = 0;
+      m->bExpr = 1;
       p->nExpr++;
     }
   }
@@ -1017,12 +1024,14 @@ static int read_mapping(Alter *p, const char *zMap) {
 ** view v: no such column: c"), in a savepoint that is then rolled back.
 ** *pzProblem is SQLite's message, or 0.
 */
+static int unused_name(Alter *p, const char *zPrefix, char **pzName);
 static int schema_problem(Alter *p, char **pzProblem) {
   *pzProblem = 0;
   sqlite3_int64 bLegacy = 0;
-  char *zProbe = sqlite3_mprintf("distmigrate_probe_%s", p->zTable);
-  if (!zProbe) return SQLITE_NOMEM;
-  int rc = query_int64(p->db, &bLegacy, "PRAGMA legacy_alter_table");
+  char *zProbe = 0;
+  int rc = unused_name(p, "distmigrate_probe_", &zProbe);
+  if (rc) return rc;
+  rc = query_int64(p->db, &bLegacy, "PRAGMA legacy_alter_table");
   if (rc == SQLITE_OK && bLegacy) rc = execf(p->db, "PRAGMA legacy_alter_table=OFF");
   if (rc == SQLITE_OK) rc = execf(p->db, "SAVEPOINT distmigrate_probe");
   if (rc == SQLITE_OK) {
@@ -1227,7 +1236,7 @@ static int plan_in_place(Alter *p, InPlace *q) {
 
   if (p->nExpr > 0) {
     for (int i = 0; i < p->nMap; i++) {
-      if (!p->aMap[i].zFrom && sqlite3_stricmp(p->aMap[i].zExpr, p->aMap[i].zCol) != 0) {
+      if (!p->aMap[i].zFrom && p->aMap[i].bExpr) {
         q->zWhy = sqlite3_mprintf("the mapping computes %s (%s)", p->aMap[i].zCol,
                                   p->aMap[i].zExpr);
         break;
@@ -1419,9 +1428,16 @@ static int run_in_place(Alter *p, InPlace *q) {
   int rc = run_alters(p, p->db, q, 1, 1);
   if (rc) return rc;
   if (!q->bEdit) {
-    if (q->nRename + q->nDrop + q->nAdd == 0) {
+    char *zNow = 0;
+    rc = query_text(p->db, &zNow,
+                    "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
+                    p->zTable);
+    int bSame = rc == SQLITE_OK && zNow && strcmp(zNow, p->zStored) == 0;
+    sqlite3_free(zNow);
+    if (rc) return rc;
+    if (bSame && q->nRename + q->nDrop + q->nAdd == 0) {
       note(p, "unchanged: the table already is as given");
-    } else if (p->bDefensive) {
+    } else if (!bSame) {
       note(p, "sqlite_schema keeps the text SQLite's ALTER TABLE wrote (the given "
               "text differs only in layout; defensive mode forbids the writable_schema "
               "edit that would store it verbatim)");
@@ -1629,8 +1645,12 @@ static int rebuild(Alter *p) {
                      "SELECT count(*) FROM main.sqlite_schema WHERE name = 'sqlite_stat1'");
   }
   if (rc == SQLITE_OK && bHasStat) {
-    rc = sqlite3_prepare_v2(db, "SELECT idx, stat FROM main.sqlite_stat1 WHERE tbl = ?1", -1,
-                            &pStmt, 0);
+    /* Not the automatic indexes': their numbering follows the constraints,
+    ** which may have changed. */
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT idx, stat FROM main.sqlite_stat1 WHERE tbl = ?1 "
+                            "AND coalesce(idx, '') NOT LIKE 'sqlite\\_autoindex\\_%' ESCAPE '\\'",
+                            -1, &pStmt, 0);
     if (rc == SQLITE_OK) {
       sqlite3_bind_text(pStmt, 1, p->zTable, -1, SQLITE_STATIC);
       int nStatAlloc = 0;
