@@ -8,6 +8,7 @@
 #   make test-valgrind         the integration suites under valgrind
 #   make test-faults           allocation failures, I/O errors, crashes (CI runs it)
 #   make fuzz [FUZZ_SECONDS=60]  the libFuzzer targets (needs clang)
+#   make bench [N=200000]      time the seed's migration patterns on a large database
 #   make install               $(DESTDIR)$(LIBDIR)/distmigrate.so
 #   make revision MSG="..."    write the next migration file; HEAD=rev or
 #                              label@head to revise another head (or base),
@@ -34,7 +35,8 @@ LIBDIR ?= $(PREFIX)/lib
 PYTHON ?= /usr/bin/python3
 
 ENGINE = distmigrate revision runner history_vtab fkguard \
-         check drift_vtab plan offline backup ops progress sqltext
+         check drift_vtab plan offline backup ops progress sqltext \
+         alter
 ENGINE_H = $(wildcard ext/*.h)
 GEN_SRC = ext/gen/dmgen.c ext/gen/parse.c ext/gen/sha256.c
 # The generator reads targets (make revision HEAD=left@head) with the
@@ -45,7 +47,7 @@ FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
 .PHONY: all migrate test deps deps-build fixtures check-unit check-integration \
         check-gen check-safety check-ops check-runbook check-shell check-python \
-        check-node check-newer-sqlite \
+        check-node check-newer-sqlite bench \
         test-asan test-valgrind deps-sanitize test-faults fuzz fuzz-replay \
         install uninstall revision merge format lint clean FORCE
 
@@ -157,6 +159,10 @@ $(BUILD)/tests/test_ops: tests/integration/test_ops.c tests/integration/harness.
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_ops.c -lcmocka -lsqlite3
 
+$(BUILD)/tests/test_alter: tests/integration/test_alter.c tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_alter.c -lcmocka -lsqlite3
+
 check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision
 	$(BUILD)/unit/test_parse
 	$(BUILD)/unit/test_revision
@@ -164,9 +170,11 @@ check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision
 check-gen: $(BUILD)/dmgen
 	sh tests/gen/run.sh $(BUILD)/dmgen
 
-check-integration: all fixtures $(BUILD)/tests/test_extension $(BUILD)/tests/test_branches
+check-integration: all fixtures $(BUILD)/tests/test_extension $(BUILD)/tests/test_branches \
+  $(BUILD)/tests/test_alter
 	DM_BUILD=$(BUILD) $(BUILD)/tests/test_extension
 	DM_BUILD=$(BUILD) $(BUILD)/tests/test_branches
+	DM_BUILD=$(BUILD) $(BUILD)/tests/test_alter
 
 check-safety: all fixtures $(BUILD)/tests/test_safety
 	DM_BUILD=$(BUILD) $(BUILD)/tests/test_safety
@@ -325,6 +333,19 @@ fuzz: $(BUILD)/fuzz/fuzz_resolve $(BUILD)/fuzz/fuzz_parse
 	$(BUILD)/fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  -dict=tests/fuzz/parse.dict -artifact_prefix=$(BUILD)/fuzz/ \
 	  $(BUILD)/fuzz/corpus/parse tests/fuzz/corpus/parse
+
+# Not part of test or CI: a large database, the seed's patterns through the
+# extension against plain SQL through the sqlite3 shell (tests/bench/).
+# make bench N=20000 for a smaller one; BENCH_RUNS runs per figure.
+N ?= 200000
+BENCH_RUNS ?= 3
+bench: deps
+	$(MAKE) all fixtures $(BUILD)/bench/rss
+	$(PYTHON) tests/bench/bench.py --build $(BUILD) --n $(N) --runs $(BENCH_RUNS)
+
+$(BUILD)/bench/rss: tests/bench/rss.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -o $@ tests/bench/rss.c
 
 # --- housekeeping -------------------------------------------------------------
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alter.h"
 #include "backup.h"
 #include "check.h"
 #include "distmigrate.h"
@@ -268,6 +269,39 @@ static void verboseFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 /*
+** migrate_alter_table('CREATE TABLE ...'[, '{"new": "expression"}']), from
+** a migration's SQL: returns the strategy that ran.
+*/
+static void alterTableFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  if (!check_argc(ctx,
+                  "migrate_alter_table('CREATE TABLE ...') or migrate_alter_table("
+                  "'CREATE TABLE ...', '{\"new_name\": \"old_name\"}')",
+                  argc, 1, 2)) {
+    return;
+  }
+  if (sqlite3_value_type(argv[0]) != SQLITE_TEXT ||
+      (argc == 2 && sqlite3_value_type(argv[1]) != SQLITE_TEXT &&
+       sqlite3_value_type(argv[1]) != SQLITE_NULL)) {
+    sqlite3_result_error(ctx,
+                         "migrate_alter_table(): give the new table as a CREATE TABLE "
+                         "statement in text and the column mapping, if any, as JSON text",
+                         -1);
+    return;
+  }
+  const char *zStrategy = 0;
+  char *zErr = 0;
+  int rc = dm_alter_table(sqlite3_context_db_handle(ctx), sqlite3_user_data(ctx),
+                          (const char *)sqlite3_value_text(argv[0]),
+                          argc == 2 ? (const char *)sqlite3_value_text(argv[1]) : 0,
+                          &zStrategy, &zErr);
+  if (rc) {
+    result_run_error(ctx, rc, zErr);
+  } else {
+    sqlite3_result_text(ctx, zStrategy, -1, SQLITE_STATIC);
+  }
+}
+
+/*
 ** Flags say what each function does. Anything that writes the database or
 ** a file (stderr included) or changes how this connection migrates is
 ** DIRECTONLY: a view, trigger or CHECK in an untrusted database must not be
@@ -290,6 +324,7 @@ static const struct {
     {"migrate_downgrade", -1, DM_WRITES, downgradeFunc},
     {"migrate_stamp", -1, DM_WRITES, stampFunc},
     {"migrate_verbose", -1, DM_WRITES, verboseFunc},
+    {"migrate_alter_table", -1, DM_WRITES, alterTableFunc},
     {"migrate_current", -1, DM_READS, currentFunc},
     {"migrate_heads", -1, DM_CONSTANT, headsFunc},
     {"migrate_check", -1, DM_READS, dm_check_func},

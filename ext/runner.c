@@ -27,6 +27,10 @@
 ** A rehearsal (DmRunOpts.bRehearse) is the same run ending in ROLLBACK
 ** instead of COMMIT. An observer (DmRunOpts.xEvent) hears of the start,
 ** each step and each statement; the verbose progress lines are one too.
+**
+** The whole-database foreign_key_check runs when a migration statement wrote.
+** A run whose statements only read (SELECT migrate_alter_table(...)) skips
+** it: the helper checks the tables it changed, and their referrers, itself.
 */
 #include "runner.h"
 
@@ -50,6 +54,7 @@ struct Run {
   int bVerbose;
   int bLogReady;         /* distmigrate_log exists */
   int bFkGuard;          /* Caller's transaction with foreign_keys=ON (fkguard.h) */
+  int bWrote;            /* A migration statement (not a function) wrote */
   char *zErr;            /* First error */
   const DmRunOpts *pOpts;
   DmProgress *pProgress; /* Verbose mode's progress lines */
@@ -580,6 +585,9 @@ static int run_sql(Run *p, const DmStep *pStep, DmEvent *pEv) {
           sqlite3_finalize(pStmt);
           return rc;
         }
+        /* SELECT migrate_alter_table(...) is read-only: the helper checks
+        ** the foreign keys of what it changed itself. */
+        if (!sqlite3_stmt_readonly(pStmt)) p->bWrote = 1;
         while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
         }
         if (rc == SQLITE_DONE) rc = SQLITE_OK;
@@ -831,6 +839,8 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   if (rc) goto end;
   bOpen = 1;
   bMarked = 1;
+  pConn->bFkWas = bFkWas;
+  pConn->bRunVerbose = run.bVerbose;
 
   /* Inside a caller's transaction, take the write lock before reading the
   ** version, as BEGIN IMMEDIATE does: a write that changes nothing (or the
@@ -915,9 +925,13 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     if (rc) goto end;
   }
 
-  if (bFkWas) {
+  if (bFkWas && run.bWrote) {
     rc = check_foreign_keys(&run);
     if (rc) goto end;
+  } else if (bFkWas && run.bVerbose && plan.nStep > 0) {
+    fprintf(stderr, "INFO  [distmigrate] no whole-database foreign_key_check: "
+                    "the migrations changed tables only through "
+                    "migrate_alter_table(), which checked what it changed\n");
   }
   zAfter = dm_describe(pSet, aCur, "");
   if (!zAfter) {
@@ -996,6 +1010,8 @@ end:
   if (bFkWas) set_foreign_keys(db, 1);
   dm_progress_end(&run.pProgress);
   pConn->bRunning = 0;
+  pConn->bFkWas = 0;
+  pConn->bRunVerbose = 0;
   dm_plan_clear(&plan);
   sqlite3_free(aAll);
   sqlite3_free(azRow);

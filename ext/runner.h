@@ -19,6 +19,9 @@ struct DmConn {
   int eLeftOpen;   /* What a run that ran out of memory left open (runner.c) */
   sqlite3_int64 nChangesLeft;   /* sqlite3_total_changes64() at that moment */
   int bStrict;     /* migrate_upgrade refuses a database that fails migrate_check */
+  /* Set by the runner for the length of a run, for migrate_alter_table(): */
+  int bFkWas;      /* The caller had foreign keys on: the run checks them */
+  int bRunVerbose; /* This run prints progress lines */
 };
 
 /* The bookkeeping tables, exactly as created. */

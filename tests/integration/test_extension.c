@@ -44,10 +44,10 @@ static void test_load_registers_exactly_these_functions(void **state) {
                 "SELECT group_concat(name || '/' || narg, ' ') FROM "
                 "(SELECT name, narg FROM pragma_function_list "
                 " WHERE name LIKE 'migrate%' ORDER BY name)",
-                "migrate_backup/-1 migrate_check/-1 migrate_current/-1 "
-                "migrate_downgrade/-1 migrate_heads/-1 migrate_restore/-1 "
-                "migrate_sql/-1 migrate_stamp/-1 migrate_strict/-1 "
-                "migrate_upgrade/-1 migrate_verbose/-1");
+                "migrate_alter_table/-1 migrate_backup/-1 migrate_check/-1 "
+                "migrate_current/-1 migrate_downgrade/-1 migrate_heads/-1 "
+                "migrate_restore/-1 migrate_sql/-1 migrate_stamp/-1 "
+                "migrate_strict/-1 migrate_upgrade/-1 migrate_verbose/-1");
   h_assert_text(db,
                 "SELECT group_concat(name, ' ') FROM "
                 "(SELECT name FROM pragma_module_list WHERE name LIKE 'migration%' "
@@ -68,6 +68,7 @@ static void test_writing_functions_are_direct_only(void **state) {
                 "  iif(flags & 0x800, '+deterministic', ''), ' ') FROM "
                 "(SELECT name, flags FROM pragma_function_list "
                 " WHERE name LIKE 'migrate%' ORDER BY name)",
+                "migrate_alter_table:directonly "
                 "migrate_backup:directonly migrate_check:innocuous "
                 "migrate_current:innocuous migrate_downgrade:directonly "
                 "migrate_heads:innocuous+deterministic migrate_restore:directonly "

@@ -1,0 +1,2196 @@
+/*
+** migrate_alter_table('CREATE TABLE t (...)'[, '{"new": "expr"}']): the
+** ALTER TABLE that SQLite lacks, for migrations. The table ends up exactly
+** as if the statement had created it, with its rows, rowids, indexes,
+** triggers, the views that use it, the foreign keys that point at it and
+** its sqlite_sequence value; sqlite_schema keeps the statement's own text.
+**
+** The cheapest strategy that is provably correct runs:
+**
+**   unchanged        the table already is what the statement says
+**   alter table      SQLite's own ALTER TABLE: RENAME COLUMN (the mapping
+**                    says so), DROP COLUMN, ADD COLUMN (appended columns);
+**                    the schema changes, the rows stay (DROP COLUMN
+**                    rewrites them in place)
+**   writable_schema  besides, declared types change within their affinity
+**                    (VARCHAR(100) -> VARCHAR(200)), or only the text's
+**                    layout differs: the documented edit of sqlite_schema
+**                    (lang_altertable.html#otheralter, the end), with
+**                    schema_version bumped and the result read back before
+**                    anything else happens
+**   rebuild          anything else, and the edit in defensive mode: the
+**                    documented 12 steps (create the new table, copy the
+**                    rows in one INSERT ... SELECT, drop the old table,
+**                    rename, recreate indexes and triggers)
+**
+** How a plan is proven: the old and the new table are built in scratch
+** :memory: databases; SQLite's ALTER TABLE runs there first, and its result
+** must equal the statement token for token but for declared types; the
+** types may differ only where affinity stays, and SQLite's description of
+** both tables (columns, keys, automatic indexes, foreign keys) must agree.
+** In doubt, rebuild.
+**
+** Steps 1, 2, 10, 11 and 12 of the documented procedure are the runner's:
+** it turns foreign keys off before the run's transaction and checks them
+** before the commit. This file checks, after a change, only the tables it
+** changed and the tables whose foreign keys point at them; and only where a
+** key's values or definition can have changed (see check_foreign_keys).
+*/
+#include "alter.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+SQLITE_EXTENSION_INIT3
+
+/* ---- SQL tokens ------------------------------------------------------------
+** Just enough of SQLite's tokenizer to find a CREATE TABLE's name, its
+** columns and their declared types, and to compare two statements token by
+** token. Everything it finds is checked against SQLite's own reading of
+** the statement (PRAGMA table_xinfo) before it is relied on.
+*/
+enum {
+  TK_WORD = 1, /* A bare word: keyword or identifier */
+  TK_QUOTED,   /* "identifier", [identifier], `identifier` */
+  TK_STRING,   /* 'text' */
+  TK_NUMBER,
+  TK_BLOB,     /* x'00ff' */
+  TK_VARIABLE, /* ?1, :name, @name, $name */
+  TK_PUNCT,
+  TK_ILLEGAL   /* An unterminated string or comment, a stray character */
+};
+
+typedef struct Token Token;
+struct Token {
+  int eType;
+  int iOff; /* Offset in the statement */
+  int n;    /* Length in bytes */
+};
+
+static int is_space(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static int is_id_start(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+}
+static int is_id_char(unsigned char c) {
+  return is_id_start(c) || is_digit(c) || c == '$';
+}
+
+/* Length of the token at z; *peType is 0 for white space and comments. */
+static int token_length(const unsigned char *z, int *peType) {
+  int i;
+  unsigned char c = z[0];
+  *peType = TK_PUNCT;
+  if (is_space(c)) {
+    for (i = 1; is_space(z[i]); i++) {
+    }
+    *peType = 0;
+    return i;
+  }
+  if (c == '-' && z[1] == '-') {
+    for (i = 2; z[i] && z[i] != '\n'; i++) {
+    }
+    *peType = 0;
+    return i;
+  }
+  if (c == '/' && z[1] == '*') {
+    for (i = 2; z[i] && !(z[i] == '*' && z[i + 1] == '/'); i++) {
+    }
+    if (!z[i]) {
+      *peType = TK_ILLEGAL;
+      return i;
+    }
+    *peType = 0;
+    return i + 2;
+  }
+  if (c == '\'' || c == '"' || c == '`' || c == '[') {
+    unsigned char cEnd = c == '[' ? ']' : c;
+    for (i = 1; z[i]; i++) {
+      if (z[i] == cEnd) {
+        if (cEnd != ']' && z[i + 1] == cEnd) {
+          i++; /* A doubled quote stands for itself */
+        } else {
+          *peType = c == '\'' ? TK_STRING : TK_QUOTED;
+          return i + 1;
+        }
+      }
+    }
+    *peType = TK_ILLEGAL;
+    return i;
+  }
+  if ((c == 'x' || c == 'X') && z[1] == '\'') {
+    for (i = 2; z[i] && z[i] != '\''; i++) {
+    }
+    *peType = z[i] ? TK_BLOB : TK_ILLEGAL;
+    return z[i] ? i + 1 : i;
+  }
+  if (is_digit(c) || (c == '.' && is_digit(z[1]))) {
+    for (i = 1; is_id_char(z[i]) || z[i] == '.' ||
+                ((z[i] == '+' || z[i] == '-') && (z[i - 1] == 'e' || z[i - 1] == 'E'));
+         i++) {
+    }
+    *peType = TK_NUMBER;
+    return i;
+  }
+  if (is_id_start(c)) {
+    for (i = 1; is_id_char(z[i]); i++) {
+    }
+    *peType = TK_WORD;
+    return i;
+  }
+  if (c == '?' || c == ':' || c == '@' || c == '$' || c == '#') {
+    for (i = 1; is_id_char(z[i]); i++) {
+    }
+    *peType = TK_VARIABLE;
+    return i;
+  }
+  static const char *const azOp[] = {"->>", "||", "<=", ">=", "==", "!=",
+                                     "<>", "<<", ">>", "->"};
+  for (size_t k = 0; k < sizeof(azOp) / sizeof(azOp[0]); k++) {
+    size_t n = strlen(azOp[k]);
+    if (memcmp(z, azOp[k], n) == 0) return (int)n;
+  }
+  return 1;
+}
+
+/* The tokens of zSql without white space and comments, sqlite3_malloc'd. */
+static int tokenize(const char *zSql, Token **paTok, int *pnTok) {
+  int nAlloc = 64, n = 0;
+  Token *a = sqlite3_malloc64(sizeof(Token) * (sqlite3_uint64)nAlloc);
+  if (!a) return SQLITE_NOMEM;
+  const unsigned char *z = (const unsigned char *)zSql;
+  int i = 0;
+  while (z[i]) {
+    int eType = 0;
+    int len = token_length(z + i, &eType);
+    if (eType) {
+      if (n == nAlloc) {
+        nAlloc *= 2;
+        Token *aNew = sqlite3_realloc64(a, sizeof(Token) * (sqlite3_uint64)nAlloc);
+        if (!aNew) {
+          sqlite3_free(a);
+          return SQLITE_NOMEM;
+        }
+        a = aNew;
+      }
+      a[n].eType = eType;
+      a[n].iOff = i;
+      a[n].n = len;
+      n++;
+    }
+    i += len;
+  }
+  *paTok = a;
+  *pnTok = n;
+  return SQLITE_OK;
+}
+
+/* A name as SQLite reads it: quotes removed, doubled quotes undone. */
+static char *dequote(const char *z, int n) {
+  char *zOut = sqlite3_malloc64((sqlite3_uint64)n + 1);
+  if (!zOut) return 0;
+  char q = n > 0 ? z[0] : 0;
+  if (q == '[') {
+    memcpy(zOut, z + 1, (size_t)(n - 2));
+    zOut[n - 2] = 0;
+  } else if (q == '"' || q == '\'' || q == '`') {
+    int j = 0;
+    for (int i = 1; i < n - 1; i++) {
+      zOut[j++] = z[i];
+      if (z[i] == q) i++;
+    }
+    zOut[j] = 0;
+  } else {
+    memcpy(zOut, z, (size_t)n);
+    zOut[n] = 0;
+  }
+  return zOut;
+}
+
+static int is_word(const char *zSql, const Token *t, const char *zWord) {
+  return t->eType == TK_WORD && (int)strlen(zWord) == t->n &&
+         sqlite3_strnicmp(zSql + t->iOff, zWord, t->n) == 0;
+}
+
+static int is_punct(const char *zSql, const Token *t, char c) {
+  return t->eType == TK_PUNCT && t->n == 1 && zSql[t->iOff] == c;
+}
+
+static int is_name(const Token *t) {
+  return t->eType == TK_WORD || t->eType == TK_QUOTED || t->eType == TK_STRING;
+}
+
+/*
+** Whether two tokens mean the same to SQLite's parser: keywords and bare
+** names regardless of case, a quoted name like the bare one when that is
+** no keyword, everything else byte for byte.
+*/
+static int token_eq(const char *zA, const Token *a, const char *zB, const Token *b) {
+  if ((a->eType == TK_WORD || a->eType == TK_QUOTED) &&
+      (b->eType == TK_WORD || b->eType == TK_QUOTED)) {
+    if (a->eType != b->eType) {
+      const Token *pBare = a->eType == TK_WORD ? a : b;
+      const char *zBare = a->eType == TK_WORD ? zA : zB;
+      if (sqlite3_keyword_check(zBare + pBare->iOff, pBare->n)) return 0;
+    }
+    char *x = dequote(zA + a->iOff, a->n);
+    char *y = dequote(zB + b->iOff, b->n);
+    int bEq = x && y && sqlite3_stricmp(x, y) == 0;
+    sqlite3_free(x);
+    sqlite3_free(y);
+    return bEq;
+  }
+  return a->eType == b->eType && a->n == b->n &&
+         memcmp(zA + a->iOff, zB + b->iOff, (size_t)a->n) == 0;
+}
+
+/* ---- a CREATE TABLE statement, taken apart ------------------------------ */
+
+typedef struct Elem Elem;
+struct Elem {
+  char *zName;     /* A column's name, dequoted; 0 for a table constraint */
+  int iFirst;      /* Its tokens: [iFirst, iEnd) */
+  int iEnd;
+  int iType;       /* A column's declared type: tokens [iType, iTypeEnd) */
+  int iTypeEnd;
+};
+
+typedef struct TableDef TableDef;
+struct TableDef {
+  const char *zSql;
+  Token *aTok;
+  int nTok;        /* Tokens of the statement, its ';' not included */
+  int iName;       /* The table name's token */
+  char *zName;     /* ... dequoted */
+  int iOpen;       /* "(" and ")" around the columns */
+  int iClose;
+  Elem *aElem;     /* Columns, then table constraints */
+  int nElem;
+  int nCol;        /* Leading elements that are columns */
+};
+
+static void def_clear(TableDef *p) {
+  for (int i = 0; i < p->nElem; i++) sqlite3_free(p->aElem[i].zName);
+  sqlite3_free(p->aElem);
+  sqlite3_free(p->aTok);
+  sqlite3_free(p->zName);
+  memset(p, 0, sizeof(*p));
+}
+
+/* Words that end a column's declared type (SQLite's ccons). */
+static int ends_type(const char *zSql, const Token *t) {
+  static const char *const azWord[] = {"CONSTRAINT", "PRIMARY", "NOT",
+                                       "NULL", "UNIQUE", "CHECK",
+                                       "DEFAULT", "COLLATE", "REFERENCES",
+                                       "GENERATED", "AS"};
+  if (t->eType != TK_WORD) return 0;
+  for (size_t i = 0; i < sizeof(azWord) / sizeof(azWord[0]); i++) {
+    if (is_word(zSql, t, azWord[i])) return 1;
+  }
+  return 0;
+}
+
+static int starts_table_constraint(const char *zSql, const Token *t) {
+  return is_word(zSql, t, "CONSTRAINT") || is_word(zSql, t, "PRIMARY") ||
+         is_word(zSql, t, "UNIQUE") || is_word(zSql, t, "CHECK") ||
+         is_word(zSql, t, "FOREIGN");
+}
+
+/*
+** Take zSql apart as CREATE TABLE [IF NOT EXISTS] [main.]name (elements)
+** [options] [;]. Only the shape is checked here: SQLite parses the
+** statement itself before anything relies on it. On an error *pzErr says
+** what to write instead.
+*/
+static int def_parse(const char *zSql, TableDef *p, char **pzErr) {
+  memset(p, 0, sizeof(*p));
+  p->zSql = zSql;
+  int rc = tokenize(zSql, &p->aTok, &p->nTok);
+  if (rc) return rc;
+  const Token *a = p->aTok;
+  int n = p->nTok;
+  for (int i = 0; i < n; i++) {
+    if (a[i].eType == TK_ILLEGAL) {
+      *pzErr = sqlite3_mprintf("unrecognized token or unterminated text: %.*s",
+                               a[i].n > 40 ? 40 : a[i].n, zSql + a[i].iOff);
+      return SQLITE_ERROR;
+    }
+  }
+  int i = 0;
+  if (i < n && is_word(zSql, &a[i], "CREATE")) i++;
+  if (i < n && (is_word(zSql, &a[i], "TEMP") || is_word(zSql, &a[i], "TEMPORARY"))) {
+    *pzErr = sqlite3_mprintf(
+        "it changes tables of the main database; a TEMP table is not one");
+    return SQLITE_ERROR;
+  }
+  if (i != 1 || i >= n || !is_word(zSql, &a[i], "TABLE")) {
+    *pzErr = sqlite3_mprintf(
+        "give the table's new definition as one CREATE TABLE statement, e.g. "
+        "migrate_alter_table('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)')");
+    return SQLITE_ERROR;
+  }
+  i++;
+  if (i + 2 < n && is_word(zSql, &a[i], "IF") && is_word(zSql, &a[i + 1], "NOT") &&
+      is_word(zSql, &a[i + 2], "EXISTS")) {
+    i += 3;
+  }
+  if (i < n && is_name(&a[i]) && i + 2 < n && is_punct(zSql, &a[i + 1], '.')) {
+    char *zSchema = dequote(zSql + a[i].iOff, a[i].n);
+    if (!zSchema) return SQLITE_NOMEM;
+    int bMain = sqlite3_stricmp(zSchema, "main") == 0;
+    sqlite3_free(zSchema);
+    if (!bMain) {
+      *pzErr = sqlite3_mprintf(
+          "it changes tables of the main database; leave the table name "
+          "unqualified (or write main.)");
+      return SQLITE_ERROR;
+    }
+    i += 2;
+  }
+  if (i >= n || !is_name(&a[i])) {
+    *pzErr = sqlite3_mprintf("the CREATE TABLE statement names no table");
+    return SQLITE_ERROR;
+  }
+  p->iName = i;
+  p->zName = dequote(zSql + a[i].iOff, a[i].n);
+  if (!p->zName) return SQLITE_NOMEM;
+  i++;
+  if (i < n && is_word(zSql, &a[i], "AS")) {
+    *pzErr = sqlite3_mprintf(
+        "CREATE TABLE ... AS SELECT declares no columns: write the columns out");
+    return SQLITE_ERROR;
+  }
+  if (i >= n || !is_punct(zSql, &a[i], '(')) {
+    *pzErr = sqlite3_mprintf("expected \"(\" and the columns after the table name");
+    return SQLITE_ERROR;
+  }
+  p->iOpen = i;
+
+  /* Split the body at the commas outside parentheses. */
+  int nAlloc = 16;
+  p->aElem = sqlite3_malloc64(sizeof(Elem) * (sqlite3_uint64)nAlloc);
+  if (!p->aElem) return SQLITE_NOMEM;
+  int depth = 0, iStart = i + 1;
+  for (i = i + 1; i < n; i++) {
+    int bComma = depth == 0 && is_punct(zSql, &a[i], ',');
+    int bEnd = depth == 0 && is_punct(zSql, &a[i], ')');
+    if (is_punct(zSql, &a[i], '(')) depth++;
+    if (is_punct(zSql, &a[i], ')') && depth > 0 && !bEnd) depth--;
+    if (!bComma && !bEnd) continue;
+    if (i == iStart) {
+      *pzErr = sqlite3_mprintf("an empty column definition (two commas, or a "
+                               "comma before the closing parenthesis)");
+      return SQLITE_ERROR;
+    }
+    if (p->nElem == nAlloc) {
+      nAlloc *= 2;
+      Elem *aNew = sqlite3_realloc64(p->aElem, sizeof(Elem) * (sqlite3_uint64)nAlloc);
+      if (!aNew) return SQLITE_NOMEM;
+      p->aElem = aNew;
+    }
+    Elem *e = &p->aElem[p->nElem++];
+    memset(e, 0, sizeof(*e));
+    e->iFirst = iStart;
+    e->iEnd = i;
+    if (!starts_table_constraint(zSql, &a[iStart]) && is_name(&a[iStart])) {
+      e->zName = dequote(zSql + a[iStart].iOff, a[iStart].n);
+      if (!e->zName) return SQLITE_NOMEM;
+      int j = iStart + 1;
+      e->iType = j;
+      while (j < i && is_name(&a[j]) && !ends_type(zSql, &a[j])) j++;
+      if (j > e->iType && j < i && is_punct(zSql, &a[j], '(')) {
+        int d = 0;
+        for (; j < i; j++) {
+          if (is_punct(zSql, &a[j], '(')) d++;
+          if (is_punct(zSql, &a[j], ')') && --d == 0) {
+            j++;
+            break;
+          }
+        }
+      }
+      e->iTypeEnd = j;
+      if (p->nCol == p->nElem - 1) p->nCol = p->nElem;
+    } else {
+      e->iType = e->iTypeEnd = i;
+    }
+    iStart = i + 1;
+    if (bEnd) break;
+  }
+  if (i >= n) {
+    *pzErr = sqlite3_mprintf("the column list has no closing parenthesis");
+    return SQLITE_ERROR;
+  }
+  p->iClose = i;
+  /* Options (WITHOUT ROWID, STRICT), then at most a ";". */
+  int iEnd = n;
+  for (i = p->iClose + 1; i < n; i++) {
+    if (is_punct(zSql, &a[i], ';')) {
+      iEnd = i;
+      break;
+    }
+  }
+  if (iEnd < n - 1) {
+    *pzErr = sqlite3_mprintf(
+        "give one CREATE TABLE statement; there is more after it: %.40s",
+        zSql + a[iEnd + 1].iOff);
+    return SQLITE_ERROR;
+  }
+  p->nTok = iEnd;
+  return SQLITE_OK;
+}
+
+/* The text sqlite_schema keeps for the statement: "CREATE TABLE " and the
+** statement from its name on (sqlite3EndTable does the same). */
+static char *def_stored_text(const TableDef *p) {
+  const Token *pName = &p->aTok[p->iName];
+  const Token *pLast = &p->aTok[p->nTok - 1];
+  return sqlite3_mprintf("CREATE TABLE %.*s", pLast->iOff + pLast->n - pName->iOff,
+                         p->zSql + pName->iOff);
+}
+
+/* Element i's text, from its first token to its last. */
+static char *elem_text(const TableDef *p, int i) {
+  const Token *a = &p->aTok[p->aElem[i].iFirst];
+  const Token *b = &p->aTok[p->aElem[i].iEnd - 1];
+  return sqlite3_mprintf("%.*s", b->iOff + b->n - a->iOff, p->zSql + a->iOff);
+}
+
+static int tokens_eq(const TableDef *x, int ix, int nx, const TableDef *y, int iy, int ny) {
+  if (nx != ny) return 0;
+  for (int k = 0; k < nx; k++) {
+    if (!token_eq(x->zSql, &x->aTok[ix + k], y->zSql, &y->aTok[iy + k])) return 0;
+  }
+  return 1;
+}
+
+/*
+** Where two parsed statements differ, declared types and layout aside:
+** -1 nowhere, an element's index, or one of the DEF_DIFF_ codes.
+*/
+#define DEF_DIFF_NAME (-2)
+#define DEF_DIFF_COUNT (-3)
+#define DEF_DIFF_OPTIONS (-4)
+static int def_difference(const TableDef *x, const TableDef *y) {
+  if (!token_eq(x->zSql, &x->aTok[x->iName], y->zSql, &y->aTok[y->iName])) {
+    return DEF_DIFF_NAME;
+  }
+  if (x->nElem != y->nElem || x->nCol != y->nCol) return DEF_DIFF_COUNT;
+  for (int i = 0; i < x->nElem; i++) {
+    const Elem *a = &x->aElem[i], *b = &y->aElem[i];
+    if (!tokens_eq(x, a->iFirst, a->iType - a->iFirst, y, b->iFirst, b->iType - b->iFirst) ||
+        !tokens_eq(x, a->iTypeEnd, a->iEnd - a->iTypeEnd, y, b->iTypeEnd, b->iEnd - b->iTypeEnd)) {
+      return i;
+    }
+  }
+  if (!tokens_eq(x, x->iClose + 1, x->nTok - x->iClose - 1, y, y->iClose + 1,
+                 y->nTok - y->iClose - 1)) {
+    return DEF_DIFF_OPTIONS;
+  }
+  return -1;
+}
+
+static int def_has_word(const TableDef *p, const char *zWord) {
+  for (int i = 0; i < p->nTok; i++) {
+    if (is_word(p->zSql, &p->aTok[i], zWord)) return 1;
+  }
+  return 0;
+}
+
+/* ---- small SQL helpers -------------------------------------------------- */
+
+static int execf(sqlite3 *db, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  char *zSql = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  if (!zSql) return SQLITE_NOMEM;
+  int rc = sqlite3_exec(db, zSql, 0, 0, 0);
+  sqlite3_free(zSql);
+  return rc;
+}
+
+/* The first value of zFmt's first row as text in *pz (0 if none or NULL). */
+static int query_text(sqlite3 *db, char **pz, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  char *zSql = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  *pz = 0;
+  if (!zSql) return SQLITE_NOMEM;
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
+  sqlite3_free(zSql);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(pStmt);
+    if (rc == SQLITE_ROW) {
+      const char *z = (const char *)sqlite3_column_text(pStmt, 0);
+      rc = SQLITE_OK;
+      if (z) {
+        *pz = sqlite3_mprintf("%s", z);
+        if (!*pz) rc = SQLITE_NOMEM;
+      }
+    } else if (rc == SQLITE_DONE) {
+      rc = SQLITE_OK;
+    }
+  }
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+
+static int query_int64(sqlite3 *db, sqlite3_int64 *pi, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  char *zSql = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  *pi = 0;
+  if (!zSql) return SQLITE_NOMEM;
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
+  sqlite3_free(zSql);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(pStmt);
+    if (rc == SQLITE_ROW) *pi = sqlite3_column_int64(pStmt, 0);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
+  }
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/*
+** SQLite's column affinity for a declared type, by the documented rules
+** (datatype3.html, 3.1), as a name.
+*/
+static const char *affinity(const char *zType) {
+  char zUp[8];
+  size_t n = strlen(zType);
+  int bInt = 0, bText = 0, bBlob = n == 0, bReal = 0;
+  for (size_t i = 0; i + 3 <= n; i++) {
+    for (size_t k = 0; k < 4 && i + k < n; k++) {
+      char c = zType[i + k];
+      zUp[k] = (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    }
+    if (memcmp(zUp, "INT", 3) == 0) bInt = 1;
+    if (i + 4 <= n) {
+      if (!memcmp(zUp, "CHAR", 4) || !memcmp(zUp, "CLOB", 4) || !memcmp(zUp, "TEXT", 4)) bText = 1;
+      if (!memcmp(zUp, "BLOB", 4)) bBlob = 1;
+      if (!memcmp(zUp, "REAL", 4) || !memcmp(zUp, "FLOA", 4) || !memcmp(zUp, "DOUB", 4)) bReal = 1;
+    }
+  }
+  if (bInt) return "INTEGER";
+  if (bText) return "TEXT";
+  if (bBlob) return "BLOB";
+  if (bReal) return "REAL";
+  return "NUMERIC";
+}
+
+/* ---- the state of one call ------------------------------------------------ */
+
+typedef struct Column Column;
+struct Column {
+  char *zName;
+  char *zType;     /* Declared type as SQLite keeps it, "" for none */
+  int iHidden;     /* PRAGMA table_xinfo's hidden: 2 and 3 are generated */
+  char *zColl;     /* Collating sequence (0: unknown) */
+  char *zSource;   /* Rebuild: the expression that fills it (0: its default) */
+  int bVerbatim;   /* Holds the old column's values, compared the same way */
+};
+
+typedef struct ColumnList ColumnList;
+struct ColumnList {
+  Column *a;
+  int n;
+};
+
+typedef struct Mapping Mapping;
+struct Mapping {
+  char *zCol;      /* A column of the new table */
+  char *zExpr;     /* The expression that fills it, as given */
+  char *zFrom;     /* A rename: the old column */
+  int bExpr;       /* Neither a rename nor the column itself */
+};
+
+typedef struct Referrer Referrer;
+struct Referrer {
+  char *zTable;    /* A table with a foreign key to the altered one */
+  char *zTo;       /* The column it refers to (0: the primary key) */
+};
+
+typedef struct Alter Alter;
+struct Alter {
+  sqlite3 *db;
+  DmConn *pConn;
+  int bVerbose;
+  int bDefensive;      /* No writable_schema here */
+  const char *zCreate; /* The statement */
+  TableDef def;        /* ... taken apart */
+  char *zStored;       /* ... as sqlite_schema will keep it */
+  char *zTable;        /* The table, as sqlite_schema names it */
+  char *zOldSql;
+  sqlite3 *pOld;       /* Scratch :memory: databases with the old and the */
+  sqlite3 *pNew;       /* new table */
+  int bScratch;        /* SQLite could build both there */
+  char *zScratchErr;   /* ... or why not */
+  Mapping *aMap;
+  int nMap;
+  int nExpr;           /* Mapping entries that are not renames */
+  ColumnList oldCols;  /* The table's columns before the change */
+  char *zOldFks;       /* Its foreign keys, as fk_summary() gives them */
+  Referrer *aRef;      /* Foreign keys of other tables (or itself) to it */
+  int nRef;
+  int bRenamed;        /* The mapping's renames ran, as ALTER TABLE */
+  int bRebuilt;
+  ColumnList newCols;  /* After the change (rebuild: with sources) */
+  char *zErr;
+};
+
+static void columns_clear(ColumnList *p) {
+  for (int i = 0; i < p->n; i++) {
+    sqlite3_free(p->a[i].zName);
+    sqlite3_free(p->a[i].zType);
+    sqlite3_free(p->a[i].zColl);
+    sqlite3_free(p->a[i].zSource);
+  }
+  sqlite3_free(p->a);
+  p->a = 0;
+  p->n = 0;
+}
+
+static Column *column_find(const ColumnList *p, const char *zName) {
+  for (int i = 0; i < p->n; i++) {
+    if (sqlite3_stricmp(p->a[i].zName, zName) == 0) return &p->a[i];
+  }
+  return 0;
+}
+
+static void note(Alter *p, const char *zFmt, ...) {
+  if (!p->bVerbose) return;
+  va_list ap;
+  va_start(ap, zFmt);
+  char *z = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  fprintf(stderr, "INFO  [distmigrate] migrate_alter_table(%s): %s\n",
+          p->zTable ? p->zTable : "", z ? z : "out of memory");
+  sqlite3_free(z);
+}
+
+/* Record the first error, prefixed with the call; returns rc. */
+static int fail(Alter *p, int rc, const char *zFmt, ...) {
+  if (p->zErr) return rc;
+  va_list ap;
+  va_start(ap, zFmt);
+  char *z = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  p->zErr = sqlite3_mprintf("migrate_alter_table(%s): %s", p->zTable ? p->zTable : "",
+                            z ? z : "out of memory");
+  sqlite3_free(z);
+  return rc == SQLITE_OK ? SQLITE_ERROR : rc;
+}
+
+/* SQLite's latest error for zWhat, the temporary table's name replaced by
+** the table's, so that a message names what the migration named. */
+static int fail_sqlite(Alter *p, sqlite3 *db, int rc, const char *zTmp, const char *zWhat) {
+  const char *zMsg = sqlite3_errmsg(db);
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  size_t nTmp = zTmp ? strlen(zTmp) : 0;
+  while (*zMsg) {
+    if (nTmp && strncmp(zMsg, zTmp, nTmp) == 0) {
+      sqlite3_str_appendall(pStr, p->zTable);
+      zMsg += nTmp;
+    } else {
+      sqlite3_str_appendchar(pStr, 1, *zMsg++);
+    }
+  }
+  char *z = sqlite3_str_finish(pStr);
+  if (sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_NOTNULL ||
+      strstr(z ? z : "", "NOT NULL column with default")) {
+    fail(p, rc, "%s failed: %s\n  give the new column a DEFAULT, or fill it through the "
+                "mapping, as in '{\"column\": \"expression\"}'",
+         zWhat, z ? z : "");
+  } else if ((rc & 0xff) == SQLITE_LOCKED) {
+    fail(p, rc, "%s failed: %s\n  call it on its own, as in SELECT migrate_alter_table('...'): "
+                "SQLite cannot change a table under a statement that reads one",
+         zWhat, z ? z : "");
+  } else {
+    fail(p, rc, "%s failed: %s", zWhat, z ? z : "");
+  }
+  sqlite3_free(z);
+  return rc;
+}
+
+static int read_columns(sqlite3 *db, const char *zTable, ColumnList *p) {
+  columns_clear(p);
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(db,
+                              "SELECT name, type, hidden FROM pragma_table_xinfo(?1, 'main') "
+                              "ORDER BY cid",
+                              -1, &pStmt, 0);
+  if (rc) return rc;
+  sqlite3_bind_text(pStmt, 1, zTable, -1, SQLITE_STATIC);
+  int nAlloc = 0;
+  while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    if (p->n == nAlloc) {
+      nAlloc = nAlloc ? nAlloc * 2 : 16;
+      Column *aNew = sqlite3_realloc64(p->a, sizeof(Column) * (sqlite3_uint64)nAlloc);
+      if (!aNew) {
+        rc = SQLITE_NOMEM;
+        break;
+      }
+      p->a = aNew;
+    }
+    Column *c = &p->a[p->n++];
+    memset(c, 0, sizeof(*c));
+    c->zName = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 0));
+    const char *zType = (const char *)sqlite3_column_text(pStmt, 1);
+    c->zType = sqlite3_mprintf("%s", zType ? zType : "");
+    c->iHidden = sqlite3_column_int(pStmt, 2);
+    if (!c->zName || !c->zType) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+    const char *zColl = 0;
+    if (sqlite3_table_column_metadata(db, "main", zTable, c->zName, 0, &zColl, 0, 0, 0) ==
+            SQLITE_OK && zColl) {
+      c->zColl = sqlite3_mprintf("%s", zColl);
+    }
+  }
+  sqlite3_finalize(pStmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+** What SQLite says about how a table stores its rows, declared types left
+** out: columns (name, NOT NULL, default, key, generated), automatic
+** indexes and their keys, foreign keys, rowid or not, strict or not. Two
+** tables with the same summary keep the same bytes in the same b-trees.
+*/
+static int layout_summary(sqlite3 *db, const char *zTable, char **pz) {
+  return query_text(
+      db, pz,
+      "SELECT group_concat(x, char(10)) FROM ("
+      " SELECT 0 AS k, cid AS o, 'column ' || name || ' ' || \"notnull\" || ' ' ||"
+      "   quote(dflt_value) || ' ' || pk || ' ' || hidden AS x"
+      "   FROM pragma_table_xinfo(%Q, 'main')"
+      " UNION ALL SELECT 1, 0, 'table ' || type || ' ' || ncol || ' ' || wr || ' ' || strict"
+      "   FROM pragma_table_list(%Q) WHERE schema = 'main'"
+      " UNION ALL SELECT 2, 0, 'index ' || l.name || ' ' || l.\"unique\" || ' ' || l.origin ||"
+      "   ' ' || l.partial || ' ' || x.seqno || ' ' || x.cid || ' ' || quote(x.name) || ' ' ||"
+      "   x.\"desc\" || ' ' || x.coll || ' ' || x.key"
+      "   FROM pragma_index_list(%Q, 'main') l, pragma_index_xinfo(l.name, 'main') x"
+      "   WHERE l.origin <> 'c'"
+      " UNION ALL SELECT 3, 0, x FROM (SELECT fk_text AS x FROM ("
+      "   SELECT lower(\"table\") || '(' || group_concat(coalesce(\"to\", ''), ',') ||"
+      "   ') <- (' || group_concat(\"from\", ',') || ') ' || on_update || ' ' ||"
+      "   on_delete || ' ' || \"match\" AS fk_text FROM"
+      "   (SELECT * FROM pragma_foreign_key_list(%Q, 'main') ORDER BY id, seq) GROUP BY id))"
+      " ORDER BY k, o, x)",
+      zTable, zTable, zTable, zTable);
+}
+
+/* The foreign keys of a table, one line each, in a stable order. */
+static int fk_summary(sqlite3 *db, const char *zTable, char **pz) {
+  return query_text(
+      db, pz,
+      "SELECT group_concat(x, char(10)) FROM (SELECT x FROM ("
+      " SELECT lower(\"table\") || '(' || group_concat(coalesce(\"to\", ''), ',') ||"
+      " ') <- (' || group_concat(\"from\", ',') || ') ' || on_update || ' ' ||"
+      " on_delete || ' ' || \"match\" AS x FROM"
+      " (SELECT * FROM pragma_foreign_key_list(%Q, 'main') ORDER BY id, seq) GROUP BY id)"
+      " ORDER BY x)",
+      zTable);
+}
+
+/* ---- reading the call's arguments ---------------------------------------- */
+
+static int is_bookkeeping(const char *zName) {
+  return sqlite3_stricmp(zName, "alembic_version") == 0 ||
+         sqlite3_stricmp(zName, DM_LOG_TABLE) == 0;
+}
+
+/* Find the table, build the scratch copies, take the old statement apart. */
+static int load_table(Alter *p) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(p->db,
+                              "SELECT name, sql FROM main.sqlite_schema "
+                              "WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
+                              -1, &pStmt, 0);
+  if (rc) return rc;
+  sqlite3_bind_text(pStmt, 1, p->def.zName, -1, SQLITE_STATIC);
+  if ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    p->zTable = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 0));
+    p->zOldSql = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 1));
+    rc = p->zTable && p->zOldSql ? SQLITE_OK : SQLITE_NOMEM;
+  } else if (rc == SQLITE_DONE) {
+    rc = SQLITE_OK;
+  }
+  sqlite3_finalize(pStmt);
+  if (rc) return rc;
+  if (!p->zTable) {
+    p->zTable = sqlite3_mprintf("%s", p->def.zName);
+    return fail(p, SQLITE_ERROR,
+                "there is no table %s in the main database; migrate_alter_table() "
+                "changes an existing table (create a new one with CREATE TABLE)",
+                p->def.zName);
+  }
+  if (sqlite3_strnicmp(p->zTable, "sqlite_", 7) == 0) {
+    return fail(p, SQLITE_ERROR, "%s is SQLite's own table; it cannot be altered", p->zTable);
+  }
+  if (is_bookkeeping(p->zTable)) {
+    return fail(p, SQLITE_ERROR,
+                "distmigrate keeps %s itself; a migration must not alter it", p->zTable);
+  }
+  if (sqlite3_strnicmp(p->zOldSql, "CREATE VIRTUAL", 14) == 0) {
+    return fail(p, SQLITE_ERROR,
+                "%s is a virtual table; its module decides its columns, not a "
+                "CREATE TABLE statement",
+                p->zTable);
+  }
+  rc = read_columns(p->db, p->zTable, &p->oldCols);
+  if (rc) return rc;
+
+  /* Scratch copies. A table SQLite cannot build outside this database (a
+  ** collation or function only this connection has) just means: rebuild. */
+  static const char *const azWhich[] = {"the current table", "the new table"};
+  p->bScratch = 1;
+  for (int i = 0; i < 2; i++) {
+    sqlite3 **pp = i == 0 ? &p->pOld : &p->pNew;
+    rc = sqlite3_open_v2(":memory:", pp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 0);
+    if (rc) return SQLITE_NOMEM;
+    if (sqlite3_exec(*pp, i == 0 ? p->zOldSql : p->zCreate, 0, 0, 0) != SQLITE_OK) {
+      if (p->bScratch) {
+        p->zScratchErr = sqlite3_mprintf("SQLite cannot build %s outside this database: %s",
+                                         azWhich[i], sqlite3_errmsg(*pp));
+        if (!p->zScratchErr) return SQLITE_NOMEM;
+      }
+      p->bScratch = 0;
+    }
+  }
+  return SQLITE_OK;
+}
+
+/*
+** The mapping: {"new column": "expression"}. A value that is just an old
+** column's name renames it, which SQLite's ALTER TABLE RENAME COLUMN does
+** best (it rewrites the indexes, triggers, views and foreign keys that use
+** the column); anything else is computed in the rebuild's INSERT ... SELECT.
+*/
+static int read_mapping(Alter *p, const char *zMap) {
+  if (!zMap) return SQLITE_OK;
+  sqlite3 *js = p->pOld;
+  char *zType = 0;
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(js, "SELECT json_type(?1)", -1, &pStmt, 0);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(pStmt, 1, zMap, -1, SQLITE_STATIC);
+    rc = sqlite3_step(pStmt);
+    if (rc == SQLITE_ROW) {
+      const char *z = (const char *)sqlite3_column_text(pStmt, 0);
+      zType = sqlite3_mprintf("%s", z ? z : "null");
+      rc = SQLITE_OK;
+    }
+  }
+  if (rc) {
+    rc = fail(p, SQLITE_ERROR,
+              "the column mapping is not JSON (%s); give an object such as "
+              "'{\"new_name\": \"old_name\", \"price\": \"CAST(price AS INTEGER)\"}'",
+              sqlite3_errmsg(js));
+  } else if (!zType || strcmp(zType, "object") != 0) {
+    rc = fail(p, SQLITE_ERROR,
+              "the column mapping is a JSON %s; give an object such as "
+              "'{\"new_name\": \"old_name\", \"price\": \"CAST(price AS INTEGER)\"}'",
+              zType ? zType : "?");
+  }
+  sqlite3_finalize(pStmt);
+  sqlite3_free(zType);
+  if (rc) return rc;
+
+  rc = sqlite3_prepare_v2(js, "SELECT key, value, type FROM json_each(?1)", -1, &pStmt, 0);
+  if (rc) return rc;
+  sqlite3_bind_text(pStmt, 1, zMap, -1, SQLITE_STATIC);
+  int nAlloc = 0;
+  while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    const char *zKey = (const char *)sqlite3_column_text(pStmt, 0);
+    const char *zVal = (const char *)sqlite3_column_text(pStmt, 1);
+    const char *zJsonType = (const char *)sqlite3_column_text(pStmt, 2);
+    if (strcmp(zJsonType, "text") != 0 || !zVal[0]) {
+      rc = fail(p, SQLITE_ERROR,
+                "the mapping for %s must be text holding an SQL expression over the "
+                "old columns, e.g. \"old_name\" or \"trim(old_name)\"",
+                zKey);
+      break;
+    }
+    for (int i = 0; i < p->nMap; i++) {
+      if (sqlite3_stricmp(p->aMap[i].zCol, zKey) == 0) {
+        rc = fail(p, SQLITE_ERROR, "the mapping names column %s twice", zKey);
+      }
+    }
+    if (rc != SQLITE_ROW) break;
+    if (p->nMap == nAlloc) {
+      nAlloc = nAlloc ? 2 * nAlloc : 8;
+      Mapping *aNew = sqlite3_realloc64(p->aMap, sizeof(Mapping) * (sqlite3_uint64)nAlloc);
+      if (!aNew) {
+        rc = SQLITE_NOMEM;
+        break;
+      }
+      p->aMap = aNew;
+    }
+    Mapping *m = &p->aMap[p->nMap++];
+    memset(m, 0, sizeof(*m));
+    m->zCol = sqlite3_mprintf("%s", zKey);
+    m->zExpr = sqlite3_mprintf("%s", zVal);
+    if (!m->zCol || !m->zExpr) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+  }
+  sqlite3_finalize(pStmt);
+  if (rc != SQLITE_DONE) return rc == SQLITE_ROW ? SQLITE_ERROR : rc;
+
+  /* Check the names against the new columns, sort out the renames. */
+  for (int i = 0; i < p->nMap; i++) {
+    Mapping *m = &p->aMap[i];
+    const Elem *e = 0;
+    for (int k = 0; k < p->def.nCol; k++) {
+      if (sqlite3_stricmp(p->def.aElem[k].zName, m->zCol) == 0) e = &p->def.aElem[k];
+    }
+    if (!e) {
+      sqlite3_str *pCols = sqlite3_str_new(0);
+      for (int k = 0; k < p->def.nCol; k++) {
+        sqlite3_str_appendf(pCols, "%s%s", k ? ", " : "", p->def.aElem[k].zName);
+      }
+      char *zCols = sqlite3_str_finish(pCols);
+      rc = fail(p, SQLITE_ERROR,
+                "the mapping names column %s, which the new table does not have "
+                "(its columns: %s)",
+                m->zCol, zCols ? zCols : "");
+      sqlite3_free(zCols);
+      return rc;
+    }
+    Token *aTok = 0;
+    int nTok = 0;
+    rc = tokenize(m->zExpr, &aTok, &nTok);
+    if (rc) return rc;
+    if (nTok == 1 && (aTok[0].eType == TK_QUOTED ||
+                      (aTok[0].eType == TK_WORD &&
+                       !sqlite3_keyword_check(m->zExpr + aTok[0].iOff, aTok[0].n)))) {
+      char *zFrom = dequote(m->zExpr + aTok[0].iOff, aTok[0].n);
+      if (!zFrom) rc = SQLITE_NOMEM;
+      if (zFrom && column_find(&p->oldCols, zFrom)) {
+        m->zFrom = zFrom;
+        zFrom = 0;
+      }
+      sqlite3_free(zFrom);
+    }
+    sqlite3_free(aTok);
+    if (rc) return rc;
+    int bRename = m->zFrom && sqlite3_stricmp(m->zFrom, m->zCol) != 0 &&
+                  !column_find(&p->oldCols, m->zCol);
+    for (int k = 0; bRename && k < p->def.nCol; k++) {
+      if (sqlite3_stricmp(p->def.aElem[k].zName, m->zFrom) == 0) bRename = 0;
+    }
+    for (int k = 0; bRename && k < i; k++) {
+      if (p->aMap[k].zFrom && sqlite3_stricmp(p->aMap[k].zFrom, m->zFrom) == 0) bRename = 0;
+    }
+    if (m->zFrom && sqlite3_stricmp(m->zFrom, m->zCol) == 0) {
+      /* The column as it is: nothing to do, and no rename. */
+      sqlite3_free(m->zFrom);
+      m->zFrom = 0;
+      continue;
+    }
+    if (!bRename) {
+      sqlite3_free(m->zFrom);
+      m->zFrom = 0;
+      m->bExpr = 1;
+      p->nExpr++;
+    }
+  }
+  return SQLITE_OK;
+}
+
+/* ---- SQLite's own check of the schema ----------------------------------- */
+
+/*
+** Every view and trigger still compiles: the test ALTER TABLE RENAME runs
+** on the whole schema before it renames anything (it reports "error in
+** view v: no such column: c"), in a savepoint that is then rolled back.
+** *pzProblem is SQLite's message, or 0.
+*/
+static int unused_name(Alter *p, const char *zPrefix, char **pzName);
+static int schema_problem(Alter *p, char **pzProblem) {
+  *pzProblem = 0;
+  sqlite3_int64 bLegacy = 0;
+  char *zProbe = 0;
+  int rc = unused_name(p, "distmigrate_probe_", &zProbe);
+  if (rc) return rc;
+  rc = query_int64(p->db, &bLegacy, "PRAGMA legacy_alter_table");
+  if (rc == SQLITE_OK && bLegacy) rc = execf(p->db, "PRAGMA legacy_alter_table=OFF");
+  if (rc == SQLITE_OK) rc = execf(p->db, "SAVEPOINT distmigrate_probe");
+  if (rc == SQLITE_OK) {
+    if (execf(p->db, "ALTER TABLE main.\"%w\" RENAME TO \"%w\"", p->zTable, zProbe)) {
+      *pzProblem = sqlite3_mprintf("%s", sqlite3_errmsg(p->db));
+      if (!*pzProblem) rc = SQLITE_NOMEM;
+    }
+    int rc2 = execf(p->db, "ROLLBACK TO distmigrate_probe");
+    if (rc2 == SQLITE_OK) rc2 = execf(p->db, "RELEASE distmigrate_probe");
+    if (rc == SQLITE_OK) rc = rc2;
+  }
+  if (bLegacy) execf(p->db, "PRAGMA legacy_alter_table=ON");
+  sqlite3_free(zProbe);
+  return rc;
+}
+
+/* ---- the writable_schema edit ------------------------------------------- */
+
+/* Declared types of the table, "a|b|", for the edit's proof. */
+static int types_text(sqlite3 *db, const char *zTable, char **pz) {
+  return query_text(db, pz,
+                    "SELECT group_concat(type || '|', '') FROM "
+                    "(SELECT type FROM pragma_table_xinfo(%Q, 'main') ORDER BY cid)",
+                    zTable);
+}
+
+
+/*
+** Replace the table's text in sqlite_schema by zSql, as documented: note
+** schema_version, writable_schema on, UPDATE, schema_version + 1,
+** writable_schema off. Then prove it before anything else runs: the schema
+** reloads, the text is zSql, SQLite's description of how the rows are
+** stored has not moved, the types are zWantTypes ("a|b|", 0: unchanged),
+** and the table reads. Only called where the plan showed the new text
+** stores rows exactly as the old one did.
+*/
+static int edit_schema(Alter *p, const char *zSql, const char *zWantTypes) {
+  sqlite3 *db = p->db;
+  sqlite3_int64 iVersion = 0, iAfter = 0, bWritable = 0;
+  char *zBefore = 0, *zAfter = 0, *zTypes = 0, *zTypesBefore = 0, *zText = 0;
+  int rc = layout_summary(db, p->zTable, &zBefore);
+  if (rc == SQLITE_OK && !zWantTypes) {
+    rc = types_text(db, p->zTable, &zTypesBefore);
+    zWantTypes = zTypesBefore;
+  }
+  if (rc == SQLITE_OK) rc = query_int64(db, &iVersion, "PRAGMA main.schema_version");
+  if (rc == SQLITE_OK) rc = query_int64(db, &bWritable, "PRAGMA writable_schema");
+  if (rc == SQLITE_OK) rc = execf(db, "PRAGMA writable_schema=ON");
+  if (rc == SQLITE_OK) {
+    rc = execf(db, "UPDATE main.sqlite_schema SET sql = %Q WHERE type = 'table' AND name = %Q",
+               zSql, p->zTable);
+    if (rc == SQLITE_OK && sqlite3_changes(db) != 1) rc = SQLITE_CORRUPT;
+    if (rc == SQLITE_OK) {
+      rc = execf(db, "PRAGMA main.schema_version=%lld", iVersion + 1);
+    }
+    int rc2 = execf(db, "PRAGMA writable_schema=%s", bWritable ? "ON" : "OFF");
+    if (rc == SQLITE_OK) rc = rc2;
+  }
+  if (rc) {
+    rc = fail_sqlite(p, db, rc, 0, "the writable_schema edit");
+    goto done;
+  }
+
+  /* The proof. Reading the version reloads the schema. */
+  rc = query_int64(db, &iAfter, "PRAGMA main.schema_version");
+  if (rc == SQLITE_OK) {
+    rc = query_text(db, &zText,
+                    "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
+                    p->zTable);
+  }
+  if (rc == SQLITE_OK) rc = layout_summary(db, p->zTable, &zAfter);
+  if (rc == SQLITE_OK) rc = types_text(db, p->zTable, &zTypes);
+  if (rc == SQLITE_OK) {
+    sqlite3_int64 iRow;
+    rc = query_int64(db, &iRow, "SELECT count(*) FROM (SELECT * FROM main.\"%w\" LIMIT 1)",
+                     p->zTable);
+  }
+  if (rc) {
+    rc = fail_sqlite(p, db, rc, 0, "reading the table back after the writable_schema edit");
+  } else if (iAfter != iVersion + 1 || !zText || strcmp(zText, zSql) != 0 || !zBefore ||
+             !zAfter || strcmp(zBefore, zAfter) != 0 || !zTypes ||
+             strcmp(zTypes, zWantTypes ? zWantTypes : "") != 0) {
+    rc = fail(p, SQLITE_CORRUPT,
+              "the writable_schema edit did not give the table it should (schema "
+              "version %lld -> %lld); nothing is kept, the run rolls back",
+              iVersion, iAfter);
+  } else {
+    note(p, "writable_schema edit: sqlite_schema holds the given text, schema_version "
+            "%lld -> %lld, the table reads back",
+         iVersion, iAfter);
+  }
+done:
+  sqlite3_free(zBefore);
+  sqlite3_free(zAfter);
+  sqlite3_free(zTypes);
+  sqlite3_free(zTypesBefore);
+  sqlite3_free(zText);
+  return rc;
+}
+
+/* ---- planning without a copy -------------------------------------------- */
+
+typedef struct InPlace InPlace;
+struct InPlace {
+  char **azDrop;       /* Columns to DROP */
+  int nDrop;
+  int *aiAdd;          /* Elements of the statement to ADD */
+  int nAdd;
+  int nRename;
+  sqlite3_str *pTypes; /* "a: X -> Y" for each type that changes */
+  int nTypes;
+  int bEdit;           /* The writable_schema edit follows */
+  char *zWhy;          /* Why a rebuild instead (0: none needed) */
+};
+
+static void in_place_clear(InPlace *q) {
+  for (int i = 0; i < q->nDrop; i++) sqlite3_free(q->azDrop[i]);
+  sqlite3_free(q->azDrop);
+  sqlite3_free(q->aiAdd);
+  sqlite3_free(sqlite3_str_finish(q->pTypes));
+  sqlite3_free(q->zWhy);
+}
+
+/*
+** Run the ALTER TABLE statements of the plan on db: the scratch copy
+** (bReal 0: a refusal goes to q->zWhy) or the database (an error). The
+** mapping's renames run when bRenames.
+*/
+static int run_alters(Alter *p, sqlite3 *db, InPlace *q, int bRenames, int bReal) {
+  int rc = SQLITE_OK;
+  for (int i = 0; bRenames && rc == SQLITE_OK && i < p->nMap; i++) {
+    if (!p->aMap[i].zFrom) continue;
+    rc = execf(db, "ALTER TABLE main.\"%w\" RENAME COLUMN \"%w\" TO \"%w\"", p->zTable,
+               p->aMap[i].zFrom, p->aMap[i].zCol);
+    if (rc) {
+      char *z = sqlite3_mprintf("ALTER TABLE RENAME COLUMN %s TO %s", p->aMap[i].zFrom,
+                                p->aMap[i].zCol);
+      if (bReal) {
+        fail_sqlite(p, db, rc, 0, z ? z : "ALTER TABLE RENAME COLUMN");
+      } else {
+        q->zWhy = sqlite3_mprintf("%s refuses: %s", z, sqlite3_errmsg(db));
+      }
+      sqlite3_free(z);
+    } else if (bReal) {
+      note(p, "rename column %s to %s: ALTER TABLE RENAME COLUMN", p->aMap[i].zFrom,
+           p->aMap[i].zCol);
+      p->bRenamed = 1;
+    }
+  }
+  for (int i = 0; rc == SQLITE_OK && i < q->nDrop; i++) {
+    double t0 = now_ms();
+    rc = execf(db, "ALTER TABLE main.\"%w\" DROP COLUMN \"%w\"", p->zTable, q->azDrop[i]);
+    if (rc) {
+      char *z = sqlite3_mprintf("ALTER TABLE DROP COLUMN %s", q->azDrop[i]);
+      if (bReal) {
+        fail_sqlite(p, db, rc, 0, z ? z : "ALTER TABLE DROP COLUMN");
+      } else {
+        q->zWhy = sqlite3_mprintf("%s refuses: %s", z, sqlite3_errmsg(db));
+      }
+      sqlite3_free(z);
+    } else if (bReal) {
+      note(p, "drop column %s: ALTER TABLE DROP COLUMN (rewrites the rows in place), "
+              "%.1f ms",
+           q->azDrop[i], now_ms() - t0);
+    }
+  }
+  for (int i = 0; rc == SQLITE_OK && i < q->nAdd; i++) {
+    char *zCol = elem_text(&p->def, q->aiAdd[i]);
+    if (!zCol) return SQLITE_NOMEM;
+    double t0 = now_ms();
+    rc = execf(db, "ALTER TABLE main.\"%w\" ADD COLUMN %s", p->zTable, zCol);
+    const char *zName = p->def.aElem[q->aiAdd[i]].zName;
+    if (rc) {
+      char *z = sqlite3_mprintf("ALTER TABLE ADD COLUMN %s", zName);
+      if (bReal) {
+        fail_sqlite(p, db, rc, 0, z ? z : "ALTER TABLE ADD COLUMN");
+      } else {
+        q->zWhy = sqlite3_mprintf("%s refuses: %s", z, sqlite3_errmsg(db));
+      }
+      sqlite3_free(z);
+    } else if (bReal) {
+      note(p, "add column %s: ALTER TABLE ADD COLUMN, %.1f ms", zName, now_ms() - t0);
+    }
+    sqlite3_free(zCol);
+  }
+  if (!bReal && q->zWhy) rc = SQLITE_OK;
+  return rc;
+}
+
+/*
+** Can the change be made without copying the table? Works it out on the
+** scratch copies: SQLite's ALTER TABLE runs there, the result is compared
+** with the statement, the layouts with each other. Leaves q->zWhy set when
+** the answer is no.
+*/
+static int plan_in_place(Alter *p, InPlace *q) {
+  int rc = SQLITE_OK;
+  char *zOldLayout = 0, *zNewLayout = 0, *zText = 0;
+  TableDef now;
+  memset(&now, 0, sizeof(now));
+  ColumnList cur = {0, 0}, want = {0, 0};
+
+  if (p->nExpr > 0) {
+    for (int i = 0; i < p->nMap; i++) {
+      if (!p->aMap[i].zFrom && p->aMap[i].bExpr) {
+        q->zWhy = sqlite3_mprintf("the mapping computes %s (%s)", p->aMap[i].zCol,
+                                  p->aMap[i].zExpr);
+        break;
+      }
+    }
+    goto done;
+  }
+  if (!p->bScratch) {
+    q->zWhy = sqlite3_mprintf("%s", p->zScratchErr);
+    goto done;
+  }
+  if (strcmp(p->def.zName, p->zTable) != 0) {
+    q->zWhy = sqlite3_mprintf("the table's name changes from %s to %s", p->zTable,
+                              p->def.zName);
+    goto done;
+  }
+  for (int i = 0; i < p->nMap; i++) q->nRename += p->aMap[i].zFrom != 0;
+
+  /* Renames first, then which columns go, stay and come. */
+  InPlace renames;
+  memset(&renames, 0, sizeof(renames));
+  rc = run_alters(p, p->pOld, &renames, 1, 0);
+  if (renames.zWhy) {
+    q->zWhy = renames.zWhy;
+    goto done;
+  }
+  if (rc == SQLITE_OK) rc = read_columns(p->pOld, p->zTable, &cur);
+  if (rc == SQLITE_OK) rc = read_columns(p->pNew, p->zTable, &want);
+  if (rc) goto done;
+  /* SQLite's reading of the statement must be ours, or nothing below holds. */
+  int bSameReading = want.n == p->def.nCol;
+  for (int i = 0; bSameReading && i < want.n; i++) {
+    /* SQLite keeps a type as its raw text (a quoted one dequoted: rare
+    ** enough to leave to the rebuild). */
+    const Elem *e = &p->def.aElem[i];
+    const Token *a = &p->def.aTok[e->iType];
+    const Token *b = &p->def.aTok[e->iTypeEnd - 1];
+    int nType = e->iTypeEnd > e->iType ? b->iOff + b->n - a->iOff : 0;
+    bSameReading = strcmp(want.a[i].zName, e->zName) == 0 &&
+                   (int)strlen(want.a[i].zType) == nType &&
+                   memcmp(want.a[i].zType, p->def.zSql + a->iOff, (size_t)nType) == 0 &&
+                   (nType == 0 || a->eType == TK_WORD);
+  }
+  if (!bSameReading) {
+    q->zWhy = sqlite3_mprintf("the statement is too unusual to compare column by column");
+    goto done;
+  }
+
+  /* Columns that stay keep their order; new ones come last (ADD COLUMN
+  ** appends). */
+  int iPrevOld = -1, bAddedSeen = 0;
+  q->aiAdd = sqlite3_malloc64(sizeof(int) * (sqlite3_uint64)(want.n + 1));
+  q->azDrop = sqlite3_malloc64(sizeof(char *) * (sqlite3_uint64)(cur.n + 1));
+  if (!q->aiAdd || !q->azDrop) {
+    rc = SQLITE_NOMEM;
+    goto done;
+  }
+  for (int i = 0; i < want.n; i++) {
+    int iOld = -1;
+    for (int k = 0; k < cur.n; k++) {
+      if (sqlite3_stricmp(cur.a[k].zName, want.a[i].zName) == 0) iOld = k;
+    }
+    if (iOld < 0) {
+      q->aiAdd[q->nAdd++] = i;
+      bAddedSeen = 1;
+      continue;
+    }
+    if (bAddedSeen) {
+      q->zWhy = sqlite3_mprintf(
+          "new column %s comes before existing column %s, and ALTER TABLE ADD COLUMN "
+          "can only append",
+          want.a[q->aiAdd[q->nAdd - 1]].zName, want.a[i].zName);
+      goto done;
+    }
+    if (iOld < iPrevOld) {
+      q->zWhy = sqlite3_mprintf("column %s moves", want.a[i].zName);
+      goto done;
+    }
+    iPrevOld = iOld;
+  }
+  for (int k = 0; k < cur.n; k++) {
+    if (!column_find(&want, cur.a[k].zName)) {
+      q->azDrop[q->nDrop] = sqlite3_mprintf("%s", cur.a[k].zName);
+      if (!q->azDrop[q->nDrop++]) {
+        rc = SQLITE_NOMEM;
+        goto done;
+      }
+    }
+  }
+
+  /* SQLite's ALTER TABLE on the scratch copy (the renames ran already). */
+  rc = run_alters(p, p->pOld, q, 0, 0);
+  if (rc || q->zWhy) goto done;
+
+  /* The result must be the statement, declared types and layout aside. */
+  rc = query_text(p->pOld, &zText,
+                  "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
+                  p->zTable);
+  if (rc) goto done;
+  char *zIgnored = 0;
+  rc = def_parse(zText ? zText : "", &now, &zIgnored);
+  sqlite3_free(zIgnored);
+  if (rc) {
+    if (rc != SQLITE_NOMEM) {
+      rc = SQLITE_OK;
+      q->zWhy = sqlite3_mprintf("the table's stored text is too unusual to compare");
+    }
+    goto done;
+  }
+  int iDiff = def_difference(&now, &p->def);
+  if (iDiff != -1) {
+    if (iDiff == DEF_DIFF_OPTIONS) {
+      q->zWhy = sqlite3_mprintf("the table options (WITHOUT ROWID, STRICT) change");
+    } else if (iDiff == DEF_DIFF_COUNT || iDiff == DEF_DIFF_NAME) {
+      q->zWhy = sqlite3_mprintf("the table constraints change");
+    } else if (iDiff < p->def.nCol) {
+      q->zWhy = sqlite3_mprintf("column %s changes more than its declared type",
+                                p->def.aElem[iDiff].zName);
+    } else {
+      q->zWhy = sqlite3_mprintf("a table constraint changes");
+    }
+    goto done;
+  }
+
+  /* Types: only within their affinity, never in a STRICT table. */
+  rc = read_columns(p->pOld, p->zTable, &cur);
+  if (rc) goto done;
+  q->pTypes = sqlite3_str_new(0);
+  for (int i = 0; i < want.n; i++) {
+    if (strcmp(cur.a[i].zType, want.a[i].zType) == 0) continue;
+    const char *zFrom = affinity(cur.a[i].zType), *zTo = affinity(want.a[i].zType);
+    if (strcmp(zFrom, zTo) != 0) {
+      q->zWhy = sqlite3_mprintf("column %s changes affinity (%s %s -> %s %s)",
+                                want.a[i].zName, cur.a[i].zType, zFrom, want.a[i].zType, zTo);
+      goto done;
+    }
+    sqlite3_str_appendf(q->pTypes, "%s%s %s -> %s (%s affinity)", q->nTypes ? ", " : "",
+                        want.a[i].zName, cur.a[i].zType[0] ? cur.a[i].zType : "(none)",
+                        want.a[i].zType[0] ? want.a[i].zType : "(none)", zTo);
+    q->nTypes++;
+  }
+  sqlite3_int64 bStrict = 0;
+  rc = query_int64(p->pNew, &bStrict, "SELECT strict FROM pragma_table_list(%Q) WHERE schema = 'main'",
+                   p->zTable);
+  if (rc) goto done;
+  if (q->nTypes && bStrict) {
+    q->zWhy = sqlite3_mprintf("a declared type changes in a STRICT table");
+    goto done;
+  }
+  if (q->nTypes && p->bDefensive) {
+    char *zTypes = sqlite3_str_value(q->pTypes);
+    q->zWhy = sqlite3_mprintf("%s needs the writable_schema edit, which the connection's "
+                              "defensive mode forbids",
+                              zTypes ? zTypes : "a type change");
+    goto done;
+  }
+  /* The text ALTER TABLE wrote is still zText (the types differ only in
+  ** the pragmas, not in what was compared). */
+  q->bEdit = (q->nTypes > 0 || strcmp(zText ? zText : "", p->zStored) != 0) && !p->bDefensive;
+  if (q->bEdit) {
+    rc = layout_summary(p->pOld, p->zTable, &zOldLayout);
+    if (rc == SQLITE_OK) rc = layout_summary(p->pNew, p->zTable, &zNewLayout);
+    if (rc) goto done;
+    if (!zOldLayout || !zNewLayout || strcmp(zOldLayout, zNewLayout) != 0) {
+      q->zWhy = sqlite3_mprintf("the new declaration would change how SQLite stores the "
+                                "rows (keys, automatic indexes or the rowid)");
+      goto done;
+    }
+  }
+
+done:
+  if (rc && rc != SQLITE_NOMEM && !q->zWhy) {
+    /* A question the scratch copies could not answer: in doubt, rebuild. */
+    q->zWhy = sqlite3_mprintf("the plan could not be worked out (%s)",
+                              sqlite3_errmsg(p->pOld));
+    rc = q->zWhy ? SQLITE_OK : SQLITE_NOMEM;
+  }
+  sqlite3_free(zText);
+  sqlite3_free(zOldLayout);
+  sqlite3_free(zNewLayout);
+  def_clear(&now);
+  columns_clear(&cur);
+  columns_clear(&want);
+  return rc;
+}
+
+/* Carry out an in-place plan on the real table. */
+static int run_in_place(Alter *p, InPlace *q) {
+  int rc = run_alters(p, p->db, q, 1, 1);
+  if (rc) return rc;
+  if (!q->bEdit) {
+    char *zNow = 0;
+    rc = query_text(p->db, &zNow,
+                    "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
+                    p->zTable);
+    int bSame = rc == SQLITE_OK && zNow && strcmp(zNow, p->zStored) == 0;
+    sqlite3_free(zNow);
+    if (rc) return rc;
+    if (bSame && q->nRename + q->nDrop + q->nAdd == 0) {
+      note(p, "unchanged: the table already is as given");
+    } else if (!bSame) {
+      note(p, "sqlite_schema keeps the text SQLite's ALTER TABLE wrote (the given "
+              "text differs only in layout; defensive mode forbids the writable_schema "
+              "edit that would store it verbatim)");
+    }
+    return SQLITE_OK;
+  }
+  /* Check the real result as the scratch one was: same statement, types
+  ** and layout aside. */
+  char *zText = 0, *zIgnored = 0, *zTypes = 0;
+  TableDef now;
+  memset(&now, 0, sizeof(now));
+  rc = query_text(p->db, &zText,
+                  "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
+                  p->zTable);
+  if (rc == SQLITE_OK) rc = def_parse(zText ? zText : "", &now, &zIgnored);
+  if (rc == SQLITE_OK && def_difference(&now, &p->def) != -1) {
+    rc = fail(p, SQLITE_ERROR, "after ALTER TABLE the table differs from the given "
+                               "statement in more than declared types; nothing is kept");
+  }
+  if (rc == SQLITE_OK) {
+    if (q->nTypes) {
+      char *zTypesText = sqlite3_str_value(q->pTypes);
+      note(p, "%s: declared types only, the stored values stay valid", zTypesText);
+    } else {
+      note(p, "the given text differs from the stored one only in layout: it is stored "
+              "verbatim");
+    }
+    rc = types_text(p->pNew, p->zTable, &zTypes);
+  }
+  if (rc == SQLITE_OK) rc = edit_schema(p, p->zStored, zTypes);
+  sqlite3_free(zText);
+  sqlite3_free(zIgnored);
+  sqlite3_free(zTypes);
+  def_clear(&now);
+  return rc;
+}
+
+/* ---- the rebuild ------------------------------------------------------------ */
+
+typedef struct Saved Saved;
+struct Saved {
+  char *zType;
+  char *zName;
+  char *zSql;
+};
+
+/* The foreign keys that point at the table (its own included). */
+static int read_referrers(Alter *p) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(
+      p->db,
+      "SELECT m.name, f.\"to\" FROM main.sqlite_schema m, "
+      "pragma_foreign_key_list(m.name, 'main') f "
+      "WHERE m.type = 'table' AND f.\"table\" = ?1 COLLATE NOCASE ORDER BY m.name, f.id, f.seq",
+      -1, &pStmt, 0);
+  if (rc) return rc;
+  sqlite3_bind_text(pStmt, 1, p->zTable, -1, SQLITE_STATIC);
+  int nAlloc = 0;
+  while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    if (p->nRef == nAlloc) {
+      nAlloc = nAlloc ? 2 * nAlloc : 8;
+      Referrer *aNew = sqlite3_realloc64(p->aRef, sizeof(Referrer) * (sqlite3_uint64)nAlloc);
+      if (!aNew) {
+        rc = SQLITE_NOMEM;
+        break;
+      }
+      p->aRef = aNew;
+    }
+    Referrer *r = &p->aRef[p->nRef++];
+    const char *zTo = (const char *)sqlite3_column_text(pStmt, 1);
+    r->zTable = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 0));
+    r->zTo = zTo ? sqlite3_mprintf("%s", zTo) : 0;
+    if (!r->zTable || (zTo && !r->zTo)) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+  }
+  sqlite3_finalize(pStmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* A name for a transient table that no object has. */
+static int unused_name(Alter *p, const char *zPrefix, char **pzName) {
+  *pzName = 0;
+  for (int i = 0; i < 100; i++) {
+    char *z = i ? sqlite3_mprintf("%s%s_%d", zPrefix, p->zTable, i)
+                : sqlite3_mprintf("%s%s", zPrefix, p->zTable);
+    if (!z) return SQLITE_NOMEM;
+    sqlite3_int64 n = 0;
+    int rc = query_int64(p->db, &n,
+                         "SELECT count(*) FROM main.sqlite_schema WHERE name = %Q COLLATE NOCASE",
+                         z);
+    if (rc || n == 0) {
+      *pzName = z;
+      return rc;
+    }
+    sqlite3_free(z);
+  }
+  return fail(p, SQLITE_ERROR, "no free name for the new table");
+}
+
+/*
+** SQLite's documented procedure, steps 3 to 9: remember the table's
+** indexes and triggers, create the new table under a temporary name, copy
+** the rows in one INSERT ... SELECT (rowids kept), drop the old table,
+** rename the new one, recreate the indexes and triggers, and prove with
+** SQLite's own check that every view and trigger still applies.
+**
+** The rename runs with legacy_alter_table on: at that moment the old table
+** is gone, and the modern RENAME's check of the schema would fail on every
+** view that uses the table (the trap Alembic's batch mode falls into). The
+** check runs right after, when the table is back.
+*/
+static int rebuild(Alter *p) {
+  sqlite3 *db = p->db;
+  int rc = SQLITE_OK;
+  char *zTmp = 0, *zProblem = 0, *zCreateTmp = 0, *zRowid = 0, *zText = 0;
+  sqlite3_int64 iSeq = -1, bLegacy = 0, bHasSeq = 0, bHasStat = 0;
+  Saved *aSaved = 0;
+  int nSaved = 0;
+  sqlite3_str *pCols = 0, *pSel = 0;
+  char *zCols = 0, *zSel = 0;
+  sqlite3_stmt *pStmt = 0;
+  char **azStat = 0;
+  int nStat = 0;
+
+  /* With enforcement on, DROP TABLE would delete or change every row that
+  ** refers to the table (CASCADE, SET NULL): refuse. Only possible inside
+  ** the caller's transaction; a run outside one turned enforcement off. */
+  sqlite3_int64 bFk = 0;
+  rc = query_int64(db, &bFk, "PRAGMA foreign_keys");
+  if (rc) goto done;
+  if (bFk && p->nRef > 0) {
+    rc = fail(p, SQLITE_ERROR,
+              "rebuilding %s with foreign_keys=ON would make SQLite delete or change "
+              "the rows of %s that refer to it when the old table is dropped; run the "
+              "migration outside a transaction (distmigrate turns enforcement off for "
+              "the run) or set PRAGMA foreign_keys=OFF before BEGIN",
+              p->zTable, p->aRef[0].zTable);
+    goto done;
+  }
+
+  /* SQLite's ALTER TABLE cannot work on a schema that is already broken. */
+  rc = schema_problem(p, &zProblem);
+  if (rc) goto done;
+  if (zProblem) {
+    rc = fail(p, SQLITE_ERROR,
+              "the schema fails SQLite's check before any change: %s\n  SQLite's ALTER "
+              "TABLE cannot work while a view or trigger is broken: drop or repair it first",
+              zProblem);
+    goto done;
+  }
+
+  /* Renames first, by SQLite: they carry into indexes, triggers and views. */
+  if (p->nExpr == 0) {
+    InPlace none;
+    memset(&none, 0, sizeof(none));
+    rc = run_alters(p, db, &none, 1, 1);
+    if (rc == SQLITE_OK) rc = read_columns(db, p->zTable, &p->oldCols);
+    sqlite3_free(p->zOldFks);
+    p->zOldFks = 0;
+    if (rc == SQLITE_OK) rc = fk_summary(db, p->zTable, &p->zOldFks);
+    if (rc) goto done;
+  }
+
+  /* Step 3: the table's indexes and triggers, its sequence, its statistics. */
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT type, name, sql FROM main.sqlite_schema WHERE tbl_name = ?1 "
+                          "AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY rowid",
+                          -1, &pStmt, 0);
+  if (rc) goto done;
+  sqlite3_bind_text(pStmt, 1, p->zTable, -1, SQLITE_STATIC);
+  int nAlloc = 0;
+  while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    if (nSaved == nAlloc) {
+      nAlloc = nAlloc ? 2 * nAlloc : 8;
+      Saved *aNew = sqlite3_realloc64(aSaved, sizeof(Saved) * (sqlite3_uint64)nAlloc);
+      if (!aNew) {
+        rc = SQLITE_NOMEM;
+        break;
+      }
+      aSaved = aNew;
+    }
+    Saved *s = &aSaved[nSaved++];
+    s->zType = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 0));
+    s->zName = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 1));
+    s->zSql = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 2));
+    if (!s->zType || !s->zName || !s->zSql) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+  }
+  sqlite3_finalize(pStmt);
+  pStmt = 0;
+  if (rc != SQLITE_DONE) goto done;
+  rc = query_int64(db, &bHasSeq,
+                   "SELECT count(*) FROM main.sqlite_schema WHERE name = 'sqlite_sequence'");
+  if (rc == SQLITE_OK && bHasSeq) {
+    rc = query_int64(db, &iSeq,
+                     "SELECT coalesce((SELECT seq FROM main.sqlite_sequence WHERE name = %Q), -1)",
+                     p->zTable);
+  }
+  if (rc == SQLITE_OK) {
+    rc = query_int64(db, &bHasStat,
+                     "SELECT count(*) FROM main.sqlite_schema WHERE name = 'sqlite_stat1'");
+  }
+  if (rc == SQLITE_OK && bHasStat) {
+    /* Not the automatic indexes': their numbering follows the constraints,
+    ** which may have changed. */
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT idx, stat FROM main.sqlite_stat1 WHERE tbl = ?1 "
+                            "AND coalesce(idx, '') NOT LIKE 'sqlite\\_autoindex\\_%' ESCAPE '\\'",
+                            -1, &pStmt, 0);
+    if (rc == SQLITE_OK) {
+      sqlite3_bind_text(pStmt, 1, p->zTable, -1, SQLITE_STATIC);
+      int nStatAlloc = 0;
+      while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+        if (nStat + 2 > nStatAlloc) {
+          nStatAlloc = nStatAlloc ? 2 * nStatAlloc : 16;
+          char **azNew = sqlite3_realloc64(azStat, sizeof(char *) * (sqlite3_uint64)nStatAlloc);
+          if (!azNew) {
+            rc = SQLITE_NOMEM;
+            break;
+          }
+          azStat = azNew;
+        }
+        const char *zIdx = (const char *)sqlite3_column_text(pStmt, 0);
+        azStat[nStat++] = zIdx ? sqlite3_mprintf("%s", zIdx) : 0;
+        azStat[nStat++] = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 1));
+      }
+      sqlite3_finalize(pStmt);
+      pStmt = 0;
+      if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    }
+  }
+  if (rc) goto done;
+
+  /* Step 4: the new table under a temporary name. The name is the only
+  ** token that changes: a foreign key of the table to itself keeps naming
+  ** the table, which is the final one after the rename. */
+  rc = unused_name(p, "distmigrate_new_", &zTmp);
+  if (rc) goto done;
+  {
+    const Token *pName = &p->def.aTok[p->def.iName];
+    const Token *pLast = &p->def.aTok[p->def.nTok - 1];
+    int iAfter = pName->iOff + pName->n;
+    zCreateTmp = sqlite3_mprintf("CREATE TABLE main.\"%w\"%.*s", zTmp,
+                                 pLast->iOff + pLast->n - iAfter, p->zCreate + iAfter);
+  }
+  if (!zCreateTmp) {
+    rc = SQLITE_NOMEM;
+    goto done;
+  }
+  rc = sqlite3_exec(db, zCreateTmp, 0, 0, 0);
+  if (rc) {
+    rc = fail_sqlite(p, db, rc, zTmp, "creating the new table");
+    goto done;
+  }
+
+  /* Step 5: what fills each column. */
+  rc = read_columns(db, zTmp, &p->newCols);
+  if (rc) goto done;
+  sqlite3_int64 bWithoutRowid = 0, nPkIndex = 0, nPk = 0;
+  rc = query_int64(db, &bWithoutRowid, "SELECT wr FROM pragma_table_list(%Q) WHERE schema = 'main'", zTmp);
+  if (rc == SQLITE_OK) {
+    rc = query_int64(db, &nPk, "SELECT count(*) FROM pragma_table_xinfo(%Q, 'main') WHERE pk",
+                     zTmp);
+  }
+  if (rc == SQLITE_OK) {
+    rc = query_int64(db, &nPkIndex,
+                     "SELECT count(*) FROM pragma_index_list(%Q, 'main') WHERE origin = 'pk'",
+                     zTmp);
+  }
+  if (rc) goto done;
+  sqlite3_int64 bOldWithoutRowid = 0;
+  rc = query_int64(db, &bOldWithoutRowid, "SELECT wr FROM pragma_table_list(%Q) WHERE schema = 'main'",
+                   p->zTable);
+  if (rc) goto done;
+  /* A rowid to carry over: neither table is WITHOUT ROWID and the new one
+  ** has no INTEGER PRIMARY KEY (which would be the rowid itself). */
+  if (!bWithoutRowid && !bOldWithoutRowid && !(nPk > 0 && nPkIndex == 0)) {
+    static const char *const azAlias[] = {"rowid", "_rowid_", "oid"};
+    for (size_t i = 0; i < 3 && !zRowid; i++) {
+      if (!column_find(&p->oldCols, azAlias[i]) && !column_find(&p->newCols, azAlias[i])) {
+        zRowid = sqlite3_mprintf("%s", azAlias[i]);
+        if (!zRowid) {
+          rc = SQLITE_NOMEM;
+          goto done;
+        }
+      }
+    }
+    if (!zRowid) note(p, "rowids are not kept: rowid, _rowid_ and oid are all column names");
+  }
+  pCols = sqlite3_str_new(0);
+  pSel = sqlite3_str_new(0);
+  int nCopied = 0;
+  if (zRowid) {
+    sqlite3_str_appendf(pCols, "\"%w\"", zRowid);
+    sqlite3_str_appendf(pSel, "\"%w\"", zRowid);
+    nCopied++;
+  }
+  for (int i = 0; i < p->newCols.n; i++) {
+    Column *c = &p->newCols.a[i];
+    const Mapping *m = 0;
+    for (int k = 0; k < p->nMap; k++) {
+      if (sqlite3_stricmp(p->aMap[k].zCol, c->zName) == 0) m = &p->aMap[k];
+    }
+    if (c->iHidden) {
+      if (m && !(m->zFrom && p->bRenamed)) {
+        rc = fail(p, SQLITE_ERROR, "the mapping fills %s, a generated column; SQLite "
+                                   "computes it from its expression",
+                  c->zName);
+        goto done;
+      }
+      continue;
+    }
+    Column *pOld = 0;
+    if (m && !m->zFrom) {
+      /* An expression: check it compiles against the old table first. */
+      sqlite3_stmt *pTest = 0;
+      const char *zTail = 0;
+      char *zTest = sqlite3_mprintf("SELECT (%s) FROM main.\"%w\"", m->zExpr, p->zTable);
+      if (!zTest) {
+        rc = SQLITE_NOMEM;
+        goto done;
+      }
+      rc = sqlite3_prepare_v2(db, zTest, -1, &pTest, &zTail);
+      int bTail = rc == SQLITE_OK && zTail && *zTail;
+      sqlite3_finalize(pTest);
+      sqlite3_free(zTest);
+      if (rc || bTail) {
+        rc = fail(p, SQLITE_ERROR, "the mapping for %s, \"%s\", is not an expression over "
+                                   "the columns of %s: %s",
+                  c->zName, m->zExpr, p->zTable,
+                  rc ? sqlite3_errmsg(db) : "there is more after it");
+        goto done;
+      }
+      c->zSource = sqlite3_mprintf("(%s)", m->zExpr);
+      pOld = column_find(&p->oldCols, m->zExpr);
+    } else {
+      /* A rename that SQLite already made leaves the column under its new name. */
+      pOld = column_find(&p->oldCols, m && !p->bRenamed ? m->zFrom : c->zName);
+      if (pOld) c->zSource = sqlite3_mprintf("\"%w\"", pOld->zName);
+    }
+    if (pOld && c->zSource) {
+      /* Verbatim: the old values, stored and compared as before. */
+      c->bVerbatim = strcmp(affinity(pOld->zType), affinity(c->zType)) == 0 && pOld->zColl &&
+                     c->zColl && sqlite3_stricmp(pOld->zColl, c->zColl) == 0 &&
+                     (!m || m->zFrom || sqlite3_stricmp(m->zExpr, pOld->zName) == 0);
+    }
+    if (!c->zSource) continue; /* New: its default */
+    sqlite3_str_appendf(pCols, "%s\"%w\"", nCopied ? ", " : "", c->zName);
+    sqlite3_str_appendf(pSel, "%s%s", nCopied ? ", " : "", c->zSource);
+    nCopied++;
+  }
+  zCols = sqlite3_str_finish(pCols);
+  zSel = sqlite3_str_finish(pSel);
+  pCols = pSel = 0;
+  if (!zCols || !zSel) {
+    rc = SQLITE_NOMEM;
+    goto done;
+  }
+
+  /* Step 5: one INSERT ... SELECT. OR ABORT overrides any ON CONFLICT
+  ** REPLACE or IGNORE of the new table: a row that does not fit is an
+  ** error, never silently dropped. */
+  double t0 = now_ms();
+  sqlite3_int64 nRow = 0;
+  if (nCopied == 0) {
+    rc = fail(p, SQLITE_ERROR, "the new table keeps none of the old columns: create a new "
+                               "table and drop the old one instead");
+    goto done;
+  }
+  rc = execf(db, "INSERT OR ABORT INTO main.\"%w\" (%s) SELECT %s FROM main.\"%w\"", zTmp,
+             zCols, zSel, p->zTable);
+  if (rc) {
+    rc = fail_sqlite(p, db, rc, zTmp, "copying the rows");
+    goto done;
+  }
+  nRow = sqlite3_changes64(db);
+  double tCopy = now_ms() - t0;
+
+  /* Steps 6 and 7. */
+  rc = execf(db, "DROP TABLE main.\"%w\"", p->zTable);
+  if (rc) {
+    rc = fail_sqlite(p, db, rc, zTmp, "dropping the old table");
+    goto done;
+  }
+  rc = query_int64(db, &bLegacy, "PRAGMA legacy_alter_table");
+  if (rc == SQLITE_OK && !bLegacy) rc = execf(db, "PRAGMA legacy_alter_table=ON");
+  if (rc == SQLITE_OK) {
+    rc = execf(db, "ALTER TABLE main.\"%w\" RENAME TO \"%w\"", zTmp, p->def.zName);
+    if (!bLegacy) execf(db, "PRAGMA legacy_alter_table=OFF");
+  }
+  if (rc) {
+    rc = fail_sqlite(p, db, rc, zTmp, "renaming the new table");
+    goto done;
+  }
+  sqlite3_free(p->zTable);
+  p->zTable = sqlite3_mprintf("%s", p->def.zName);
+  if (!p->zTable) {
+    rc = SQLITE_NOMEM;
+    goto done;
+  }
+  p->bRebuilt = 1;
+
+  /* Step 8: the indexes and triggers, as they were written. */
+  for (int i = 0; i < nSaved; i++) {
+    rc = sqlite3_exec(db, aSaved[i].zSql, 0, 0, 0);
+    if (rc) {
+      rc = fail(p, rc, "the %s %s no longer applies to the new %s: %s\n  drop it in the "
+                       "migration before migrate_alter_table() and create what replaces it "
+                       "after",
+                aSaved[i].zType, aSaved[i].zName, p->zTable, sqlite3_errmsg(db));
+      goto done;
+    }
+  }
+  if (iSeq >= 0 && def_has_word(&p->def, "AUTOINCREMENT")) {
+    rc = execf(db, "UPDATE main.sqlite_sequence SET seq = max(seq, %lld) WHERE name = %Q",
+               iSeq, p->zTable);
+    if (rc == SQLITE_OK && sqlite3_changes(db) == 0) {
+      rc = execf(db, "INSERT INTO main.sqlite_sequence (name, seq) VALUES (%Q, %lld)",
+                 p->zTable, iSeq);
+    }
+    if (rc) {
+      rc = fail_sqlite(p, db, rc, 0, "keeping the AUTOINCREMENT sequence");
+      goto done;
+    }
+  }
+  for (int i = 0; i + 1 < nStat; i += 2) {
+    /* ANALYZE's figures for the same rows stay true. */
+    rc = execf(db, "INSERT INTO main.sqlite_stat1 (tbl, idx, stat) SELECT %Q, %Q, %Q "
+                   "WHERE %Q IS NULL OR EXISTS (SELECT 1 FROM main.sqlite_schema "
+                   "WHERE type = 'index' AND name = %Q)",
+               p->zTable, azStat[i], azStat[i + 1], azStat[i], azStat[i]);
+    if (rc) {
+      rc = fail_sqlite(p, db, rc, 0, "keeping the table's sqlite_stat1 rows");
+      goto done;
+    }
+  }
+  note(p, "copied %lld rows in one INSERT ... SELECT (%s), %.1f ms; recreated %d "
+          "indexes and triggers",
+       nRow, zRowid ? "rowids kept" : "no separate rowid", tCopy, nSaved);
+
+  /* The rename wrote the name quoted ("t"); store the text as given. */
+  rc = query_text(db, &zText,
+                  "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
+                  p->zTable);
+  if (rc) goto done;
+  if (zText && strcmp(zText, p->zStored) != 0) {
+    if (p->bDefensive) {
+      note(p, "sqlite_schema keeps the text as SQLite's RENAME wrote it (defensive mode "
+              "forbids the writable_schema edit that would store it verbatim)");
+    } else {
+      TableDef now;
+      char *zIgnored = 0;
+      rc = def_parse(zText, &now, &zIgnored);
+      sqlite3_free(zIgnored);
+      int bSame = rc == SQLITE_OK && def_difference(&now, &p->def) == -1;
+      for (int i = 0; bSame && i < now.nElem; i++) {
+        const Elem *a = &now.aElem[i], *b = &p->def.aElem[i];
+        bSame = tokens_eq(&now, a->iType, a->iTypeEnd - a->iType, &p->def, b->iType,
+                          b->iTypeEnd - b->iType);
+      }
+      def_clear(&now);
+      if (rc == SQLITE_NOMEM) goto done;
+      rc = SQLITE_OK;
+      if (bSame) rc = edit_schema(p, p->zStored, 0);
+      if (rc) goto done;
+    }
+  }
+
+  /* Step 9: every view and trigger still applies. */
+  sqlite3_free(zProblem);
+  zProblem = 0;
+  rc = schema_problem(p, &zProblem);
+  if (rc) goto done;
+  if (zProblem) {
+    rc = fail(p, SQLITE_ERROR,
+              "a view or trigger no longer applies to the new %s: %s\n  drop it in the "
+              "migration before migrate_alter_table() and create it again, adapted, after",
+              p->zTable, zProblem);
+    goto done;
+  }
+
+done:
+  sqlite3_finalize(pStmt);
+  for (int i = 0; i < nSaved; i++) {
+    sqlite3_free(aSaved[i].zType);
+    sqlite3_free(aSaved[i].zName);
+    sqlite3_free(aSaved[i].zSql);
+  }
+  sqlite3_free(aSaved);
+  for (int i = 0; i < nStat; i++) sqlite3_free(azStat[i]);
+  sqlite3_free(azStat);
+  sqlite3_free(sqlite3_str_finish(pCols));
+  sqlite3_free(sqlite3_str_finish(pSel));
+  sqlite3_free(zCols);
+  sqlite3_free(zSel);
+  sqlite3_free(zTmp);
+  sqlite3_free(zProblem);
+  sqlite3_free(zCreateTmp);
+  sqlite3_free(zRowid);
+  sqlite3_free(zText);
+  return rc;
+}
+
+/* ---- foreign keys, scoped --------------------------------------------------- */
+
+/*
+** PRAGMA foreign_key_check(zTable): compiled always (SQLite finds a foreign
+** key whose parent lost its key while compiling), run over the rows only
+** when bScan.
+*/
+static int check_table(Alter *p, const char *zTable, int bScan, const char *zWhyNot) {
+  sqlite3_stmt *pStmt = 0;
+  char *zSql = sqlite3_mprintf("PRAGMA main.foreign_key_check(\"%w\")", zTable);
+  if (!zSql) return SQLITE_NOMEM;
+  int rc = sqlite3_prepare_v2(p->db, zSql, -1, &pStmt, 0);
+  sqlite3_free(zSql);
+  if (rc) {
+    return fail(p, rc, "a foreign key no longer matches the new %s: %s\n  the columns a "
+                       "foreign key refers to must stay the PRIMARY KEY or a UNIQUE key of %s",
+                p->zTable, sqlite3_errmsg(p->db), p->zTable);
+  }
+  if (!bScan) {
+    sqlite3_finalize(pStmt);
+    note(p, "foreign_key_check(%s) not run over the rows: %s", zTable, zWhyNot);
+    return SQLITE_OK;
+  }
+  double t0 = now_ms();
+  sqlite3_str *pList = sqlite3_str_new(0);
+  int nViolation = 0;
+  while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    if (nViolation++ < 10) {
+      sqlite3_str_appendf(pList, "\n  %s row %lld references %s, which has no such row",
+                          (const char *)sqlite3_column_text(pStmt, 0),
+                          sqlite3_column_int64(pStmt, 1),
+                          (const char *)sqlite3_column_text(pStmt, 2));
+    }
+  }
+  sqlite3_finalize(pStmt);
+  char *zList = sqlite3_str_finish(pList);
+  if (rc == SQLITE_DONE) {
+    rc = SQLITE_OK;
+    if (nViolation) {
+      rc = fail(p, SQLITE_CONSTRAINT_FOREIGNKEY,
+                "PRAGMA foreign_key_check(%s) found %d foreign key violation%s after the "
+                "change:%s%s",
+                zTable, nViolation, nViolation == 1 ? "" : "s", zList ? zList : "",
+                nViolation > 10 ? "\n  ..." : "");
+    } else {
+      note(p, "foreign_key_check(%s): no violations, %.1f ms", zTable, now_ms() - t0);
+    }
+  } else {
+    rc = fail_sqlite(p, p->db, rc, 0, "PRAGMA foreign_key_check");
+  }
+  sqlite3_free(zList);
+  return rc;
+}
+
+/*
+** After the change, when the caller had foreign keys on: the table itself,
+** if it has foreign keys, and every table whose foreign keys point at it.
+** Never the whole database. Rows are scanned only where something can have
+** changed: for the table's own keys, their definition or a child column's
+** values; for a referrer, the values of the columns it refers to. A column
+** copied verbatim (same values, same affinity, same collation) changes
+** nothing a foreign key sees.
+*/
+static int check_foreign_keys(Alter *p) {
+  char *zNewFks = 0;
+  int rc = SQLITE_OK;
+  if (!p->bRebuilt) {
+    /* In place: renamed and retyped columns (same affinity, same collation)
+    ** hold the same values; added ones hold their default. */
+    rc = read_columns(p->db, p->zTable, &p->newCols);
+    for (int i = 0; rc == SQLITE_OK && i < p->newCols.n; i++) {
+      int bOld = column_find(&p->oldCols, p->newCols.a[i].zName) != 0;
+      for (int k = 0; k < p->nMap; k++) {
+        bOld |= p->aMap[k].zFrom && sqlite3_stricmp(p->aMap[k].zCol, p->newCols.a[i].zName) == 0;
+      }
+      p->newCols.a[i].bVerbatim = bOld;
+    }
+  }
+  /* Who refers to the table now (a renamed key column is renamed there too). */
+  for (int i = 0; i < p->nRef; i++) {
+    sqlite3_free(p->aRef[i].zTable);
+    sqlite3_free(p->aRef[i].zTo);
+  }
+  p->nRef = 0;
+  if (rc == SQLITE_OK) rc = read_referrers(p);
+  if (rc == SQLITE_OK) rc = fk_summary(p->db, p->zTable, &zNewFks);
+  if (rc) return rc;
+
+  /* The table as a child. */
+  if (zNewFks) {
+    int bScan = p->bRebuilt && (!p->zOldFks || strcmp(p->zOldFks, zNewFks) != 0);
+    const char *zWhy = "its foreign keys and their columns are unchanged";
+    sqlite3_stmt *pStmt = 0;
+    rc = sqlite3_prepare_v2(p->db,
+                            "SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?1, 'main')",
+                            -1, &pStmt, 0);
+    if (rc == SQLITE_OK) {
+      sqlite3_bind_text(pStmt, 1, p->zTable, -1, SQLITE_STATIC);
+      while (sqlite3_step(pStmt) == SQLITE_ROW) {
+        Column *c = column_find(&p->newCols, (const char *)sqlite3_column_text(pStmt, 0));
+        if (!c || !c->bVerbatim) bScan = 1;
+      }
+      rc = sqlite3_finalize(pStmt);
+    }
+    /* Self-references: the parent side below may need the scan too. */
+    for (int i = 0; rc == SQLITE_OK && i < p->nRef; i++) {
+      if (sqlite3_stricmp(p->aRef[i].zTable, p->zTable) != 0) continue;
+      Column *c = p->aRef[i].zTo ? column_find(&p->newCols, p->aRef[i].zTo) : 0;
+      if (!c || !c->bVerbatim) bScan = 1;
+    }
+    if (rc == SQLITE_OK) rc = check_table(p, p->zTable, bScan, zWhy);
+  }
+
+  /* Each referrer, once. */
+  for (int i = 0; rc == SQLITE_OK && i < p->nRef; i++) {
+    const char *zRef = p->aRef[i].zTable;
+    if (sqlite3_stricmp(zRef, p->zTable) == 0) continue;
+    if (i > 0 && sqlite3_stricmp(zRef, p->aRef[i - 1].zTable) == 0) continue;
+    int bScan = 0;
+    for (int k = i; k < p->nRef && sqlite3_stricmp(p->aRef[k].zTable, zRef) == 0; k++) {
+      Column *c = 0;
+      if (p->aRef[k].zTo) {
+        c = column_find(&p->newCols, p->aRef[k].zTo);
+      } else {
+        /* The primary key: verbatim if all its columns are. */
+        for (int j = 0; j < p->newCols.n; j++) {
+          sqlite3_int64 bPk = 0;
+          rc = query_int64(p->db, &bPk,
+                           "SELECT pk FROM pragma_table_xinfo(%Q, 'main') WHERE name = %Q",
+                           p->zTable, p->newCols.a[j].zName);
+          if (rc) return rc;
+          if (bPk) {
+            c = &p->newCols.a[j];
+            if (!c->bVerbatim) break;
+          }
+        }
+      }
+      if (!c || !c->bVerbatim) bScan = 1;
+    }
+    rc = check_table(p, zRef, bScan,
+                     "the keys it refers to hold the same values as before");
+  }
+  sqlite3_free(zNewFks);
+  return rc;
+}
+
+/* ---- the call ---------------------------------------------------------------- */
+
+int dm_alter_table(sqlite3 *db, DmConn *pConn, const char *zCreate, const char *zMap,
+                   const char **pzStrategy, char **pzErr) {
+  Alter a;
+  memset(&a, 0, sizeof(a));
+  a.db = db;
+  a.pConn = pConn;
+  a.zCreate = zCreate;
+  a.bVerbose = pConn->bRunVerbose;
+  InPlace plan;
+  memset(&plan, 0, sizeof(plan));
+  *pzStrategy = 0;
+  *pzErr = 0;
+  int rc = SQLITE_OK;
+  char *zParseErr = 0;
+
+  if (!pConn->bRunning) {
+    rc = fail(&a, SQLITE_MISUSE,
+              "it runs only inside a migration, during migrate_upgrade() or "
+              "migrate_downgrade(), where the run's transaction and foreign-key "
+              "handling make it safe: put the call in a migration's SQL");
+    goto done;
+  }
+  rc = def_parse(zCreate, &a.def, &zParseErr);
+  if (rc) {
+    if (zParseErr) rc = fail(&a, rc, "%s", zParseErr);
+    goto done;
+  }
+  a.zStored = def_stored_text(&a.def);
+  if (!a.zStored) {
+    rc = SQLITE_NOMEM;
+    goto done;
+  }
+  int bDefensive = 0;
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, -1, &bDefensive);
+  a.bDefensive = bDefensive;
+
+  rc = load_table(&a);
+  if (rc == SQLITE_OK) rc = read_mapping(&a, zMap);
+  if (rc) goto done;
+  rc = fk_summary(db, a.zTable, &a.zOldFks);
+  if (rc == SQLITE_OK) rc = read_referrers(&a);
+  if (rc == SQLITE_OK) rc = plan_in_place(&a, &plan);
+  if (rc) goto done;
+
+  if (!plan.zWhy) {
+    rc = run_in_place(&a, &plan);
+    if (rc) goto done;
+    if (plan.nRename + plan.nDrop + plan.nAdd == 0 && !plan.bEdit) {
+      *pzStrategy = "unchanged";
+    } else {
+      *pzStrategy = plan.bEdit ? "writable_schema" : "alter table";
+    }
+  } else {
+    note(&a, "rebuild (copy the rows into a new table): %s", plan.zWhy);
+    rc = rebuild(&a);
+    if (rc) goto done;
+    *pzStrategy = "rebuild";
+  }
+  /* Checked when the caller had foreign keys on (the run turned them off),
+  ** or has them on now, inside a transaction: SQLite then enforces rows,
+  ** but a key that a foreign key refers to can still have gone. */
+  sqlite3_int64 bFkOn = 0;
+  if (rc == SQLITE_OK && !pConn->bFkWas) rc = query_int64(db, &bFkOn, "PRAGMA foreign_keys");
+  if (rc == SQLITE_OK && (pConn->bFkWas || bFkOn)) rc = check_foreign_keys(&a);
+
+done:
+  if (rc && !a.zErr) {
+    a.zErr = sqlite3_mprintf("migrate_alter_table(%s): %s", a.zTable ? a.zTable : "",
+                             rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(db));
+  }
+  if (rc) {
+    *pzErr = a.zErr;
+    *pzStrategy = 0;
+  } else {
+    sqlite3_free(a.zErr);
+  }
+  in_place_clear(&plan);
+  sqlite3_free(zParseErr);
+  def_clear(&a.def);
+  sqlite3_free(a.zStored);
+  sqlite3_free(a.zTable);
+  sqlite3_free(a.zOldSql);
+  sqlite3_close(a.pOld);
+  sqlite3_close(a.pNew);
+  sqlite3_free(a.zScratchErr);
+  for (int i = 0; i < a.nMap; i++) {
+    sqlite3_free(a.aMap[i].zCol);
+    sqlite3_free(a.aMap[i].zExpr);
+    sqlite3_free(a.aMap[i].zFrom);
+  }
+  sqlite3_free(a.aMap);
+  for (int i = 0; i < a.nRef; i++) {
+    sqlite3_free(a.aRef[i].zTable);
+    sqlite3_free(a.aRef[i].zTo);
+  }
+  sqlite3_free(a.aRef);
+  columns_clear(&a.oldCols);
+  columns_clear(&a.newCols);
+  sqlite3_free(a.zOldFks);
+  return rc;
+}
