@@ -945,6 +945,134 @@ static void test_offline_sql_equals_the_run_for_every_pair(void **state) {
   offline_equals_live("", azShipped, 3);
 }
 
+/*
+** A helper function that does its work with SQL of its own, as
+** migrate_alter_table() does. The plain shell has no such function, so the
+** script holds what it ran instead. test_helper() is added to every
+** connection (sqlite3_auto_extension), so the replay databases have it too.
+**
+** test_helper(table): reads (not in the script), a probe in a savepoint
+** that is rolled back (not in the script), writes (in the script, in
+** order), an UPDATE that fires a trigger (the trigger is the UPDATE's
+** business, not a statement of its own). test_helper(table, 'bound'): a
+** write with a bound parameter, whose value SQLite does not show.
+*/
+static void test_helper(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  const char *zTable = (const char *)sqlite3_value_text(argv[0]);
+  char *zSql = sqlite3_mprintf(
+      "SELECT count(*) FROM \"%w\";"
+      "SAVEPOINT probe; DROP TABLE \"%w\"; ROLLBACK TO probe; RELEASE probe;"
+      "ALTER TABLE \"%w\" ADD COLUMN note TEXT;"
+      "SELECT count(*) FROM pragma_table_info(%Q);"
+      "CREATE INDEX idx_helper ON \"%w\" (note);"
+      "UPDATE \"%w\" SET note = %Q;",
+      zTable, zTable, zTable, zTable, zTable, zTable, "set by the helper");
+  int rc = sqlite3_exec(db, zSql, 0, 0, 0);
+  sqlite3_free(zSql);
+  sqlite3_stmt *pStmt = 0;
+  if (rc == SQLITE_OK && argc == 2) {
+    rc = sqlite3_prepare_v2(db, "UPDATE items SET note = ?1", -1, &pStmt, 0);
+    if (rc == SQLITE_OK) {
+      sqlite3_bind_text(pStmt, 1, "bound", -1, SQLITE_STATIC);
+      rc = sqlite3_step(pStmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+  }
+  sqlite3_finalize(pStmt);
+  if (rc) {
+    sqlite3_result_error(ctx, sqlite3_errmsg(db), -1);
+  } else {
+    sqlite3_result_int(ctx, 1);
+  }
+}
+
+static int add_test_helper(sqlite3 *db, char **pzErr, const void *pApi) {
+  (void)pzErr;
+  (void)pApi;
+  return sqlite3_create_function(db, "test_helper", -1, SQLITE_UTF8, 0, test_helper, 0, 0);
+}
+
+static void test_offline_sql_expands_helper_calls(void **state) {
+  (void)state;
+  char *zDir = h_path("helper");
+  char *zCmd = sqlite3_mprintf("rm -rf %s && mkdir -p %s", zDir, zDir);
+  run_shell(zCmd);
+  sqlite3_free(zCmd);
+  write_migration(zDir, "h1_items", "",
+                  "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);\n"
+                  "CREATE TABLE item_log (item_id INTEGER, what TEXT);\n"
+                  "CREATE TRIGGER items_noted AFTER UPDATE ON items BEGIN\n"
+                  "  INSERT INTO item_log VALUES (new.id, 'noted');\n"
+                  "END;\n"
+                  "INSERT INTO items (name) VALUES ('a'), ('b');",
+                  "DROP TABLE item_log;\nDROP TABLE items;");
+  write_migration(zDir, "h2_helper", "h1_items",
+                  "SELECT test_helper('items');\nSELECT count(*) FROM items;",
+                  "DROP INDEX idx_helper;\nALTER TABLE items DROP COLUMN note;");
+  write_migration(zDir, "h3_bound", "h2_helper",
+                  "DROP INDEX idx_helper;\nALTER TABLE items DROP COLUMN note;\n"
+                  "SELECT test_helper('items', 'bound');",
+                  "SELECT 1;");
+  char *zExt = build_set(zDir);
+  sqlite3_auto_extension((void (*)(void))add_test_helper);
+
+  char *zLive = h_fresh("helper-live.db");
+  sqlite3 *db = open_with(zLive, zExt);
+  h_assert_text(db, "SELECT migrate_upgrade('h1')", "h1_items");
+  char *zScript = h_text(db, "SELECT migrate_sql('h2')");
+  h_assert_text(db, "SELECT migrate_upgrade('h2')", "h2_helper");
+  char *zWant = full_state(db);
+  /* A write with a bound parameter cannot be written down: no script. */
+  h_assert_error(db, "SELECT migrate_sql('head')",
+                 "migrate_sql(): upgrade h2_helper -> h3_bound: SELECT "
+                 "test_helper('items', 'bound'); ran UPDATE items SET note = ?1 "
+                 "with bound parameters, and SQLite shows no values of a "
+                 "statement run inside another, so the script cannot hold it; a "
+                 "function that migrations call should put its values in the SQL "
+                 "text (sqlite3_mprintf's %Q)");
+  sqlite3_close(db);
+  const char *zExpanded =
+      "-- Running upgrade h1_items -> h2_helper\n\n"
+      "INSERT INTO distmigrate_log (revision, direction, from_version, "
+      "to_version, checksum, started_at, duration_ms) VALUES ('h2_helper', "
+      "'upgrade', 'h1_items', 'h2_helper', '";
+  if (!strstr(zScript, zExpanded)) fail_msg("no step in:\n%s", zScript);
+  zExpanded =
+      "', strftime('%Y-%m-%d %H:%M:%f', 'now'), 0);\n\n"
+      "-- SELECT test_helper('items'); runs:\n\n"
+      "ALTER TABLE \"items\" ADD COLUMN note TEXT;\n\n"
+      "CREATE INDEX idx_helper ON \"items\" (note);\n\n"
+      "UPDATE \"items\" SET note = 'set by the helper';\n\n"
+      "-- SELECT count(*) FROM items; changes nothing here\n\n"
+      "UPDATE alembic_version SET version_num='h2_helper'";
+  if (!strstr(zScript, zExpanded)) fail_msg("no expansion in:\n%s", zScript);
+
+  /* The shell, which has no test_helper(), applies it to the same end. */
+  sqlite3_reset_auto_extension();
+  char *zDb = h_fresh("helper-script.db");
+  db = open_with(zDb, zExt);
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('h1')"));
+  sqlite3_close(db);
+  char *zFile = h_path("helper.sql");
+  write_file(zFile, zScript);
+  zCmd = sqlite3_mprintf("sqlite3 -bail %s < %s", zDb, zFile);
+  run_shell(zCmd);
+  sqlite3_free(zCmd);
+  db = h_open(zDb, 0);
+  char *zGot = full_state(db);
+  sqlite3_close(db);
+  assert_string_equal(zGot, zWant);
+  if (!strstr(zGot, "item_log: 1|noted; 2|noted;\n")) fail_msg("%s", zGot);
+  sqlite3_free(zGot);
+  sqlite3_free(zWant);
+  sqlite3_free(zFile);
+  sqlite3_free(zScript);
+  sqlite3_free(zDb);
+  sqlite3_free(zLive);
+  sqlite3_free(zExt);
+  sqlite3_free(zDir);
+}
+
 static void test_offline_sql_errors(void **state) {
   (void)state;
   char *zDb = h_fresh("offline-bad.db");
@@ -1682,6 +1810,7 @@ int main(void) {
       cmocka_unit_test(test_plan_is_what_the_run_does),
       cmocka_unit_test(test_offline_sql_is_alembics_shape),
       cmocka_unit_test(test_offline_sql_equals_the_run_for_every_pair),
+      cmocka_unit_test(test_offline_sql_expands_helper_calls),
       cmocka_unit_test(test_offline_sql_errors),
       cmocka_unit_test(test_rehearsal_changes_nothing_and_reports_what_a_run_does),
       cmocka_unit_test(test_rehearsal_inside_a_transaction_keeps_the_callers_work),
