@@ -1555,7 +1555,7 @@ static int rebuild(Alter *p) {
   sqlite3 *db = p->db;
   int rc = SQLITE_OK;
   char *zTmp = 0, *zProblem = 0, *zCreateTmp = 0, *zRowid = 0, *zText = 0;
-  sqlite3_int64 iSeq = -1, bLegacy = 0, bHasSeq = 0, bHasStat = 0;
+  sqlite3_int64 bLegacy = 0, bHasStat = 0;
   Saved *aSaved = 0;
   int nSaved = 0;
   sqlite3_str *pCols = 0, *pSel = 0;
@@ -1633,17 +1633,8 @@ static int rebuild(Alter *p) {
   sqlite3_finalize(pStmt);
   pStmt = 0;
   if (rc != SQLITE_DONE) goto done;
-  rc = query_int64(db, &bHasSeq,
-                   "SELECT count(*) FROM main.sqlite_schema WHERE name = 'sqlite_sequence'");
-  if (rc == SQLITE_OK && bHasSeq) {
-    rc = query_int64(db, &iSeq,
-                     "SELECT coalesce((SELECT seq FROM main.sqlite_sequence WHERE name = %Q), -1)",
-                     p->zTable);
-  }
-  if (rc == SQLITE_OK) {
-    rc = query_int64(db, &bHasStat,
-                     "SELECT count(*) FROM main.sqlite_schema WHERE name = 'sqlite_stat1'");
-  }
+  rc = query_int64(db, &bHasStat,
+                   "SELECT count(*) FROM main.sqlite_schema WHERE name = 'sqlite_stat1'");
   if (rc == SQLITE_OK && bHasStat) {
     /* Not the automatic indexes': their numbering follows the constraints,
     ** which may have changed. */
@@ -1820,6 +1811,34 @@ static int rebuild(Alter *p) {
   nRow = sqlite3_changes64(db);
   double tCopy = now_ms() - t0;
 
+  /* The AUTOINCREMENT sequence carries over, before the DROP deletes the
+  ** old table's row: the copy's row (the copy made one if it copied rows)
+  ** rises to the old value, or is made with it; the rename then carries
+  ** it to the final name. In SQL that reads sqlite_sequence, not with a
+  ** number read here: migrate_sql() writes these statements down from a
+  ** replay that has none of the database's rows, and the script must
+  ** carry the value the database holds. */
+  if (def_has_word(&p->def, "AUTOINCREMENT")) {
+    rc = execf(db,
+               "UPDATE main.sqlite_sequence SET seq = max(seq, (SELECT max(seq) FROM "
+               "main.sqlite_sequence WHERE name = %Q COLLATE NOCASE)) WHERE name = %Q "
+               "AND EXISTS (SELECT 1 FROM main.sqlite_sequence WHERE name = %Q COLLATE "
+               "NOCASE)",
+               p->zTable, zTmp, p->zTable);
+    if (rc == SQLITE_OK) {
+      rc = execf(db,
+                 "INSERT INTO main.sqlite_sequence (name, seq) SELECT %Q, seq FROM "
+                 "main.sqlite_sequence WHERE name = %Q COLLATE NOCASE AND NOT EXISTS "
+                 "(SELECT 1 FROM main.sqlite_sequence WHERE name = %Q) ORDER BY seq DESC "
+                 "LIMIT 1",
+                 zTmp, p->zTable, zTmp);
+    }
+    if (rc) {
+      rc = fail_sqlite(p, db, rc, 0, "keeping the AUTOINCREMENT sequence");
+      goto done;
+    }
+  }
+
   /* Steps 6 and 7. */
   rc = execf(db, "DROP TABLE main.\"%w\"", p->zTable);
   if (rc) {
@@ -1852,18 +1871,6 @@ static int rebuild(Alter *p) {
                        "migration before migrate_alter_table() and create what replaces it "
                        "after",
                 aSaved[i].zType, aSaved[i].zName, p->zTable, sqlite3_errmsg(db));
-      goto done;
-    }
-  }
-  if (iSeq >= 0 && def_has_word(&p->def, "AUTOINCREMENT")) {
-    rc = execf(db, "UPDATE main.sqlite_sequence SET seq = max(seq, %lld) WHERE name = %Q",
-               iSeq, p->zTable);
-    if (rc == SQLITE_OK && sqlite3_changes(db) == 0) {
-      rc = execf(db, "INSERT INTO main.sqlite_sequence (name, seq) VALUES (%Q, %lld)",
-                 p->zTable, iSeq);
-    }
-    if (rc) {
-      rc = fail_sqlite(p, db, rc, 0, "keeping the AUTOINCREMENT sequence");
       goto done;
     }
   }

@@ -815,7 +815,8 @@ static void test_offline_sql_is_alembics_shape(void **state) {
 
 /*
 ** Everything a run can change, as text: every object's stored SQL
-** (bookkeeping included), the version rows, the log's steps, the data.
+** (bookkeeping included), the version rows, the log's steps, the data
+** (with the rowids of rowid tables), sqlite_sequence.
 */
 static char *full_state(sqlite3 *db) {
   sqlite3_str *pStr = sqlite3_str_new(0);
@@ -838,13 +839,16 @@ static char *full_state(sqlite3 *db) {
   sqlite3_free(z);
   sqlite3_stmt *pTables = 0;
   sqlite3_prepare_v2(db,
-                     "SELECT name FROM sqlite_schema WHERE type = 'table' AND name "
-                     "NOT GLOB 'sqlite_*' AND name NOT IN ('alembic_version', "
-                     "'distmigrate_log') ORDER BY name",
+                     "SELECT s.name, l.wr FROM sqlite_schema s JOIN "
+                     "pragma_table_list l ON l.name = s.name AND l.schema = 'main' "
+                     "WHERE s.type = 'table' AND (s.name NOT GLOB 'sqlite_*' OR "
+                     "s.name = 'sqlite_sequence') AND s.name NOT IN "
+                     "('alembic_version', 'distmigrate_log') ORDER BY s.name",
                      -1, &pTables, 0);
   while (sqlite3_step(pTables) == SQLITE_ROW) {
     const char *zTable = (const char *)sqlite3_column_text(pTables, 0);
-    char *zSql = sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY 1", zTable);
+    char *zSql = sqlite3_mprintf("SELECT %s* FROM \"%w\" ORDER BY 1, 2",
+                                 sqlite3_column_int(pTables, 1) ? "" : "rowid, ", zTable);
     sqlite3_stmt *pRows = 0;
     if (sqlite3_prepare_v2(db, zSql, -1, &pRows, 0) != SQLITE_OK) {
       fail_msg("%s: %s", zSql, sqlite3_errmsg(db));
@@ -881,27 +885,43 @@ static void migrate_to(sqlite3 *db, const char *zTo) {
 }
 
 /*
+** A database of set zSet at point zAt, reached by real runs from base. With
+** zSeedAt, rows are added on the way: at zSeedAt (at or below every point
+** but base), by zSeed, so that every later step has data to carry.
+*/
+static sqlite3 *open_at(const char *zPath, const char *zSet, const char *zAt,
+                        const char *zSeedAt, const char *zSeed) {
+  sqlite3 *db = h_open(zPath, zSet);
+  sqlite3_free(h_text(db, "SELECT migrate_stamp('base')"));
+  if (strcmp(zAt, "base") == 0) return db;
+  if (zSeedAt) {
+    migrate_to(db, zSeedAt);
+    h_exec(db, zSeed);
+  }
+  migrate_to(db, zAt);
+  return db;
+}
+
+/*
 ** For every ordered pair of points of a set: the script migrate_sql(from,
 ** to) gives, applied by the plain sqlite3 shell to a database at from,
 ** leaves exactly what migrate_upgrade/migrate_downgrade leaves.
 */
-static void offline_equals_live(const char *zSet, const char *const *azPoint, int nPoint) {
+static void offline_equals_live_with_rows(const char *zSet, const char *const *azPoint,
+                                          int nPoint, const char *zSeedAt,
+                                          const char *zSeed) {
   char *zScriptFile = h_path("script.sql");
   for (int i = 0; i < nPoint; i++) {
     for (int j = 0; j < nPoint; j++) {
       if (i == j) continue;
       char *zLiveDb = h_fresh("pair-live.db");
-      sqlite3 *db = h_open(zLiveDb, zSet);
-      sqlite3_free(h_text(db, "SELECT migrate_stamp('base')"));
-      if (i > 0) migrate_to(db, azPoint[i]);
+      sqlite3 *db = open_at(zLiveDb, zSet, azPoint[i], zSeedAt, zSeed);
       migrate_to(db, azPoint[j]);
       char *zLive = full_state(db);
       sqlite3_close(db);
 
       char *zDb = h_fresh("pair-script.db");
-      db = h_open(zDb, zSet);
-      sqlite3_free(h_text(db, "SELECT migrate_stamp('base')"));
-      if (i > 0) migrate_to(db, azPoint[i]);
+      db = open_at(zDb, zSet, azPoint[i], zSeedAt, zSeed);
       char *zSql = sqlite3_mprintf("SELECT migrate_sql('%s', '%s')", azPoint[i], azPoint[j]);
       char *zScript = h_text(db, zSql);
       sqlite3_free(zSql);
@@ -915,11 +935,18 @@ static void offline_equals_live(const char *zSet, const char *const *azPoint, in
       run_shell(zCmd);
       sqlite3_free(zCmd);
       db = h_open(zDb, 0);
+      h_assert_text(db, "PRAGMA integrity_check", "ok");
       char *zOffline = full_state(db);
       sqlite3_close(db);
       if (strcmp(zLive, zOffline) != 0) {
-        fail_msg("%s: %s -> %s: the script leaves\n%s\nthe run leaves\n%s\nscript:\n%s",
-                 zSet, azPoint[i], azPoint[j], zOffline, zLive, zScript);
+        /* The whole of each is long: the first line that differs. */
+        const char *a = zOffline, *b = zLive;
+        while (*a && *a == *b) a++, b++;
+        while (a > zOffline && a[-1] != '\n') a--, b--;
+        fail_msg("%s: %s -> %s: the script leaves\n  %.*s\nwhere the run leaves\n  %.*s\n"
+                 "(the script is in %s)",
+                 zSet, azPoint[i], azPoint[j], (int)strcspn(a, "\n"), a,
+                 (int)strcspn(b, "\n"), b, zScriptFile);
       }
       sqlite3_free(zScript);
       sqlite3_free(zLive);
@@ -929,6 +956,10 @@ static void offline_equals_live(const char *zSet, const char *const *azPoint, in
     }
   }
   sqlite3_free(zScriptFile);
+}
+
+static void offline_equals_live(const char *zSet, const char *const *azPoint, int nPoint) {
+  offline_equals_live_with_rows(zSet, azPoint, nPoint, 0, 0);
 }
 
 static void test_offline_sql_equals_the_run_for_every_pair(void **state) {
@@ -943,6 +974,60 @@ static void test_offline_sql_equals_the_run_for_every_pair(void **state) {
   static const char *const azShipped[] = {"base", "001_initial_schema",
                                           "002_add_invalid_responses"};
   offline_equals_live("", azShipped, 3);
+}
+
+/*
+** Sets that call migrate_alter_table(), with rows: the script holds what
+** the helper ran (ALTER TABLE, the writable_schema edit, the 12-step
+** rebuild), and the shell, which has no such function, gets the same
+** schema, version, rows, rowids and sqlite_sequence.
+*/
+static void test_offline_sql_equals_the_run_through_migrate_alter_table(void **state) {
+  (void)state;
+  static const char *const azPatterns[] = {
+      "base", "001_initial_schema", "002_add_invalid_responses", "003_add_new_field",
+      "004_widen_category", "005_move_evaluations"};
+  offline_equals_live_with_rows(
+      "patterns", azPatterns, 6, "001_initial_schema",
+      "INSERT INTO questions (id, json_id, category, question_text, golden_answer, "
+      "created_at, updated_at) VALUES "
+      "(1, 'q1', 'math', 'What is 1+1?', '2', '2024-01-01', '2024-01-02'), "
+      "(2, 'q2', 'geography', 'Capital of France?', 'Paris', '2024-01-01', '2024-01-03'), "
+      "(4, NULL, 'misc', 'Anything?', NULL, '2024-01-02', '2024-01-02');"
+      "INSERT INTO responses (id, question_id, model_name, model_config, reasoning, "
+      "answer, is_correct, created_at, updated_at) VALUES "
+      "(1, 1, 'gpt', '{}', 'adding', '2', 1, '2024-01-05', '2024-01-06'), "
+      "(2, 1, 'llama', '{\"t\": 0.5}', NULL, '3', 0, '2024-01-05', '2024-01-07'), "
+      "(3, 2, 'gpt', '{}', NULL, 'Paris', NULL, '2024-01-05', '2024-01-05'), "
+      "(7, 4, 'mistral', '{}', 'r', 'x', 1, '2024-01-06', '2024-01-08');");
+
+  /* A full rebuild (CHECK added; a view, a trigger, an index and foreign
+  ** keys of other tables on it), the AUTOINCREMENT table with its sequence
+  ** above its largest id, a rowid table without an INTEGER PRIMARY KEY and
+  ** gaps in its rowids, WITHOUT ROWID, a self-reference, the
+  ** writable_schema edit, and ALTER TABLE's own forms. */
+  static const char *const azBranch[] = {
+      "b_rebuild", "b_autoinc", "b_affinity", "b_without_rowid", "b_self_ref",
+      "b_widen", "b_layout", "b_unchanged", "b_rename", "b_drop", "b_add"};
+  const char *zSeed =
+      "INSERT INTO authors (id, name, email, note) VALUES (1, 'Ann', 'ann@x', 'n1'), "
+      "(2, 'Bob', NULL, NULL), (3, 'Cy', 'cy@x', 'n3');"
+      "INSERT INTO books (id, author_id, editor_id, title) VALUES (1, 1, 2, 'A'), "
+      "(2, 3, NULL, 'B');"
+      "INSERT INTO reviews (id, author_email) VALUES (1, 'ann@x');"
+      "INSERT INTO staff (id, name, boss_id) VALUES (1, 'Boss', NULL), (2, 'Worker', 1);"
+      "INSERT INTO tags (name, weight) VALUES ('a', 1), ('b', NULL);"
+      "INSERT INTO events (what) VALUES ('one'), (NULL), ('three'), ('four');"
+      "DELETE FROM events WHERE id >= 3;"
+      "INSERT INTO plain (a, b, c) VALUES ('1', '2', '3'), ('4', '5', '6'), "
+      "('7', '8', '9');"
+      "DELETE FROM plain WHERE a = '1';";
+  for (size_t i = 0; i < sizeof(azBranch) / sizeof(azBranch[0]); i++) {
+    const char *azPoint[] = {"base", "a0_base", azBranch[i]};
+    /* From base once; each branch from a0_base and back. */
+    offline_equals_live_with_rows("alter", i == 0 ? azPoint : azPoint + 1, i == 0 ? 3 : 2,
+                                  "a0_base", zSeed);
+  }
 }
 
 /*
@@ -1062,7 +1147,7 @@ static void test_offline_sql_expands_helper_calls(void **state) {
   char *zGot = full_state(db);
   sqlite3_close(db);
   assert_string_equal(zGot, zWant);
-  if (!strstr(zGot, "item_log: 1|noted; 2|noted;\n")) fail_msg("%s", zGot);
+  if (!strstr(zGot, "item_log: 1|1|noted; 2|2|noted;\n")) fail_msg("%s", zGot);
   sqlite3_free(zGot);
   sqlite3_free(zWant);
   sqlite3_free(zFile);
@@ -1810,6 +1895,7 @@ int main(void) {
       cmocka_unit_test(test_plan_is_what_the_run_does),
       cmocka_unit_test(test_offline_sql_is_alembics_shape),
       cmocka_unit_test(test_offline_sql_equals_the_run_for_every_pair),
+      cmocka_unit_test(test_offline_sql_equals_the_run_through_migrate_alter_table),
       cmocka_unit_test(test_offline_sql_expands_helper_calls),
       cmocka_unit_test(test_offline_sql_errors),
       cmocka_unit_test(test_rehearsal_changes_nothing_and_reports_what_a_run_does),
