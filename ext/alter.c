@@ -1561,8 +1561,6 @@ static int rebuild(Alter *p) {
   sqlite3_str *pCols = 0, *pSel = 0;
   char *zCols = 0, *zSel = 0;
   sqlite3_stmt *pStmt = 0;
-  char **azStat = 0;
-  int nStat = 0;
 
   /* With enforcement on, DROP TABLE would delete or change every row that
   ** refers to the table (CASCADE, SET NULL): refuse. Only possible inside
@@ -1635,35 +1633,6 @@ static int rebuild(Alter *p) {
   if (rc != SQLITE_DONE) goto done;
   rc = query_int64(db, &bHasStat,
                    "SELECT count(*) FROM main.sqlite_schema WHERE name = 'sqlite_stat1'");
-  if (rc == SQLITE_OK && bHasStat) {
-    /* Not the automatic indexes': their numbering follows the constraints,
-    ** which may have changed. */
-    rc = sqlite3_prepare_v2(db,
-                            "SELECT idx, stat FROM main.sqlite_stat1 WHERE tbl = ?1 "
-                            "AND coalesce(idx, '') NOT LIKE 'sqlite\\_autoindex\\_%' ESCAPE '\\'",
-                            -1, &pStmt, 0);
-    if (rc == SQLITE_OK) {
-      sqlite3_bind_text(pStmt, 1, p->zTable, -1, SQLITE_STATIC);
-      int nStatAlloc = 0;
-      while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-        if (nStat + 2 > nStatAlloc) {
-          nStatAlloc = nStatAlloc ? 2 * nStatAlloc : 16;
-          char **azNew = sqlite3_realloc64(azStat, sizeof(char *) * (sqlite3_uint64)nStatAlloc);
-          if (!azNew) {
-            rc = SQLITE_NOMEM;
-            break;
-          }
-          azStat = azNew;
-        }
-        const char *zIdx = (const char *)sqlite3_column_text(pStmt, 0);
-        azStat[nStat++] = zIdx ? sqlite3_mprintf("%s", zIdx) : 0;
-        azStat[nStat++] = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 1));
-      }
-      sqlite3_finalize(pStmt);
-      pStmt = 0;
-      if (rc == SQLITE_DONE) rc = SQLITE_OK;
-    }
-  }
   if (rc) goto done;
 
   /* Step 4: the new table under a temporary name. The name is the only
@@ -1839,6 +1808,21 @@ static int rebuild(Alter *p) {
     }
   }
 
+  /* ANALYZE's figures for the same rows stay true: the table's rows of
+  ** sqlite_stat1 move to the copy before the DROP deletes them, the same
+  ** way. Not the automatic indexes': their numbering follows the
+  ** constraints, which may have changed. */
+  if (bHasStat) {
+    rc = execf(db,
+               "UPDATE main.sqlite_stat1 SET tbl = %Q WHERE tbl = %Q AND coalesce(idx, '') "
+               "NOT LIKE 'sqlite\\_autoindex\\_%%' ESCAPE '\\'",
+               zTmp, p->zTable);
+    if (rc) {
+      rc = fail_sqlite(p, db, rc, 0, "keeping the table's sqlite_stat1 rows");
+      goto done;
+    }
+  }
+
   /* Steps 6 and 7. */
   rc = execf(db, "DROP TABLE main.\"%w\"", p->zTable);
   if (rc) {
@@ -1874,12 +1858,17 @@ static int rebuild(Alter *p) {
       goto done;
     }
   }
-  for (int i = 0; i + 1 < nStat; i += 2) {
-    /* ANALYZE's figures for the same rows stay true. */
-    rc = execf(db, "INSERT INTO main.sqlite_stat1 (tbl, idx, stat) SELECT %Q, %Q, %Q "
-                   "WHERE %Q IS NULL OR EXISTS (SELECT 1 FROM main.sqlite_schema "
-                   "WHERE type = 'index' AND name = %Q)",
-               p->zTable, azStat[i], azStat[i + 1], azStat[i], azStat[i]);
+  if (bHasStat) {
+    /* The figures moved to the copy: to the final name (the rename leaves
+    ** sqlite_stat1 alone), for the indexes there are. */
+    rc = execf(db, "UPDATE main.sqlite_stat1 SET tbl = %Q WHERE tbl = %Q", p->zTable, zTmp);
+    if (rc == SQLITE_OK) {
+      rc = execf(db,
+                 "DELETE FROM main.sqlite_stat1 WHERE tbl = %Q AND idx IS NOT NULL AND "
+                 "NOT EXISTS (SELECT 1 FROM main.sqlite_schema WHERE type = 'index' AND "
+                 "name = sqlite_stat1.idx)",
+                 p->zTable);
+    }
     if (rc) {
       rc = fail_sqlite(p, db, rc, 0, "keeping the table's sqlite_stat1 rows");
       goto done;
@@ -1938,8 +1927,6 @@ done:
     sqlite3_free(aSaved[i].zSql);
   }
   sqlite3_free(aSaved);
-  for (int i = 0; i < nStat; i++) sqlite3_free(azStat[i]);
-  sqlite3_free(azStat);
   sqlite3_free(sqlite3_str_finish(pCols));
   sqlite3_free(sqlite3_str_finish(pSel));
   sqlite3_free(zCols);

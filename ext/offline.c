@@ -503,8 +503,25 @@ static int offline_event(void *pArg, const DmEvent *pEv, char **pzErr) {
   return sqlite3_str_errcode(pOut) ? SQLITE_NOMEM : SQLITE_OK;
 }
 
-int dm_offline_script(const DmSet *pSet, const DmFlags *aFrom, const char *zTarget,
-                      char **pzScript, char **pzErr) {
+/*
+** Whether db has table zName in main (0 on any error: the caller then
+** does without what the table would have given).
+*/
+static int has_table(sqlite3 *db, const char *zName) {
+  sqlite3_stmt *pStmt = 0;
+  int bHas = 0;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?1",
+                         -1, &pStmt, 0) == SQLITE_OK) {
+    sqlite3_bind_text(pStmt, 1, zName, -1, SQLITE_STATIC);
+    bHas = sqlite3_step(pStmt) == SQLITE_ROW;
+  }
+  sqlite3_finalize(pStmt);
+  return bHas;
+}
+
+int dm_offline_script(sqlite3 *db, const DmSet *pSet, const DmFlags *aFrom,
+                      const char *zTarget, char **pzScript, char **pzErr) {
   int n = pSet->nRev;
   sqlite3 *pMem = 0;
   DmConn *pConn = 0;
@@ -527,6 +544,14 @@ int dm_offline_script(const DmSet *pSet, const DmFlags *aFrom, const char *zTarg
   /* Resolve first, so that a bad target is refused before any replay. */
   int rc = dm_resolve_either(pSet, aFrom, zTarget, &st.eOp, aAll + 2 * n + 2, pzErr);
   if (rc == SQLITE_OK) rc = dm_replay(pSet, aFrom, &pMem, &pConn, pzErr);
+  if (rc == SQLITE_OK && db && has_table(db, "sqlite_stat1") &&
+      !has_table(pMem, "sqlite_stat1")) {
+    /* ANALYZE made it there, not a migration. A rebuild by
+    ** migrate_alter_table() moves a table's figures along when the table
+    ** exists; so must the script. (ANALYZE sqlite_schema only creates it.) */
+    rc = sqlite3_exec(pMem, "ANALYZE main.sqlite_schema", 0, 0, 0);
+    if (rc) *pzErr = sqlite3_mprintf("migrate_sql(): %s", sqlite3_errmsg(pMem));
+  }
   if (rc == SQLITE_OK) {
     st.pOut = sqlite3_str_new(0);
     sqlite3_trace_v2(pMem, SQLITE_TRACE_STMT, offline_trace, &st);
@@ -604,7 +629,10 @@ void dm_sql_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     memset(aNone, 0, (size_t)pSet->nRev);
     rc = dm_resolve(pSet, aNone, DM_OP_STAMP, zFrom, aFrom, &zErr);
   }
-  if (rc == SQLITE_OK) rc = dm_offline_script(pSet, aFrom, zTarget, &zScript, &zErr);
+  if (rc == SQLITE_OK) {
+    rc = dm_offline_script(sqlite3_context_db_handle(ctx), pSet, aFrom, zTarget, &zScript,
+                           &zErr);
+  }
   if (rc == SQLITE_OK) {
     sqlite3_result_text(ctx, zScript, -1, sqlite3_free);
   } else if (zErr && rc != SQLITE_NOMEM) {
