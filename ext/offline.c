@@ -544,6 +544,13 @@ int dm_offline_script(sqlite3 *db, const DmSet *pSet, const DmFlags *aFrom,
   /* Resolve first, so that a bad target is refused before any replay. */
   int rc = dm_resolve_either(pSet, aFrom, zTarget, &st.eOp, aAll + 2 * n + 2, pzErr);
   if (rc == SQLITE_OK) rc = dm_replay(pSet, aFrom, &pMem, &pConn, pzErr);
+  if (rc == SQLITE_OK && db) {
+    /* In defensive mode migrate_alter_table() rebuilds where it would edit
+    ** sqlite_schema: the script does what a run on db would do. */
+    int bDefensive = 0;
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, -1, &bDefensive);
+    if (bDefensive) sqlite3_db_config(pMem, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
+  }
   if (rc == SQLITE_OK && db && has_table(db, "sqlite_stat1") &&
       !has_table(pMem, "sqlite_stat1")) {
     /* ANALYZE made it there, not a migration. A rebuild by
