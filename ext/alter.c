@@ -152,7 +152,8 @@ static int token_length(const unsigned char *z, int *peType) {
                                      "<>", "<<", ">>", "->"};
   for (size_t k = 0; k < sizeof(azOp) / sizeof(azOp[0]); k++) {
     size_t n = strlen(azOp[k]);
-    if (memcmp(z, azOp[k], n) == 0) return (int)n;
+    /* strncmp, not memcmp: z may end within n bytes (a closing ")"). */
+    if (strncmp((const char *)z, azOp[k], n) == 0) return (int)n;
   }
   return 1;
 }
