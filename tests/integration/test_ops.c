@@ -1069,7 +1069,7 @@ static void offline_equals_live_with_rows(const char *zSet, const char *const *a
         while (*a && *a == *b) a++, b++;
         while (a > zOffline && a[-1] != '\n') a--, b--;
         fail_msg("%s: %s -> %s: the script leaves\n  %.*s\nwhere the run leaves\n  %.*s\n"
-                 "(the script is in %s)",
+                 "(the script is in %s; DM_KEEP_TMP=1 keeps it)",
                  zSet, azPoint[i], azPoint[j], (int)strcspn(a, "\n"), a,
                  (int)strcspn(b, "\n"), b, zScriptFile);
       }
