@@ -264,21 +264,25 @@ static void nested_statement(Nested *p, sqlite3_stmt *pStmt, const char *zSql) {
     /* One that reports something asks (the pragma_* table functions run
     ** "PRAGMA main.table_xinfo=t"); one that reports nothing sets. */
     if (sqlite3_column_count(pStmt) > 0) return;
+    /* PRAGMA [schema.]name = value, or name(value). */
     const char *zName = 0;
     int nName = next_word(zSql, &i, &zName);
-    const char *zOp = 0;
-    int nOp = next_word(zSql, &i, &zOp);
-    if (nOp == 1 && zOp[0] == '.') {
+    const char *zNext = 0;
+    int nNext = next_word(zSql, &i, &zNext);
+    if (nNext == 1 && zNext[0] == '.') {
       nName = next_word(zSql, &i, &zName);
-      nOp = next_word(zSql, &i, &zOp);
+      nNext = next_word(zSql, &i, &zNext);
     }
     if (word_is(zName, nName, "schema_version")) {
       keep_schema_bump(p, zSql);
       return;
     }
     if (word_is(zName, nName, "writable_schema")) {
-      const char *zValue = 0;
-      int nValue = next_word(zSql, &i, &zValue);
+      const char *zValue = zNext;
+      int nValue = nNext;
+      if (nNext == 1 && (zNext[0] == '=' || zNext[0] == '(')) {
+        nValue = next_word(zSql, &i, &zValue);
+      }
       p->bWritable = word_is(zValue, nValue, "ON") || word_is(zValue, nValue, "1") ||
                      word_is(zValue, nValue, "TRUE") || word_is(zValue, nValue, "YES");
     }
