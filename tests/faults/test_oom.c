@@ -194,6 +194,30 @@ static void test_oom_table_rebuild_in_callers_transaction(void **state) {
   oom_loop(&f_rebuild_in_txn, 1);
 }
 
+static void test_oom_alter_table_patterns_upgrade(void **state) {
+  (void)state;
+  oom_loop(&f_alter_patterns_up, 0);
+  oom_loop(&f_alter_patterns_up, 1);
+}
+
+static void test_oom_alter_table_rebuild_with_mapping(void **state) {
+  (void)state;
+  oom_loop(&f_alter_patterns_down, 0);
+  oom_loop(&f_alter_patterns_down, 1);
+}
+
+static void test_oom_alter_table_rebuild_of_a_parent(void **state) {
+  (void)state;
+  oom_loop(&f_alter_rebuild, 0);
+  oom_loop(&f_alter_rebuild, 1);
+}
+
+static void test_oom_alter_table_rebuild_in_callers_transaction(void **state) {
+  (void)state;
+  oom_loop(&f_alter_rebuild_in_txn, 0);
+  oom_loop(&f_alter_rebuild_in_txn, 1);
+}
+
 int main(void) {
   sqlite3_config(SQLITE_CONFIG_GETMALLOC, &f_real);
   sqlite3_mem_methods m = f_real;
@@ -211,6 +235,10 @@ int main(void) {
       cmocka_unit_test(test_oom_shipped_downgrade),
       cmocka_unit_test(test_oom_table_rebuild_with_data),
       cmocka_unit_test(test_oom_table_rebuild_in_callers_transaction),
+      cmocka_unit_test(test_oom_alter_table_patterns_upgrade),
+      cmocka_unit_test(test_oom_alter_table_rebuild_with_mapping),
+      cmocka_unit_test(test_oom_alter_table_rebuild_of_a_parent),
+      cmocka_unit_test(test_oom_alter_table_rebuild_in_callers_transaction),
   };
   if (getenv("FAULTS_FILTER")) cmocka_set_test_filter(getenv("FAULTS_FILTER"));
   int nFail = cmocka_run_group_tests(tests, 0, 0);
