@@ -372,6 +372,21 @@ static int f_env_int(const char *zName, int iDefault) {
   return z && z[0] ? atoi(z) : iDefault;
 }
 
+/*
+** Which fault points a loop tries: every one (1), or every Nth from the
+** first (1, 1 + N, 1 + 2N, ...) where an exhaustive loop would take
+** minutes. FAULT_STRIDE in the environment overrides the loop's own
+** default: FAULT_STRIDE=1 (make test-faults FAULT_STRIDE=1) tries them all.
+** The strides are odd, so that f_resolve_left_open() still alternates.
+*/
+#define F_EVERY 1
+#define F_ALTER_OOM_STRIDE 19   /* Exhaustive: about 14 minutes here */
+#define F_SPILL_STRIDE 7        /* Exhaustive: about 1 minute each */
+static int f_stride(int nDefault) {
+  int n = f_env_int("FAULT_STRIDE", nDefault);
+  return n > 0 ? n : 1;
+}
+
 /* ---- the scenarios -------------------------------------------------------- */
 
 /* Rows for the shipped set at 002, with NULLs, unicode, long text. */
@@ -454,10 +469,10 @@ static const FScenario f_rebuild_spill = {
 ** CASCADE and SET NULL, and one by a UNIQUE column.
 */
 
-/* Rows for responses beyond F_SHIPPED_DATA: more to copy. */
-#define F_MORE_RESPONSES                                                     \
+/* Rows for responses beyond F_SHIPPED_DATA (ids 10 to nLast): more to copy. */
+#define F_MORE_RESPONSES(nLast)                                              \
   "WITH RECURSIVE n(i) AS (SELECT 10 UNION ALL SELECT i + 1 FROM n "         \
-  "  WHERE i < 60) "                                                         \
+  "  WHERE i < " #nLast ") "                                                 \
   "INSERT INTO responses (id, question_id, model_name, model_config, "       \
   "reasoning, answer, is_correct, created_at, updated_at) SELECT i, "       \
   "  1 + i % 3, 'model ' || (i % 4), '{}', CASE WHEN i % 2 THEN 'why' END,"\
@@ -482,13 +497,22 @@ static const FScenario f_rebuild_spill = {
 
 static const FScenario f_alter_patterns_up = {
     "patterns-up", "patterns", "002_add_invalid_responses",
-    F_CALLER_TABLE F_SHIPPED_DATA F_SHIPPED_INVALID F_MORE_RESPONSES,
+    F_CALLER_TABLE F_SHIPPED_DATA F_SHIPPED_INVALID F_MORE_RESPONSES(60),
     "SELECT migrate_upgrade('head')", "delete", 1, 0, 0};
 static const FScenario f_alter_patterns_down = {
     "patterns-down", "patterns", "004_widen_category",
-    F_CALLER_TABLE F_SHIPPED_DATA F_SHIPPED_INVALID F_MORE_RESPONSES
+    F_CALLER_TABLE F_SHIPPED_DATA F_SHIPPED_INVALID F_MORE_RESPONSES(60)
     "SELECT migrate_upgrade('head');",
     "SELECT migrate_downgrade(-1)", "delete", 1, 0, 0};
+/* The rebuild of responses over more rows than a cache of 10 pages holds:
+** the run writes to the journal or the WAL before it commits. */
+static const FScenario f_alter_patterns_down_spill = {
+    "patterns-down-spill", "patterns", "004_widen_category",
+    F_CALLER_TABLE F_SHIPPED_DATA F_SHIPPED_INVALID F_MORE_RESPONSES(1500)
+    "SELECT migrate_upgrade('head');",
+    "SELECT migrate_downgrade(-1)", "delete", 1, 0,
+    "PRAGMA cache_size=10; PRAGMA wal_autocheckpoint=10; "
+    "PRAGMA journal_size_limit=0"};
 static const FScenario f_alter_rebuild = {
     "alter-rebuild", "alter", "a0_base", F_ALTER_DATA,
     "SELECT migrate_upgrade('b_rebuild')", "delete", 1, 0, 0};
