@@ -4,9 +4,10 @@
 #   make MIGRATIONS=dir        the same extension carrying another set
 #   make migrate [DB=file]     build, then migrate DB (llm_distiller.db) to head
 #   make test                  install what the tests need, build, run them all
-#   make test-asan             the C suites built with ASan+UBSan (build/asan)
-#   make test-valgrind         the integration suites under valgrind
-#   make test-faults           allocation failures, I/O errors, crashes (CI runs it)
+#   make test-asan             the C suites and fault loops built with ASan+UBSan
+#   make test-valgrind         the integration, safety and ops suites under valgrind
+#   make test-faults [FAULT_STRIDE=1]  allocation failures, I/O errors, crashes
+#                              (CI runs it; FAULT_STRIDE=1: every fault point)
 #   make fuzz [FUZZ_SECONDS=60]  the libFuzzer targets (needs clang)
 #   make bench [N=200000]      time the seed's migration patterns on a large database
 #   make install               $(DESTDIR)$(LIBDIR)/distmigrate.so
@@ -246,13 +247,17 @@ test: deps
 
 # The extension, the generator and the cmocka suites built with ASan and
 # UBSan into build/asan (the generator then runs on every set), and the
-# unit, generator and integration suites run there. Any report fails the
-# run. The shell and Python suites stay out: their programs are not
-# instrumented. check-gen loads the extension into the sqlite3 shell, so it
-# gets a sqlite3 that preloads the ASan runtime (the shell's own leaks are
-# not looked for).
+# unit, generator, integration, safety and ops suites run there, then the
+# allocation-failure and I/O-error loops (every ASAN_FAULT_STRIDE-th fault
+# point: their error paths are where a use after free would hide; the
+# plain test-faults tries them densely). Any report fails the run. The
+# shell and Python suites stay out: their programs are not instrumented.
+# check-gen loads the extension into the sqlite3 shell, so it gets a
+# sqlite3 that preloads the ASan runtime (the shell's own leaks are not
+# looked for).
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_BUILD = build/asan
+ASAN_FAULT_STRIDE ?= 97
 
 $(ASAN_BUILD)/sqlite3:
 	@mkdir -p $(@D)
@@ -265,18 +270,28 @@ test-asan: deps $(ASAN_BUILD)/sqlite3
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  SQLITE3=$(abspath $(ASAN_BUILD)/sqlite3) \
 	  $(MAKE) BUILD=$(ASAN_BUILD) CFLAGS="-O1 -g $(SANITIZE)" \
-	  check-unit check-gen check-integration check-safety
+	  check-unit check-gen check-integration check-safety check-ops \
+	  $(ASAN_BUILD)/faults/test_oom $(ASAN_BUILD)/faults/test_ioerr
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  DM_BUILD=$(ASAN_BUILD) FAULT_STRIDE=$(ASAN_FAULT_STRIDE) $(ASAN_BUILD)/faults/test_oom
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  DM_BUILD=$(ASAN_BUILD) FAULT_STRIDE=$(ASAN_FAULT_STRIDE) $(ASAN_BUILD)/faults/test_ioerr
 
-# The integration suites under valgrind: any error, or a definite leak,
-# fails the run. Each migrator process of the races is a valgrind of its
-# own: one round of each race instead of three.
+# The integration, safety and ops suites under valgrind: any error, or a
+# definite leak, fails the run. Each migrator process of the races is a
+# valgrind of its own: one round of each race instead of three. The
+# programs these suites start (dmgen, make, cc, sqlite3) are not traced.
 VALGRIND = valgrind --quiet --error-exitcode=1 --leak-check=full \
   --errors-for-leak-kinds=definite --show-leak-kinds=definite
 
 test-valgrind: deps-sanitize
-	$(MAKE) all fixtures $(BUILD)/tests/test_extension $(BUILD)/tests/test_safety
+	$(MAKE) all fixtures $(BUILD)/dmgen $(BUILD)/tests/test_extension $(BUILD)/tests/test_branches \
+	  $(BUILD)/tests/test_alter $(BUILD)/tests/test_safety $(BUILD)/tests/test_ops
 	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_extension
+	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_branches
+	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_alter
 	DM_BUILD=$(BUILD) DM_RACE_ROUNDS=1 $(VALGRIND) $(BUILD)/tests/test_safety
+	DM_BUILD=$(BUILD) DM_CC="$(CC)" DM_ENGINE_OBJ="$(ENGINE_OBJ)" $(VALGRIND) $(BUILD)/tests/test_ops
 
 deps-sanitize:
 	@sh tests/deps.sh sanitize
@@ -285,16 +300,21 @@ deps-sanitize:
 
 # Allocation failures, I/O errors and crashes around real runs (tests/faults/).
 # CRASHES=N sets how many random SIGKILLs test_crash deals (default 60).
+# The longest loops (migrate_alter_table() under allocation failures, the
+# rebuilds that spill their cache) try every 19th or 7th fault point;
+# FAULT_STRIDE=1 tries every one (about 20 minutes), FAULT_STRIDE=N every Nth.
 FAULT_TESTS = test_oom test_ioerr test_crash
+FAULT_STRIDE ?=
+FAULT_ENV = DM_BUILD=$(BUILD) FAULT_STRIDE=$(FAULT_STRIDE)
 
 $(BUILD)/faults/%: tests/faults/%.c tests/faults/faults.h tests/faults/faultvfs.h tests/integration/harness.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Wno-unused-function -o $@ $< -lcmocka -lsqlite3
 
 test-faults: all fixtures $(FAULT_TESTS:%=$(BUILD)/faults/%) fuzz-replay
-	DM_BUILD=$(BUILD) $(BUILD)/faults/test_oom
-	DM_BUILD=$(BUILD) $(BUILD)/faults/test_ioerr
-	DM_BUILD=$(BUILD) $(BUILD)/faults/test_crash
+	$(FAULT_ENV) $(BUILD)/faults/test_oom
+	$(FAULT_ENV) $(BUILD)/faults/test_ioerr
+	$(FAULT_ENV) $(BUILD)/faults/test_crash
 
 # libFuzzer targets (clang): the target resolver and the migration-file
 # parser, each for FUZZ_SECONDS from the seed corpus in tests/fuzz/corpus/;

@@ -226,6 +226,21 @@ static int is_name(const Token *t) {
 }
 
 /*
+** The next byte of a name as dequote() gives it, from *pi (0 at first);
+** -1 at its end. Reads the token in place: comparing names allocates
+** nothing, so that out of memory cannot make two equal names differ.
+*/
+static int name_byte(const char *z, int n, int *pi) {
+  char q = n > 0 ? z[0] : 0;
+  int bQuoted = q == '"' || q == '\'' || q == '`' || q == '[';
+  if (*pi == 0 && bQuoted) *pi = 1;
+  if (*pi >= (bQuoted ? n - 1 : n)) return -1;
+  unsigned char c = (unsigned char)z[(*pi)++];
+  if (q != '[' && bQuoted && c == (unsigned char)q) (*pi)++; /* a doubled quote */
+  return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/*
 ** Whether two tokens mean the same to SQLite's parser: keywords and bare
 ** names regardless of case, a quoted name like the bare one when that is
 ** no keyword, everything else byte for byte.
@@ -238,12 +253,12 @@ static int token_eq(const char *zA, const Token *a, const char *zB, const Token 
       const char *zBare = a->eType == TK_WORD ? zA : zB;
       if (sqlite3_keyword_check(zBare + pBare->iOff, pBare->n)) return 0;
     }
-    char *x = dequote(zA + a->iOff, a->n);
-    char *y = dequote(zB + b->iOff, b->n);
-    int bEq = x && y && sqlite3_stricmp(x, y) == 0;
-    sqlite3_free(x);
-    sqlite3_free(y);
-    return bEq;
+    int i = 0, j = 0, x, y;
+    do {
+      x = name_byte(zA + a->iOff, a->n, &i);
+      y = name_byte(zB + b->iOff, b->n, &j);
+    } while (x == y && x >= 0);
+    return x == y;
   }
   return a->eType == b->eType && a->n == b->n &&
          memcmp(zA + a->iOff, zB + b->iOff, (size_t)a->n) == 0;
@@ -561,6 +576,16 @@ static int query_int64(sqlite3 *db, sqlite3_int64 *pi, const char *zFmt, ...) {
   return rc;
 }
 
+/*
+** A copy of column i of pStmt's row, a value that is never NULL: 0 means
+** out of memory (sqlite3_column_text() gives NULL then, and "%s" would turn
+** that into an empty name or statement).
+*/
+static char *column_copy(sqlite3_stmt *pStmt, int i) {
+  const char *z = (const char *)sqlite3_column_text(pStmt, i);
+  return z ? sqlite3_mprintf("%s", z) : 0;
+}
+
 static double now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -750,7 +775,7 @@ static int read_columns(sqlite3 *db, const char *zTable, ColumnList *p) {
     }
     Column *c = &p->a[p->n++];
     memset(c, 0, sizeof(*c));
-    c->zName = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 0));
+    c->zName = column_copy(pStmt, 0);
     const char *zType = (const char *)sqlite3_column_text(pStmt, 1);
     c->zType = sqlite3_mprintf("%s", zType ? zType : "");
     c->iHidden = sqlite3_column_int(pStmt, 2);
@@ -827,8 +852,8 @@ static int load_table(Alter *p) {
   if (rc) return rc;
   sqlite3_bind_text(pStmt, 1, p->def.zName, -1, SQLITE_STATIC);
   if ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-    p->zTable = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 0));
-    p->zOldSql = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 1));
+    p->zTable = column_copy(pStmt, 0);
+    p->zOldSql = column_copy(pStmt, 1);
     rc = p->zTable && p->zOldSql ? SQLITE_OK : SQLITE_NOMEM;
   } else if (rc == SQLITE_DONE) {
     rc = SQLITE_OK;
@@ -896,10 +921,12 @@ static int read_mapping(Alter *p, const char *zMap) {
     if (rc == SQLITE_ROW) {
       const char *z = (const char *)sqlite3_column_text(pStmt, 0);
       zType = sqlite3_mprintf("%s", z ? z : "null");
-      rc = SQLITE_OK;
+      rc = zType ? SQLITE_OK : SQLITE_NOMEM;
     }
   }
-  if (rc) {
+  if (rc == SQLITE_NOMEM) {
+    /* Not the mapping's fault: the run fails as out of memory. */
+  } else if (rc) {
     rc = fail(p, SQLITE_ERROR,
               "the column mapping is not JSON (%s); give an object such as "
               "'{\"new_name\": \"old_name\", \"price\": \"CAST(price AS INTEGER)\"}'",
@@ -922,6 +949,10 @@ static int read_mapping(Alter *p, const char *zMap) {
     const char *zKey = (const char *)sqlite3_column_text(pStmt, 0);
     const char *zVal = (const char *)sqlite3_column_text(pStmt, 1);
     const char *zJsonType = (const char *)sqlite3_column_text(pStmt, 2);
+    if (!zKey || !zJsonType || (!zVal && strcmp(zJsonType, "text") == 0)) {
+      rc = SQLITE_NOMEM; /* json_each gives these for every member */
+      break;
+    }
     if (strcmp(zJsonType, "text") != 0 || !zVal[0]) {
       rc = fail(p, SQLITE_ERROR,
                 "the mapping for %s must be text holding an SQL expression over the "
@@ -1036,9 +1067,12 @@ static int schema_problem(Alter *p, char **pzProblem) {
   if (rc == SQLITE_OK && bLegacy) rc = execf(p->db, "PRAGMA legacy_alter_table=OFF");
   if (rc == SQLITE_OK) rc = execf(p->db, "SAVEPOINT distmigrate_probe");
   if (rc == SQLITE_OK) {
-    if (execf(p->db, "ALTER TABLE main.\"%w\" RENAME TO \"%w\"", p->zTable, zProbe)) {
+    int rcProbe = execf(p->db, "ALTER TABLE main.\"%w\" RENAME TO \"%w\"", p->zTable, zProbe);
+    if ((rcProbe & 0xff) == SQLITE_ERROR) {
       *pzProblem = sqlite3_mprintf("%s", sqlite3_errmsg(p->db));
       if (!*pzProblem) rc = SQLITE_NOMEM;
+    } else if (rcProbe) {
+      rc = rcProbe; /* Out of memory, an I/O error: no finding about the schema */
     }
     int rc2 = execf(p->db, "ROLLBACK TO distmigrate_probe");
     if (rc2 == SQLITE_OK) rc2 = execf(p->db, "RELEASE distmigrate_probe");
@@ -1145,7 +1179,8 @@ struct InPlace {
   sqlite3_str *pTypes; /* "a: X -> Y" for each type that changes */
   int nTypes;
   int bEdit;           /* The writable_schema edit follows */
-  char *zWhy;          /* Why a rebuild instead (0: none needed) */
+  int bInPlace;        /* The plan holds: no rebuild */
+  char *zWhy;          /* Why a rebuild instead */
 };
 
 static void in_place_clear(InPlace *q) {
@@ -1407,8 +1442,15 @@ static int plan_in_place(Alter *p, InPlace *q) {
       goto done;
     }
   }
+  q->bInPlace = 1;
 
 done:
+  if (rc == SQLITE_OK && !q->bInPlace && !q->zWhy) {
+    /* The reason for a rebuild could not be written down: without this,
+    ** the table would be left as it is, and the run would go on as if it
+    ** had been changed. */
+    rc = SQLITE_NOMEM;
+  }
   if (rc && rc != SQLITE_NOMEM && !q->zWhy) {
     /* A question the scratch copies could not answer: in doubt, rebuild. */
     q->zWhy = sqlite3_mprintf("the plan could not be worked out (%s)",
@@ -1509,7 +1551,7 @@ static int read_referrers(Alter *p) {
     }
     Referrer *r = &p->aRef[p->nRef++];
     const char *zTo = (const char *)sqlite3_column_text(pStmt, 1);
-    r->zTable = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 0));
+    r->zTable = column_copy(pStmt, 0);
     r->zTo = zTo ? sqlite3_mprintf("%s", zTo) : 0;
     if (!r->zTable || (zTo && !r->zTo)) {
       rc = SQLITE_NOMEM;
@@ -1531,9 +1573,13 @@ static int unused_name(Alter *p, const char *zPrefix, char **pzName) {
     int rc = query_int64(p->db, &n,
                          "SELECT count(*) FROM main.sqlite_schema WHERE name = %Q COLLATE NOCASE",
                          z);
-    if (rc || n == 0) {
-      *pzName = z;
+    if (rc) {
+      sqlite3_free(z);
       return rc;
+    }
+    if (n == 0) {
+      *pzName = z;
+      return SQLITE_OK;
     }
     sqlite3_free(z);
   }
@@ -1621,9 +1667,9 @@ static int rebuild(Alter *p) {
       aSaved = aNew;
     }
     Saved *s = &aSaved[nSaved++];
-    s->zType = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 0));
-    s->zName = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 1));
-    s->zSql = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 2));
+    s->zType = column_copy(pStmt, 0);
+    s->zName = column_copy(pStmt, 1);
+    s->zSql = column_copy(pStmt, 2);
     if (!s->zType || !s->zName || !s->zSql) {
       rc = SQLITE_NOMEM;
       break;
@@ -1742,6 +1788,12 @@ static int rebuild(Alter *p) {
       /* A rename that SQLite already made leaves the column under its new name. */
       pOld = column_find(&p->oldCols, m && !p->bRenamed ? m->zFrom : c->zName);
       if (pOld) c->zSource = sqlite3_mprintf("\"%w\"", pOld->zName);
+    }
+    if (!c->zSource && ((m && !m->zFrom) || pOld)) {
+      /* Not a new column left to its default: a copy that lost it would
+      ** fill it with the default (an INTEGER PRIMARY KEY with new rowids). */
+      rc = SQLITE_NOMEM;
+      goto done;
     }
     if (pOld && c->zSource) {
       /* Verbatim: the old values, stored and compared as before. */
@@ -2132,7 +2184,7 @@ int dm_alter_table(sqlite3 *db, DmConn *pConn, const char *zCreate, const char *
   if (rc == SQLITE_OK) rc = plan_in_place(&a, &plan);
   if (rc) goto done;
 
-  if (!plan.zWhy) {
+  if (plan.bInPlace) {
     rc = run_in_place(&a, &plan);
     if (rc) goto done;
     if (plan.nRename + plan.nDrop + plan.nAdd == 0 && !plan.bEdit) {

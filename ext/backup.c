@@ -183,6 +183,9 @@ void dm_backup_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     bOverwrite = 1;
   }
+  /* A CHECK constraint of a hostile database, which SQLite 3.40 lets call
+  ** a DIRECTONLY function, must not write (or overwrite) a file. */
+  if (!dm_check_alone(ctx, "migrate_backup", "migrate_backup('backup.db')")) return;
   char *zErr = 0;
   int rc = dm_backup(sqlite3_context_db_handle(ctx), zPath, bOverwrite, &zErr);
   if (rc == SQLITE_OK) {

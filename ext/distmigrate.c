@@ -122,6 +122,26 @@ int dm_check_argc(sqlite3_context *ctx, const char *zUsage, int argc, int nMin,
   return check_argc(ctx, zUsage, argc, nMin, nMax);
 }
 
+int dm_check_alone(sqlite3_context *ctx, const char *zFunc, const char *zExample) {
+  int bAlone = 0;
+  int rc = dm_called_alone(sqlite3_context_db_handle(ctx), &bAlone);
+  if (rc == SQLITE_NOMEM) {
+    sqlite3_result_error_nomem(ctx);
+  } else if (rc) {
+    sqlite3_result_error_code(ctx, rc);
+  } else if (!bAlone) {
+    char *z = sqlite3_mprintf("%s() must be called on its own, as in SELECT %s", zFunc,
+                              zExample);
+    if (z) {
+      sqlite3_result_error(ctx, z, -1);
+    } else {
+      sqlite3_result_error_nomem(ctx);
+    }
+    sqlite3_free(z);
+  }
+  return rc == SQLITE_OK && bAlone;
+}
+
 static void upgradeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (!check_argc(ctx, "migrate_upgrade('head')", argc, 1, 3)) return;
   const char *zTarget = target_text(ctx, "migrate_upgrade", argv[0]);
@@ -250,18 +270,7 @@ static void headsFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 static void verboseFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (!check_argc(ctx, "migrate_verbose(1) or migrate_verbose(0)", argc, 1, 1)) return;
   /* Not from a CHECK constraint either, which SQLite 3.40 lets through. */
-  int bAlone = 0;
-  if (dm_called_alone(sqlite3_context_db_handle(ctx), &bAlone) != SQLITE_OK) {
-    sqlite3_result_error_code(ctx, sqlite3_errcode(sqlite3_context_db_handle(ctx)));
-    return;
-  }
-  if (!bAlone) {
-    sqlite3_result_error(ctx,
-                         "migrate_verbose() must be called on its own, as in "
-                         "SELECT migrate_verbose(1)",
-                         -1);
-    return;
-  }
+  if (!dm_check_alone(ctx, "migrate_verbose", "migrate_verbose(1)")) return;
   DmConn *pConn = sqlite3_user_data(ctx);
   int bWas = pConn->bVerbose;
   pConn->bVerbose = sqlite3_value_int(argv[0]) != 0;

@@ -23,4 +23,13 @@ void dm_result_current(sqlite3_context *ctx);
 int dm_check_argc(sqlite3_context *ctx, const char *zUsage, int argc, int nMin,
                   int nMax);
 
+/*
+** 1 if the function is the whole of its statement (dm_called_alone);
+** otherwise the error "zFunc() must be called on its own, as in SELECT
+** zExample" (or out of memory) is the result, and 0. For functions with a
+** side effect that SQLITE_DIRECTONLY alone does not keep from a hostile
+** schema: SQLite 3.40 lets a CHECK constraint call them.
+*/
+int dm_check_alone(sqlite3_context *ctx, const char *zFunc, const char *zExample);
+
 #endif

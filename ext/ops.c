@@ -176,6 +176,8 @@ void dm_ops_finish(DmOps *p, int rc, char **pzResult, char **pzErr) {
 
 void dm_strict_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (!dm_check_argc(ctx, "migrate_strict(1) or migrate_strict(0)", argc, 1, 1)) return;
+  /* A hostile database's CHECK constraint must not turn the check off. */
+  if (!dm_check_alone(ctx, "migrate_strict", "migrate_strict(1)")) return;
   DmConn *pConn = sqlite3_user_data(ctx);
   int bWas = pConn->bStrict;
   pConn->bStrict = sqlite3_value_int(argv[0]) != 0;

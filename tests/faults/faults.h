@@ -372,6 +372,21 @@ static int f_env_int(const char *zName, int iDefault) {
   return z && z[0] ? atoi(z) : iDefault;
 }
 
+/*
+** Which fault points a loop tries: every one (1), or every Nth from the
+** first (1, 1 + N, 1 + 2N, ...) where an exhaustive loop would take
+** minutes. FAULT_STRIDE in the environment overrides the loop's own
+** default: FAULT_STRIDE=1 (make test-faults FAULT_STRIDE=1) tries them all.
+** The strides are odd, so that f_resolve_left_open() still alternates.
+*/
+#define F_EVERY 1
+#define F_ALTER_OOM_STRIDE 19   /* Exhaustive: about 14 minutes here */
+#define F_SPILL_STRIDE 7        /* Exhaustive: about 1 minute each */
+static int f_stride(int nDefault) {
+  int n = f_env_int("FAULT_STRIDE", nDefault);
+  return n > 0 ? n : 1;
+}
+
 /* ---- the scenarios -------------------------------------------------------- */
 
 /* Rows for the shipped set at 002, with NULLs, unicode, long text. */
@@ -439,5 +454,72 @@ static const FScenario f_rebuild_spill = {
     "SELECT migrate_upgrade('head')", "delete", 1, 0,
     "PRAGMA cache_size=10; PRAGMA wal_autocheckpoint=10; "
     "PRAGMA journal_size_limit=0"};
+
+
+/* ---- upgrades through migrate_alter_table() -------------------------------
+**
+** The patterns set (tests/fixtures/patterns): from 002 with data, 003 adds
+** a NOT NULL column (ALTER TABLE ADD COLUMN), 004 widens a VARCHAR (the
+** writable_schema edit, checked before the run goes on), 005 creates a
+** table, moves rows into it and drops a column (ALTER TABLE DROP COLUMN).
+** Back from 005 rebuilds responses (the 12-step procedure) with a mapping
+** that reads the table it then drops, while response_evaluations and
+** invalid_responses refer to it. The alter set's b_rebuild rebuilds a
+** parent table with a view, triggers, an index, referrers with ON DELETE
+** CASCADE and SET NULL, and one by a UNIQUE column.
+*/
+
+/* Rows for responses beyond F_SHIPPED_DATA (ids 10 to nLast): more to copy. */
+#define F_MORE_RESPONSES(nLast)                                              \
+  "WITH RECURSIVE n(i) AS (SELECT 10 UNION ALL SELECT i + 1 FROM n "         \
+  "  WHERE i < " #nLast ") "                                                 \
+  "INSERT INTO responses (id, question_id, model_name, model_config, "       \
+  "reasoning, answer, is_correct, created_at, updated_at) SELECT i, "       \
+  "  1 + i % 3, 'model ' || (i % 4), '{}', CASE WHEN i % 2 THEN 'why' END,"\
+  "  'answer ' || i, CASE i % 3 WHEN 0 THEN NULL ELSE i % 2 END, "          \
+  "  '2024-02-03', '2024-02-04' FROM n;"
+
+/* The rows test_alter.c seeds the alter set with, at a0_base. */
+#define F_ALTER_DATA                                                         \
+  "INSERT INTO authors (id, name, email, note) VALUES"                       \
+  " (1, 'Ann', 'ann@example.org', 'first'), (2, 'Bob', NULL, NULL),"         \
+  " (5, 'Cy', 'cy@example.org', 'third');"                                   \
+  "INSERT INTO books (id, author_id, editor_id, title) VALUES"               \
+  " (1, 1, 2, 'A'), (2, 2, 5, 'B'), (3, 5, 1, 'C'), (4, NULL, NULL, 'D');"   \
+  "INSERT INTO reviews (id, author_email) VALUES (1, 'ann@example.org');"    \
+  "INSERT INTO staff (id, name, boss_id) VALUES (1, 'boss', NULL), "         \
+  " (2, 'mid', 1), (3, 'low', 2);"                                           \
+  "INSERT INTO tags (name, weight) VALUES ('x', 1), ('y', NULL);"            \
+  "INSERT INTO events (what) VALUES ('a'), ('b'), (NULL), ('d');"            \
+  "DELETE FROM events WHERE id = 4;"                                         \
+  "INSERT INTO plain (rowid, a, b, c) VALUES (10, 'a', '1', 'c'), "          \
+  " (20, 'b', '2', NULL), (7, NULL, '3', 'z');"
+
+static const FScenario f_alter_patterns_up = {
+    "patterns-up", "patterns", "002_add_invalid_responses",
+    F_CALLER_TABLE F_SHIPPED_DATA F_SHIPPED_INVALID F_MORE_RESPONSES(60),
+    "SELECT migrate_upgrade('head')", "delete", 1, 0, 0};
+static const FScenario f_alter_patterns_down = {
+    "patterns-down", "patterns", "004_widen_category",
+    F_CALLER_TABLE F_SHIPPED_DATA F_SHIPPED_INVALID F_MORE_RESPONSES(60)
+    "SELECT migrate_upgrade('head');",
+    "SELECT migrate_downgrade(-1)", "delete", 1, 0, 0};
+/* The rebuild of responses over more rows than a cache of 10 pages holds:
+** the run writes to the journal or the WAL before it commits. */
+static const FScenario f_alter_patterns_down_spill = {
+    "patterns-down-spill", "patterns", "004_widen_category",
+    F_CALLER_TABLE F_SHIPPED_DATA F_SHIPPED_INVALID F_MORE_RESPONSES(1500)
+    "SELECT migrate_upgrade('head');",
+    "SELECT migrate_downgrade(-1)", "delete", 1, 0,
+    "PRAGMA cache_size=10; PRAGMA wal_autocheckpoint=10; "
+    "PRAGMA journal_size_limit=0"};
+static const FScenario f_alter_rebuild = {
+    "alter-rebuild", "alter", "a0_base", F_ALTER_DATA,
+    "SELECT migrate_upgrade('b_rebuild')", "delete", 1, 0, 0};
+/* Inside the caller's transaction, with enforcement off as a rebuild
+** there needs (with it on, the rebuild is refused before anything runs). */
+static const FScenario f_alter_rebuild_in_txn = {
+    "alter-rebuild-txn", "alter", "a0_base", F_ALTER_DATA,
+    "SELECT migrate_upgrade('b_rebuild')", "delete", 0, 1, 0};
 
 #endif

@@ -5,9 +5,12 @@
 **     rows: the parent kills the child a random time after it starts the
 **     run), CRASHES times in all (default 60), half in rollback-journal and
 **     half in WAL mode; CRASH_SEED picks the moments (printed, to replay);
+**     and CRASHES / 3 times during a migrate_alter_table() rebuild of
+**     100,000 rows;
 **   - at every I/O call: the child kills itself just before its Nth xWrite,
 **     xSync or xTruncate (the VFS shim of faultvfs.h), for every N until
-**     the run completes, over the shipped set and a table rebuild.
+**     the run completes, over the shipped set, a table rebuild and the
+**     upgrades and rebuilds through migrate_alter_table().
 **
 ** After each crash, reopened (which rolls back a hot journal or recovers
 ** the WAL), the database must be exactly the old state or the new one
@@ -129,16 +132,18 @@ static void crash_at_random(const FScenario *p, int nKill, unsigned seed) {
   sqlite3_free(zTemplate);
 }
 
-/* The child dies just before its Nth eCall, for every N until it completes. */
-static void crash_at_each_call(const FScenario *p, int eCall) {
+/* The child dies just before its Nth eCall, for every N (or every
+** nStride-th, see f_stride) until it completes. */
+static void crash_at_each_call(const FScenario *p, int eCall, int nStride) {
   static const char *const azCall[] = {"xWrite", "xSync", "xTruncate"};
   char *zTemplate = f_path(p, "template");
   char *zPath = f_path(p, "crash");
   f_template(p, zTemplate);
   FState old, new;
   f_references(p, zTemplate, &old, &new);
-  int nOld = 0, nNew = 0, n;
-  for (n = 1;; n++) {
+  int nOld = 0, nNew = 0, n, nCrash = 0;
+  nStride = f_stride(nStride);
+  for (n = 1;; n += nStride) {
     char zWhen[160];
     snprintf(zWhen, sizeof(zWhen), "%s (%s), SIGKILL before %s %d", p->zName,
              p->zJournal, azCall[eCall], n);
@@ -156,10 +161,13 @@ static void crash_at_each_call(const FScenario *p, int eCall) {
       break;
     }
     bNew ? nNew++ : nOld++;
+    nCrash++;
   }
-  printf("[ crash    ] %-12s %-6s SIGKILL before each %-9s %3d crashes: old %d, new %d\n",
-         p->zName, p->zJournal, azCall[eCall], n - 1, nOld, nNew);
-  f_nCrashes += n - 1;
+  char zStride[64] = "";
+  if (nStride > 1) snprintf(zStride, sizeof(zStride), " (every %dth)", nStride);
+  printf("[ crash    ] %-12s %-6s SIGKILL before each %-9s %3d crashes%s: old %d, new %d\n",
+         p->zName, p->zJournal, azCall[eCall], nCrash, zStride, nOld, nNew);
+  f_nCrashes += nCrash;
   f_state_clear(&old);
   f_state_clear(&new);
   f_remove(zPath);
@@ -168,14 +176,14 @@ static void crash_at_each_call(const FScenario *p, int eCall) {
   sqlite3_free(zTemplate);
 }
 
-static void crash_each_call_all_modes(const FScenario *pScenario) {
+static void crash_each_call_all_modes(const FScenario *pScenario, int nStride) {
   static const char *const azMode[] = {"delete", "wal"};
   for (int i = 0; i < 2; i++) {
     FScenario s = *pScenario;
     s.zJournal = azMode[i];
-    crash_at_each_call(&s, FV_WRITE);
-    crash_at_each_call(&s, FV_SYNC);
-    crash_at_each_call(&s, FV_TRUNCATE);
+    crash_at_each_call(&s, FV_WRITE, nStride);
+    crash_at_each_call(&s, FV_SYNC, nStride);
+    crash_at_each_call(&s, FV_TRUNCATE, nStride);
   }
 }
 
@@ -195,14 +203,40 @@ static void test_crash_at_random_moments_of_a_long_rebuild(void **state) {
   crash_at_random(&s, nKill / 2, seed + 1);
 }
 
+/* responses rebuilt over 100,000 rows by migrate_alter_table(), each
+** filled through the mapping from response_evaluations. */
+static const FScenario f_long_alter_rebuild = {
+    "long-alter", "patterns", "004_widen_category",
+    F_CALLER_TABLE F_SHIPPED_DATA F_SHIPPED_INVALID F_MORE_RESPONSES(100000)
+    "SELECT migrate_upgrade('head');",
+    "SELECT migrate_downgrade(-1)", "delete", 1, 0, 0};
+
+static void test_crash_at_random_moments_of_a_long_alter_table_rebuild(void **state) {
+  (void)state;
+  int nKill = f_env_int("CRASHES", 60) / 3;
+  unsigned seed = (unsigned)f_env_int("CRASH_SEED", (int)time(0)) + 2;
+  FScenario s = f_long_alter_rebuild;
+  crash_at_random(&s, nKill - nKill / 2, seed);
+  s.zJournal = "wal";
+  crash_at_random(&s, nKill / 2, seed + 1);
+}
+
 static void test_crash_before_each_io_call_shipped_upgrade(void **state) {
   (void)state;
-  crash_each_call_all_modes(&f_shipped_upgrade);
+  crash_each_call_all_modes(&f_shipped_upgrade, F_EVERY);
 }
 
 static void test_crash_before_each_io_call_table_rebuild(void **state) {
   (void)state;
-  crash_each_call_all_modes(&f_rebuild_spill);
+  crash_each_call_all_modes(&f_rebuild_spill, F_EVERY);
+}
+
+static void test_crash_before_each_io_call_alter_table(void **state) {
+  (void)state;
+  crash_each_call_all_modes(&f_alter_patterns_up, F_EVERY);
+  crash_each_call_all_modes(&f_alter_patterns_down, F_EVERY);
+  crash_each_call_all_modes(&f_alter_patterns_down_spill, F_SPILL_STRIDE);
+  crash_each_call_all_modes(&f_alter_rebuild, F_EVERY);
 }
 
 int main(void) {
@@ -214,6 +248,8 @@ int main(void) {
       cmocka_unit_test(test_crash_at_random_moments_of_a_long_rebuild),
       cmocka_unit_test(test_crash_before_each_io_call_shipped_upgrade),
       cmocka_unit_test(test_crash_before_each_io_call_table_rebuild),
+      cmocka_unit_test(test_crash_at_random_moments_of_a_long_alter_table_rebuild),
+      cmocka_unit_test(test_crash_before_each_io_call_alter_table),
   };
   if (getenv("FAULTS_FILTER")) cmocka_set_test_filter(getenv("FAULTS_FILTER"));
   int nFail = cmocka_run_group_tests(tests, 0, 0);

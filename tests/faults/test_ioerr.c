@@ -33,7 +33,8 @@ static int mode_index(const char *zMode) {
   return 0;
 }
 
-static void ioerr_loop(const FScenario *p, int eCall, int eAction, int bPersistent) {
+static void ioerr_loop(const FScenario *p, int eCall, int eAction, int bPersistent,
+                       int nStride) {
   char zWhat[64];
   snprintf(zWhat, sizeof(zWhat), "%s %s %s", azCall[eCall],
            eAction == FV_FULL ? "FULL" : "IOERR",
@@ -45,8 +46,9 @@ static void ioerr_loop(const FScenario *p, int eCall, int eAction, int bPersiste
   f_references(p, zTemplate, &old, &new);
 
   int nOld = 0, nNew = 0, nAbsorbed = 0, nInjected = 0, nCalls = 0;
-  int n;
-  for (n = 1;; n++) {
+  int n, nRun = 0;
+  nStride = f_stride(nStride);
+  for (n = 1;; n += nStride) {
     char zWhen[200];
     snprintf(zWhen, sizeof(zWhen), "%s (%s), %s fault at call %d", p->zName,
              p->zJournal, zWhat, n);
@@ -79,6 +81,7 @@ static void ioerr_loop(const FScenario *p, int eCall, int eAction, int bPersiste
       break;
     }
     nInjected += nFault;
+    nRun++;
     if (rc == SQLITE_ROW) {
       nAbsorbed++;
     } else {
@@ -98,12 +101,14 @@ static void ioerr_loop(const FScenario *p, int eCall, int eAction, int bPersiste
     bNew ? nNew++ : nOld++;
     sqlite3_free(zErr);
   }
-  printf("[ ioerr    ] %-12s %-8s %-28s %3d calls, %4d faults: old %d, new %d, "
+  char zStride[64] = "";
+  if (nStride > 1) snprintf(zStride, sizeof(zStride), ", every %dth", nStride);
+  printf("[ ioerr    ] %-12s %-8s %-28s %3d calls%s, %4d faults: old %d, new %d, "
          "absorbed %d\n",
-         p->zName, p->zJournal, zWhat, nCalls, nInjected, nOld, nNew, nAbsorbed);
+         p->zName, p->zJournal, zWhat, nCalls, zStride, nInjected, nOld, nNew, nAbsorbed);
   f_nInjected += nInjected;
   anPerMode[mode_index(p->zJournal)] += nInjected;
-  f_nRuns += n;
+  f_nRuns += nRun + 1;
   f_state_clear(&old);
   f_state_clear(&new);
   f_remove(zPath);
@@ -112,43 +117,68 @@ static void ioerr_loop(const FScenario *p, int eCall, int eAction, int bPersiste
   sqlite3_free(zTemplate);
 }
 
-/* Every call, error and kind, in every journal mode, for scenario p. */
-static void ioerr_all(const FScenario *pScenario) {
+/* Every call (or every nStride-th), error and kind, in every journal mode. */
+static void ioerr_all(const FScenario *pScenario, int nStride) {
   for (int iMode = 0; iMode < 3; iMode++) {
     FScenario s = *pScenario;
     s.zJournal = azMode[iMode];
     for (int bPersistent = 0; bPersistent < 2; bPersistent++) {
-      ioerr_loop(&s, FV_WRITE, FV_IOERR, bPersistent);
-      ioerr_loop(&s, FV_WRITE, FV_FULL, bPersistent);
-      ioerr_loop(&s, FV_SYNC, FV_IOERR, bPersistent);
-      ioerr_loop(&s, FV_TRUNCATE, FV_IOERR, bPersistent);
+      ioerr_loop(&s, FV_WRITE, FV_IOERR, bPersistent, nStride);
+      ioerr_loop(&s, FV_WRITE, FV_FULL, bPersistent, nStride);
+      ioerr_loop(&s, FV_SYNC, FV_IOERR, bPersistent, nStride);
+      ioerr_loop(&s, FV_TRUNCATE, FV_IOERR, bPersistent, nStride);
     }
   }
 }
 
 static void test_ioerr_shipped_upgrade(void **state) {
   (void)state;
-  ioerr_all(&f_shipped_upgrade);
+  ioerr_all(&f_shipped_upgrade, F_EVERY);
 }
 
 static void test_ioerr_shipped_downgrade(void **state) {
   (void)state;
-  ioerr_all(&f_shipped_downgrade);
+  ioerr_all(&f_shipped_downgrade, F_EVERY);
 }
 
 static void test_ioerr_table_rebuild_with_data(void **state) {
   (void)state;
-  ioerr_all(&f_rebuild);
+  ioerr_all(&f_rebuild, F_EVERY);
 }
 
 static void test_ioerr_table_rebuild_in_callers_transaction(void **state) {
   (void)state;
-  ioerr_all(&f_rebuild_in_txn);
+  ioerr_all(&f_rebuild_in_txn, F_EVERY);
 }
 
 static void test_ioerr_table_rebuild_spilling_its_cache(void **state) {
   (void)state;
-  ioerr_all(&f_rebuild_spill);
+  ioerr_all(&f_rebuild_spill, F_EVERY);
+}
+
+static void test_ioerr_alter_table_patterns_upgrade(void **state) {
+  (void)state;
+  ioerr_all(&f_alter_patterns_up, F_EVERY);
+}
+
+static void test_ioerr_alter_table_rebuild_with_mapping(void **state) {
+  (void)state;
+  ioerr_all(&f_alter_patterns_down, F_EVERY);
+}
+
+static void test_ioerr_alter_table_rebuild_spilling_its_cache(void **state) {
+  (void)state;
+  ioerr_all(&f_alter_patterns_down_spill, F_SPILL_STRIDE);
+}
+
+static void test_ioerr_alter_table_rebuild_of_a_parent(void **state) {
+  (void)state;
+  ioerr_all(&f_alter_rebuild, F_EVERY);
+}
+
+static void test_ioerr_alter_table_rebuild_in_callers_transaction(void **state) {
+  (void)state;
+  ioerr_all(&f_alter_rebuild_in_txn, F_EVERY);
 }
 
 int main(void) {
@@ -162,6 +192,11 @@ int main(void) {
       cmocka_unit_test(test_ioerr_table_rebuild_with_data),
       cmocka_unit_test(test_ioerr_table_rebuild_in_callers_transaction),
       cmocka_unit_test(test_ioerr_table_rebuild_spilling_its_cache),
+      cmocka_unit_test(test_ioerr_alter_table_patterns_upgrade),
+      cmocka_unit_test(test_ioerr_alter_table_rebuild_with_mapping),
+      cmocka_unit_test(test_ioerr_alter_table_rebuild_spilling_its_cache),
+      cmocka_unit_test(test_ioerr_alter_table_rebuild_of_a_parent),
+      cmocka_unit_test(test_ioerr_alter_table_rebuild_in_callers_transaction),
   };
   if (getenv("FAULTS_FILTER")) cmocka_set_test_filter(getenv("FAULTS_FILTER"));
   int nFail = cmocka_run_group_tests(tests, 0, 0);

@@ -79,10 +79,10 @@ static long f_nFailed;     /* Allocations failed, all loops */
 static long f_nRuns;       /* Runs with a fault */
 
 /*
-** Run p with allocation N failing, for every N until the run succeeds
-** without a fault.
+** Run p with allocation N failing, for every N (or every nStride-th, see
+** f_stride) until the run succeeds without a fault.
 */
-static void oom_loop(const FScenario *p, int bPersistent) {
+static void oom_loop(const FScenario *p, int bPersistent, int nStride) {
   const char *zKind = bPersistent ? "persistent" : "transient";
   char *zTemplate = f_path(p, "template");
   char *zPath = f_path(p, "oom");
@@ -91,13 +91,13 @@ static void oom_loop(const FScenario *p, int bPersistent) {
   f_references(p, zTemplate, &old, &new);
 
   int nOld = 0, nNew = 0, nAbsorbed = 0, nLeft = 0, nFailedHere = 0;
-  int n;
-  for (n = 1;; n++) {
+  int n, nRun = 0;
+  nStride = f_stride(nStride);
+  /* ONLY_N=N starts at fault point N: to replay one that failed. */
+  for (n = f_env_int("ONLY_N", 1);; n += nStride) {
     char zWhen[160];
     snprintf(zWhen, sizeof(zWhen), "%s, %s allocation failure %d", p->zName, zKind, n);
     f_copy(zTemplate, zPath);
-
-    if (getenv("ONLY_N") && n < atoi(getenv("ONLY_N"))) continue;
     sqlite3_int64 nLiveBefore = f_mem.nLive;
     sqlite3 *db = h_open(zPath, p->zSet);
     /* Durability is test_ioerr's and test_crash's business; fsync is slow. */
@@ -124,6 +124,7 @@ static void oom_loop(const FScenario *p, int bPersistent) {
       break;
     }
     nFailedHere += nFault;
+    nRun++;
     if (rc == SQLITE_ROW) {
       nAbsorbed++;   /* SQLite recovered on its own (a cache that stays small) */
     } else if (rc != SQLITE_NOMEM || strcmp(zErr, "out of memory") != 0) {
@@ -155,13 +156,15 @@ static void oom_loop(const FScenario *p, int bPersistent) {
     bNew ? nNew++ : nOld++;
     free(zErr);
   }
-  printf("[ oom      ] %-12s %-10s %4d runs, %5d allocations failed: %d runs "
+  char zStride[64] = "";
+  if (nStride > 1) snprintf(zStride, sizeof(zStride), " (every %dth point)", nStride);
+  printf("[ oom      ] %-12s %-10s %4d runs%s, %5d allocations failed: %d runs "
          "failed cleanly, %d left for the next call to undo, %d absorbed by "
          "SQLite; old %d, new %d\n",
-         p->zName, zKind, n - 1, nFailedHere, n - 1 - nAbsorbed - nLeft, nLeft,
+         p->zName, zKind, nRun, zStride, nFailedHere, nRun - nAbsorbed - nLeft, nLeft,
          nAbsorbed, nOld, nNew);
   f_nFailed += nFailedHere;
-  f_nRuns += n - 1;
+  f_nRuns += nRun;
   f_state_clear(&old);
   f_state_clear(&new);
   f_remove(zPath);
@@ -172,26 +175,50 @@ static void oom_loop(const FScenario *p, int bPersistent) {
 
 static void test_oom_shipped_upgrade(void **state) {
   (void)state;
-  oom_loop(&f_shipped_upgrade, 0);
-  oom_loop(&f_shipped_upgrade, 1);
+  oom_loop(&f_shipped_upgrade, 0, F_EVERY);
+  oom_loop(&f_shipped_upgrade, 1, F_EVERY);
 }
 
 static void test_oom_shipped_downgrade(void **state) {
   (void)state;
-  oom_loop(&f_shipped_downgrade, 0);
-  oom_loop(&f_shipped_downgrade, 1);
+  oom_loop(&f_shipped_downgrade, 0, F_EVERY);
+  oom_loop(&f_shipped_downgrade, 1, F_EVERY);
 }
 
 static void test_oom_table_rebuild_with_data(void **state) {
   (void)state;
-  oom_loop(&f_rebuild, 0);
-  oom_loop(&f_rebuild, 1);
+  oom_loop(&f_rebuild, 0, F_EVERY);
+  oom_loop(&f_rebuild, 1, F_EVERY);
 }
 
 static void test_oom_table_rebuild_in_callers_transaction(void **state) {
   (void)state;
-  oom_loop(&f_rebuild_in_txn, 0);
-  oom_loop(&f_rebuild_in_txn, 1);
+  oom_loop(&f_rebuild_in_txn, 0, F_EVERY);
+  oom_loop(&f_rebuild_in_txn, 1, F_EVERY);
+}
+
+static void test_oom_alter_table_patterns_upgrade(void **state) {
+  (void)state;
+  oom_loop(&f_alter_patterns_up, 0, F_ALTER_OOM_STRIDE);
+  oom_loop(&f_alter_patterns_up, 1, F_ALTER_OOM_STRIDE);
+}
+
+static void test_oom_alter_table_rebuild_with_mapping(void **state) {
+  (void)state;
+  oom_loop(&f_alter_patterns_down, 0, F_ALTER_OOM_STRIDE);
+  oom_loop(&f_alter_patterns_down, 1, F_ALTER_OOM_STRIDE);
+}
+
+static void test_oom_alter_table_rebuild_of_a_parent(void **state) {
+  (void)state;
+  oom_loop(&f_alter_rebuild, 0, F_ALTER_OOM_STRIDE);
+  oom_loop(&f_alter_rebuild, 1, F_ALTER_OOM_STRIDE);
+}
+
+static void test_oom_alter_table_rebuild_in_callers_transaction(void **state) {
+  (void)state;
+  oom_loop(&f_alter_rebuild_in_txn, 0, F_ALTER_OOM_STRIDE);
+  oom_loop(&f_alter_rebuild_in_txn, 1, F_ALTER_OOM_STRIDE);
 }
 
 int main(void) {
@@ -211,6 +238,10 @@ int main(void) {
       cmocka_unit_test(test_oom_shipped_downgrade),
       cmocka_unit_test(test_oom_table_rebuild_with_data),
       cmocka_unit_test(test_oom_table_rebuild_in_callers_transaction),
+      cmocka_unit_test(test_oom_alter_table_patterns_upgrade),
+      cmocka_unit_test(test_oom_alter_table_rebuild_with_mapping),
+      cmocka_unit_test(test_oom_alter_table_rebuild_of_a_parent),
+      cmocka_unit_test(test_oom_alter_table_rebuild_in_callers_transaction),
   };
   if (getenv("FAULTS_FILTER")) cmocka_set_test_filter(getenv("FAULTS_FILTER"));
   int nFail = cmocka_run_group_tests(tests, 0, 0);

@@ -511,7 +511,8 @@ static void harmless(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 static void craft(const char *zDb, const char *zSql) {
   sqlite3 *db = h_open(zDb, 0);
   const char *azName[] = {"migrate_upgrade", "migrate_downgrade", "migrate_stamp",
-                          "migrate_verbose"};
+                          "migrate_verbose", "migrate_backup",    "migrate_restore",
+                          "migrate_strict"};
   for (size_t i = 0; i < sizeof(azName) / sizeof(azName[0]); i++) {
     sqlite3_create_function(db, azName[i], -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                             0, harmless, 0, 0);
@@ -547,10 +548,14 @@ struct HostileCall {
   const char *zFunc;
 };
 
+/* The file the hostile calls would back up to, and restore from. */
+static char *zHostileCopy = 0;
+static char *zHostileSource = 0;
+
 /* The exact errors that refuse zFunc from object pObj. */
 static int hostile_error_is_expected(const Hostile *pObj, const char *zFunc,
                                      const char *zGot) {
-  char *azWant[2] = {0, 0};
+  char *azWant[3] = {0, 0, 0};
   switch (pObj->eBy) {
     case BY_DIRECTONLY:
       azWant[0] = sqlite3_mprintf("unsafe use of %s()", zFunc);
@@ -560,6 +565,23 @@ static int hostile_error_is_expected(const Hostile *pObj, const char *zFunc,
         azWant[0] = sqlite3_mprintf(
             "migrate_verbose() must be called on its own, as in SELECT "
             "migrate_verbose(1)");
+      } else if (strcmp(zFunc, "migrate_strict") == 0) {
+        azWant[0] = sqlite3_mprintf(
+            "migrate_strict() must be called on its own, as in SELECT "
+            "migrate_strict(1)");
+      } else if (strcmp(zFunc, "migrate_backup") == 0) {
+        azWant[0] = sqlite3_mprintf(
+            "migrate_backup() must be called on its own, as in SELECT "
+            "migrate_backup('backup.db')");
+      } else if (strcmp(zFunc, "migrate_restore") == 0) {
+        azWant[0] = sqlite3_mprintf(
+            "migrate_restore() must be called on its own, as in SELECT "
+            "migrate_restore('%s'), not inside a statement that reads a table",
+            zHostileSource);
+        azWant[2] = sqlite3_mprintf(
+            "migrate_restore('%s') replaces the whole database and cannot run "
+            "inside a transaction; COMMIT or ROLLBACK first",
+            zHostileSource);
       } else {
         azWant[0] = sqlite3_mprintf(
             "%s() must be called on its own, as in SELECT %s(...); here it "
@@ -583,7 +605,7 @@ static int hostile_error_is_expected(const Hostile *pObj, const char *zFunc,
         "malformed database schema (hostile) - unsafe use of %s()", zFunc);
   }
   int bMatch = 0;
-  for (int i = 0; i < 2; i++) {
+  for (int i = 0; i < 3; i++) {
     if (azWant[i] && strcmp(azWant[i], zGot) == 0) bMatch = 1;
     sqlite3_free(azWant[i]);
   }
@@ -609,7 +631,8 @@ static char *plain_state(const char *zDb) {
 /*
 ** Every writing function, from every kind of schema object, fired in
 ** autocommit and inside the victim's own transaction, with trusted_schema
-** on and off: an error, and the file byte for byte as it was.
+** on and off: an error, the file byte for byte as it was, no backup
+** written, and the connection's verbose and strict modes as they were.
 */
 static void test_hostile_schema_cannot_run_writing_functions(void **state) {
   (void)state;
@@ -629,16 +652,25 @@ static void test_hostile_schema_cannot_run_writing_functions(void **state) {
       {"CREATE TABLE hostile (x, y AS (%s) STORED)",
        {"INSERT INTO hostile (x) VALUES (1)"}, BY_DETERMINISM},
   };
-  static const HostileCall aCall[] = {
+  /* At 001 with rows: up, down and stamp would all change something. */
+  char *zBase = at_001_with_rows("hostile-base.db");
+  zHostileSource = zBase;
+  zHostileCopy = h_path("hostile-copy.db");
+  char *zBackup = sqlite3_mprintf("migrate_backup('%s')", zHostileCopy);
+  char *zBackupOver = sqlite3_mprintf("migrate_backup('%s', 'overwrite')", zHostileCopy);
+  char *zRestore = sqlite3_mprintf("migrate_restore('%s')", zHostileSource);
+  const HostileCall aCall[] = {
       {"migrate_upgrade('head')", "migrate_upgrade"},
       {"migrate_downgrade('base')", "migrate_downgrade"},
       {"migrate_downgrade(-1)", "migrate_downgrade"},
       {"migrate_stamp('base')", "migrate_stamp"},
       {"migrate_stamp('head', 'purge')", "migrate_stamp"},
       {"migrate_verbose(1)", "migrate_verbose"},
+      {"migrate_strict(0)", "migrate_strict"},
+      {zBackup, "migrate_backup"},
+      {zBackupOver, "migrate_backup"},
+      {zRestore, "migrate_restore"},
   };
-  /* At 001 with rows: up, down and stamp would all change something. */
-  char *zBase = at_001_with_rows("hostile-base.db");
   HFile base = h_file(zBase);
   char *zDb = h_path("hostile.db");
   int nCase = 0;
@@ -656,6 +688,7 @@ static void test_hostile_schema_cannot_run_writing_functions(void **state) {
             write_file(zDb, crafted);
             sqlite3 *db = h_open(zDb, "");
             h_exec(db, bTrusted ? "PRAGMA trusted_schema = ON" : "PRAGMA trusted_schema = OFF");
+            h_assert_text(db, "SELECT migrate_strict(1)", "0");
             if (bCallerTxn) h_exec(db, "BEGIN");
             char *zGot = h_error(db, pObj->azFire[iFire], 0);
             if (!hostile_error_is_expected(pObj, aCall[iCall].zFunc, zGot)) {
@@ -667,8 +700,13 @@ static void test_hostile_schema_cannot_run_writing_functions(void **state) {
             if (bCallerTxn) h_exec(db, "COMMIT");
             assert_int_equal(sqlite3_get_autocommit(db), 1);
             h_assert_text(db, "SELECT migrate_verbose(0)", "0");
+            h_assert_text(db, "SELECT migrate_strict(0)", "1");
             sqlite3_close(db);
             h_assert_file_unchanged(zDb, crafted);
+            if (access(zHostileCopy, F_OK) == 0) {
+              fail_msg("%s\n  then %s: %s was written", zObject, pObj->azFire[iFire],
+                       zHostileCopy);
+            }
             char *zAfter = plain_state(zDb);
             assert_string_equal(zAfter, zState);
             sqlite3_free(zAfter);
@@ -683,6 +721,10 @@ static void test_hostile_schema_cannot_run_writing_functions(void **state) {
   }
   print_message("%d hostile calls refused\n", nCase);
   free(base.a);
+  sqlite3_free(zBackup);
+  sqlite3_free(zBackupOver);
+  sqlite3_free(zRestore);
+  sqlite3_free(zHostileCopy);
   sqlite3_free(zBase);
   sqlite3_free(zDb);
 }
