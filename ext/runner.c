@@ -926,8 +926,13 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   }
 
   if (bFkWas && run.bWrote) {
+    double t0 = monotonic_ms();
     rc = check_foreign_keys(&run);
     if (rc) goto end;
+    if (run.bVerbose) {
+      fprintf(stderr, "INFO  [distmigrate] whole-database foreign_key_check (a migration "
+                      "statement wrote): no violations, %.1f ms\n", monotonic_ms() - t0);
+    }
   } else if (bFkWas && run.bVerbose && plan.nStep > 0) {
     fprintf(stderr, "INFO  [distmigrate] no whole-database foreign_key_check: "
                     "the migrations changed tables only through "

@@ -136,6 +136,11 @@ static char *capture_end(void) {
     }                                                                          \
   } while (0)
 
+/* The verbose line saying which strategy ran for zTable and why, whole. */
+#define assert_strategy(zText, zTable, zWhat)                                  \
+  assert_contains((zText), "INFO  [distmigrate] migrate_alter_table(" zTable "): strategy " \
+                  zWhat "\n")
+
 /* Upgrade to zRev with the verbose mode on; returns what it printed. */
 static char *upgrade_verbose(sqlite3 *db, const char *zRev) {
   run(db, "SELECT migrate_verbose(1)");
@@ -221,9 +226,11 @@ static void test_added_column_uses_alter_table_without_copy(void **state) {
   char *zRoot = rootpage(db, "authors");
   char *zBefore = fingerprint(db, "authors", zAuthorsCols, "id");
   char *zLog = upgrade_verbose(db, "b_add");
+  assert_strategy(zLog, "authors",
+                  "alter table (no copy): add column bio, which SQLite's ALTER TABLE does "
+                  "without copying the table; the given text differs from ALTER TABLE's only "
+                  "in layout: the writable_schema edit stores it verbatim");
   assert_contains(zLog, "migrate_alter_table(authors): add column bio: ALTER TABLE ADD COLUMN");
-  assert_contains(zLog, "migrate_alter_table(authors): the given text differs from the "
-                        "stored one only in layout: it is stored verbatim");
   assert_lacks(zLog, "rebuild");
   char *zAfterRoot = rootpage(db, "authors");
   assert_string_equal(zRoot, zAfterRoot);
@@ -263,8 +270,10 @@ static void test_widened_varchar_edits_the_schema_without_copy(void **state) {
   int iVersion = int_of(db, "PRAGMA schema_version");
   char *zBefore = fingerprint(db, "authors", zAuthorsCols, "id");
   char *zLog = upgrade_verbose(db, "b_widen");
-  assert_contains(zLog, "migrate_alter_table(authors): name VARCHAR(50) -> VARCHAR(100) "
-                        "(TEXT affinity): declared types only, the stored values stay valid");
+  assert_strategy(zLog, "authors",
+                  "writable_schema (no copy): declared types only, within their affinity: "
+                  "name VARCHAR(50) -> VARCHAR(100) (TEXT affinity); every stored value stays "
+                  "valid, and the writable_schema edit changes the declaration");
   assert_contains(zLog, "migrate_alter_table(authors): writable_schema edit: sqlite_schema "
                         "holds the given text, schema_version");
   assert_contains(zLog, "the table reads back");
@@ -299,6 +308,10 @@ static void test_renamed_column_carries_into_index_view_and_trigger(void **state
   sqlite3 *db = alter_db("rename.db", 0);
   char *zRoot = rootpage(db, "authors");
   char *zLog = upgrade_verbose(db, "b_rename");
+  assert_strategy(zLog, "authors",
+                  "alter table (no copy): rename column name to full_name, which SQLite's "
+                  "ALTER TABLE does without copying the table; the given text differs from "
+                  "ALTER TABLE's only in layout: the writable_schema edit stores it verbatim");
   assert_contains(zLog, "migrate_alter_table(authors): rename column name to full_name: "
                         "ALTER TABLE RENAME COLUMN");
   assert_lacks(zLog, "rebuild");
@@ -327,6 +340,9 @@ static void test_dropped_column_uses_alter_table_and_keeps_rowids(void **state) 
   sqlite3 *db = alter_db("drop.db", 0);
   char *zRoot = rootpage(db, "plain");
   char *zLog = upgrade_verbose(db, "b_drop");
+  assert_strategy(zLog, "plain",
+                  "alter table (no copy): drop column c, which SQLite's ALTER TABLE does "
+                  "without copying the table");
   assert_contains(zLog, "migrate_alter_table(plain): drop column c: ALTER TABLE DROP COLUMN "
                         "(rewrites the rows in place)");
   char *zAfterRoot = rootpage(db, "plain");
@@ -346,7 +362,7 @@ static void test_unchanged_table_is_left_alone(void **state) {
   sqlite3 *db = alter_db("unchanged.db", 0);
   int iVersion = int_of(db, "PRAGMA schema_version");
   char *zLog = upgrade_verbose(db, "b_unchanged");
-  assert_contains(zLog, "migrate_alter_table(authors): unchanged: the table already is as given");
+  assert_strategy(zLog, "authors", "unchanged (no copy): the table already is as given");
   assert_int_equal(int_of(db, "PRAGMA schema_version"), iVersion);
   sqlite3_free(zLog);
   sqlite3_close(db);
@@ -356,7 +372,11 @@ static void test_layout_only_change_stores_the_given_text(void **state) {
   (void)state;
   sqlite3 *db = alter_db("layout.db", 0);
   char *zRoot = rootpage(db, "authors");
-  h_assert_text(db, "SELECT migrate_upgrade('b_layout')", "b_layout");
+  char *zLog = upgrade_verbose(db, "b_layout");
+  assert_strategy(zLog, "authors",
+                  "writable_schema (no copy): the given text differs from the stored one only "
+                  "in layout: the writable_schema edit stores it verbatim");
+  sqlite3_free(zLog);
   char *zAfterRoot = rootpage(db, "authors");
   assert_string_equal(zRoot, zAfterRoot);
   h_assert_text(db, "SELECT sql FROM sqlite_schema WHERE name = 'authors'",
@@ -379,8 +399,9 @@ static void test_rebuild_keeps_view_trigger_index_referrers_and_rows(void **stat
   char *zAuthors = fingerprint(db, "authors", zAuthorsCols, "id");
   char *zBooks = fingerprint(db, "books", zBooksCols, "id");
   char *zLog = upgrade_verbose(db, "b_rebuild");
-  assert_contains(zLog, "migrate_alter_table(authors): rebuild (copy the rows into a new "
-                        "table): column name changes more than its declared type");
+  assert_strategy(zLog, "authors",
+                  "rebuild (copy the rows into a new table): column name changes more than "
+                  "its declared type");
   assert_contains(zLog, "migrate_alter_table(authors): copied 3 rows in one INSERT ... SELECT "
                         "(no separate rowid)");
   assert_contains(zLog, "recreated 2 indexes and triggers");
@@ -441,8 +462,9 @@ static void test_rebuild_keeps_rowids_of_a_table_without_integer_key(void **stat
   (void)state;
   sqlite3 *db = alter_db("rowids.db", 0);
   char *zLog = upgrade_verbose(db, "b_affinity");
-  assert_contains(zLog, "migrate_alter_table(plain): rebuild (copy the rows into a new table): "
-                        "the mapping computes b (CAST(b AS INTEGER))");
+  assert_strategy(zLog, "plain",
+                  "rebuild (copy the rows into a new table): the mapping computes b "
+                  "(CAST(b AS INTEGER))");
   assert_contains(zLog, "copied 3 rows in one INSERT ... SELECT (rowids kept)");
   h_assert_text(db,
                 "SELECT group_concat(rowid || ':' || quote(a) || ':' || quote(b) || ':' || "
@@ -460,7 +482,9 @@ static void test_rebuild_of_self_referencing_table_points_at_the_final_table(voi
   h_exec(db, "PRAGMA foreign_keys = ON");
   char *zBefore = fingerprint(db, "staff", "id, name, boss_id", "id");
   char *zLog = upgrade_verbose(db, "b_self_ref");
-  assert_contains(zLog, "migrate_alter_table(staff): rebuild");
+  assert_strategy(zLog, "staff",
+                  "rebuild (copy the rows into a new table): column name changes more than "
+                  "its declared type");
   char *zAfter = fingerprint(db, "staff", "id, name, boss_id", "id");
   assert_same_text(zBefore, zAfter);
   h_assert_text(db, "SELECT \"table\" FROM pragma_foreign_key_list('staff')", "staff");
@@ -653,9 +677,10 @@ static void test_defensive_mode_rebuilds_instead_of_editing(void **state) {
   char *zRoot = rootpage(db, "authors");
   char *zBooks = fingerprint(db, "books", zBooksCols, "id");
   char *zLog = upgrade_verbose(db, "b_widen");
-  assert_contains(zLog, "migrate_alter_table(authors): rebuild (copy the rows into a new "
-                        "table): name VARCHAR(50) -> VARCHAR(100) (TEXT affinity) needs the "
-                        "writable_schema edit, which the connection's defensive mode forbids");
+  assert_strategy(zLog, "authors",
+                  "rebuild (copy the rows into a new table): name VARCHAR(50) -> VARCHAR(100) "
+                  "(TEXT affinity) needs the writable_schema edit, which the connection's "
+                  "defensive mode forbids");
   assert_contains(zLog, "migrate_alter_table(authors): sqlite_schema keeps the text as "
                         "SQLite's RENAME wrote it");
   char *zAfterRoot = rootpage(db, "authors");
@@ -890,25 +915,40 @@ static void test_patterns_strategies(void **state) {
   sqlite3 *db = patterns_db("patterns-verbose.db");
   h_exec(db, "PRAGMA foreign_keys = ON");
   char *zLog = upgrade_verbose(db, "003_add_new_field");
+  assert_strategy(zLog, "questions",
+                  "alter table (no copy): add column new_field, which SQLite's ALTER TABLE "
+                  "does without copying the table; the given text differs from ALTER TABLE's "
+                  "only in layout: the writable_schema edit stores it verbatim");
   assert_contains(zLog, "migrate_alter_table(questions): add column new_field: ALTER TABLE ADD COLUMN");
   assert_lacks(zLog, "rebuild");
+  assert_lacks(zLog, "whole-database foreign_key_check (");
   sqlite3_free(zLog);
   zLog = upgrade_verbose(db, "004_widen_category");
-  assert_contains(zLog, "migrate_alter_table(questions): category VARCHAR(100) -> VARCHAR(200) "
-                        "(TEXT affinity): declared types only, the stored values stay valid");
+  assert_strategy(zLog, "questions",
+                  "writable_schema (no copy): declared types only, within their affinity: "
+                  "category VARCHAR(100) -> VARCHAR(200) (TEXT affinity); every stored value "
+                  "stays valid, and the writable_schema edit changes the declaration");
   assert_lacks(zLog, "rebuild");
   sqlite3_free(zLog);
   zLog = upgrade_verbose(db, "005_move_evaluations");
+  assert_strategy(zLog, "responses",
+                  "alter table (no copy): drop column is_correct, which SQLite's ALTER TABLE "
+                  "does without copying the table");
   assert_contains(zLog, "migrate_alter_table(responses): drop column is_correct: ALTER TABLE "
                         "DROP COLUMN (rewrites the rows in place)");
   assert_lacks(zLog, "rebuild");
+  /* 005's own INSERT ... SELECT wrote: the runner checks the whole database. */
+  assert_contains(zLog, "INFO  [distmigrate] whole-database foreign_key_check (a migration "
+                        "statement wrote): no violations, ");
   sqlite3_free(zLog);
   run(db, "SELECT migrate_verbose(1)");
   capture_begin();
   run(db, "SELECT migrate_downgrade(-1)");
   zLog = capture_end();
-  assert_contains(zLog, "migrate_alter_table(responses): rebuild (copy the rows into a new "
-                        "table): the mapping computes is_correct");
+  assert_strategy(zLog, "responses",
+                  "rebuild (copy the rows into a new table): the mapping computes is_correct "
+                  "((SELECT e.is_correct FROM response_evaluations e WHERE e.response_id = "
+                  "responses.id))");
   assert_contains(zLog, "migrate_alter_table(responses): copied 1000 rows in one INSERT ... "
                         "SELECT");
   assert_contains(zLog, "migrate_alter_table(responses): foreign_key_check(response_evaluations) "
