@@ -5,7 +5,9 @@
 ** measurement forked from Python would report Python's. Forked from this
 ** small program instead, it reports the command's own (plus about 1 MB).
 */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
