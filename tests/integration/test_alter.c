@@ -541,6 +541,22 @@ static void test_view_that_no_longer_applies_fails_clearly(void **state) {
   sqlite3_free(zDb);
 }
 
+/* A view broken before the change: SQLite's ALTER TABLE cannot work, and the
+** error says the schema was broken already, not that the change broke it. */
+static void test_view_broken_before_a_rebuild_fails_clearly(void **state) {
+  (void)state;
+  char *zDb = 0;
+  sqlite3 *db = alter_db("broken.db", &zDb);
+  h_exec(db, "CREATE VIEW broken AS SELECT nosuch FROM plain");
+  assert_alter_fails(db, zDb, "b_rebuild",
+                     "migrate_alter_table(authors): the schema fails SQLite's check before any "
+                     "change: error in view broken: no such column: nosuch\n"
+                     "  SQLite's ALTER TABLE cannot work while a view or trigger is broken: "
+                     "drop or repair it first");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
 static void test_trigger_that_no_longer_applies_fails_clearly(void **state) {
   (void)state;
   char *zDb = 0;
@@ -958,6 +974,35 @@ static void test_patterns_strategies(void **state) {
   sqlite3_close(db);
 }
 
+/*
+** The main schema has no view or trigger, a TEMP view uses the table: the
+** rebuild still runs SQLite's check of the schema, which covers temp.
+*/
+static void test_temp_view_is_checked_around_a_rebuild(void **state) {
+  (void)state;
+  sqlite3 *db = patterns_db("patterns-temp-view.db");
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, 0); /* 004 rebuilds */
+  h_assert_text(db, "SELECT migrate_upgrade('003')", "003_add_new_field");
+  h_exec(db, "CREATE TEMP VIEW recent AS SELECT nosuch FROM questions");
+  char *zErr = h_error(db, "SELECT migrate_upgrade('004')", 0);
+  const char *zWant =
+      "upgrade 003_add_new_field -> 004_widen_category failed: migrate_alter_table(questions): "
+      "the schema fails SQLite's check before any change: error in view recent: no such "
+      "column: nosuch\n"
+      "  SQLite's ALTER TABLE cannot work while a view or trigger is broken: drop or repair "
+      "it first\n"
+      "  at tests/fixtures/patterns/004_widen_category.sql:16: ";
+  if (strncmp(zErr, zWant, strlen(zWant)) != 0) fail_msg("error: %s\nwant: %s", zErr, zWant);
+  sqlite3_free(zErr);
+  h_assert_text(db, "SELECT migrate_current()", "003_add_new_field");
+  /* Repaired, the rebuild goes ahead and the view reads the new table. */
+  h_exec(db, "DROP VIEW temp.recent;"
+             "CREATE TEMP VIEW recent AS SELECT id, category FROM questions");
+  h_assert_text(db, "SELECT migrate_upgrade('004')", "004_widen_category");
+  h_assert_text(db, "SELECT count(*) || ' ' || max(id) FROM temp.recent", "200 200");
+  sqlite3_close(db);
+}
+
 /* Up one, down one, up one, for each revision: the schema comes back. */
 static void test_stairway_patterns(void **state) {
   (void)state;
@@ -999,6 +1044,7 @@ int main(void) {
       cmocka_unit_test(test_rebuild_of_without_rowid_table),
       cmocka_unit_test(test_rebuild_keeps_the_autoincrement_sequence),
       cmocka_unit_test(test_view_that_no_longer_applies_fails_clearly),
+      cmocka_unit_test(test_view_broken_before_a_rebuild_fails_clearly),
       cmocka_unit_test(test_trigger_that_no_longer_applies_fails_clearly),
       cmocka_unit_test(test_index_that_no_longer_applies_fails_clearly),
       cmocka_unit_test(test_scoped_check_finds_changed_child_values),
@@ -1011,6 +1057,7 @@ int main(void) {
       cmocka_unit_test(test_patterns_keep_every_row_under_foreign_keys),
       cmocka_unit_test(test_patterns_keep_every_row_in_defensive_mode),
       cmocka_unit_test(test_patterns_strategies),
+      cmocka_unit_test(test_temp_view_is_checked_around_a_rebuild),
       cmocka_unit_test(test_stairway_patterns),
   };
   return cmocka_run_group_tests(tests, 0, 0);
