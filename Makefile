@@ -215,6 +215,10 @@ $(BUILD)/sqlite-new/test_extension: tests/integration/test_extension.c tests/int
 	$(CC) $(ALL_CFLAGS) -I$(AMALGAMATION) -o $@ tests/integration/test_extension.c \
 	  -L$(BUILD)/sqlite-new -Wl,-rpath,$(abspath $(BUILD)/sqlite-new) -lsqlite3 -lcmocka
 
+$(BUILD)/sqlite-new/test_alter: tests/integration/test_alter.c tests/integration/harness.h $(BUILD)/sqlite-new/libsqlite3.so
+	$(CC) $(ALL_CFLAGS) -I$(AMALGAMATION) -o $@ tests/integration/test_alter.c \
+	  -L$(BUILD)/sqlite-new -Wl,-rpath,$(abspath $(BUILD)/sqlite-new) -lsqlite3 -lcmocka
+
 $(BUILD)/sqlite-new/test_safety: tests/integration/test_safety.c tests/integration/harness.h $(BUILD)/sqlite-new/libsqlite3.so
 	$(CC) $(ALL_CFLAGS) -pthread -I$(AMALGAMATION) -o $@ tests/integration/test_safety.c \
 	  -L$(BUILD)/sqlite-new -Wl,-rpath,$(abspath $(BUILD)/sqlite-new) -lsqlite3 -lcmocka
@@ -223,9 +227,11 @@ ifeq ($(HAVE_NODE),yes)
 check-node: all $(NODE_MODULES)/better-sqlite3/package.json
 	DM_BUILD=$(BUILD) NODE_PATH=$(abspath $(NODE_MODULES)) node --test tests/node/
 
-check-newer-sqlite: all fixtures $(BUILD)/sqlite-new/test_extension $(BUILD)/sqlite-new/test_safety
+check-newer-sqlite: all fixtures $(BUILD)/sqlite-new/test_extension $(BUILD)/sqlite-new/test_safety \
+  $(BUILD)/sqlite-new/test_alter
 	DM_BUILD=$(BUILD) $(BUILD)/sqlite-new/test_extension
 	DM_BUILD=$(BUILD) $(BUILD)/sqlite-new/test_safety
+	DM_BUILD=$(BUILD) $(BUILD)/sqlite-new/test_alter
 else
 check-node check-newer-sqlite:
 	@echo "$@: skipped: node and npm are not installed (apt-get install nodejs npm)"

@@ -152,7 +152,8 @@ static int token_length(const unsigned char *z, int *peType) {
                                      "<>", "<<", ">>", "->"};
   for (size_t k = 0; k < sizeof(azOp) / sizeof(azOp[0]); k++) {
     size_t n = strlen(azOp[k]);
-    if (memcmp(z, azOp[k], n) == 0) return (int)n;
+    /* strncmp, not memcmp: z may end within n bytes (a closing ")"). */
+    if (strncmp((const char *)z, azOp[k], n) == 0) return (int)n;
   }
   return 1;
 }
@@ -1610,14 +1611,12 @@ static int rebuild(Alter *p) {
   sqlite3 *db = p->db;
   int rc = SQLITE_OK;
   char *zTmp = 0, *zProblem = 0, *zCreateTmp = 0, *zRowid = 0, *zText = 0;
-  sqlite3_int64 iSeq = -1, bLegacy = 0, bHasSeq = 0, bHasStat = 0;
+  sqlite3_int64 bLegacy = 0, bHasStat = 0;
   Saved *aSaved = 0;
   int nSaved = 0;
   sqlite3_str *pCols = 0, *pSel = 0;
   char *zCols = 0, *zSel = 0;
   sqlite3_stmt *pStmt = 0;
-  char **azStat = 0;
-  int nStat = 0;
 
   /* With enforcement on, DROP TABLE would delete or change every row that
   ** refers to the table (CASCADE, SET NULL): refuse. Only possible inside
@@ -1688,46 +1687,8 @@ static int rebuild(Alter *p) {
   sqlite3_finalize(pStmt);
   pStmt = 0;
   if (rc != SQLITE_DONE) goto done;
-  rc = query_int64(db, &bHasSeq,
-                   "SELECT count(*) FROM main.sqlite_schema WHERE name = 'sqlite_sequence'");
-  if (rc == SQLITE_OK && bHasSeq) {
-    rc = query_int64(db, &iSeq,
-                     "SELECT coalesce((SELECT seq FROM main.sqlite_sequence WHERE name = %Q), -1)",
-                     p->zTable);
-  }
-  if (rc == SQLITE_OK) {
-    rc = query_int64(db, &bHasStat,
-                     "SELECT count(*) FROM main.sqlite_schema WHERE name = 'sqlite_stat1'");
-  }
-  if (rc == SQLITE_OK && bHasStat) {
-    /* Not the automatic indexes': their numbering follows the constraints,
-    ** which may have changed. */
-    rc = sqlite3_prepare_v2(db,
-                            "SELECT idx, stat FROM main.sqlite_stat1 WHERE tbl = ?1 "
-                            "AND coalesce(idx, '') NOT LIKE 'sqlite\\_autoindex\\_%' ESCAPE '\\'",
-                            -1, &pStmt, 0);
-    if (rc == SQLITE_OK) {
-      sqlite3_bind_text(pStmt, 1, p->zTable, -1, SQLITE_STATIC);
-      int nStatAlloc = 0;
-      while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-        if (nStat + 2 > nStatAlloc) {
-          nStatAlloc = nStatAlloc ? 2 * nStatAlloc : 16;
-          char **azNew = sqlite3_realloc64(azStat, sizeof(char *) * (sqlite3_uint64)nStatAlloc);
-          if (!azNew) {
-            rc = SQLITE_NOMEM;
-            break;
-          }
-          azStat = azNew;
-        }
-        const char *zIdx = (const char *)sqlite3_column_text(pStmt, 0);
-        azStat[nStat++] = zIdx ? sqlite3_mprintf("%s", zIdx) : 0;
-        azStat[nStat++] = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 1));
-      }
-      sqlite3_finalize(pStmt);
-      pStmt = 0;
-      if (rc == SQLITE_DONE) rc = SQLITE_OK;
-    }
-  }
+  rc = query_int64(db, &bHasStat,
+                   "SELECT count(*) FROM main.sqlite_schema WHERE name = 'sqlite_stat1'");
   if (rc) goto done;
 
   /* Step 4: the new table under a temporary name. The name is the only
@@ -1875,6 +1836,49 @@ static int rebuild(Alter *p) {
   nRow = sqlite3_changes64(db);
   double tCopy = now_ms() - t0;
 
+  /* The AUTOINCREMENT sequence carries over, before the DROP deletes the
+  ** old table's row: the copy's row (the copy made one if it copied rows)
+  ** rises to the old value, or is made with it; the rename then carries
+  ** it to the final name. In SQL that reads sqlite_sequence, not with a
+  ** number read here: migrate_sql() writes these statements down from a
+  ** replay that has none of the database's rows, and the script must
+  ** carry the value the database holds. */
+  if (def_has_word(&p->def, "AUTOINCREMENT")) {
+    rc = execf(db,
+               "UPDATE main.sqlite_sequence SET seq = max(seq, (SELECT max(seq) FROM "
+               "main.sqlite_sequence WHERE name = %Q COLLATE NOCASE)) WHERE name = %Q "
+               "AND EXISTS (SELECT 1 FROM main.sqlite_sequence WHERE name = %Q COLLATE "
+               "NOCASE)",
+               p->zTable, zTmp, p->zTable);
+    if (rc == SQLITE_OK) {
+      rc = execf(db,
+                 "INSERT INTO main.sqlite_sequence (name, seq) SELECT %Q, seq FROM "
+                 "main.sqlite_sequence WHERE name = %Q COLLATE NOCASE AND NOT EXISTS "
+                 "(SELECT 1 FROM main.sqlite_sequence WHERE name = %Q) ORDER BY seq DESC "
+                 "LIMIT 1",
+                 zTmp, p->zTable, zTmp);
+    }
+    if (rc) {
+      rc = fail_sqlite(p, db, rc, 0, "keeping the AUTOINCREMENT sequence");
+      goto done;
+    }
+  }
+
+  /* ANALYZE's figures for the same rows stay true: the table's rows of
+  ** sqlite_stat1 move to the copy before the DROP deletes them, the same
+  ** way. Not the automatic indexes': their numbering follows the
+  ** constraints, which may have changed. */
+  if (bHasStat) {
+    rc = execf(db,
+               "UPDATE main.sqlite_stat1 SET tbl = %Q WHERE tbl = %Q AND coalesce(idx, '') "
+               "NOT LIKE 'sqlite\\_autoindex\\_%%' ESCAPE '\\'",
+               zTmp, p->zTable);
+    if (rc) {
+      rc = fail_sqlite(p, db, rc, 0, "keeping the table's sqlite_stat1 rows");
+      goto done;
+    }
+  }
+
   /* Steps 6 and 7. */
   rc = execf(db, "DROP TABLE main.\"%w\"", p->zTable);
   if (rc) {
@@ -1910,24 +1914,17 @@ static int rebuild(Alter *p) {
       goto done;
     }
   }
-  if (iSeq >= 0 && def_has_word(&p->def, "AUTOINCREMENT")) {
-    rc = execf(db, "UPDATE main.sqlite_sequence SET seq = max(seq, %lld) WHERE name = %Q",
-               iSeq, p->zTable);
-    if (rc == SQLITE_OK && sqlite3_changes(db) == 0) {
-      rc = execf(db, "INSERT INTO main.sqlite_sequence (name, seq) VALUES (%Q, %lld)",
-                 p->zTable, iSeq);
+  if (bHasStat) {
+    /* The figures moved to the copy: to the final name (the rename leaves
+    ** sqlite_stat1 alone), for the indexes there are. */
+    rc = execf(db, "UPDATE main.sqlite_stat1 SET tbl = %Q WHERE tbl = %Q", p->zTable, zTmp);
+    if (rc == SQLITE_OK) {
+      rc = execf(db,
+                 "DELETE FROM main.sqlite_stat1 WHERE tbl = %Q AND idx IS NOT NULL AND "
+                 "NOT EXISTS (SELECT 1 FROM main.sqlite_schema WHERE type = 'index' AND "
+                 "name = sqlite_stat1.idx)",
+                 p->zTable);
     }
-    if (rc) {
-      rc = fail_sqlite(p, db, rc, 0, "keeping the AUTOINCREMENT sequence");
-      goto done;
-    }
-  }
-  for (int i = 0; i + 1 < nStat; i += 2) {
-    /* ANALYZE's figures for the same rows stay true. */
-    rc = execf(db, "INSERT INTO main.sqlite_stat1 (tbl, idx, stat) SELECT %Q, %Q, %Q "
-                   "WHERE %Q IS NULL OR EXISTS (SELECT 1 FROM main.sqlite_schema "
-                   "WHERE type = 'index' AND name = %Q)",
-               p->zTable, azStat[i], azStat[i + 1], azStat[i], azStat[i]);
     if (rc) {
       rc = fail_sqlite(p, db, rc, 0, "keeping the table's sqlite_stat1 rows");
       goto done;
@@ -1986,8 +1983,6 @@ done:
     sqlite3_free(aSaved[i].zSql);
   }
   sqlite3_free(aSaved);
-  for (int i = 0; i < nStat; i++) sqlite3_free(azStat[i]);
-  sqlite3_free(azStat);
   sqlite3_free(sqlite3_str_finish(pCols));
   sqlite3_free(sqlite3_str_finish(pSel));
   sqlite3_free(zCols);

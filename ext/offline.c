@@ -42,6 +42,46 @@
 
 SQLITE_EXTENSION_INIT3
 
+/*
+** What one migration statement ran, when it called a function that runs
+** SQL of its own (migrate_alter_table(), say). The plain shell has no such
+** function, so the script holds these statements instead:
+**
+**   - statements that write, as their text;
+**   - PRAGMAs that set something and report nothing (legacy_alter_table,
+**     writable_schema), which change how what follows behaves;
+**   - not what a ROLLBACK TO undid: a probe inside a savepoint that is
+**     then rolled back did nothing, and may even have failed on purpose;
+**     SAVEPOINT and RELEASE themselves change nothing and are left out;
+**   - PRAGMA schema_version = N, the bump after a writable_schema edit, is
+**     written as something the shell can do (see keep_schema_bump()).
+**
+** A statement that writes with bound parameters cannot be written down:
+** SQLite shows the values of a statement only when no other statement is
+** running (sqlite3_expanded_sql() turns a nested one into comments), and
+** a function's statements always run inside the migration's. Such a call
+** makes migrate_sql() fail and say so. What a function does by other
+** means (another connection, blob I/O), and a statement it runs that fails
+** and is carried on past outside a savepoint, are not seen: a helper must
+** rely on neither.
+*/
+typedef struct Mark Mark;
+struct Mark {
+  char *zName;   /* The savepoint, as written */
+  int iAt;       /* Statements kept when it began */
+};
+
+typedef struct Nested Nested;
+struct Nested {
+  char **azStmt;   /* What is kept, each ready for the script */
+  int nStmt, nStmtAlloc;
+  Mark *aMark;     /* Savepoints open, innermost last */
+  int nMark, nMarkAlloc;
+  int bWritable;   /* The last PRAGMA writable_schema set it on */
+  char *zBound;    /* A statement that wrote with bound parameters */
+  int rc;          /* SQLITE_NOMEM if something was lost */
+};
+
 typedef struct Offline Offline;
 struct Offline {
   const DmSet *pSet;
@@ -51,43 +91,306 @@ struct Offline {
   DmFlags *aCur;          /* The version as the script goes */
   DmFlags *aNext;
   sqlite3_stmt *pTop;     /* The migration statement running, or 0 */
-  sqlite3_str *pNested;   /* What it executed, if it called a function */
-  int nNested;
+  Nested nested;          /* What it ran, if it called a function */
+  char *zRefusal;         /* Why there is no script, though the replay ran */
 };
 
-/* A PRAGMA that sets something ("PRAGMA x = y"): a nested one matters. */
-static int sets_pragma(const char *zSql) {
-  return zSql && sqlite3_strnicmp(zSql, "PRAGMA", 6) == 0 && strchr(zSql, '=') != 0;
+static void nested_clear(Nested *p) {
+  for (int i = 0; i < p->nStmt; i++) sqlite3_free(p->azStmt[i]);
+  for (int i = 0; i < p->nMark; i++) sqlite3_free(p->aMark[i].zName);
+  sqlite3_free(p->zBound);
+  sqlite3_free(p->azStmt);
+  sqlite3_free(p->aMark);
+  memset(p, 0, sizeof(*p));
 }
 
-/* Statements started while a migration statement runs, but not it. */
+/* Keep z (sqlite3_malloc'd, 0 if out of memory), taking ownership. */
+static void nested_keep(Nested *p, char *z) {
+  if (z && p->nStmt == p->nStmtAlloc) {
+    int nNew = p->nStmtAlloc ? 2 * p->nStmtAlloc : 16;
+    char **azNew = sqlite3_realloc64(p->azStmt, sizeof(char *) * (sqlite3_uint64)nNew);
+    if (azNew) {
+      p->azStmt = azNew;
+      p->nStmtAlloc = nNew;
+    } else {
+      sqlite3_free(z);
+      z = 0;
+    }
+  }
+  if (!z) {
+    p->rc = SQLITE_NOMEM;
+    return;
+  }
+  p->azStmt[p->nStmt++] = z;
+}
+
+/* The statement z[0..n) ending in one ";" that the shell sees as the end
+** (not one inside a trailing "-- comment"), then a blank line. */
+static void append_statement(sqlite3_str *pOut, const char *z, int n) {
+  while (n > 0 && (z[n - 1] == ' ' || z[n - 1] == '\t' || z[n - 1] == '\n' ||
+                   z[n - 1] == '\r' || z[n - 1] == ';')) {
+    n--;
+  }
+  char *zDone = sqlite3_mprintf("%.*s;", n, z);
+  int bComplete = zDone && sqlite3_complete(zDone);
+  sqlite3_free(zDone);
+  sqlite3_str_append(pOut, z, n);
+  sqlite3_str_appendall(pOut, bComplete ? ";\n\n" : "\n;\n\n");
+}
+
+/* The statement, ready for the script (append_statement's form). */
+static char *statement_text(const char *z) {
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  append_statement(pStr, z, (int)strlen(z));
+  if (sqlite3_str_errcode(pStr)) {
+    sqlite3_free(sqlite3_str_finish(pStr));
+    return 0;
+  }
+  return sqlite3_str_finish(pStr);
+}
+
+/* The next word of z from *pi (not space or comment): its start and
+** length, without the quotes of a quoted identifier; 0 at the end. */
+static int next_word(const char *z, int *pi, const char **pzWord) {
+  DmTokenType eType = DM_TK_SPACE;
+  int n = 0;
+  *pzWord = "";
+  while ((n = dm_token(z + *pi, &eType)) > 0 && eType == DM_TK_SPACE) *pi += n;
+  if (n == 0) return 0;
+  *pzWord = z + *pi;
+  *pi += n;
+  if (eType == DM_TK_QUOTED && n >= 2) {
+    (*pzWord)++;
+    n -= 2;
+  }
+  return n;
+}
+
+static int word_is(const char *zWord, int n, const char *zKeyword) {
+  return n == (int)strlen(zKeyword) && sqlite3_strnicmp(zWord, zKeyword, n) == 0;
+}
+
+/* The savepoint zName[0..n) among the open ones, innermost first; -1. */
+static int find_mark(const Nested *p, const char *zName, int n) {
+  for (int i = p->nMark - 1; i >= 0; i--) {
+    if ((int)strlen(p->aMark[i].zName) == n &&
+        sqlite3_strnicmp(p->aMark[i].zName, zName, n) == 0) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+static void drop_marks_from(Nested *p, int iMark) {
+  while (p->nMark > iMark) sqlite3_free(p->aMark[--p->nMark].zName);
+}
+
+/*
+** PRAGMA schema_version = N after a writable_schema edit, for the shell.
+** N is one more than the replay database's version, not the version of
+** the database the script is applied to: set there, it could even move
+** the version back to a value another connection has cached its schema
+** under. The shell cannot add one to it, so the script does what the bump
+** is for by other means: PRAGMA writable_schema=RESET makes this
+** connection read the edited schema again (without it, a later ALTER
+** TABLE ADD COLUMN splices its column into the new text at the old text's
+** offset), and creating and dropping a view changes schema_version, by two
+** instead of one, so that other connections read it again too.
+*/
+static void keep_schema_bump(Nested *p, const char *zSql) {
+  char *zLine = dm_sql_line(zSql, (int)strlen(zSql), 0);
+  nested_keep(
+      p, sqlite3_mprintf(
+             "-- %s in the replay: a writable_schema edit's bump, which the\n"
+             "-- shell cannot compute. Reread the schema here, and change\n"
+             "-- schema_version so that other connections reread it too:\n"
+             "PRAGMA writable_schema=RESET;\n\n"
+             "CREATE VIEW distmigrate_schema_bump AS SELECT 1;\n\n"
+             "DROP VIEW distmigrate_schema_bump;\n\n"
+             "%s",
+             zLine ? zLine : "", p->bWritable ? "PRAGMA writable_schema=ON;\n\n" : ""));
+  sqlite3_free(zLine);
+}
+
+/* One statement that the migration statement's function started. */
+static void nested_statement(Nested *p, sqlite3_stmt *pStmt, const char *zSql) {
+  int i = 0;
+  const char *zWord = 0;
+  int n = next_word(zSql, &i, &zWord);
+  if (word_is(zWord, n, "SAVEPOINT")) {
+    n = next_word(zSql, &i, &zWord);
+    if (p->nMark == p->nMarkAlloc) {
+      int nNew = p->nMarkAlloc ? 2 * p->nMarkAlloc : 8;
+      Mark *aNew = sqlite3_realloc64(p->aMark, sizeof(Mark) * (sqlite3_uint64)nNew);
+      if (!aNew) {
+        p->rc = SQLITE_NOMEM;
+        return;
+      }
+      p->aMark = aNew;
+      p->nMarkAlloc = nNew;
+    }
+    p->aMark[p->nMark].zName = sqlite3_mprintf("%.*s", n, zWord);
+    p->aMark[p->nMark].iAt = p->nStmt;
+    if (!p->aMark[p->nMark].zName) {
+      p->rc = SQLITE_NOMEM;
+      return;
+    }
+    p->nMark++;
+    return;
+  }
+  if (word_is(zWord, n, "RELEASE")) {
+    /* RELEASE [SAVEPOINT] name: what ran inside it stays. */
+    n = next_word(zSql, &i, &zWord);
+    if (word_is(zWord, n, "SAVEPOINT")) n = next_word(zSql, &i, &zWord);
+    int iMark = find_mark(p, zWord, n);
+    if (iMark >= 0) drop_marks_from(p, iMark);
+    return;
+  }
+  if (word_is(zWord, n, "ROLLBACK")) {
+    /* ROLLBACK [TRANSACTION] TO [SAVEPOINT] name: undone; the savepoint
+    ** stays open. (A plain ROLLBACK would end the run.) */
+    n = next_word(zSql, &i, &zWord);
+    if (word_is(zWord, n, "TRANSACTION")) n = next_word(zSql, &i, &zWord);
+    if (!word_is(zWord, n, "TO")) return;
+    n = next_word(zSql, &i, &zWord);
+    if (word_is(zWord, n, "SAVEPOINT")) n = next_word(zSql, &i, &zWord);
+    int iMark = find_mark(p, zWord, n);
+    if (iMark < 0) return;
+    while (p->nStmt > p->aMark[iMark].iAt) sqlite3_free(p->azStmt[--p->nStmt]);
+    drop_marks_from(p, iMark + 1);
+    return;
+  }
+  if (word_is(zWord, n, "PRAGMA")) {
+    /* One that reports something asks (the pragma_* table functions run
+    ** "PRAGMA main.table_xinfo=t"); one that reports nothing sets. */
+    if (sqlite3_column_count(pStmt) > 0) return;
+    /* PRAGMA [schema.]name = value, or name(value). */
+    const char *zName = 0;
+    int nName = next_word(zSql, &i, &zName);
+    const char *zNext = 0;
+    int nNext = next_word(zSql, &i, &zNext);
+    if (nNext == 1 && zNext[0] == '.') {
+      nName = next_word(zSql, &i, &zName);
+      nNext = next_word(zSql, &i, &zNext);
+    }
+    if (word_is(zName, nName, "schema_version")) {
+      keep_schema_bump(p, zSql);
+      return;
+    }
+    if (word_is(zName, nName, "writable_schema")) {
+      const char *zValue = zNext;
+      int nValue = nNext;
+      if (nNext == 1 && (zNext[0] == '=' || zNext[0] == '(')) {
+        nValue = next_word(zSql, &i, &zValue);
+      }
+      p->bWritable = word_is(zValue, nValue, "ON") || word_is(zValue, nValue, "1") ||
+                     word_is(zValue, nValue, "TRUE") || word_is(zValue, nValue, "YES");
+    }
+  } else if (sqlite3_stmt_readonly(pStmt)) {
+    return; /* It reads (or is BEGIN or COMMIT, which fail inside a run) */
+  }
+  if (sqlite3_bind_parameter_count(pStmt) > 0) {
+    if (!p->zBound) {
+      p->zBound = dm_sql_line(zSql, (int)strlen(zSql), 200);
+      if (!p->zBound) p->rc = SQLITE_NOMEM;
+    }
+    return;
+  }
+  nested_keep(p, statement_text(zSql));
+}
+
+/*
+** Statements started while a migration statement runs, but not it. The
+** text SQLite passes for a statement starting is its SQL, after "-- " when
+** it starts inside another statement, as every statement a function runs
+** does; anything else is a trigger program starting ("-- TRIGGER t"),
+** part of a statement already seen.
+*/
 static int offline_trace(unsigned uMask, void *pCtx, void *pP, void *pX) {
   (void)uMask;
   Offline *p = pCtx;
   sqlite3_stmt *pStmt = pP;
   const char *zText = pX;
-  if (!p->pTop || pStmt == p->pTop) return 0;
-  if (zText && zText[0] == '-' && zText[1] == '-') return 0; /* a trigger's body */
-  if (sqlite3_stmt_readonly(pStmt) && !sets_pragma(sqlite3_sql(pStmt))) return 0;
-  char *z = sqlite3_expanded_sql(pStmt);
-  if (z) {
-    sqlite3_str_appendf(p->pNested, "%s;\n\n", z);
-    p->nNested++;
-  } else {
-    sqlite3_str_appendall(p->pNested, "-- (out of memory)\n\n");
+  if (!p->pTop || pStmt == p->pTop || !zText) return 0;
+  const char *zSql = sqlite3_sql(pStmt);
+  if (!zSql) return 0;
+  if (strcmp(zText, zSql) != 0 &&
+      !(strncmp(zText, "-- ", 3) == 0 && strcmp(zText + 3, zSql) == 0)) {
+    return 0;
   }
-  sqlite3_free(z);
+  nested_statement(&p->nested, pStmt, zSql);
   return 0;
 }
 
-/* The statement text as written, ending in one ";". */
-static void write_statement(sqlite3_str *pOut, const char *z, int n) {
+/* The statement as written, each line a comment, zSuffix after the last. */
+static void write_as_comment(sqlite3_str *pOut, const char *z, int n, const char *zSuffix) {
   while (n > 0 && (z[n - 1] == ' ' || z[n - 1] == '\t' || z[n - 1] == '\n' ||
                    z[n - 1] == '\r')) {
     n--;
   }
-  sqlite3_str_append(pOut, z, n);
-  sqlite3_str_appendall(pOut, n > 0 && z[n - 1] == ';' ? "\n\n" : ";\n\n");
+  int i = 0;
+  while (i < n) {
+    int iEnd = i;
+    while (iEnd < n && z[iEnd] != '\n') iEnd++;
+    int nLine = iEnd - i;
+    if (nLine > 0 && z[i + nLine - 1] == '\r') nLine--;
+    sqlite3_str_appendf(pOut, "-- %.*s%s", nLine, z + i, iEnd < n ? "\n" : "");
+    i = iEnd + 1;
+  }
+  sqlite3_str_appendf(pOut, "%s\n\n", zSuffix);
+}
+
+/*
+** A migration statement has run. It goes into the script as written,
+** unless it called a function that ran statements of its own: then, as
+** what it ran, under the statement as a comment. A statement that only
+** reads, and runs nothing that writes, changes nothing: it becomes a
+** comment too, as the shell may not have the function it calls
+** (SELECT migrate_alter_table(...) with the table already as asked).
+*/
+static int write_migration_statement(Offline *p, const DmEvent *pEv) {
+  Nested *pNested = &p->nested;
+  if (pNested->rc) return pNested->rc;
+  int bReadonly = sqlite3_stmt_readonly(pEv->pStmt);
+  int i = 0;
+  const char *zWord = 0;
+  int n = next_word(pEv->zSql, &i, &zWord);
+  int bPragma = word_is(zWord, n, "PRAGMA");
+  if (pNested->zBound) {
+    char *zLine = dm_sql_line(pEv->zSql, pEv->nSql, 200);
+    p->zRefusal = sqlite3_mprintf(
+        "migrate_sql(): %s: %s ran %s with bound parameters, and SQLite shows "
+        "no values of a statement run inside another, so the script cannot "
+        "hold it; a function that migrations call should put its values in "
+        "the SQL text (sqlite3_mprintf's %%Q)",
+        pEv->zTitle, zLine ? zLine : "", pNested->zBound);
+    sqlite3_free(zLine);
+    return p->zRefusal ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  if (pNested->nStmt == 0 && (!bReadonly || bPragma)) {
+    append_statement(p->pOut, pEv->zSql, pEv->nSql);
+    return SQLITE_OK;
+  }
+  if (!bReadonly) {
+    /* Its own changes and its function's cannot be told apart. */
+    char *zLine = dm_sql_line(pEv->zSql, pEv->nSql, 200);
+    p->zRefusal = sqlite3_mprintf(
+        "migrate_sql(): %s: the statement %s writes and calls a function "
+        "that writes too, and a script cannot hold its own changes without "
+        "the call; call the function on its own, as in SELECT f(...)",
+        pEv->zTitle, zLine ? zLine : "");
+    sqlite3_free(zLine);
+    return p->zRefusal ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  if (pNested->nStmt == 0) {
+    write_as_comment(p->pOut, pEv->zSql, pEv->nSql, " changes nothing here");
+    return SQLITE_OK;
+  }
+  write_as_comment(p->pOut, pEv->zSql, pEv->nSql, " runs:");
+  for (int k = 0; k < pNested->nStmt; k++) {
+    sqlite3_str_appendall(p->pOut, pNested->azStmt[k]);
+  }
+  return SQLITE_OK;
 }
 
 /* alembic_version from aBefore to aAfter, in Alembic's own statements. */
@@ -177,27 +480,15 @@ static int offline_event(void *pArg, const DmEvent *pEv, char **pzErr) {
     }
     case DM_EVENT_STATEMENT:
       p->pTop = pEv->pStmt;
-      p->nNested = 0;
-      sqlite3_free(sqlite3_str_finish(p->pNested));
-      p->pNested = sqlite3_str_new(0);
+      nested_clear(&p->nested);
       break;
-    case DM_EVENT_STATEMENT_DONE:
+    case DM_EVENT_STATEMENT_DONE: {
       p->pTop = 0;
-      if (pEv->rc) break;
-      if (p->nNested > 0) {
-        char *zCall = dm_sql_line(pEv->zSql, pEv->nSql, 0);
-        if (!zCall) return SQLITE_NOMEM;
-        sqlite3_str_appendf(pOut, "-- %s runs:\n\n", zCall);
-        sqlite3_free(zCall);
-        char *zNested = sqlite3_str_finish(p->pNested);
-        p->pNested = 0;
-        if (!zNested) return SQLITE_NOMEM;
-        sqlite3_str_appendall(pOut, zNested);
-        sqlite3_free(zNested);
-      } else {
-        write_statement(pOut, pEv->zSql, pEv->nSql);
-      }
+      int rc = pEv->rc ? SQLITE_OK : write_migration_statement(p, pEv);
+      nested_clear(&p->nested);
+      if (rc) return rc;
       break;
+    }
     case DM_EVENT_STEP_DONE: {
       if (pEv->rc) break;
       memcpy(p->aNext, p->aCur, (size_t)pSet->nRev);
@@ -216,8 +507,25 @@ static int offline_event(void *pArg, const DmEvent *pEv, char **pzErr) {
   return sqlite3_str_errcode(pOut) ? SQLITE_NOMEM : SQLITE_OK;
 }
 
-int dm_offline_script(const DmSet *pSet, const DmFlags *aFrom, const char *zTarget,
-                      char **pzScript, char **pzErr) {
+/*
+** Whether db has table zName in main (0 on any error: the caller then
+** does without what the table would have given).
+*/
+static int has_table(sqlite3 *db, const char *zName) {
+  sqlite3_stmt *pStmt = 0;
+  int bHas = 0;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?1",
+                         -1, &pStmt, 0) == SQLITE_OK) {
+    sqlite3_bind_text(pStmt, 1, zName, -1, SQLITE_STATIC);
+    bHas = sqlite3_step(pStmt) == SQLITE_ROW;
+  }
+  sqlite3_finalize(pStmt);
+  return bHas;
+}
+
+int dm_offline_script(sqlite3 *db, const DmSet *pSet, const DmFlags *aFrom,
+                      const char *zTarget, char **pzScript, char **pzErr) {
   int n = pSet->nRev;
   sqlite3 *pMem = 0;
   DmConn *pConn = 0;
@@ -240,9 +548,23 @@ int dm_offline_script(const DmSet *pSet, const DmFlags *aFrom, const char *zTarg
   /* Resolve first, so that a bad target is refused before any replay. */
   int rc = dm_resolve_either(pSet, aFrom, zTarget, &st.eOp, aAll + 2 * n + 2, pzErr);
   if (rc == SQLITE_OK) rc = dm_replay(pSet, aFrom, &pMem, &pConn, pzErr);
+  if (rc == SQLITE_OK && db) {
+    /* In defensive mode migrate_alter_table() rebuilds where it would edit
+    ** sqlite_schema: the script does what a run on db would do. */
+    int bDefensive = 0;
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, -1, &bDefensive);
+    if (bDefensive) sqlite3_db_config(pMem, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
+  }
+  if (rc == SQLITE_OK && db && has_table(db, "sqlite_stat1") &&
+      !has_table(pMem, "sqlite_stat1")) {
+    /* ANALYZE made it there, not a migration. A rebuild by
+    ** migrate_alter_table() moves a table's figures along when the table
+    ** exists; so must the script. (ANALYZE sqlite_schema only creates it.) */
+    rc = sqlite3_exec(pMem, "ANALYZE main.sqlite_schema", 0, 0, 0);
+    if (rc) *pzErr = sqlite3_mprintf("migrate_sql(): %s", sqlite3_errmsg(pMem));
+  }
   if (rc == SQLITE_OK) {
     st.pOut = sqlite3_str_new(0);
-    st.pNested = sqlite3_str_new(0);
     sqlite3_trace_v2(pMem, SQLITE_TRACE_STMT, offline_trace, &st);
     DmRunOpts opts;
     memset(&opts, 0, sizeof(opts));
@@ -254,7 +576,10 @@ int dm_offline_script(const DmSet *pSet, const DmFlags *aFrom, const char *zTarg
       rc = dm_run_ex(pMem, pConn, pSet, st.eOp, zTarget, 0, &opts, &zResult, &zRunErr);
       dm_replay_leave();
     }
-    if (rc && rc != SQLITE_NOMEM) {
+    if (rc && st.zRefusal) {
+      *pzErr = st.zRefusal;
+      st.zRefusal = 0;
+    } else if (rc && rc != SQLITE_NOMEM) {
       *pzErr = sqlite3_mprintf(
           "migrate_sql(): the migrations fail when replayed into an in-memory "
           "database, so there is no script to give: %s",
@@ -268,7 +593,8 @@ int dm_offline_script(const DmSet *pSet, const DmFlags *aFrom, const char *zTarg
     } else {
       sqlite3_free(zScript);
     }
-    sqlite3_free(sqlite3_str_finish(st.pNested));
+    nested_clear(&st.nested);
+    sqlite3_free(st.zRefusal);
   }
   sqlite3_close(pMem);
   sqlite3_free(zResult);
@@ -314,7 +640,10 @@ void dm_sql_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     memset(aNone, 0, (size_t)pSet->nRev);
     rc = dm_resolve(pSet, aNone, DM_OP_STAMP, zFrom, aFrom, &zErr);
   }
-  if (rc == SQLITE_OK) rc = dm_offline_script(pSet, aFrom, zTarget, &zScript, &zErr);
+  if (rc == SQLITE_OK) {
+    rc = dm_offline_script(sqlite3_context_db_handle(ctx), pSet, aFrom, zTarget, &zScript,
+                           &zErr);
+  }
   if (rc == SQLITE_OK) {
     sqlite3_result_text(ctx, zScript, -1, sqlite3_free);
   } else if (zErr && rc != SQLITE_NOMEM) {

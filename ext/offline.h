@@ -11,10 +11,12 @@
 
 /*
 ** The script that takes a database at aFrom to zTarget (up or down, as the
-** target lies). sqlite3_malloc'd in *pzScript; errors in *pzErr.
+** target lies). sqlite3_malloc'd in *pzScript; errors in *pzErr. db (may
+** be 0) is the database it is for: what the migrations did not make but
+** a helper's statements depend on (sqlite_stat1) is taken from it.
 */
-int dm_offline_script(const DmSet *pSet, const DmFlags *aFrom, const char *zTarget,
-                      char **pzScript, char **pzErr);
+int dm_offline_script(sqlite3 *db, const DmSet *pSet, const DmFlags *aFrom,
+                      const char *zTarget, char **pzScript, char **pzErr);
 
 /* migrate_sql(target) from the database's version; migrate_sql(from, to). */
 void dm_sql_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);

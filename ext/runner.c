@@ -916,10 +916,9 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   rc = dm_resolve(pSet, aApplied, eOp, zTarget, aTarget, &run.zErr);
   if (rc) goto end;
 
-  /* Anything to write? A read-only database may still be at its target. */
-  if (eOp == DM_OP_STAMP) {
-    rc = SQLITE_OK;
-  } else {
+  /* Anything to write? A read-only database may still be at its target.
+  ** A stamp has no plan: it writes the version rows only. */
+  if (eOp != DM_OP_STAMP) {
     rc = dm_plan(pSet, aApplied, aTarget, &plan);
     if (rc) goto end;
   }

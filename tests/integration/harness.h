@@ -33,12 +33,26 @@ static char *h_extension(const char *zSet) {
   return sqlite3_mprintf("%s/fixtures/%s/distmigrate", h_build(), zSet);
 }
 
-/* A fresh temporary directory, and a file name in it. */
+/*
+** A fresh temporary directory, and a file name in it. The directory goes
+** when the test program exits (not when a child it forked exits), unless
+** DM_KEEP_TMP is set, to look at what a failed test left.
+*/
 static char h_dir[256];
+static pid_t h_dir_owner;
+static void h_remove_dir(void) {
+  const char *zKeep = getenv("DM_KEEP_TMP");
+  if (getpid() != h_dir_owner || (zKeep && zKeep[0])) return;
+  char zCmd[300];
+  snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", h_dir);
+  if (system(zCmd) != 0) fprintf(stderr, "could not remove %s\n", h_dir);
+}
 static char *h_path(const char *zName) {
   if (!h_dir[0]) {
     snprintf(h_dir, sizeof(h_dir), "/tmp/dm-test-XXXXXX");
     if (!mkdtemp(h_dir)) fail_msg("mkdtemp failed");
+    h_dir_owner = getpid();
+    atexit(h_remove_dir);
   }
   return sqlite3_mprintf("%s/%s", h_dir, zName);
 }

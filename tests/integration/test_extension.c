@@ -567,6 +567,11 @@ static void test_stamp_sets_the_version_and_runs_nothing(void **state) {
                 "(SELECT to_version FROM distmigrate_log WHERE direction = 'stamp' "
                 "ORDER BY id)",
                 "001_initial_schema, 002_add_invalid_responses, <base>");
+  /* A stamp runs no migration: no revision, no checksum (README). */
+  h_assert_text(db,
+                "SELECT count(*) || '|' || count(revision) || '|' || count(checksum) "
+                "FROM distmigrate_log WHERE direction = 'stamp'",
+                "3|0|0");
   sqlite3_close(db);
   sqlite3_free(zDb);
 }

@@ -14,6 +14,94 @@
 
 static const char *zHead = "002_add_invalid_responses";
 
+/* Rows for tests/fixtures/patterns at 001_initial_schema: the later steps
+** (a column added, a type widened, a column's data moved out and back)
+** have data to carry, and ANALYZE has figures for the rebuilds to keep. */
+static const char zPatternsSeed[] =
+    "INSERT INTO questions (id, json_id, category, question_text, golden_answer, "
+    "created_at, updated_at) VALUES "
+    "(1, 'q1', 'math', 'What is 1+1?', '2', '2024-01-01', '2024-01-02'), "
+    "(2, 'q2', 'geography', 'Capital of France?', 'Paris', '2024-01-01', '2024-01-03'), "
+    "(4, NULL, 'misc', 'Anything?', NULL, '2024-01-02', '2024-01-02');"
+    "INSERT INTO responses (id, question_id, model_name, model_config, reasoning, "
+    "answer, is_correct, created_at, updated_at) VALUES "
+    "(1, 1, 'gpt', '{}', 'adding', '2', 1, '2024-01-05', '2024-01-06'), "
+    "(2, 1, 'llama', '{\"t\": 0.5}', NULL, '3', 0, '2024-01-05', '2024-01-07'), "
+    "(3, 2, 'gpt', '{}', NULL, 'Paris', NULL, '2024-01-05', '2024-01-05'), "
+    "(7, 4, 'mistral', '{}', 'r', 'x', 1, '2024-01-06', '2024-01-08');"
+    "ANALYZE;";
+
+/* The patterns set's revisions, base first. */
+static const char *const azPatterns[] = {
+    "base", "001_initial_schema", "002_add_invalid_responses", "003_add_new_field",
+    "004_widen_category", "005_move_evaluations"};
+
+/*
+** Everything a run can change, as text: every object's stored SQL
+** (bookkeeping included), the version rows, the log's steps, the data
+** (with the rowids of rowid tables), sqlite_sequence.
+*/
+static char *full_state(sqlite3 *db) {
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  char *z = h_text(db,
+                   "SELECT group_concat(type || ' ' || name || ': ' || "
+                   "coalesce(sql, ''), char(10)) FROM (SELECT * FROM sqlite_schema "
+                   "ORDER BY type, name)");
+  sqlite3_str_appendf(pStr, "%s\n", z);
+  sqlite3_free(z);
+  z = h_text(db, "SELECT group_concat(version_num) FROM (SELECT version_num FROM "
+                 "alembic_version ORDER BY 1)");
+  sqlite3_str_appendf(pStr, "version: %s\n", z);
+  sqlite3_free(z);
+  z = h_text(db,
+             "SELECT group_concat(revision || ' ' || direction || ' ' || "
+             "coalesce(from_version, '<base>') || ' ' || coalesce(to_version, "
+             "'<base>') || ' ' || checksum, char(10)) FROM (SELECT * FROM "
+             "distmigrate_log ORDER BY id)");
+  sqlite3_str_appendf(pStr, "log:\n%s\n", z);
+  sqlite3_free(z);
+  sqlite3_stmt *pTables = 0;
+  sqlite3_prepare_v2(db,
+                     "SELECT s.name, l.wr FROM sqlite_schema s JOIN "
+                     "pragma_table_list l ON l.name = s.name AND l.schema = 'main' "
+                     "WHERE s.type = 'table' AND (s.name NOT GLOB 'sqlite_*' OR "
+                     "s.name IN ('sqlite_sequence', 'sqlite_stat1')) AND s.name NOT IN "
+                     "('alembic_version', 'distmigrate_log') ORDER BY s.name",
+                     -1, &pTables, 0);
+  while (sqlite3_step(pTables) == SQLITE_ROW) {
+    const char *zTable = (const char *)sqlite3_column_text(pTables, 0);
+    /* SQLite's own tables by their values: their rowids say nothing. */
+    int bRowid = !sqlite3_column_int(pTables, 1) && strncmp(zTable, "sqlite_", 7) != 0;
+    char *zSql = sqlite3_mprintf("SELECT %s* FROM \"%w\" ORDER BY 1, 2",
+                                 bRowid ? "rowid, " : "", zTable);
+    sqlite3_stmt *pRows = 0;
+    if (sqlite3_prepare_v2(db, zSql, -1, &pRows, 0) != SQLITE_OK) {
+      fail_msg("%s: %s", zSql, sqlite3_errmsg(db));
+    }
+    sqlite3_str_appendf(pStr, "%s:", zTable);
+    while (sqlite3_step(pRows) == SQLITE_ROW) {
+      for (int i = 0; i < sqlite3_column_count(pRows); i++) {
+        const char *zVal = (const char *)sqlite3_column_text(pRows, i);
+        sqlite3_str_appendf(pStr, "%s%s", i ? "|" : " ", zVal ? zVal : "NULL");
+      }
+      sqlite3_str_appendchar(pStr, 1, ';');
+    }
+    sqlite3_str_appendchar(pStr, 1, '\n');
+    sqlite3_finalize(pRows);
+    sqlite3_free(zSql);
+  }
+  sqlite3_finalize(pTables);
+  return sqlite3_str_finish(pStr);
+}
+
+/* A database of the patterns set at 001_initial_schema with the seed rows. */
+static sqlite3 *patterns_db(const char *zPath) {
+  sqlite3 *db = h_open(zPath, "patterns");
+  h_assert_text(db, "SELECT migrate_upgrade('001')", "001_initial_schema");
+  h_exec(db, zPatternsSeed);
+  return db;
+}
+
 /* ---- helpers ------------------------------------------------------------ */
 
 static void run_shell(const char *zCmd) {
@@ -182,6 +270,50 @@ static void test_check_is_ok_at_every_revision(void **state) {
     sqlite3_close(db);
     sqlite3_free(zDb);
   }
+}
+
+/*
+** A set whose migrations call migrate_alter_table(): the replay runs the
+** helper too (on a table without rows, where the database has rows), and
+** gets the schema the real runs give, up and down. A drift made after is
+** reported, including a declared type that an edit of sqlite_schema put
+** back.
+*/
+static void test_check_on_a_set_that_alters_tables(void **state) {
+  (void)state;
+  char *zDb = h_fresh("check-patterns.db");
+  sqlite3 *db = patterns_db(zDb);
+  assert_check(db, azPatterns[1], 0);
+  for (int i = 2; i < 6; i++) {
+    h_assert_text(db, "SELECT migrate_upgrade('+1')", azPatterns[i]);
+    assert_check(db, azPatterns[i], 0);
+  }
+  for (int i = 4; i >= 1; i--) {
+    h_assert_text(db, "SELECT migrate_downgrade(-1)", azPatterns[i]);
+    assert_check(db, azPatterns[i], 0);
+  }
+  h_assert_text(db, "SELECT migrate_upgrade('head')", azPatterns[5]);
+  assert_check(db, azPatterns[5], 0);
+  h_assert_text(db, "SELECT count(*) FROM response_evaluations", "3");
+
+  h_exec(db,
+         "ALTER TABLE responses ADD COLUMN is_correct BOOLEAN;"
+         "CREATE INDEX idx_extra ON questions (new_field);"
+         "DROP INDEX idx_questions_category;"
+         "PRAGMA writable_schema=ON;"
+         "UPDATE sqlite_schema SET sql = replace(sql, 'VARCHAR(200)', 'VARCHAR(100)') "
+         "WHERE name = 'questions';"
+         "PRAGMA writable_schema=OFF;");
+  sqlite3_close(db);
+  db = h_open(zDb, "patterns");
+  assert_check(db, azPatterns[5],
+               "  table questions: column category is VARCHAR(100) NOT NULL, expected "
+               "VARCHAR(200) NOT NULL\n"
+               "  table responses: extra column is_correct\n"
+               "  index idx_extra: extra\n"
+               "  index idx_questions_category: missing");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
 }
 
 /* The check reads and writes nothing: the file is unchanged. */
@@ -625,6 +757,55 @@ static void test_strict_mode_from_the_environment(void **state) {
   sqlite3_free(zDb);
 }
 
+/*
+** Strict mode and backup-then-migrate on a set that alters tables: the
+** check under the run's lock passes, the backup is the database as it was,
+** the run goes through. Once drifted, the same call refuses before taking
+** any backup.
+*/
+static void test_strict_backup_then_migrate_on_a_set_that_alters_tables(void **state) {
+  (void)state;
+  char *zDb = h_fresh("strict-patterns.db");
+  char *zCopy = h_fresh("strict-patterns-copy.db");
+  sqlite3 *db = patterns_db(zDb);
+  char *zBefore = full_state(db);
+  h_assert_text(db, "SELECT migrate_strict(1)", "0");
+  char *zSql = sqlite3_mprintf("SELECT migrate_upgrade('head', 'backup', '%q')", zCopy);
+  h_assert_text(db, zSql, azPatterns[5]);
+  sqlite3_free(zSql);
+  h_assert_text(db, "SELECT migrate_check()", "ok");
+  h_assert_text(db, "SELECT group_concat(response_id || ':' || is_correct) FROM "
+                    "(SELECT * FROM response_evaluations ORDER BY response_id)",
+                "1:1,2:0,7:1");
+  sqlite3 *pCopy = h_open(zCopy, "patterns");
+  h_assert_text(pCopy, "PRAGMA integrity_check", "ok");
+  h_assert_text(pCopy, "SELECT migrate_check()", "ok");
+  char *zCopied = full_state(pCopy);
+  assert_string_equal(zCopied, zBefore);
+  sqlite3_free(zCopied);
+  sqlite3_close(pCopy);
+
+  /* Strict mode leaves the way down open; then a drift stops the way up. */
+  h_assert_text(db, "SELECT migrate_downgrade('003')", "003_add_new_field");
+  h_exec(db, "CREATE INDEX idx_mine ON questions (new_field)");
+  char *zCopy2 = h_fresh("strict-patterns-copy2.db");
+  zSql = sqlite3_mprintf("SELECT migrate_upgrade('head', 'backup', '%q')", zCopy2);
+  h_assert_error(db, zSql,
+                 "migrate_upgrade(): strict mode: the database does not match its "
+                 "migrations at 003_add_new_field, so nothing was run:\n"
+                 "  index idx_mine: extra\n"
+                 "  fix the database (see SELECT * FROM migration_drift), or turn "
+                 "strict mode off with SELECT migrate_strict(0)");
+  sqlite3_free(zSql);
+  assert_false(h_file(zCopy2).bExists);
+  h_assert_text(db, "SELECT migrate_current()", "003_add_new_field");
+  sqlite3_close(db);
+  sqlite3_free(zBefore);
+  sqlite3_free(zCopy2);
+  sqlite3_free(zCopy);
+  sqlite3_free(zDb);
+}
+
 /* ---- plans ----------------------------------------------------------------- */
 
 #define PLAN_ROWS                                                             \
@@ -813,58 +994,6 @@ static void test_offline_sql_is_alembics_shape(void **state) {
   sqlite3_free(zDb);
 }
 
-/*
-** Everything a run can change, as text: every object's stored SQL
-** (bookkeeping included), the version rows, the log's steps, the data.
-*/
-static char *full_state(sqlite3 *db) {
-  sqlite3_str *pStr = sqlite3_str_new(0);
-  char *z = h_text(db,
-                   "SELECT group_concat(type || ' ' || name || ': ' || "
-                   "coalesce(sql, ''), char(10)) FROM (SELECT * FROM sqlite_schema "
-                   "ORDER BY type, name)");
-  sqlite3_str_appendf(pStr, "%s\n", z);
-  sqlite3_free(z);
-  z = h_text(db, "SELECT group_concat(version_num) FROM (SELECT version_num FROM "
-                 "alembic_version ORDER BY 1)");
-  sqlite3_str_appendf(pStr, "version: %s\n", z);
-  sqlite3_free(z);
-  z = h_text(db,
-             "SELECT group_concat(revision || ' ' || direction || ' ' || "
-             "coalesce(from_version, '<base>') || ' ' || coalesce(to_version, "
-             "'<base>') || ' ' || checksum, char(10)) FROM (SELECT * FROM "
-             "distmigrate_log ORDER BY id)");
-  sqlite3_str_appendf(pStr, "log:\n%s\n", z);
-  sqlite3_free(z);
-  sqlite3_stmt *pTables = 0;
-  sqlite3_prepare_v2(db,
-                     "SELECT name FROM sqlite_schema WHERE type = 'table' AND name "
-                     "NOT GLOB 'sqlite_*' AND name NOT IN ('alembic_version', "
-                     "'distmigrate_log') ORDER BY name",
-                     -1, &pTables, 0);
-  while (sqlite3_step(pTables) == SQLITE_ROW) {
-    const char *zTable = (const char *)sqlite3_column_text(pTables, 0);
-    char *zSql = sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY 1", zTable);
-    sqlite3_stmt *pRows = 0;
-    if (sqlite3_prepare_v2(db, zSql, -1, &pRows, 0) != SQLITE_OK) {
-      fail_msg("%s: %s", zSql, sqlite3_errmsg(db));
-    }
-    sqlite3_str_appendf(pStr, "%s:", zTable);
-    while (sqlite3_step(pRows) == SQLITE_ROW) {
-      for (int i = 0; i < sqlite3_column_count(pRows); i++) {
-        const char *zVal = (const char *)sqlite3_column_text(pRows, i);
-        sqlite3_str_appendf(pStr, "%s%s", i ? "|" : " ", zVal ? zVal : "NULL");
-      }
-      sqlite3_str_appendchar(pStr, 1, ';');
-    }
-    sqlite3_str_appendchar(pStr, 1, '\n');
-    sqlite3_finalize(pRows);
-    sqlite3_free(zSql);
-  }
-  sqlite3_finalize(pTables);
-  return sqlite3_str_finish(pStr);
-}
-
 /* Go from where db is to zTo, whichever way it lies. */
 static void migrate_to(sqlite3 *db, const char *zTo) {
   char *zSql = sqlite3_mprintf("SELECT migrate_upgrade('%s')", zTo);
@@ -881,27 +1010,43 @@ static void migrate_to(sqlite3 *db, const char *zTo) {
 }
 
 /*
+** A database of set zSet at point zAt, reached by real runs from base. With
+** zSeedAt, rows are added on the way: at zSeedAt (at or below every point
+** but base), by zSeed, so that every later step has data to carry.
+*/
+static sqlite3 *open_at(const char *zPath, const char *zSet, const char *zAt,
+                        const char *zSeedAt, const char *zSeed) {
+  sqlite3 *db = h_open(zPath, zSet);
+  sqlite3_free(h_text(db, "SELECT migrate_stamp('base')"));
+  if (strcmp(zAt, "base") == 0) return db;
+  if (zSeedAt) {
+    migrate_to(db, zSeedAt);
+    h_exec(db, zSeed);
+  }
+  migrate_to(db, zAt);
+  return db;
+}
+
+/*
 ** For every ordered pair of points of a set: the script migrate_sql(from,
 ** to) gives, applied by the plain sqlite3 shell to a database at from,
 ** leaves exactly what migrate_upgrade/migrate_downgrade leaves.
 */
-static void offline_equals_live(const char *zSet, const char *const *azPoint, int nPoint) {
+static void offline_equals_live_with_rows(const char *zSet, const char *const *azPoint,
+                                          int nPoint, const char *zSeedAt,
+                                          const char *zSeed) {
   char *zScriptFile = h_path("script.sql");
   for (int i = 0; i < nPoint; i++) {
     for (int j = 0; j < nPoint; j++) {
       if (i == j) continue;
       char *zLiveDb = h_fresh("pair-live.db");
-      sqlite3 *db = h_open(zLiveDb, zSet);
-      sqlite3_free(h_text(db, "SELECT migrate_stamp('base')"));
-      if (i > 0) migrate_to(db, azPoint[i]);
+      sqlite3 *db = open_at(zLiveDb, zSet, azPoint[i], zSeedAt, zSeed);
       migrate_to(db, azPoint[j]);
       char *zLive = full_state(db);
       sqlite3_close(db);
 
       char *zDb = h_fresh("pair-script.db");
-      db = h_open(zDb, zSet);
-      sqlite3_free(h_text(db, "SELECT migrate_stamp('base')"));
-      if (i > 0) migrate_to(db, azPoint[i]);
+      db = open_at(zDb, zSet, azPoint[i], zSeedAt, zSeed);
       char *zSql = sqlite3_mprintf("SELECT migrate_sql('%s', '%s')", azPoint[i], azPoint[j]);
       char *zScript = h_text(db, zSql);
       sqlite3_free(zSql);
@@ -915,11 +1060,18 @@ static void offline_equals_live(const char *zSet, const char *const *azPoint, in
       run_shell(zCmd);
       sqlite3_free(zCmd);
       db = h_open(zDb, 0);
+      h_assert_text(db, "PRAGMA integrity_check", "ok");
       char *zOffline = full_state(db);
       sqlite3_close(db);
       if (strcmp(zLive, zOffline) != 0) {
-        fail_msg("%s: %s -> %s: the script leaves\n%s\nthe run leaves\n%s\nscript:\n%s",
-                 zSet, azPoint[i], azPoint[j], zOffline, zLive, zScript);
+        /* The whole of each is long: the first line that differs. */
+        const char *a = zOffline, *b = zLive;
+        while (*a && *a == *b) a++, b++;
+        while (a > zOffline && a[-1] != '\n') a--, b--;
+        fail_msg("%s: %s -> %s: the script leaves\n  %.*s\nwhere the run leaves\n  %.*s\n"
+                 "(the script is in %s; DM_KEEP_TMP=1 keeps it)",
+                 zSet, azPoint[i], azPoint[j], (int)strcspn(a, "\n"), a,
+                 (int)strcspn(b, "\n"), b, zScriptFile);
       }
       sqlite3_free(zScript);
       sqlite3_free(zLive);
@@ -929,6 +1081,10 @@ static void offline_equals_live(const char *zSet, const char *const *azPoint, in
     }
   }
   sqlite3_free(zScriptFile);
+}
+
+static void offline_equals_live(const char *zSet, const char *const *azPoint, int nPoint) {
+  offline_equals_live_with_rows(zSet, azPoint, nPoint, 0, 0);
 }
 
 static void test_offline_sql_equals_the_run_for_every_pair(void **state) {
@@ -943,6 +1099,213 @@ static void test_offline_sql_equals_the_run_for_every_pair(void **state) {
   static const char *const azShipped[] = {"base", "001_initial_schema",
                                           "002_add_invalid_responses"};
   offline_equals_live("", azShipped, 3);
+}
+
+/*
+** Sets that call migrate_alter_table(), with rows: the script holds what
+** the helper ran (ALTER TABLE, the writable_schema edit, the 12-step
+** rebuild), and the shell, which has no such function, gets the same
+** schema, version, rows, rowids, sqlite_sequence and ANALYZE's figures.
+*/
+static void test_offline_sql_equals_the_run_through_migrate_alter_table(void **state) {
+  (void)state;
+  offline_equals_live_with_rows("patterns", azPatterns, 6, "001_initial_schema",
+                                zPatternsSeed);
+
+  /* A full rebuild (CHECK added; a view, a trigger, an index and foreign
+  ** keys of other tables on it), the AUTOINCREMENT table with its sequence
+  ** above its largest id, a rowid table without an INTEGER PRIMARY KEY and
+  ** gaps in its rowids, WITHOUT ROWID, a self-reference, the
+  ** writable_schema edit, and ALTER TABLE's own forms. */
+  static const char *const azBranch[] = {
+      "b_rebuild", "b_autoinc", "b_affinity", "b_without_rowid", "b_self_ref",
+      "b_widen", "b_layout", "b_unchanged", "b_rename", "b_drop", "b_add"};
+  const char *zSeed =
+      "INSERT INTO authors (id, name, email, note) VALUES (1, 'Ann', 'ann@x', 'n1'), "
+      "(2, 'Bob', NULL, NULL), (3, 'Cy', 'cy@x', 'n3');"
+      "INSERT INTO books (id, author_id, editor_id, title) VALUES (1, 1, 2, 'A'), "
+      "(2, 3, NULL, 'B');"
+      "INSERT INTO reviews (id, author_email) VALUES (1, 'ann@x');"
+      "INSERT INTO staff (id, name, boss_id) VALUES (1, 'Boss', NULL), (2, 'Worker', 1);"
+      "INSERT INTO tags (name, weight) VALUES ('a', 1), ('b', NULL);"
+      "INSERT INTO events (what) VALUES ('one'), (NULL), ('three'), ('four');"
+      "DELETE FROM events WHERE id >= 3;"
+      "INSERT INTO plain (a, b, c) VALUES ('1', '2', '3'), ('4', '5', '6'), "
+      "('7', '8', '9');"
+      "DELETE FROM plain WHERE a = '1';"
+      "ANALYZE;";
+  for (size_t i = 0; i < sizeof(azBranch) / sizeof(azBranch[0]); i++) {
+    const char *azPoint[] = {"base", "a0_base", azBranch[i]};
+    /* From base once; each branch from a0_base and back. */
+    offline_equals_live_with_rows("alter", i == 0 ? azPoint : azPoint + 1, i == 0 ? 3 : 2,
+                                  "a0_base", zSeed);
+  }
+}
+
+/*
+** In defensive mode migrate_alter_table() may not edit sqlite_schema and
+** rebuilds instead: a script made on a defensive connection does the same
+** (the shell, not defensive, then does what the run did).
+*/
+static void test_offline_sql_follows_defensive_mode(void **state) {
+  (void)state;
+  const char *zSeed = "INSERT INTO authors (id, name, email) VALUES (1, 'Ann', 'a@x')";
+  char *zLive = h_fresh("defensive-live.db");
+  sqlite3 *db = open_at(zLive, "alter", "a0_base", "a0_base", zSeed);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
+  char *zScript = h_text(db, "SELECT migrate_sql('b_widen')");
+  h_assert_text(db, "SELECT migrate_upgrade('b_widen')", "b_widen");
+  char *zWant = full_state(db);
+  sqlite3_close(db);
+  assert_null(strstr(zScript, "writable_schema"));
+  assert_non_null(strstr(zScript, "INSERT OR ABORT INTO main.\"distmigrate_new_authors\""));
+
+  char *zDb = h_fresh("defensive-script.db");
+  db = open_at(zDb, "alter", "a0_base", "a0_base", zSeed);
+  sqlite3_close(db);
+  char *zFile = h_path("defensive.sql");
+  write_file(zFile, zScript);
+  char *zCmd = sqlite3_mprintf("sqlite3 -bail %s < %s", zDb, zFile);
+  run_shell(zCmd);
+  sqlite3_free(zCmd);
+  db = h_open(zDb, 0);
+  char *zGot = full_state(db);
+  sqlite3_close(db);
+  assert_string_equal(zGot, zWant);
+  sqlite3_free(zGot);
+  sqlite3_free(zWant);
+  sqlite3_free(zFile);
+  sqlite3_free(zScript);
+  sqlite3_free(zDb);
+  sqlite3_free(zLive);
+}
+
+/*
+** A helper function that does its work with SQL of its own, as
+** migrate_alter_table() does. The plain shell has no such function, so the
+** script holds what it ran instead. test_helper() is added to every
+** connection (sqlite3_auto_extension), so the replay databases have it too.
+**
+** test_helper(table): reads (not in the script), a probe in a savepoint
+** that is rolled back (not in the script), writes (in the script, in
+** order), an UPDATE that fires a trigger (the trigger is the UPDATE's
+** business, not a statement of its own). test_helper(table, 'bound'): a
+** write with a bound parameter, whose value SQLite does not show.
+*/
+static void test_helper(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  const char *zTable = (const char *)sqlite3_value_text(argv[0]);
+  char *zSql = sqlite3_mprintf(
+      "SELECT count(*) FROM \"%w\";"
+      "SAVEPOINT probe; DROP TABLE \"%w\"; ROLLBACK TO probe; RELEASE probe;"
+      "ALTER TABLE \"%w\" ADD COLUMN note TEXT;"
+      "SELECT count(*) FROM pragma_table_info(%Q);"
+      "CREATE INDEX idx_helper ON \"%w\" (note);"
+      "UPDATE \"%w\" SET note = %Q;",
+      zTable, zTable, zTable, zTable, zTable, zTable, "set by the helper");
+  int rc = sqlite3_exec(db, zSql, 0, 0, 0);
+  sqlite3_free(zSql);
+  sqlite3_stmt *pStmt = 0;
+  if (rc == SQLITE_OK && argc == 2) {
+    rc = sqlite3_prepare_v2(db, "UPDATE items SET note = ?1", -1, &pStmt, 0);
+    if (rc == SQLITE_OK) {
+      sqlite3_bind_text(pStmt, 1, "bound", -1, SQLITE_STATIC);
+      rc = sqlite3_step(pStmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+  }
+  sqlite3_finalize(pStmt);
+  if (rc) {
+    sqlite3_result_error(ctx, sqlite3_errmsg(db), -1);
+  } else {
+    sqlite3_result_int(ctx, 1);
+  }
+}
+
+static int add_test_helper(sqlite3 *db, char **pzErr, const void *pApi) {
+  (void)pzErr;
+  (void)pApi;
+  return sqlite3_create_function(db, "test_helper", -1, SQLITE_UTF8, 0, test_helper, 0, 0);
+}
+
+static void test_offline_sql_expands_helper_calls(void **state) {
+  (void)state;
+  char *zDir = h_path("helper");
+  char *zCmd = sqlite3_mprintf("rm -rf %s && mkdir -p %s", zDir, zDir);
+  run_shell(zCmd);
+  sqlite3_free(zCmd);
+  write_migration(zDir, "h1_items", "",
+                  "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);\n"
+                  "CREATE TABLE item_log (item_id INTEGER, what TEXT);\n"
+                  "CREATE TRIGGER items_noted AFTER UPDATE ON items BEGIN\n"
+                  "  INSERT INTO item_log VALUES (new.id, 'noted');\n"
+                  "END;\n"
+                  "INSERT INTO items (name) VALUES ('a'), ('b');",
+                  "DROP TABLE item_log;\nDROP TABLE items;");
+  write_migration(zDir, "h2_helper", "h1_items",
+                  "SELECT test_helper('items');\nSELECT count(*) FROM items;",
+                  "DROP INDEX idx_helper;\nALTER TABLE items DROP COLUMN note;");
+  write_migration(zDir, "h3_bound", "h2_helper",
+                  "DROP INDEX idx_helper;\nALTER TABLE items DROP COLUMN note;\n"
+                  "SELECT test_helper('items', 'bound');",
+                  "SELECT 1;");
+  char *zExt = build_set(zDir);
+  sqlite3_auto_extension((void (*)(void))add_test_helper);
+
+  char *zLive = h_fresh("helper-live.db");
+  sqlite3 *db = open_with(zLive, zExt);
+  h_assert_text(db, "SELECT migrate_upgrade('h1')", "h1_items");
+  char *zScript = h_text(db, "SELECT migrate_sql('h2')");
+  h_assert_text(db, "SELECT migrate_upgrade('h2')", "h2_helper");
+  char *zWant = full_state(db);
+  /* A write with a bound parameter cannot be written down: no script. */
+  h_assert_error(db, "SELECT migrate_sql('head')",
+                 "migrate_sql(): upgrade h2_helper -> h3_bound: SELECT "
+                 "test_helper('items', 'bound'); ran UPDATE items SET note = ?1 "
+                 "with bound parameters, and SQLite shows no values of a "
+                 "statement run inside another, so the script cannot hold it; a "
+                 "function that migrations call should put its values in the SQL "
+                 "text (sqlite3_mprintf's %Q)");
+  sqlite3_close(db);
+  const char *zExpanded =
+      "-- Running upgrade h1_items -> h2_helper\n\n"
+      "INSERT INTO distmigrate_log (revision, direction, from_version, "
+      "to_version, checksum, started_at, duration_ms) VALUES ('h2_helper', "
+      "'upgrade', 'h1_items', 'h2_helper', '";
+  if (!strstr(zScript, zExpanded)) fail_msg("no step in:\n%s", zScript);
+  zExpanded =
+      "', strftime('%Y-%m-%d %H:%M:%f', 'now'), 0);\n\n"
+      "-- SELECT test_helper('items'); runs:\n\n"
+      "ALTER TABLE \"items\" ADD COLUMN note TEXT;\n\n"
+      "CREATE INDEX idx_helper ON \"items\" (note);\n\n"
+      "UPDATE \"items\" SET note = 'set by the helper';\n\n"
+      "-- SELECT count(*) FROM items; changes nothing here\n\n"
+      "UPDATE alembic_version SET version_num='h2_helper'";
+  if (!strstr(zScript, zExpanded)) fail_msg("no expansion in:\n%s", zScript);
+
+  /* The shell, which has no test_helper(), applies it to the same end. */
+  sqlite3_reset_auto_extension();
+  char *zDb = h_fresh("helper-script.db");
+  db = open_with(zDb, zExt);
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('h1')"));
+  sqlite3_close(db);
+  char *zFile = h_path("helper.sql");
+  write_file(zFile, zScript);
+  zCmd = sqlite3_mprintf("sqlite3 -bail %s < %s", zDb, zFile);
+  run_shell(zCmd);
+  sqlite3_free(zCmd);
+  db = h_open(zDb, 0);
+  char *zGot = full_state(db);
+  sqlite3_close(db);
+  assert_string_equal(zGot, zWant);
+  if (!strstr(zGot, "item_log: 1|1|noted; 2|2|noted;\n")) fail_msg("%s", zGot);
+  sqlite3_free(zGot);
+  sqlite3_free(zWant);
+  sqlite3_free(zFile);
+  sqlite3_free(zScript);
+  sqlite3_free(zDb);
+  sqlite3_free(zLive);
+  sqlite3_free(zExt);
+  sqlite3_free(zDir);
 }
 
 static void test_offline_sql_errors(void **state) {
@@ -1043,6 +1406,114 @@ static void test_rehearsal_changes_nothing_and_reports_what_a_run_does(void **st
     sqlite3_close(db);
     sqlite3_free(zDb);
   }
+}
+
+/*
+** The report's step titles ("upgrade a -> b;" each) and the same from the
+** log rows after id iAfter.
+*/
+static char *report_steps(const char *zReport) {
+  sqlite3_str *pSteps = sqlite3_str_new(0);
+  for (const char *z = strchr(zReport, '\n'); z && (strncmp(z + 1, "upgrade", 7) == 0 ||
+                                                    strncmp(z + 1, "downgrade", 9) == 0);
+       z = strchr(z + 1, '\n')) {
+    sqlite3_str_appendf(pSteps, "%.*s;", (int)(strchr(z + 1, ':') - z - 1), z + 1);
+  }
+  return sqlite3_str_finish(pSteps);
+}
+
+static void assert_log_steps(sqlite3 *db, int iAfter, const char *zSteps) {
+  char *zSql = sqlite3_mprintf(
+      "SELECT group_concat(direction || ' ' || coalesce(from_version, '<base>') || "
+      "' -> ' || coalesce(to_version, '<base>') || ';', '') FROM (SELECT * FROM "
+      "distmigrate_log WHERE id > %d ORDER BY id)",
+      iAfter);
+  h_assert_text(db, zSql, zSteps);
+  sqlite3_free(zSql);
+}
+
+/*
+** A rehearsal on the patterns set with rows, both ways: the helper's
+** ALTER TABLE, its writable_schema edit and its rebuild all run on the real
+** data and are rolled back; the file is byte for byte what it was; the
+** real run then takes the steps the rehearsal reported, which are the
+** steps migration_plan lists.
+*/
+static void test_rehearsal_and_plan_on_a_set_that_alters_tables(void **state) {
+  (void)state;
+  char *zDb = h_fresh("rehearse-patterns.db");
+  sqlite3 *db = patterns_db(zDb);
+  sqlite3_close(db);
+  static const struct {
+    const char *zRehearse, *zPlan, *zRun, *zAfter, *zReport;
+  } aCase[] = {
+      {"SELECT migrate_upgrade('head', 'rehearse')", "migration_plan('head')",
+       "SELECT migrate_upgrade('head')", "005_move_evaluations",
+       "rehearsal, rolled back: the database is unchanged\n"
+       "upgrade 001_initial_schema -> 002_add_invalid_responses: 4 statements, 0 rows "
+       "changed, 0 foreign key violations, # ms\n"
+       "upgrade 002_add_invalid_responses -> 003_add_new_field: 1 statement, 1 row "
+       "changed, 0 foreign key violations, # ms\n"
+       "upgrade 003_add_new_field -> 004_widen_category: 1 statement, 1 row changed, "
+       "0 foreign key violations, # ms\n"
+       "upgrade 004_widen_category -> 005_move_evaluations: 4 statements, 3 rows "
+       "changed, 0 foreign key violations, # ms\n"
+       "a real run would leave the database at 005_move_evaluations"},
+      {"SELECT migrate_downgrade('001', 'rehearse')", "migration_plan('001')",
+       "SELECT migrate_downgrade('001')", "001_initial_schema",
+       "rehearsal, rolled back: the database is unchanged\n"
+       /* The rebuild: 4 rows copied, 4 sqlite_stat1 rows moved to the copy
+       ** and back, the text in sqlite_schema put back as written. */
+       "downgrade 005_move_evaluations -> 004_widen_category: 3 statements, 13 rows "
+       "changed, 0 foreign key violations, # ms\n"
+       "downgrade 004_widen_category -> 003_add_new_field: 1 statement, 1 row changed, "
+       "0 foreign key violations, # ms\n"
+       "downgrade 003_add_new_field -> 002_add_invalid_responses: 1 statement, 0 rows "
+       "changed, 0 foreign key violations, # ms\n"
+       "downgrade 002_add_invalid_responses -> 001_initial_schema: 1 statement, 0 rows "
+       "changed, 0 foreign key violations, # ms\n"
+       "a real run would leave the database at 001_initial_schema"},
+  };
+  for (size_t i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {
+    HFile before = h_file(zDb);
+    db = h_open(zDb, "patterns");
+    char *zState = full_state(db);
+    char *zReport = h_text(db, aCase[i].zRehearse);
+    assert_masked(zReport, aCase[i].zReport);
+    char *zAfter = full_state(db);
+    assert_string_equal(zAfter, zState);
+    sqlite3_free(zAfter);
+    h_assert_text(db, "SELECT migrate_check()", "ok");
+    sqlite3_close(db);
+    h_assert_file_unchanged(zDb, before);
+    free(before.a);
+
+    db = h_open(zDb, "patterns");
+    char *zSteps = report_steps(zReport);
+    char *zSql = sqlite3_mprintf(
+        "SELECT group_concat(direction || ' ' || coalesce(from_version, '<base>') || "
+        "' -> ' || coalesce(to_version, '<base>') || ';', '') FROM %s",
+        aCase[i].zPlan);
+    h_assert_text(db, zSql, zSteps);
+    sqlite3_free(zSql);
+    char *zLast = h_text(db, "SELECT max(id) FROM distmigrate_log");
+    h_assert_text(db, aCase[i].zRun, aCase[i].zAfter);
+    assert_log_steps(db, atoi(zLast), zSteps);
+    h_assert_text(db, "SELECT migrate_check()", "ok");
+    h_assert_text(db, "PRAGMA integrity_check", "ok");
+    sqlite3_free(zLast);
+    sqlite3_free(zSteps);
+    sqlite3_free(zReport);
+    sqlite3_free(zState);
+    sqlite3_close(db);
+  }
+  /* Down and up again: the rows came back through the mapping. */
+  db = h_open(zDb, "patterns");
+  h_assert_text(db, "SELECT group_concat(id || ':' || coalesce(is_correct, 'NULL')) FROM "
+                    "(SELECT * FROM responses ORDER BY id)",
+                "1:1,2:0,3:NULL,7:1");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
 }
 
 static void test_rehearsal_inside_a_transaction_keeps_the_callers_work(void **state) {
@@ -1669,6 +2140,7 @@ static void test_long_steps_show_progress_and_keep_the_callers_handler(void **st
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_check_is_ok_at_every_revision),
+      cmocka_unit_test(test_check_on_a_set_that_alters_tables),
       cmocka_unit_test(test_check_changes_nothing),
       cmocka_unit_test(test_checksum_mismatch_is_reported_by_revision),
       cmocka_unit_test(test_line_ends_and_trailing_blanks_are_not_edits),
@@ -1678,12 +2150,17 @@ int main(void) {
       cmocka_unit_test(test_a_migration_asking_for_a_replay_is_refused),
       cmocka_unit_test(test_strict_mode_refuses_a_drifted_database),
       cmocka_unit_test(test_strict_mode_from_the_environment),
+      cmocka_unit_test(test_strict_backup_then_migrate_on_a_set_that_alters_tables),
       cmocka_unit_test(test_plan_lists_the_steps_a_run_would_take),
       cmocka_unit_test(test_plan_is_what_the_run_does),
       cmocka_unit_test(test_offline_sql_is_alembics_shape),
       cmocka_unit_test(test_offline_sql_equals_the_run_for_every_pair),
+      cmocka_unit_test(test_offline_sql_equals_the_run_through_migrate_alter_table),
+      cmocka_unit_test(test_offline_sql_follows_defensive_mode),
+      cmocka_unit_test(test_offline_sql_expands_helper_calls),
       cmocka_unit_test(test_offline_sql_errors),
       cmocka_unit_test(test_rehearsal_changes_nothing_and_reports_what_a_run_does),
+      cmocka_unit_test(test_rehearsal_and_plan_on_a_set_that_alters_tables),
       cmocka_unit_test(test_rehearsal_inside_a_transaction_keeps_the_callers_work),
       cmocka_unit_test(test_rehearsal_of_a_failing_run),
       cmocka_unit_test(test_rehearsal_counts_foreign_key_violations),

@@ -14,8 +14,15 @@ const extension = path.resolve(build, 'distmigrate');
 const reference = (rev) =>
   fs.readFileSync(path.join('tests/alembic/reference', rev + '.sql'), 'utf8');
 
+// Each test's own directory, removed when the file's tests are done.
+const dirs = [];
+test.after(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function freshDb() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dm-node-'));
+  dirs.push(dir);
   return path.join(dir, 'llm_distiller.db');
 }
 
