@@ -361,13 +361,18 @@ fuzz: $(BUILD)/fuzz/fuzz_resolve $(BUILD)/fuzz/fuzz_parse
 	  $(BUILD)/fuzz/corpus/parse tests/fuzz/corpus/parse
 
 # Not part of test or CI: a large database, the seed's patterns through the
-# extension against plain SQL through the sqlite3 shell (tests/bench/).
-# make bench N=20000 for a smaller one; BENCH_RUNS runs per figure.
+# extension against plain SQL through the sqlite3 shell (tests/bench/), at N
+# questions and at N_SMALL (default N/10, to see peak RSS not grow with the
+# table). make bench N=20000 for a quicker one; BENCH_RUNS runs per figure;
+# BENCH_KEEP=1 keeps the databases (GBs) in build/bench for the next run.
 N ?= 200000
+N_SMALL ?= 0
 BENCH_RUNS ?= 3
+BENCH_KEEP ?=
 bench: deps
 	$(MAKE) all fixtures $(BUILD)/bench/rss
-	$(PYTHON) tests/bench/bench.py --build $(BUILD) --n $(N) --runs $(BENCH_RUNS)
+	$(PYTHON) tests/bench/bench.py --build $(BUILD) --n $(N) --small $(N_SMALL) \
+	  --runs $(BENCH_RUNS) $(if $(BENCH_KEEP),--keep)
 
 $(BUILD)/bench/rss: tests/bench/rss.c
 	@mkdir -p $(@D)

@@ -1054,14 +1054,22 @@ static int read_mapping(Alter *p, const char *zMap) {
 ** Every view and trigger still compiles: the test ALTER TABLE RENAME runs
 ** on the whole schema before it renames anything (it reports "error in
 ** view v: no such column: c"), in a savepoint that is then rolled back.
-** *pzProblem is SQLite's message, or 0.
+** *pzProblem is SQLite's message, or 0. Without a view or trigger (main or
+** temp) there is nothing to check, and the probe, which makes SQLite parse
+** the schema twice more, is skipped: a fixed cost of a rebuild, not a large
+** one, but the only one the 12-step SQL does not have.
 */
 static int unused_name(Alter *p, const char *zPrefix, char **pzName);
 static int schema_problem(Alter *p, char **pzProblem) {
   *pzProblem = 0;
-  sqlite3_int64 bLegacy = 0;
+  sqlite3_int64 bLegacy = 0, nDependent = 0;
   char *zProbe = 0;
-  int rc = unused_name(p, "distmigrate_probe_", &zProbe);
+  int rc = query_int64(p->db, &nDependent,
+                       "SELECT (SELECT count(*) FROM main.sqlite_schema WHERE type IN "
+                       "('view', 'trigger')) + (SELECT count(*) FROM temp.sqlite_schema "
+                       "WHERE type IN ('view', 'trigger'))");
+  if (rc || nDependent == 0) return rc;
+  rc = unused_name(p, "distmigrate_probe_", &zProbe);
   if (rc) return rc;
   rc = query_int64(p->db, &bLegacy, "PRAGMA legacy_alter_table");
   if (rc == SQLITE_OK && bLegacy) rc = execf(p->db, "PRAGMA legacy_alter_table=OFF");
@@ -1179,6 +1187,7 @@ struct InPlace {
   sqlite3_str *pTypes; /* "a: X -> Y" for each type that changes */
   int nTypes;
   int bEdit;           /* The writable_schema edit follows */
+  int bLayout;         /* The given text differs from ALTER TABLE's in layout */
   int bInPlace;        /* The plan holds: no rebuild */
   char *zWhy;          /* Why a rebuild instead */
 };
@@ -1431,7 +1440,8 @@ static int plan_in_place(Alter *p, InPlace *q) {
   }
   /* The text ALTER TABLE wrote is still zText (the types differ only in
   ** the pragmas, not in what was compared). */
-  q->bEdit = (q->nTypes > 0 || strcmp(zText ? zText : "", p->zStored) != 0) && !p->bDefensive;
+  q->bLayout = strcmp(zText ? zText : "", p->zStored) != 0;
+  q->bEdit = (q->nTypes > 0 || q->bLayout) && !p->bDefensive;
   if (q->bEdit) {
     rc = layout_summary(p->pOld, p->zTable, &zOldLayout);
     if (rc == SQLITE_OK) rc = layout_summary(p->pNew, p->zTable, &zNewLayout);
@@ -1466,6 +1476,62 @@ done:
   return rc;
 }
 
+/* The strategy of an in-place plan, as the function returns it. */
+static const char *in_place_strategy(const InPlace *q) {
+  if (q->nRename + q->nDrop + q->nAdd == 0) return q->bEdit ? "writable_schema" : "unchanged";
+  return q->nTypes > 0 ? "writable_schema" : "alter table";
+}
+
+/*
+** The verbose mode's line saying which strategy runs and why, one per call,
+** before anything changes: "strategy NAME (no copy | copy the rows into a
+** new table): why". The lines after it say what each step did.
+*/
+static void note_strategy(Alter *p, const InPlace *q) {
+  if (!p->bVerbose) return;
+  if (!q->bInPlace) {
+    note(p, "strategy rebuild (copy the rows into a new table): %s", q->zWhy);
+    return;
+  }
+  const char *zName = in_place_strategy(q);
+  if (strcmp(zName, "unchanged") == 0) {
+    note(p, "strategy unchanged (no copy): the table already is as given%s",
+         q->bLayout ? ", but for the text's layout" : "");
+    return;
+  }
+  sqlite3_str *pWhy = sqlite3_str_new(0);
+  int nAlter = 0;
+  for (int i = 0; i < p->nMap; i++) {
+    if (!p->aMap[i].zFrom) continue;
+    sqlite3_str_appendf(pWhy, "%srename column %s to %s", nAlter++ ? ", " : "",
+                        p->aMap[i].zFrom, p->aMap[i].zCol);
+  }
+  for (int i = 0; i < q->nDrop; i++) {
+    sqlite3_str_appendf(pWhy, "%sdrop column %s", nAlter++ ? ", " : "", q->azDrop[i]);
+  }
+  for (int i = 0; i < q->nAdd; i++) {
+    sqlite3_str_appendf(pWhy, "%sadd column %s", nAlter++ ? ", " : "",
+                        p->def.aElem[q->aiAdd[i]].zName);
+  }
+  if (nAlter) {
+    sqlite3_str_appendall(pWhy, ", which SQLite's ALTER TABLE does without copying the table");
+  }
+  if (q->nTypes) {
+    const char *zTypes = sqlite3_str_value(q->pTypes);
+    sqlite3_str_appendf(pWhy, "%sdeclared types only, within their affinity: %s; every "
+                              "stored value stays valid, and the writable_schema edit "
+                              "changes the declaration",
+                        nAlter ? "; " : "", zTypes ? zTypes : "");
+  } else if (q->bEdit) {
+    sqlite3_str_appendf(pWhy, "%sthe given text differs from %s only in layout: the "
+                              "writable_schema edit stores it verbatim",
+                        nAlter ? "; " : "", nAlter ? "ALTER TABLE's" : "the stored one");
+  }
+  char *zWhy = sqlite3_str_finish(pWhy);
+  note(p, "strategy %s (no copy): %s", zName, zWhy ? zWhy : "out of memory");
+  sqlite3_free(zWhy);
+}
+
 /* Carry out an in-place plan on the real table. */
 static int run_in_place(Alter *p, InPlace *q) {
   int rc = run_alters(p, p->db, q, 1, 1);
@@ -1478,9 +1544,7 @@ static int run_in_place(Alter *p, InPlace *q) {
     int bSame = rc == SQLITE_OK && zNow && strcmp(zNow, p->zStored) == 0;
     sqlite3_free(zNow);
     if (rc) return rc;
-    if (bSame && q->nRename + q->nDrop + q->nAdd == 0) {
-      note(p, "unchanged: the table already is as given");
-    } else if (!bSame) {
+    if (!bSame) {
       note(p, "sqlite_schema keeps the text SQLite's ALTER TABLE wrote (the given "
               "text differs only in layout; defensive mode forbids the writable_schema "
               "edit that would store it verbatim)");
@@ -1500,16 +1564,7 @@ static int run_in_place(Alter *p, InPlace *q) {
     rc = fail(p, SQLITE_ERROR, "after ALTER TABLE the table differs from the given "
                                "statement in more than declared types; nothing is kept");
   }
-  if (rc == SQLITE_OK) {
-    if (q->nTypes) {
-      char *zTypesText = sqlite3_str_value(q->pTypes);
-      note(p, "%s: declared types only, the stored values stay valid", zTypesText);
-    } else {
-      note(p, "the given text differs from the stored one only in layout: it is stored "
-              "verbatim");
-    }
-    rc = types_text(p->pNew, p->zTable, &zTypes);
-  }
+  if (rc == SQLITE_OK) rc = types_text(p->pNew, p->zTable, &zTypes);
   if (rc == SQLITE_OK) rc = edit_schema(p, p->zStored, zTypes);
   sqlite3_free(zText);
   sqlite3_free(zIgnored);
@@ -2184,16 +2239,12 @@ int dm_alter_table(sqlite3 *db, DmConn *pConn, const char *zCreate, const char *
   if (rc == SQLITE_OK) rc = plan_in_place(&a, &plan);
   if (rc) goto done;
 
+  note_strategy(&a, &plan);
   if (plan.bInPlace) {
     rc = run_in_place(&a, &plan);
     if (rc) goto done;
-    if (plan.nRename + plan.nDrop + plan.nAdd == 0 && !plan.bEdit) {
-      *pzStrategy = "unchanged";
-    } else {
-      *pzStrategy = plan.bEdit ? "writable_schema" : "alter table";
-    }
+    *pzStrategy = in_place_strategy(&plan);
   } else {
-    note(&a, "rebuild (copy the rows into a new table): %s", plan.zWhy);
     rc = rebuild(&a);
     if (rc) goto done;
     *pzStrategy = "rebuild";

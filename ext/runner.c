@@ -4,7 +4,8 @@
 **   caller in autocommit           caller inside a transaction
 **   --------------------           ---------------------------
 **   PRAGMA foreign_keys=OFF (*)    SAVEPOINT distmigrate
-**   BEGIN IMMEDIATE                (take the write lock)
+**   SAVEPOINT distmigrate (BEGIN)  (take the write lock)
+**   (the write lock, as IMMEDIATE)
 **   read alembic_version           read alembic_version
 **   run the steps                  run the steps (**)
 **   PRAGMA foreign_key_check (*)
@@ -19,7 +20,7 @@
 ** error: ROLLBACK (or ROLLBACK TO and RELEASE), the caller's setting
 ** restored, nothing left open.
 **
-** In autocommit the run also opens SAVEPOINT distmigrate after BEGIN: it
+** In autocommit the run's transaction is SAVEPOINT distmigrate: the name
 ** marks the transaction as the run's. Out of memory is the one error after
 ** which a run cannot roll itself back (see undo_left_open()); the next run
 ** on the connection finds the mark and undoes what was left.
@@ -206,6 +207,31 @@ int dm_read_version(sqlite3 *db, int *pnRow, char ***pazRow, char **pzErr) {
 done:
   if (rc && pzErr) {
     *pzErr = sqlite3_mprintf("cannot read alembic_version: %s", sqlite3_errmsg(db));
+  }
+  return rc;
+}
+
+/*
+** BEGIN IMMEDIATE's write lock on main, for the run's SAVEPOINT transaction:
+** its first statement is a write that changes nothing, so that it waits for
+** another writer through the busy timeout as BEGIN IMMEDIATE does (SQLite
+** calls the busy handler only while a transaction holds no lock yet). That
+** write is the version table's: emptied of nothing if it exists, created if
+** not (the run creates it anyway). Whether it exists comes from the schema
+** alone, without reading a table, which would take a read lock first. A
+** read-only database takes no lock, as BEGIN IMMEDIATE takes none there.
+*/
+static int take_write_lock(sqlite3 *db) {
+  if (sqlite3_db_readonly(db, "main") == 1) return SQLITE_OK;
+  int rc = sqlite3_table_column_metadata(db, "main", "alembic_version", 0, 0, 0, 0, 0, 0);
+  if (rc != SQLITE_OK && rc != SQLITE_ERROR) return rc;
+  int bExists = rc == SQLITE_OK;
+  rc = exec(db, bExists ? "DELETE FROM main.alembic_version WHERE 0" : DM_VERSION_TABLE_SQL);
+  if (rc == SQLITE_ERROR && !bExists && sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE &&
+      sqlite3_table_column_metadata(db, "main", "alembic_version", 0, 0, 0, 0, 0, 0) ==
+          SQLITE_OK) {
+    /* Another migrator created it while this one waited: the lock is held. */
+    rc = SQLITE_OK;
   }
   return rc;
 }
@@ -826,36 +852,35 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   aNext = aAll + 3 * n + 3;
 
   if (!bCallerTxn) {
+    /* The run's transaction is SAVEPOINT distmigrate itself (outside a
+    ** transaction, a SAVEPOINT is BEGIN with a name): the name marks it as
+    ** the run's, and unlike a savepoint inside BEGIN it costs nothing while
+    ** the run writes. SQLite keeps, for each savepoint nested in a write
+    ** transaction, a bitmap of the pages journaled under it, ~5 bytes a
+    ** page: 2 MB more peak memory for a rebuild of a 1M-row table, growing
+    ** with the table. Then the lock BEGIN IMMEDIATE would take. */
     bFkWas = set_foreign_keys(db, 0);
-    rc = exec(db, "BEGIN IMMEDIATE");
-    if (rc) set_error(&run, rc, begin_error(db, rc, eOp));
+    rc = exec(db, "SAVEPOINT distmigrate");
   } else {
     rc = query_int(db, "PRAGMA foreign_keys", &run.bFkGuard);
+    if (rc == SQLITE_OK) rc = exec(db, "SAVEPOINT distmigrate");
   }
   if (rc == SQLITE_OK) {
-    bOpen = !bCallerTxn;
-    rc = exec(db, "SAVEPOINT distmigrate");
+    bOpen = 1;
+    bMarked = 1;
+    /* The write lock before the version is read, as BEGIN IMMEDIATE takes
+    ** it, in both cases. */
+    rc = take_write_lock(db);
+    if (rc) set_error(&run, rc, begin_error(db, rc, eOp));
+  } else if (!bCallerTxn) {
+    set_error(&run, rc, begin_error(db, rc, eOp));
   }
   if (rc) goto end;
-  bOpen = 1;
-  bMarked = 1;
   pConn->bFkWas = bFkWas;
   pConn->bRunVerbose = run.bVerbose;
 
-  /* Inside a caller's transaction, take the write lock before reading the
-  ** version, as BEGIN IMMEDIATE does: a write that changes nothing (or the
-  ** version table, which is needed anyway). */
   int bVersionTable = 0;
   rc = table_exists(db, "alembic_version", &bVersionTable);
-  if (rc == SQLITE_OK && bCallerTxn && !sqlite3_db_readonly(db, "main")) {
-    rc = exec(db, bVersionTable ? "DELETE FROM main.alembic_version WHERE 0"
-                                : DM_VERSION_TABLE_SQL);
-    if (rc) {
-      set_error(&run, rc, begin_error(db, rc, eOp));
-      goto end;
-    }
-    bVersionTable = 1;
-  }
   if (rc) goto end;
 
   rc = dm_read_version(db, &nRow, &azRow, &run.zErr);
@@ -925,8 +950,13 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   }
 
   if (bFkWas && run.bWrote) {
+    double t0 = monotonic_ms();
     rc = check_foreign_keys(&run);
     if (rc) goto end;
+    if (run.bVerbose) {
+      fprintf(stderr, "INFO  [distmigrate] whole-database foreign_key_check (a migration "
+                      "statement wrote): no violations, %.1f ms\n", monotonic_ms() - t0);
+    }
   } else if (bFkWas && run.bVerbose && plan.nStep > 0) {
     fprintf(stderr, "INFO  [distmigrate] no whole-database foreign_key_check: "
                     "the migrations changed tables only through "

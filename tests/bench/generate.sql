@@ -1,9 +1,11 @@
 -- The LLM Distiller database at 002 with :n questions, 5 * :n responses and
 -- :n / 10 invalid responses, made inside SQLite with recursive CTEs. Text
 -- sizes follow what the Distiller stores: questions of 200-600 characters,
--- golden answers of 50-250, model configs as JSON, reasoning of 800-2400
--- characters (the bulk), answers of 100-500. Indexes are dropped for the
--- load and recreated with their own DDL, so the schema is the migrations'.
+-- golden answers of 50-250, model configs as JSON, reasoning of 600-2000
+-- characters (the bulk), answers of 100-500: about 2.4 GB at N=200000, the
+-- size of the database issue 6 measured (2.3 GB). Indexes are dropped for
+-- the load and recreated with their own DDL, so the schema is the
+-- migrations'.
 -- Run by bench.py with .parameter set :n N on a database at 002.
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
@@ -43,7 +45,7 @@ INSERT INTO responses (id, question_id, model_name, model_config, reasoning, ans
 SELECT i, 1 + (i * 7) % :n, 'model-' || (i % 6),
        '{"model": "model-' || (i % 6) || '", "temperature": 0.' || (i % 10) ||
          ', "max_tokens": 2048, "top_p": 0.95}',
-       CASE WHEN i % 20 = 0 THEN NULL ELSE substr(t, 1 + (i * 31) % 4000, 800 + (i * 7919) % 1601) END,
+       CASE WHEN i % 20 = 0 THEN NULL ELSE substr(t, 1 + (i * 31) % 4000, 600 + (i * 7919) % 1401) END,
        substr(t, 1 + (i * 17) % 5000, 100 + (i * 104729) % 401),
        CASE i % 3 WHEN 0 THEN NULL WHEN 1 THEN 1 ELSE 0 END,
        datetime('2024-02-01', '+' || (i % 1000000) || ' seconds'),

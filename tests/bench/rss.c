@@ -1,11 +1,14 @@
 /*
-** rss OUT COMMAND [ARG...]: run COMMAND, then write "<wall seconds>
-** <peak RSS in KiB>" to OUT. A process's peak RSS (ru_maxrss) includes the
-** high-water mark of the image it was forked from, carried across exec; a
-** measurement forked from Python would report Python's. Forked from this
-** small program instead, it reports the command's own (plus about 1 MB).
+** rss OUT COMMAND [ARG...]: run COMMAND, then write "<wall seconds> <peak
+** RSS in KiB> <CPU seconds, user + system>" to OUT. A process's peak RSS
+** (ru_maxrss) includes the high-water mark of the image it was forked
+** from, carried across exec; a measurement forked from Python would report
+** Python's. Forked from this small program instead, it reports the
+** command's own (plus about 1 MB).
 */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -35,9 +38,11 @@ int main(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &t1);
   FILE *out = fopen(argv[1], "w");
   if (!out) return 2;
-  fprintf(out, "%.6f %ld\n",
+  fprintf(out, "%.6f %ld %.6f\n",
           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-          ru.ru_maxrss);
+          ru.ru_maxrss,
+          (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+              (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
   fclose(out);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -136,6 +136,11 @@ static char *capture_end(void) {
     }                                                                          \
   } while (0)
 
+/* The verbose line saying which strategy ran for zTable and why, whole. */
+#define assert_strategy(zText, zTable, zWhat)                                  \
+  assert_contains((zText), "INFO  [distmigrate] migrate_alter_table(" zTable "): strategy " \
+                  zWhat "\n")
+
 /* Upgrade to zRev with the verbose mode on; returns what it printed. */
 static char *upgrade_verbose(sqlite3 *db, const char *zRev) {
   run(db, "SELECT migrate_verbose(1)");
@@ -221,9 +226,11 @@ static void test_added_column_uses_alter_table_without_copy(void **state) {
   char *zRoot = rootpage(db, "authors");
   char *zBefore = fingerprint(db, "authors", zAuthorsCols, "id");
   char *zLog = upgrade_verbose(db, "b_add");
+  assert_strategy(zLog, "authors",
+                  "alter table (no copy): add column bio, which SQLite's ALTER TABLE does "
+                  "without copying the table; the given text differs from ALTER TABLE's only "
+                  "in layout: the writable_schema edit stores it verbatim");
   assert_contains(zLog, "migrate_alter_table(authors): add column bio: ALTER TABLE ADD COLUMN");
-  assert_contains(zLog, "migrate_alter_table(authors): the given text differs from the "
-                        "stored one only in layout: it is stored verbatim");
   assert_lacks(zLog, "rebuild");
   char *zAfterRoot = rootpage(db, "authors");
   assert_string_equal(zRoot, zAfterRoot);
@@ -263,8 +270,10 @@ static void test_widened_varchar_edits_the_schema_without_copy(void **state) {
   int iVersion = int_of(db, "PRAGMA schema_version");
   char *zBefore = fingerprint(db, "authors", zAuthorsCols, "id");
   char *zLog = upgrade_verbose(db, "b_widen");
-  assert_contains(zLog, "migrate_alter_table(authors): name VARCHAR(50) -> VARCHAR(100) "
-                        "(TEXT affinity): declared types only, the stored values stay valid");
+  assert_strategy(zLog, "authors",
+                  "writable_schema (no copy): declared types only, within their affinity: "
+                  "name VARCHAR(50) -> VARCHAR(100) (TEXT affinity); every stored value stays "
+                  "valid, and the writable_schema edit changes the declaration");
   assert_contains(zLog, "migrate_alter_table(authors): writable_schema edit: sqlite_schema "
                         "holds the given text, schema_version");
   assert_contains(zLog, "the table reads back");
@@ -299,6 +308,10 @@ static void test_renamed_column_carries_into_index_view_and_trigger(void **state
   sqlite3 *db = alter_db("rename.db", 0);
   char *zRoot = rootpage(db, "authors");
   char *zLog = upgrade_verbose(db, "b_rename");
+  assert_strategy(zLog, "authors",
+                  "alter table (no copy): rename column name to full_name, which SQLite's "
+                  "ALTER TABLE does without copying the table; the given text differs from "
+                  "ALTER TABLE's only in layout: the writable_schema edit stores it verbatim");
   assert_contains(zLog, "migrate_alter_table(authors): rename column name to full_name: "
                         "ALTER TABLE RENAME COLUMN");
   assert_lacks(zLog, "rebuild");
@@ -327,6 +340,9 @@ static void test_dropped_column_uses_alter_table_and_keeps_rowids(void **state) 
   sqlite3 *db = alter_db("drop.db", 0);
   char *zRoot = rootpage(db, "plain");
   char *zLog = upgrade_verbose(db, "b_drop");
+  assert_strategy(zLog, "plain",
+                  "alter table (no copy): drop column c, which SQLite's ALTER TABLE does "
+                  "without copying the table");
   assert_contains(zLog, "migrate_alter_table(plain): drop column c: ALTER TABLE DROP COLUMN "
                         "(rewrites the rows in place)");
   char *zAfterRoot = rootpage(db, "plain");
@@ -346,7 +362,7 @@ static void test_unchanged_table_is_left_alone(void **state) {
   sqlite3 *db = alter_db("unchanged.db", 0);
   int iVersion = int_of(db, "PRAGMA schema_version");
   char *zLog = upgrade_verbose(db, "b_unchanged");
-  assert_contains(zLog, "migrate_alter_table(authors): unchanged: the table already is as given");
+  assert_strategy(zLog, "authors", "unchanged (no copy): the table already is as given");
   assert_int_equal(int_of(db, "PRAGMA schema_version"), iVersion);
   sqlite3_free(zLog);
   sqlite3_close(db);
@@ -356,7 +372,11 @@ static void test_layout_only_change_stores_the_given_text(void **state) {
   (void)state;
   sqlite3 *db = alter_db("layout.db", 0);
   char *zRoot = rootpage(db, "authors");
-  h_assert_text(db, "SELECT migrate_upgrade('b_layout')", "b_layout");
+  char *zLog = upgrade_verbose(db, "b_layout");
+  assert_strategy(zLog, "authors",
+                  "writable_schema (no copy): the given text differs from the stored one only "
+                  "in layout: the writable_schema edit stores it verbatim");
+  sqlite3_free(zLog);
   char *zAfterRoot = rootpage(db, "authors");
   assert_string_equal(zRoot, zAfterRoot);
   h_assert_text(db, "SELECT sql FROM sqlite_schema WHERE name = 'authors'",
@@ -379,8 +399,9 @@ static void test_rebuild_keeps_view_trigger_index_referrers_and_rows(void **stat
   char *zAuthors = fingerprint(db, "authors", zAuthorsCols, "id");
   char *zBooks = fingerprint(db, "books", zBooksCols, "id");
   char *zLog = upgrade_verbose(db, "b_rebuild");
-  assert_contains(zLog, "migrate_alter_table(authors): rebuild (copy the rows into a new "
-                        "table): column name changes more than its declared type");
+  assert_strategy(zLog, "authors",
+                  "rebuild (copy the rows into a new table): column name changes more than "
+                  "its declared type");
   assert_contains(zLog, "migrate_alter_table(authors): copied 3 rows in one INSERT ... SELECT "
                         "(no separate rowid)");
   assert_contains(zLog, "recreated 2 indexes and triggers");
@@ -441,8 +462,9 @@ static void test_rebuild_keeps_rowids_of_a_table_without_integer_key(void **stat
   (void)state;
   sqlite3 *db = alter_db("rowids.db", 0);
   char *zLog = upgrade_verbose(db, "b_affinity");
-  assert_contains(zLog, "migrate_alter_table(plain): rebuild (copy the rows into a new table): "
-                        "the mapping computes b (CAST(b AS INTEGER))");
+  assert_strategy(zLog, "plain",
+                  "rebuild (copy the rows into a new table): the mapping computes b "
+                  "(CAST(b AS INTEGER))");
   assert_contains(zLog, "copied 3 rows in one INSERT ... SELECT (rowids kept)");
   h_assert_text(db,
                 "SELECT group_concat(rowid || ':' || quote(a) || ':' || quote(b) || ':' || "
@@ -460,7 +482,9 @@ static void test_rebuild_of_self_referencing_table_points_at_the_final_table(voi
   h_exec(db, "PRAGMA foreign_keys = ON");
   char *zBefore = fingerprint(db, "staff", "id, name, boss_id", "id");
   char *zLog = upgrade_verbose(db, "b_self_ref");
-  assert_contains(zLog, "migrate_alter_table(staff): rebuild");
+  assert_strategy(zLog, "staff",
+                  "rebuild (copy the rows into a new table): column name changes more than "
+                  "its declared type");
   char *zAfter = fingerprint(db, "staff", "id, name, boss_id", "id");
   assert_same_text(zBefore, zAfter);
   h_assert_text(db, "SELECT \"table\" FROM pragma_foreign_key_list('staff')", "staff");
@@ -513,6 +537,22 @@ static void test_view_that_no_longer_applies_fails_clearly(void **state) {
                      "new authors: error in view author_notes: no such column: note\n"
                      "  drop it in the migration before migrate_alter_table() and create it "
                      "again, adapted, after");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+/* A view broken before the change: SQLite's ALTER TABLE cannot work, and the
+** error says the schema was broken already, not that the change broke it. */
+static void test_view_broken_before_a_rebuild_fails_clearly(void **state) {
+  (void)state;
+  char *zDb = 0;
+  sqlite3 *db = alter_db("broken.db", &zDb);
+  h_exec(db, "CREATE VIEW broken AS SELECT nosuch FROM plain");
+  assert_alter_fails(db, zDb, "b_rebuild",
+                     "migrate_alter_table(authors): the schema fails SQLite's check before any "
+                     "change: error in view broken: no such column: nosuch\n"
+                     "  SQLite's ALTER TABLE cannot work while a view or trigger is broken: "
+                     "drop or repair it first");
   sqlite3_close(db);
   sqlite3_free(zDb);
 }
@@ -653,9 +693,10 @@ static void test_defensive_mode_rebuilds_instead_of_editing(void **state) {
   char *zRoot = rootpage(db, "authors");
   char *zBooks = fingerprint(db, "books", zBooksCols, "id");
   char *zLog = upgrade_verbose(db, "b_widen");
-  assert_contains(zLog, "migrate_alter_table(authors): rebuild (copy the rows into a new "
-                        "table): name VARCHAR(50) -> VARCHAR(100) (TEXT affinity) needs the "
-                        "writable_schema edit, which the connection's defensive mode forbids");
+  assert_strategy(zLog, "authors",
+                  "rebuild (copy the rows into a new table): name VARCHAR(50) -> VARCHAR(100) "
+                  "(TEXT affinity) needs the writable_schema edit, which the connection's "
+                  "defensive mode forbids");
   assert_contains(zLog, "migrate_alter_table(authors): sqlite_schema keeps the text as "
                         "SQLite's RENAME wrote it");
   char *zAfterRoot = rootpage(db, "authors");
@@ -890,31 +931,75 @@ static void test_patterns_strategies(void **state) {
   sqlite3 *db = patterns_db("patterns-verbose.db");
   h_exec(db, "PRAGMA foreign_keys = ON");
   char *zLog = upgrade_verbose(db, "003_add_new_field");
+  assert_strategy(zLog, "questions",
+                  "alter table (no copy): add column new_field, which SQLite's ALTER TABLE "
+                  "does without copying the table; the given text differs from ALTER TABLE's "
+                  "only in layout: the writable_schema edit stores it verbatim");
   assert_contains(zLog, "migrate_alter_table(questions): add column new_field: ALTER TABLE ADD COLUMN");
   assert_lacks(zLog, "rebuild");
+  assert_lacks(zLog, "whole-database foreign_key_check (");
   sqlite3_free(zLog);
   zLog = upgrade_verbose(db, "004_widen_category");
-  assert_contains(zLog, "migrate_alter_table(questions): category VARCHAR(100) -> VARCHAR(200) "
-                        "(TEXT affinity): declared types only, the stored values stay valid");
+  assert_strategy(zLog, "questions",
+                  "writable_schema (no copy): declared types only, within their affinity: "
+                  "category VARCHAR(100) -> VARCHAR(200) (TEXT affinity); every stored value "
+                  "stays valid, and the writable_schema edit changes the declaration");
   assert_lacks(zLog, "rebuild");
   sqlite3_free(zLog);
   zLog = upgrade_verbose(db, "005_move_evaluations");
+  assert_strategy(zLog, "responses",
+                  "alter table (no copy): drop column is_correct, which SQLite's ALTER TABLE "
+                  "does without copying the table");
   assert_contains(zLog, "migrate_alter_table(responses): drop column is_correct: ALTER TABLE "
                         "DROP COLUMN (rewrites the rows in place)");
   assert_lacks(zLog, "rebuild");
+  /* 005's own INSERT ... SELECT wrote: the runner checks the whole database. */
+  assert_contains(zLog, "INFO  [distmigrate] whole-database foreign_key_check (a migration "
+                        "statement wrote): no violations, ");
   sqlite3_free(zLog);
   run(db, "SELECT migrate_verbose(1)");
   capture_begin();
   run(db, "SELECT migrate_downgrade(-1)");
   zLog = capture_end();
-  assert_contains(zLog, "migrate_alter_table(responses): rebuild (copy the rows into a new "
-                        "table): the mapping computes is_correct");
+  assert_strategy(zLog, "responses",
+                  "rebuild (copy the rows into a new table): the mapping computes is_correct "
+                  "((SELECT e.is_correct FROM response_evaluations e WHERE e.response_id = "
+                  "responses.id))");
   assert_contains(zLog, "migrate_alter_table(responses): copied 1000 rows in one INSERT ... "
                         "SELECT");
   assert_contains(zLog, "migrate_alter_table(responses): foreign_key_check(response_evaluations) "
                         "not run over the rows: the keys it refers to hold the same values as "
                         "before");
   sqlite3_free(zLog);
+  sqlite3_close(db);
+}
+
+/*
+** The main schema has no view or trigger, a TEMP view uses the table: the
+** rebuild still runs SQLite's check of the schema, which covers temp.
+*/
+static void test_temp_view_is_checked_around_a_rebuild(void **state) {
+  (void)state;
+  sqlite3 *db = patterns_db("patterns-temp-view.db");
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, 0); /* 004 rebuilds */
+  h_assert_text(db, "SELECT migrate_upgrade('003')", "003_add_new_field");
+  h_exec(db, "CREATE TEMP VIEW recent AS SELECT nosuch FROM questions");
+  char *zErr = h_error(db, "SELECT migrate_upgrade('004')", 0);
+  const char *zWant =
+      "upgrade 003_add_new_field -> 004_widen_category failed: migrate_alter_table(questions): "
+      "the schema fails SQLite's check before any change: error in view recent: no such "
+      "column: nosuch\n"
+      "  SQLite's ALTER TABLE cannot work while a view or trigger is broken: drop or repair "
+      "it first\n"
+      "  at tests/fixtures/patterns/004_widen_category.sql:16: ";
+  if (strncmp(zErr, zWant, strlen(zWant)) != 0) fail_msg("error: %s\nwant: %s", zErr, zWant);
+  sqlite3_free(zErr);
+  h_assert_text(db, "SELECT migrate_current()", "003_add_new_field");
+  /* Repaired, the rebuild goes ahead and the view reads the new table. */
+  h_exec(db, "DROP VIEW temp.recent;"
+             "CREATE TEMP VIEW recent AS SELECT id, category FROM questions");
+  h_assert_text(db, "SELECT migrate_upgrade('004')", "004_widen_category");
+  h_assert_text(db, "SELECT count(*) || ' ' || max(id) FROM temp.recent", "200 200");
   sqlite3_close(db);
 }
 
@@ -959,6 +1044,7 @@ int main(void) {
       cmocka_unit_test(test_rebuild_of_without_rowid_table),
       cmocka_unit_test(test_rebuild_keeps_the_autoincrement_sequence),
       cmocka_unit_test(test_view_that_no_longer_applies_fails_clearly),
+      cmocka_unit_test(test_view_broken_before_a_rebuild_fails_clearly),
       cmocka_unit_test(test_trigger_that_no_longer_applies_fails_clearly),
       cmocka_unit_test(test_index_that_no_longer_applies_fails_clearly),
       cmocka_unit_test(test_scoped_check_finds_changed_child_values),
@@ -971,6 +1057,7 @@ int main(void) {
       cmocka_unit_test(test_patterns_keep_every_row_under_foreign_keys),
       cmocka_unit_test(test_patterns_keep_every_row_in_defensive_mode),
       cmocka_unit_test(test_patterns_strategies),
+      cmocka_unit_test(test_temp_view_is_checked_around_a_rebuild),
       cmocka_unit_test(test_stairway_patterns),
   };
   return cmocka_run_group_tests(tests, 0, 0);
