@@ -612,6 +612,34 @@ static int hostile_error_is_expected(const Hostile *pObj, const char *zFunc,
   return bMatch;
 }
 
+/*
+** Turns strict mode on for the victim's connection, and returns 0; or
+** returns 1 where the connection refuses to read the crafted schema at
+** all: newer SQLite (3.53) does so for a CHECK or a generated column that
+** calls a DIRECTONLY function, and then no statement prepares (the modes
+** cannot be set or read; the firing statement fails with the same
+** sentence, which hostile_error_is_expected() accepts). Any other failure
+** fails the test.
+*/
+static int strict_on_or_schema_refused(sqlite3 *db, const Hostile *pObj, const char *zFunc) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(db, "SELECT migrate_strict(1)", -1, &pStmt, 0);
+  if (rc == SQLITE_OK) {
+    if (sqlite3_step(pStmt) != SQLITE_ROW || sqlite3_column_int(pStmt, 0) != 0) {
+      fail_msg("SELECT migrate_strict(1): %s", sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(pStmt);
+    return 0;
+  }
+  char *zWant =
+      sqlite3_mprintf("malformed database schema (hostile) - unsafe use of %s()", zFunc);
+  if (pObj->eBy == BY_DIRECTONLY || strcmp(sqlite3_errmsg(db), zWant) != 0) {
+    fail_msg("%s\n  SELECT migrate_strict(1) failed: %s", pObj->zObject, sqlite3_errmsg(db));
+  }
+  sqlite3_free(zWant);
+  return 1;
+}
+
 /* The state a refused call must leave, read without the extension. */
 static char *plain_state(const char *zDb) {
   sqlite3 *db = h_open(zDb, 0);
@@ -688,7 +716,7 @@ static void test_hostile_schema_cannot_run_writing_functions(void **state) {
             write_file(zDb, crafted);
             sqlite3 *db = h_open(zDb, "");
             h_exec(db, bTrusted ? "PRAGMA trusted_schema = ON" : "PRAGMA trusted_schema = OFF");
-            h_assert_text(db, "SELECT migrate_strict(1)", "0");
+            int bRefused = strict_on_or_schema_refused(db, pObj, aCall[iCall].zFunc);
             if (bCallerTxn) h_exec(db, "BEGIN");
             char *zGot = h_error(db, pObj->azFire[iFire], 0);
             if (!hostile_error_is_expected(pObj, aCall[iCall].zFunc, zGot)) {
@@ -699,8 +727,10 @@ static void test_hostile_schema_cannot_run_writing_functions(void **state) {
             sqlite3_free(zGot);
             if (bCallerTxn) h_exec(db, "COMMIT");
             assert_int_equal(sqlite3_get_autocommit(db), 1);
-            h_assert_text(db, "SELECT migrate_verbose(0)", "0");
-            h_assert_text(db, "SELECT migrate_strict(0)", "1");
+            if (!bRefused) {
+              h_assert_text(db, "SELECT migrate_verbose(0)", "0");
+              h_assert_text(db, "SELECT migrate_strict(0)", "1");
+            }
             sqlite3_close(db);
             h_assert_file_unchanged(zDb, crafted);
             if (access(zHostileCopy, F_OK) == 0) {
