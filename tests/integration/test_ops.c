@@ -109,6 +109,15 @@ static void run_shell(const char *zCmd) {
   if (rc != 0) fail_msg("command failed (%d): %s", rc, zCmd);
 }
 
+/* h_path(zName) as an empty directory, for a migration set written by the test. */
+static char *empty_dir(const char *zName) {
+  char *zDir = h_path(zName);
+  char *zCmd = sqlite3_mprintf("rm -rf %s && mkdir -p %s", zDir, zDir);
+  run_shell(zCmd);
+  sqlite3_free(zCmd);
+  return zDir;
+}
+
 static void write_file(const char *zPath, const char *zText) {
   FILE *out = fopen(zPath, "wb");
   if (!out) fail_msg("cannot write %s", zPath);
@@ -662,10 +671,7 @@ static void test_check_refuses_an_unknown_version(void **state) {
 ** it would ask again. The second replay is refused, and no recursion. */
 static void test_a_migration_asking_for_a_replay_is_refused(void **state) {
   (void)state;
-  char *zDir = h_path("asks");
-  char *zCmd = sqlite3_mprintf("rm -rf %s && mkdir -p %s", zDir, zDir);
-  run_shell(zCmd);
-  sqlite3_free(zCmd);
+  char *zDir = empty_dir("asks");
   write_migration(zDir, "a1_asks", "",
                   "CREATE TABLE t (x);\nSELECT count(*) FROM migration_drift;",
                   "DROP TABLE t;");
@@ -1229,10 +1235,7 @@ static int add_test_helper(sqlite3 *db, char **pzErr, const void *pApi) {
 
 static void test_offline_sql_expands_helper_calls(void **state) {
   (void)state;
-  char *zDir = h_path("helper");
-  char *zCmd = sqlite3_mprintf("rm -rf %s && mkdir -p %s", zDir, zDir);
-  run_shell(zCmd);
-  sqlite3_free(zCmd);
+  char *zDir = empty_dir("helper");
   write_migration(zDir, "h1_items", "",
                   "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);\n"
                   "CREATE TABLE item_log (item_id INTEGER, what TEXT);\n"
@@ -1290,7 +1293,7 @@ static void test_offline_sql_expands_helper_calls(void **state) {
   sqlite3_close(db);
   char *zFile = h_path("helper.sql");
   write_file(zFile, zScript);
-  zCmd = sqlite3_mprintf("sqlite3 -bail %s < %s", zDb, zFile);
+  char *zCmd = sqlite3_mprintf("sqlite3 -bail %s < %s", zDb, zFile);
   run_shell(zCmd);
   sqlite3_free(zCmd);
   db = h_open(zDb, 0);
@@ -1573,10 +1576,7 @@ static void test_rehearsal_of_a_failing_run(void **state) {
 
 /* A set with foreign keys whose second step leaves an orphan. */
 static char *orphans_set(void) {
-  char *zDir = h_path("orphans");
-  char *zCmd = sqlite3_mprintf("rm -rf %s && mkdir -p %s", zDir, zDir);
-  run_shell(zCmd);
-  sqlite3_free(zCmd);
+  char *zDir = empty_dir("orphans");
   write_migration(zDir, "o1_parents", "",
                   "CREATE TABLE parent (id INTEGER PRIMARY KEY);\n"
                   "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER "
@@ -2101,10 +2101,7 @@ static void sleep_ms(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 */
 static void test_long_steps_show_progress_and_keep_the_callers_handler(void **state) {
   (void)state;
-  char *zDir = h_path("slow");
-  char *zCmd = sqlite3_mprintf("rm -rf %s && mkdir -p %s", zDir, zDir);
-  run_shell(zCmd);
-  sqlite3_free(zCmd);
+  char *zDir = empty_dir("slow");
   write_migration(zDir, "s1_slow", "",
                   "CREATE TABLE slow (x);\n"
                   "SELECT test_sleep(2500);\n"
