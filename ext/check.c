@@ -448,10 +448,23 @@ int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
   sqlite3 *pMem = 0;
   int nRow = 0;
   char **azRow = 0;
-  /* One read transaction: the version and the schema read together. */
-  int rc = sqlite3_exec(db, "SAVEPOINT dm_check", 0, 0, 0);
+  /* One read transaction: the version and the schema read together. A
+  ** statement paused on its row holds it (SQLite ends an automatic read
+  ** transaction when its last statement ends), and unlike a SAVEPOINT it
+  ** ends by being finalized, which works after an out-of-memory error too,
+  ** when SQLite would run no RELEASE or ROLLBACK until the caller's
+  ** statement ends. */
+  sqlite3_stmt *pHold = 0;
+  int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM main.sqlite_schema", -1, &pHold, 0);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(pHold);
+    if (rc == SQLITE_ROW) rc = SQLITE_OK;
+  }
   if (rc) {
-    *pzErr = sqlite3_mprintf("migrate_check(): %s", sqlite3_errmsg(db));
+    if (rc != SQLITE_NOMEM) {
+      *pzErr = sqlite3_mprintf("migrate_check(): %s", sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(pHold);
     return rc;
   }
   if (!aApplied) {
@@ -472,11 +485,13 @@ int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
   if (rc && rc != SQLITE_NOMEM && !*pzErr) {
     *pzErr = sqlite3_mprintf("migrate_check(): %s", sqlite3_errmsg(db));
   }
-  sqlite3_close(pMem);
-  if (sqlite3_exec(db, "RELEASE dm_check", 0, 0, 0) != SQLITE_OK) {
-    sqlite3_exec(db, "ROLLBACK TO dm_check", 0, 0, 0);
-    sqlite3_exec(db, "RELEASE dm_check", 0, 0, 0);
+  if (rc == SQLITE_NOMEM) {
+    /* Out of memory is said as SQLite says it, whatever step ran out. */
+    sqlite3_free(*pzErr);
+    *pzErr = 0;
   }
+  sqlite3_close(pMem);
+  sqlite3_finalize(pHold);
   sqlite3_free(azRow);
   sqlite3_free(aRead);
   if (rc) dm_diff_clear(pList);
@@ -490,7 +505,7 @@ void dm_check_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   char *zErr = 0;
   int rc = dm_check(sqlite3_context_db_handle(ctx), &dm_set, 0, &list, &zErr);
   if (rc) {
-    if (zErr) {
+    if (zErr && rc != SQLITE_NOMEM) {
       sqlite3_result_error(ctx, zErr, -1);
     } else {
       sqlite3_result_error_nomem(ctx);

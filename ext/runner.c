@@ -205,7 +205,8 @@ int dm_read_version(sqlite3 *db, int *pnRow, char ***pazRow, char **pzErr) {
   *pazRow = azRow;
 
 done:
-  if (rc && pzErr) {
+  if (rc && rc != SQLITE_NOMEM && pzErr) {
+    /* Out of memory stays that (no sentence: errmsg may not say it). */
     *pzErr = sqlite3_mprintf("cannot read alembic_version: %s", sqlite3_errmsg(db));
   }
   return rc;
