@@ -891,7 +891,11 @@ static int load_table(Alter *p) {
     sqlite3 **pp = i == 0 ? &p->pOld : &p->pNew;
     rc = sqlite3_open_v2(":memory:", pp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 0);
     if (rc) return SQLITE_NOMEM;
-    if (sqlite3_exec(*pp, i == 0 ? p->zOldSql : p->zCreate, 0, 0, 0) != SQLITE_OK) {
+    int rcScratch = sqlite3_exec(*pp, i == 0 ? p->zOldSql : p->zCreate, 0, 0, 0);
+    if ((rcScratch & 0xff) == SQLITE_NOMEM) {
+      return SQLITE_NOMEM; /* no finding about the table: a failed run, not a rebuild */
+    }
+    if (rcScratch != SQLITE_OK) {
       if (p->bScratch) {
         p->zScratchErr = sqlite3_mprintf("SQLite cannot build %s outside this database: %s",
                                          azWhich[i], sqlite3_errmsg(*pp));
@@ -1262,7 +1266,9 @@ static int run_alters(Alter *p, sqlite3 *db, InPlace *q, int bRenames, int bReal
     }
     sqlite3_free(zCol);
   }
-  if (!bReal && q->zWhy) rc = SQLITE_OK;
+  /* On the scratch copy a refusal is a finding (rebuild instead); out of
+  ** memory is not one, and fails the call. */
+  if (!bReal && q->zWhy && rc != SQLITE_NOMEM) rc = SQLITE_OK;
   return rc;
 }
 
