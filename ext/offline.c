@@ -126,23 +126,24 @@ static void nested_keep(Nested *p, char *z) {
 
 /* The statement z[0..n) ending in one ";" that the shell sees as the end
 ** (not one inside a trailing "-- comment"), then a blank line. */
-static void append_statement(sqlite3_str *pOut, const char *z, int n) {
+static int append_statement(sqlite3_str *pOut, const char *z, int n) {
   while (n > 0 && (z[n - 1] == ' ' || z[n - 1] == '\t' || z[n - 1] == '\n' ||
                    z[n - 1] == '\r' || z[n - 1] == ';')) {
     n--;
   }
   char *zDone = sqlite3_mprintf("%.*s;", n, z);
-  int bComplete = zDone && sqlite3_complete(zDone);
+  if (!zDone) return SQLITE_NOMEM;
+  int bComplete = sqlite3_complete(zDone);
   sqlite3_free(zDone);
   sqlite3_str_append(pOut, z, n);
   sqlite3_str_appendall(pOut, bComplete ? ";\n\n" : "\n;\n\n");
+  return SQLITE_OK;
 }
 
 /* The statement, ready for the script (append_statement's form). */
 static char *statement_text(const char *z) {
   sqlite3_str *pStr = sqlite3_str_new(0);
-  append_statement(pStr, z, (int)strlen(z));
-  if (sqlite3_str_errcode(pStr)) {
+  if (append_statement(pStr, z, (int)strlen(z)) || sqlite3_str_errcode(pStr)) {
     sqlite3_free(sqlite3_str_finish(pStr));
     return 0;
   }
@@ -199,6 +200,10 @@ static void drop_marks_from(Nested *p, int iMark) {
 */
 static void keep_schema_bump(Nested *p, const char *zSql) {
   char *zLine = dm_sql_line(zSql, (int)strlen(zSql), 0);
+  if (!zLine) {
+    p->rc = SQLITE_NOMEM;
+    return;
+  }
   nested_keep(
       p, sqlite3_mprintf(
              "-- %s in the replay: a writable_schema edit's bump, which the\n"
@@ -208,7 +213,7 @@ static void keep_schema_bump(Nested *p, const char *zSql) {
              "CREATE VIEW distmigrate_schema_bump AS SELECT 1;\n\n"
              "DROP VIEW distmigrate_schema_bump;\n\n"
              "%s",
-             zLine ? zLine : "", p->bWritable ? "PRAGMA writable_schema=ON;\n\n" : ""));
+             zLine, p->bWritable ? "PRAGMA writable_schema=ON;\n\n" : ""));
   sqlite3_free(zLine);
 }
 
@@ -358,27 +363,28 @@ static int write_migration_statement(Offline *p, const DmEvent *pEv) {
   int bPragma = word_is(zWord, n, "PRAGMA");
   if (pNested->zBound) {
     char *zLine = dm_sql_line(pEv->zSql, pEv->nSql, 200);
+    if (!zLine) return SQLITE_NOMEM;
     p->zRefusal = sqlite3_mprintf(
         "migrate_sql(): %s: %s ran %s with bound parameters, and SQLite shows "
         "no values of a statement run inside another, so the script cannot "
         "hold it; a function that migrations call should put its values in "
         "the SQL text (sqlite3_mprintf's %%Q)",
-        pEv->zTitle, zLine ? zLine : "", pNested->zBound);
+        pEv->zTitle, zLine, pNested->zBound);
     sqlite3_free(zLine);
     return p->zRefusal ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   if (pNested->nStmt == 0 && (!bReadonly || bPragma)) {
-    append_statement(p->pOut, pEv->zSql, pEv->nSql);
-    return SQLITE_OK;
+    return append_statement(p->pOut, pEv->zSql, pEv->nSql);
   }
   if (!bReadonly) {
     /* Its own changes and its function's cannot be told apart. */
     char *zLine = dm_sql_line(pEv->zSql, pEv->nSql, 200);
+    if (!zLine) return SQLITE_NOMEM;
     p->zRefusal = sqlite3_mprintf(
         "migrate_sql(): %s: the statement %s writes and calls a function "
         "that writes too, and a script cannot hold its own changes without "
         "the call; call the function on its own, as in SELECT f(...)",
-        pEv->zTitle, zLine ? zLine : "");
+        pEv->zTitle, zLine);
     sqlite3_free(zLine);
     return p->zRefusal ? SQLITE_ERROR : SQLITE_NOMEM;
   }
