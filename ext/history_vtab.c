@@ -151,13 +151,14 @@ static int historyFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
 
   pCur->aApplied = sqlite3_malloc64((sqlite3_uint64)(2 * n + 2));
   pCur->azAppliedAt = sqlite3_malloc64(sizeof(char *) * (sqlite3_uint64)(n + 1));
+  /* Zeroed at once: cursor_clear() frees each entry, whatever fails next. */
+  if (pCur->azAppliedAt) memset(pCur->azAppliedAt, 0, sizeof(char *) * (size_t)(n + 1));
   int *aIdx = sqlite3_malloc64(sizeof(int) * (sqlite3_uint64)(n + 1));
   if (!pCur->aApplied || !pCur->azAppliedAt || !aIdx) {
     sqlite3_free(aIdx);
     return SQLITE_NOMEM;
   }
   memset(pCur->aApplied, 0, (size_t)(2 * n + 2));
-  memset(pCur->azAppliedAt, 0, sizeof(char *) * (size_t)(n + 1));
   pCur->aHead = pCur->aApplied + n + 1;
   int nHead = dm_heads(pSet, 0, 0, aIdx);
   for (int i = 0; i < nHead; i++) pCur->aHead[aIdx[i]] = 1;
