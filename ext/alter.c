@@ -43,6 +43,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "fkguard.h"
+
 SQLITE_EXTENSION_INIT3
 
 /* ---- SQL tokens ------------------------------------------------------------
@@ -2077,30 +2079,17 @@ static int check_table(Alter *p, const char *zTable, int bScan, const char *zWhy
     return SQLITE_OK;
   }
   double t0 = now_ms();
-  sqlite3_str *pList = sqlite3_str_new(0);
   int nViolation = 0;
-  while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-    if (nViolation++ < 10) {
-      sqlite3_str_appendf(pList, "\n  %s row %lld references %s, which has no such row",
-                          (const char *)sqlite3_column_text(pStmt, 0),
-                          sqlite3_column_int64(pStmt, 1),
-                          (const char *)sqlite3_column_text(pStmt, 2));
-    }
-  }
-  sqlite3_finalize(pStmt);
-  char *zList = sqlite3_str_finish(pList);
-  if (rc == SQLITE_DONE) {
-    rc = SQLITE_OK;
-    if (nViolation) {
-      rc = fail(p, SQLITE_CONSTRAINT_FOREIGNKEY,
-                "PRAGMA foreign_key_check(%s) found %d foreign key violation%s after the "
-                "change:%s%s",
-                zTable, nViolation, nViolation == 1 ? "" : "s", zList ? zList : "",
-                nViolation > 10 ? "\n  ..." : "");
-    } else {
-      note(p, "foreign_key_check(%s): no violations, %.1f ms", zTable, now_ms() - t0);
-    }
-  } else {
+  char *zList = 0;
+  rc = dm_fk_violations(pStmt, &nViolation, &zList);
+  if (rc == SQLITE_OK && nViolation) {
+    rc = fail(p, SQLITE_CONSTRAINT_FOREIGNKEY,
+              "PRAGMA foreign_key_check(%s) found %d foreign key violation%s after the "
+              "change:%s",
+              zTable, nViolation, nViolation == 1 ? "" : "s", zList);
+  } else if (rc == SQLITE_OK) {
+    note(p, "foreign_key_check(%s): no violations, %.1f ms", zTable, now_ms() - t0);
+  } else if (rc != SQLITE_NOMEM) {
     rc = fail_sqlite(p, p->db, rc, 0, "PRAGMA foreign_key_check");
   }
   sqlite3_free(zList);

@@ -103,3 +103,32 @@ int dm_fk_drops_parent(sqlite3 *db, sqlite3_stmt *pStmt, char **pzWhy) {
   sqlite3_finalize(pExplain);
   return rc;
 }
+
+int dm_fk_violations(sqlite3_stmt *pStmt, int *pn, char **pzList) {
+  sqlite3_str *pList = sqlite3_str_new(0);
+  int n = 0;
+  int rc;
+  while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    if (n++ < 10) {
+      const char *zChild = (const char *)sqlite3_column_text(pStmt, 0);
+      const char *zParent = (const char *)sqlite3_column_text(pStmt, 2);
+      if (!zChild || !zParent) {
+        rc = SQLITE_NOMEM;
+        break;
+      }
+      sqlite3_str_appendf(pList, "\n  %s row %lld references %s, which has no such row", zChild,
+                          sqlite3_column_int64(pStmt, 1), zParent);
+    }
+  }
+  sqlite3_finalize(pStmt);
+  if (n > 10) sqlite3_str_appendall(pList, "\n  ...");
+  if (rc == SQLITE_DONE && sqlite3_str_errcode(pList)) rc = SQLITE_NOMEM;
+  char *zList = sqlite3_str_finish(pList);
+  if (rc != SQLITE_DONE || n == 0) {
+    sqlite3_free(zList);
+    zList = 0;
+  }
+  *pn = n;
+  *pzList = zList;
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}

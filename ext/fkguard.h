@@ -23,4 +23,13 @@
 */
 int dm_fk_drops_parent(sqlite3 *db, sqlite3_stmt *pStmt, char **pzWhy);
 
+/*
+** Steps pStmt, a prepared PRAGMA foreign_key_check, to its end and
+** finalizes it: the number of violations in *pn, the first ten as lines
+** "\n  T row N references P, which has no such row" (then "\n  ...") in
+** *pzList (sqlite3_malloc'd; 0 when there are none). Returns SQLITE_OK,
+** SQLITE_NOMEM, or the error of the step.
+*/
+int dm_fk_violations(sqlite3_stmt *pStmt, int *pn, char **pzList);
+
 #endif

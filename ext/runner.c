@@ -714,27 +714,14 @@ static int check_foreign_keys(Run *p) {
   sqlite3_stmt *pStmt = 0;
   int rc = sqlite3_prepare_v2(p->db, "PRAGMA main.foreign_key_check", -1, &pStmt, 0);
   if (rc) return rc;
-  sqlite3_str *pList = sqlite3_str_new(0);
   int nViolation = 0;
-  while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-    if (nViolation++ < 10) {
-      sqlite3_str_appendf(pList, "\n  %s row %lld references %s, which has no such row",
-                          (const char *)sqlite3_column_text(pStmt, 0),
-                          sqlite3_column_int64(pStmt, 1),
-                          (const char *)sqlite3_column_text(pStmt, 2));
-    }
-  }
-  sqlite3_finalize(pStmt);
-  char *zList = sqlite3_str_finish(pList);
-  if (rc == SQLITE_DONE) {
-    rc = SQLITE_OK;
-    if (nViolation) {
-      rc = set_error(p, SQLITE_CONSTRAINT_FOREIGNKEY, sqlite3_mprintf(
-          "PRAGMA foreign_key_check found %d foreign key violation%s after "
-          "the migrations ran:%s%s",
-          nViolation, nViolation == 1 ? "" : "s", zList ? zList : "",
-          nViolation > 10 ? "\n  ..." : ""));
-    }
+  char *zList = 0;
+  rc = dm_fk_violations(pStmt, &nViolation, &zList);
+  if (rc == SQLITE_OK && nViolation) {
+    rc = set_error(p, SQLITE_CONSTRAINT_FOREIGNKEY,
+                   sqlite3_mprintf("PRAGMA foreign_key_check found %d foreign key violation%s "
+                                   "after the migrations ran:%s",
+                                   nViolation, nViolation == 1 ? "" : "s", zList));
   }
   sqlite3_free(zList);
   return rc;

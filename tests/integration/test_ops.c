@@ -1624,6 +1624,43 @@ static void test_rehearsal_counts_foreign_key_violations(void **state) {
   sqlite3_free(zExt);
 }
 
+/* Many orphans: the first ten are listed, then "...", and the count is all. */
+static void test_foreign_key_violations_listed_up_to_ten(void **state) {
+  (void)state;
+  char *zDir = empty_dir("many-orphans");
+  write_migration(zDir, "m1_parents", "",
+                  "CREATE TABLE parent (id INTEGER PRIMARY KEY);\n"
+                  "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER "
+                  "REFERENCES parent (id));\n"
+                  "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12)\n"
+                  "INSERT INTO parent SELECT i FROM n;\n"
+                  "INSERT INTO child SELECT id, id FROM parent;",
+                  "DROP TABLE child;\nDROP TABLE parent;");
+  write_migration(zDir, "m2_orphans", "m1_parents", "DELETE FROM parent;",
+                  "INSERT INTO parent SELECT parent_id FROM child;");
+  char *zExt = build_set(zDir);
+  char *zDb = h_fresh("many-orphans.db");
+  sqlite3 *db = open_with(zDb, zExt);
+  h_assert_text(db, "SELECT migrate_upgrade('m1_parents')", "m1_parents");
+  h_exec(db, "PRAGMA foreign_keys = ON");
+  sqlite3_str *pWant = sqlite3_str_new(0);
+  sqlite3_str_appendall(pWant, "PRAGMA foreign_key_check found 12 foreign key violations "
+                               "after the migrations ran:");
+  for (int i = 1; i <= 10; i++) {
+    sqlite3_str_appendf(pWant, "\n  child row %d references parent, which has no such row", i);
+  }
+  sqlite3_str_appendall(pWant, "\n  ...\n  the run was rolled back: the database is still at "
+                               "m1_parents");
+  char *zWant = sqlite3_str_finish(pWant);
+  h_assert_error(db, "SELECT migrate_upgrade('head')", zWant);
+  h_assert_text(db, "SELECT count(*) FROM parent", "12");
+  sqlite3_free(zWant);
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+  sqlite3_free(zExt);
+  sqlite3_free(zDir);
+}
+
 static void test_run_option_errors(void **state) {
   (void)state;
   sqlite3 *db = h_open(":memory:", "");
@@ -2161,6 +2198,7 @@ int main(void) {
       cmocka_unit_test(test_rehearsal_inside_a_transaction_keeps_the_callers_work),
       cmocka_unit_test(test_rehearsal_of_a_failing_run),
       cmocka_unit_test(test_rehearsal_counts_foreign_key_violations),
+      cmocka_unit_test(test_foreign_key_violations_listed_up_to_ten),
       cmocka_unit_test(test_run_option_errors),
       cmocka_unit_test(test_backup_copies_and_never_overwrites_unasked),
       cmocka_unit_test(test_backup_with_a_concurrent_writer_in_both_journal_modes),
