@@ -189,7 +189,9 @@ static void check_section(Set *p, sqlite3 *db, const DmgFile *pFile,
            zName);
 }
 
-static int load_set(Set *p, const char *zDir) {
+/* Read and parse every migration of zDir; an empty directory is an error
+** unless bEmptyOk (make revision / make merge write the first one). */
+static int load_set(Set *p, const char *zDir, int bEmptyOk) {
   memset(p, 0, sizeof(*p));
   p->zDir = zDir;
   char **azName = 0;
@@ -198,6 +200,10 @@ static int load_set(Set *p, const char *zDir) {
     fprintf(stderr, "%s:0: cannot read the migrations directory: %s\n", zDir,
             strerror(errno));
     return 1;
+  }
+  if (nName == 0 && bEmptyOk) {
+    free(azName);
+    return 0;
   }
   if (nName == 0) {
     fprintf(stderr,
@@ -1133,25 +1139,13 @@ static int usage(void) {
 
 /* Load DIR for make revision / make merge: an empty directory is fine. */
 static int load_for_revision(Set *p, const char *zDir) {
-  memset(p, 0, sizeof(*p));
-  p->zDir = zDir;
-  char **azName = 0;
-  int nName = list_dir(zDir, &azName);
-  if (nName < 0) {
-    fprintf(stderr, "%s:0: cannot read the migrations directory: %s\n", zDir,
-            strerror(errno));
-    return 1;
-  }
-  for (int i = 0; i < nName; i++) free(azName[i]);
-  free(azName);
-  if (nName > 0 && (load_set(p, zDir) || validate_set(p))) return 1;
-  return 0;
+  return load_set(p, zDir, 1) || (p->nFile > 0 && validate_set(p));
 }
 
 int main(int argc, char **argv) {
   Set set;
   if (argc == 3 && strcmp(argv[1], "--heads") == 0) {
-    int rc = load_set(&set, argv[2]) || validate_set(&set);
+    int rc = load_set(&set, argv[2], 0) || validate_set(&set);
     if (rc == 0) {
       DmSet *pSet = graph_of(&set);
       int *aHead = xmalloc(sizeof(int) * (size_t)(set.nFile + 1));
@@ -1207,7 +1201,7 @@ int main(int argc, char **argv) {
     argc--;
   }
   if ((argc != 3 && argc != 4) || argv[1][0] == '-') return usage();
-  int rc = load_set(&set, argv[1]) || validate_set(&set);
+  int rc = load_set(&set, argv[1], 0) || validate_set(&set);
   if (rc == 0) {
     DmSet *pSet = graph_of(&set);
     check_heads(&set, pSet, eHeads);
