@@ -505,7 +505,7 @@ void dm_check_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   char *zErr = 0;
   int rc = dm_check(sqlite3_context_db_handle(ctx), &dm_set, 0, &list, &zErr);
   if (rc) {
-    if (zErr && rc != SQLITE_NOMEM) {
+    if (zErr) { /* dm_check() gives none for out of memory */
       sqlite3_result_error(ctx, zErr, -1);
     } else {
       sqlite3_result_error_nomem(ctx);

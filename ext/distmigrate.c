@@ -142,6 +142,24 @@ int dm_check_alone(sqlite3_context *ctx, const char *zFunc, const char *zExample
   return rc == SQLITE_OK && bAlone;
 }
 
+int dm_vtab_connect(sqlite3 *db, void *pAux, const char *zSchema, sqlite3_vtab **ppVtab) {
+  int rc = sqlite3_declare_vtab(db, zSchema);
+  if (rc) return rc;
+  DmVtab *pTab = sqlite3_malloc(sizeof(*pTab));
+  if (!pTab) return SQLITE_NOMEM;
+  memset(pTab, 0, sizeof(*pTab));
+  pTab->db = db;
+  pTab->pSet = pAux;
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  *ppVtab = &pTab->base;
+  return SQLITE_OK;
+}
+
+int dm_vtab_disconnect(sqlite3_vtab *pVtab) {
+  sqlite3_free(pVtab);
+  return SQLITE_OK;
+}
+
 static void upgradeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (!check_argc(ctx, "migrate_upgrade('head')", argc, 1, 3)) return;
   const char *zTarget = target_text(ctx, "migrate_upgrade", argv[0]);

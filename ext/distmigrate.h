@@ -32,4 +32,19 @@ int dm_check_argc(sqlite3_context *ctx, const char *zUsage, int argc, int nMin,
 */
 int dm_check_alone(sqlite3_context *ctx, const char *zFunc, const char *zExample);
 
+/*
+** The state every distmigrate virtual table has (migration_history,
+** migration_plan, migration_drift): the connection and the compiled-in set
+** (the module's pAux). dm_vtab_connect() declares zSchema, marks the table
+** innocuous (it only reads) and makes one; dm_vtab_disconnect() frees it.
+*/
+typedef struct DmVtab DmVtab;
+struct DmVtab {
+  sqlite3_vtab base;
+  sqlite3 *db;
+  const DmSet *pSet;
+};
+int dm_vtab_connect(sqlite3 *db, void *pAux, const char *zSchema, sqlite3_vtab **ppVtab);
+int dm_vtab_disconnect(sqlite3_vtab *pVtab);
+
 #endif

@@ -12,18 +12,15 @@
 */
 #include <string.h>
 
+#include "distmigrate.h"
+
 #include "check.h"
 
 SQLITE_EXTENSION_INIT3
 
 enum { COL_KIND, COL_NAME, COL_DIFFERENCE, COL_EXPECTED, COL_ACTUAL };
 
-typedef struct DriftVtab DriftVtab;
-struct DriftVtab {
-  sqlite3_vtab base;
-  sqlite3 *db;
-  const DmSet *pSet;
-};
+typedef DmVtab DriftVtab;
 
 typedef struct DriftCursor DriftCursor;
 struct DriftCursor {
@@ -37,23 +34,11 @@ static int driftConnect(sqlite3 *db, void *pAux, int argc, const char *const *ar
   (void)argc;
   (void)argv;
   (void)pzErr;
-  int rc = sqlite3_declare_vtab(
-      db, "CREATE TABLE x(kind TEXT, name TEXT, difference TEXT, expected TEXT, "
-          "actual TEXT)");
-  if (rc) return rc;
-  DriftVtab *pTab = sqlite3_malloc(sizeof(*pTab));
-  if (!pTab) return SQLITE_NOMEM;
-  memset(pTab, 0, sizeof(*pTab));
-  pTab->db = db;
-  pTab->pSet = pAux;
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  *ppVtab = &pTab->base;
-  return SQLITE_OK;
-}
-
-static int driftDisconnect(sqlite3_vtab *pVtab) {
-  sqlite3_free(pVtab);
-  return SQLITE_OK;
+  return dm_vtab_connect(
+      db, pAux,
+      "CREATE TABLE x(kind TEXT, name TEXT, difference TEXT, "
+      "expected TEXT, actual TEXT)",
+      ppVtab);
 }
 
 /* No constraint is used: the comparison is done whole, once per scan. */
@@ -136,7 +121,7 @@ const sqlite3_module dm_drift_module = {
     .iVersion = 0,
     .xConnect = driftConnect,
     .xBestIndex = driftBestIndex,
-    .xDisconnect = driftDisconnect,
+    .xDisconnect = dm_vtab_disconnect,
     .xOpen = driftOpen,
     .xClose = driftClose,
     .xFilter = driftFilter,

@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "distmigrate.h"
+
 #include "revision.h"
 #include "runner.h"
 
@@ -30,12 +32,7 @@ enum {
   COL_FILE
 };
 
-typedef struct HistoryVtab HistoryVtab;
-struct HistoryVtab {
-  sqlite3_vtab base;
-  sqlite3 *db;
-  const DmSet *pSet;
-};
+typedef DmVtab HistoryVtab;
 
 typedef struct HistoryCursor HistoryCursor;
 struct HistoryCursor {
@@ -53,27 +50,14 @@ static int historyConnect(sqlite3 *db, void *pAux, int argc,
   (void)argc;
   (void)argv;
   (void)pzErr;
-  int rc = sqlite3_declare_vtab(
-      db,
+  return dm_vtab_connect(
+      db, pAux,
       "CREATE TABLE x(revision TEXT, parents TEXT, message TEXT, "
       "create_date TEXT, is_head INTEGER, is_base INTEGER, "
       "is_branch_point INTEGER, is_merge INTEGER, branch_labels TEXT, "
       "depends_on TEXT, applied INTEGER, applied_at TEXT, checksum TEXT, "
-      "file TEXT)");
-  if (rc) return rc;
-  HistoryVtab *pTab = sqlite3_malloc(sizeof(*pTab));
-  if (!pTab) return SQLITE_NOMEM;
-  memset(pTab, 0, sizeof(*pTab));
-  pTab->db = db;
-  pTab->pSet = pAux;
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  *ppVtab = &pTab->base;
-  return SQLITE_OK;
-}
-
-static int historyDisconnect(sqlite3_vtab *pVtab) {
-  sqlite3_free(pVtab);
-  return SQLITE_OK;
+      "file TEXT)",
+      ppVtab);
 }
 
 /* No constraint is used: the table is a handful of rows. */
@@ -286,7 +270,7 @@ const sqlite3_module dm_history_module = {
     .iVersion = 0,
     .xConnect = historyConnect,
     .xBestIndex = historyBestIndex,
-    .xDisconnect = historyDisconnect,
+    .xDisconnect = dm_vtab_disconnect,
     .xOpen = historyOpen,
     .xClose = historyClose,
     .xFilter = historyFilter,

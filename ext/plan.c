@@ -14,6 +14,8 @@
 
 #include <string.h>
 
+#include "distmigrate.h"
+
 #include "runner.h"
 
 SQLITE_EXTENSION_INIT3
@@ -62,12 +64,7 @@ enum {
   COL_TARGET /* hidden: the argument */
 };
 
-typedef struct PlanVtab PlanVtab;
-struct PlanVtab {
-  sqlite3_vtab base;
-  sqlite3 *db;
-  const DmSet *pSet;
-};
+typedef DmVtab PlanVtab;
 
 typedef struct PlanCursor PlanCursor;
 struct PlanCursor {
@@ -82,24 +79,12 @@ static int planConnect(sqlite3 *db, void *pAux, int argc, const char *const *arg
   (void)argc;
   (void)argv;
   (void)pzErr;
-  int rc = sqlite3_declare_vtab(
-      db, "CREATE TABLE x(step INTEGER, direction TEXT, from_version TEXT, "
-          "to_version TEXT, revision TEXT, message TEXT, file TEXT, "
-          "target HIDDEN)");
-  if (rc) return rc;
-  PlanVtab *pTab = sqlite3_malloc(sizeof(*pTab));
-  if (!pTab) return SQLITE_NOMEM;
-  memset(pTab, 0, sizeof(*pTab));
-  pTab->db = db;
-  pTab->pSet = pAux;
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  *ppVtab = &pTab->base;
-  return SQLITE_OK;
-}
-
-static int planDisconnect(sqlite3_vtab *pVtab) {
-  sqlite3_free(pVtab);
-  return SQLITE_OK;
+  return dm_vtab_connect(
+      db, pAux,
+      "CREATE TABLE x(step INTEGER, direction TEXT, from_version TEXT, "
+      "to_version TEXT, revision TEXT, message TEXT, file TEXT, "
+      "target HIDDEN)",
+      ppVtab);
 }
 
 /*
@@ -261,7 +246,7 @@ const sqlite3_module dm_plan_module = {
     .iVersion = 0,
     .xConnect = planConnect,
     .xBestIndex = planBestIndex,
-    .xDisconnect = planDisconnect,
+    .xDisconnect = dm_vtab_disconnect,
     .xOpen = planOpen,
     .xClose = planClose,
     .xFilter = planFilter,
