@@ -42,7 +42,7 @@ ENGINE_H = $(wildcard ext/*.h)
 GEN_SRC = ext/gen/dmgen.c ext/gen/parse.c ext/gen/sha256.c
 # The generator reads targets (make revision HEAD=left@head) with the
 # extension's own graph, linked against the system SQLite.
-GEN_ENGINE = ext/revision.c
+GEN_ENGINE = ext/revision.c ext/sqltext.c
 FIXTURES = $(patsubst tests/fixtures/%/,%,$(sort $(dir $(wildcard tests/fixtures/*/*.sql))))
 FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
@@ -56,7 +56,7 @@ all: $(BUILD)/distmigrate.so
 
 # --- the generator and the compiled-in set ------------------------------
 
-$(BUILD)/dmgen: $(GEN_SRC) $(GEN_ENGINE) ext/gen/parse.h ext/gen/sha256.h ext/revision.h ext/migrations.h
+$(BUILD)/dmgen: $(GEN_SRC) $(GEN_ENGINE) ext/gen/parse.h ext/gen/sha256.h ext/revision.h ext/migrations.h ext/sqltext.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DSQLITE_CORE -Iext -o $@ $(GEN_SRC) $(GEN_ENGINE) -lsqlite3
 
@@ -83,10 +83,13 @@ $(BUILD)/distmigrate.so: $(ENGINE_OBJ) $(BUILD)/migrations.o
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $^
 
 # Fixture sets under tests/fixtures/NAME/ give build/fixtures/NAME/distmigrate.so.
+# A fixture's dmgen.flags holds generator options (the sets that prove the
+# runner refuses what the generator refuses too).
 .SECONDEXPANSION:
 $(BUILD)/fixtures/%/migrations.c: $(BUILD)/dmgen tests/fixtures/% $$(wildcard tests/fixtures/$$*/*.sql)
 	@mkdir -p $(@D)
-	$(BUILD)/dmgen --multiple-heads=ok tests/fixtures/$* $@.tmp && mv $@.tmp $@
+	$(BUILD)/dmgen --multiple-heads=ok $(shell cat tests/fixtures/$*/dmgen.flags 2>/dev/null) \
+	  tests/fixtures/$* $@.tmp && mv $@.tmp $@
 
 $(BUILD)/fixtures/%/distmigrate.so: $(BUILD)/fixtures/%/migrations.c $(ENGINE_OBJ)
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -Iext -shared -o $@ $^
@@ -160,6 +163,11 @@ $(BUILD)/tests/test_ops: tests/integration/test_ops.c tests/integration/harness.
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_ops.c -lcmocka -lsqlite3
 
+# The one-transaction promise against careless and hostile input.
+$(BUILD)/tests/test_promise: tests/integration/test_promise.c tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_promise.c -lcmocka -lsqlite3
+
 $(BUILD)/tests/test_alter: tests/integration/test_alter.c tests/integration/harness.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_alter.c -lcmocka -lsqlite3
@@ -177,8 +185,9 @@ check-integration: all fixtures $(BUILD)/tests/test_extension $(BUILD)/tests/tes
 	DM_BUILD=$(BUILD) $(BUILD)/tests/test_branches
 	DM_BUILD=$(BUILD) $(BUILD)/tests/test_alter
 
-check-safety: all fixtures $(BUILD)/tests/test_safety
+check-safety: all fixtures $(BUILD)/tests/test_safety $(BUILD)/tests/test_promise
 	DM_BUILD=$(BUILD) $(BUILD)/tests/test_safety
+	DM_BUILD=$(BUILD) $(BUILD)/tests/test_promise
 
 # Trust and operations; builds a few sets at test time from the engine's objects.
 check-ops: all fixtures $(BUILD)/dmgen $(BUILD)/tests/test_ops

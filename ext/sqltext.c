@@ -307,3 +307,110 @@ void dm_table_clear(DmTable *pTable) {
   sqlite3_free(pTable->zOptionsNormal);
   memset(pTable, 0, sizeof(*pTable));
 }
+
+/* ---- What a migration must not run --------------------------------------- */
+
+const char *dm_sql_skip_empty(const char *z) {
+  for (;;) {
+    DmTokenType eType;
+    int n = dm_token(z, &eType);
+    if (n == 0 || !(eType == DM_TK_SPACE || (n == 1 && z[0] == ';'))) return z;
+    z += n;
+  }
+}
+
+const char *dm_sql_statement_end(const char *z) {
+  const char *zEnd = z;
+  DmTokenType eType;
+  int n;
+  while ((n = dm_token(zEnd, &eType)) > 0) {
+    zEnd += n;
+    if (!(n == 1 && zEnd[-1] == ';')) continue;
+    char *zPrefix = sqlite3_mprintf("%.*s", (int)(zEnd - z), z);
+    int bComplete = !zPrefix || sqlite3_complete(zPrefix);
+    sqlite3_free(zPrefix);
+    if (bComplete) break;
+  }
+  return zEnd;
+}
+
+/* The next token after whitespace and comments, at *pz; its length. */
+static int token_after_space(const char **pz, DmTokenType *peType) {
+  int n;
+  while ((n = dm_token(*pz, peType)) > 0 && *peType == DM_TK_SPACE) *pz += n;
+  return n;
+}
+
+/* A name token, unquoted, compared without case to zName (no allocation:
+** it must hold under out of memory too). */
+static int name_is(const char *z, int n, DmTokenType eType, const char *zName) {
+  if (eType == DM_TK_WORD) return word_is(z, n, zName);
+  /* None of the names asked about holds a quote character. */
+  if ((eType != DM_TK_QUOTED && eType != DM_TK_STRING) || n < 2) return 0;
+  return word_is(z + 1, n - 2, zName);
+}
+
+/* PRAGMA [schema.]name [= value | (value)], from just after PRAGMA. */
+static DmRefusal pragma_refusal(const char *z) {
+  static const char *const azMode[] = {"journal_mode", "locking_mode", "writable_schema"};
+  DmTokenType eType, eNext;
+  int n = token_after_space(&z, &eType);
+  const char *zAfter = z + n;
+  int nNext = token_after_space(&zAfter, &eNext);
+  if (nNext == 1 && zAfter[0] == '.') {
+    z = zAfter + 1;
+    n = token_after_space(&z, &eType);
+    zAfter = z + n;
+    nNext = token_after_space(&zAfter, &eNext);
+  }
+  int bSets = nNext == 1 && (zAfter[0] == '=' || zAfter[0] == '(');
+  if (n == 0 || !bSets) return DM_REFUSE_NONE;
+  for (size_t i = 0; i < sizeof(azMode) / sizeof(azMode[0]); i++) {
+    if (name_is(z, n, eType, azMode[i])) return DM_REFUSE_PRAGMA;
+  }
+  return name_is(z, n, eType, "foreign_keys") ? DM_WARN_FOREIGN_KEYS : DM_REFUSE_NONE;
+}
+
+DmRefusal dm_sql_refusal(const char *zStmt) {
+  static const char *const azTransaction[] = {"BEGIN",     "COMMIT",  "END",
+                                              "ROLLBACK",  "SAVEPOINT", "RELEASE"};
+  const char *z = dm_sql_skip_empty(zStmt);
+  DmTokenType eType;
+  int n = dm_token(z, &eType);
+  if (n == 0 || eType != DM_TK_WORD) return DM_REFUSE_NONE;
+  for (size_t i = 0; i < sizeof(azTransaction) / sizeof(azTransaction[0]); i++) {
+    if (word_is(z, n, azTransaction[i])) return DM_REFUSE_TRANSACTION;
+  }
+  if (word_is(z, n, "ATTACH") || word_is(z, n, "DETACH")) return DM_REFUSE_ATTACH;
+  if (word_is(z, n, "VACUUM")) return DM_REFUSE_VACUUM;
+  if (word_is(z, n, "PRAGMA")) return pragma_refusal(z + n);
+  return DM_REFUSE_NONE;
+}
+
+const char *dm_refusal_reason(DmRefusal e) {
+  switch (e) {
+    case DM_REFUSE_TRANSACTION:
+      return "a migration must not control the transaction (BEGIN, COMMIT, END, "
+             "ROLLBACK, SAVEPOINT, RELEASE): distmigrate runs the whole run as one "
+             "transaction and ends it itself; remove the statement";
+    case DM_REFUSE_ATTACH:
+      return "a migration must not ATTACH or DETACH a database: a run migrates main "
+             "alone, in one transaction, and SQLite cannot attach inside a "
+             "transaction; move data between files outside the migrations";
+    case DM_REFUSE_VACUUM:
+      return "a migration must not VACUUM: SQLite cannot vacuum inside the run's "
+             "transaction; run VACUUM on its own after migrating";
+    case DM_REFUSE_PRAGMA:
+      return "a migration must not set journal_mode, locking_mode or writable_schema: "
+             "the run must stay able to roll back, and SQLite's guard on the schema "
+             "must stay up; set modes outside the migrations, and change a table's "
+             "definition with migrate_alter_table()";
+    case DM_WARN_FOREIGN_KEYS:
+      return "PRAGMA foreign_keys does nothing inside the run's transaction (SQLite "
+             "ignores it there): distmigrate already turns enforcement off for the "
+             "run and runs PRAGMA foreign_key_check before it commits; remove the "
+             "statement";
+    default:
+      return "";
+  }
+}

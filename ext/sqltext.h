@@ -66,4 +66,45 @@ struct DmTable {
 int dm_table_parse(const char *zSql, DmTable *pTable);
 void dm_table_clear(DmTable *pTable);
 
+/*
+** z past whitespace, comments and empty statements (a stray ';'), which
+** SQLite's parser skips before a statement: where the statement begins.
+*/
+const char *dm_sql_skip_empty(const char *z);
+
+/*
+** The end of the statement that begins at z, as SQLite splits statements:
+** just past the first ';' token at which sqlite3_complete() accepts the
+** text so far (a trigger body's ';' do not end it), or the end of the text.
+** Only ';' tokens are tried, so a string full of ';' costs one scan.
+*/
+const char *dm_sql_statement_end(const char *z);
+
+/*
+** What a migration's statement must not be. A run is one transaction that
+** distmigrate owns, on the main database, able to roll back: a statement
+** that ends or nests that transaction, attaches a database, vacuums, or
+** changes how SQLite journals, locks or guards the schema breaks that.
+*/
+typedef enum DmRefusal {
+  DM_REFUSE_NONE,
+  DM_REFUSE_TRANSACTION,  /* BEGIN, COMMIT, END, ROLLBACK [TO], SAVEPOINT, RELEASE */
+  DM_REFUSE_ATTACH,       /* ATTACH, DETACH */
+  DM_REFUSE_VACUUM,       /* VACUUM [INTO] */
+  DM_REFUSE_PRAGMA,       /* Sets journal_mode, locking_mode or writable_schema */
+  DM_WARN_FOREIGN_KEYS    /* PRAGMA foreign_keys: allowed, but a no-op in a run */
+} DmRefusal;
+
+/*
+** The refusal that the statement starting at zStmt earns, read from its
+** first tokens (it may start with whitespace, comments and stray ';'). The
+** generator judges a migration file by it; the runner judges pragmas by it
+** before preparing them (SQLite applies locking_mode and writable_schema
+** when it compiles the pragma) and everything else by what SQLite compiled.
+*/
+DmRefusal dm_sql_refusal(const char *zStmt);
+
+/* Why a statement of kind e is refused, and what to do instead: one sentence. */
+const char *dm_refusal_reason(DmRefusal e);
+
 #endif

@@ -10,6 +10,12 @@
 **                                    with several heads is a warning, an
 **                                    error, or fine (the default: the
 **                                    Makefile passes MULTIPLE_HEADS)
+**   dmgen ... --allow-refused-statements DIR OUT.c
+**                                    a statement a migration must not hold
+**                                    (BEGIN, COMMIT, ATTACH, VACUUM, a mode
+**                                    pragma) is a warning, not an error: for
+**                                    the fixtures that test the runner's own
+**                                    refusal
 **   dmgen --heads DIR                print the head revision ids
 **   dmgen --revision DIR TMPL MSG [--head=REV] [--branch-label=NAME]
 **         [--depends-on=REV] [--splice]
@@ -36,6 +42,7 @@
 
 #include "parse.h"
 #include "revision.h"
+#include "sqltext.h"
 
 typedef struct Set Set;
 struct Set {
@@ -46,6 +53,8 @@ struct Set {
   int **aaParent;    /* aaParent[i][j]: index of aFile[i].parents.az[j] */
   int **aaDepend;    /* Likewise for depends */
   int nError;
+  int bAllowRefused; /* --allow-refused-statements: warn, for test fixtures
+                     ** that prove the runner refuses them too */
 };
 
 static void error_at(Set *p, const DmgFile *pFile, int iLine,
@@ -187,6 +196,35 @@ static void check_section(Set *p, sqlite3 *db, const DmgFile *pFile,
            "the %s section ends inside an unfinished statement: end every "
            "statement with ';' (and a trigger body with 'END;')",
            zName);
+}
+
+/*
+** Each statement of a section, as SQLite would split it (the shortest
+** prefix sqlite3_complete() accepts, tried at each ';' token), judged by
+** dm_sql_refusal(): what the runner refuses fails the build here already,
+** at the statement's line; PRAGMA foreign_keys is a warning.
+*/
+static void check_statements(Set *p, const DmgFile *pFile, const char *zName,
+                             const char *zSection, int iMarker) {
+  for (const char *z = dm_sql_skip_empty(zSection); *z; z = dm_sql_skip_empty(z)) {
+    const char *zEnd = dm_sql_statement_end(z);
+    char *zStmt = sqlite3_mprintf("%.*s", (int)(zEnd - z), z);
+    if (!zStmt) {
+      fprintf(stderr, "dmgen: out of memory\n");
+      exit(2);
+    }
+    DmRefusal e = dm_sql_refusal(zStmt);
+    sqlite3_free(zStmt);
+    if (e != DM_REFUSE_NONE) {
+      int iLine = iMarker + 1; /* The section starts on the marker's next line */
+      for (const char *c = zSection; c < z; c++) iLine += *c == '\n';
+      int bWarn = e == DM_WARN_FOREIGN_KEYS || p->bAllowRefused;
+      fprintf(stderr, "%s:%d: %s%s (in the %s section)\n", pFile->zPath, iLine,
+              bWarn ? "warning: " : "", dm_refusal_reason(e), zName);
+      if (!bWarn) p->nError++;
+    }
+    z = zEnd;
+  }
 }
 
 /* Read and parse every migration of zDir; an empty directory is an error
@@ -509,6 +547,8 @@ static int validate_set(Set *p) {
     const DmgFile *pF = &p->aFile[i];
     check_section(p, db, pF, "up", pF->zUp, pF->iUpLine);
     check_section(p, db, pF, "down", pF->zDown, pF->iDownLine);
+    check_statements(p, pF, "up", pF->zUp, pF->iUpLine);
+    check_statements(p, pF, "down", pF->zDown, pF->iDownLine);
   }
   sqlite3_close(db);
   return p->nError;
@@ -1200,8 +1240,16 @@ int main(int argc, char **argv) {
     argv++;
     argc--;
   }
+  int bAllowRefused = 0;
+  if (argc > 1 && strcmp(argv[1], "--allow-refused-statements") == 0) {
+    bAllowRefused = 1;
+    argv++;
+    argc--;
+  }
   if ((argc != 3 && argc != 4) || argv[1][0] == '-') return usage();
-  int rc = load_set(&set, argv[1], 0) || validate_set(&set);
+  int rc = load_set(&set, argv[1], 0) != 0;
+  set.bAllowRefused = bAllowRefused;
+  if (rc == 0) rc = validate_set(&set) != 0;
   if (rc == 0) {
     DmSet *pSet = graph_of(&set);
     check_heads(&set, pSet, eHeads);
