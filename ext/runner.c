@@ -43,6 +43,7 @@
 
 #include "fkguard.h"
 #include "progress.h"
+#include "sqltext.h"
 
 SQLITE_EXTENSION_INIT3
 
@@ -282,6 +283,44 @@ static int undo_left_open(sqlite3 *db, DmConn *pConn, const char *zFunc,
   return SQLITE_OK;
 }
 
+/*
+** After sqlite3_interrupt() SQLite compiles and runs no statement of the
+** connection, ROLLBACK included, until the caller's statement (the one
+** calling distmigrate) ends: the interrupt stays pending while any statement
+** is active. But an interrupted statement that writes makes SQLite roll the
+** whole transaction back itself (sqlite3_interrupt()'s documented rule). So
+** the run keeps such a statement compiled in advance, a write that changes
+** nothing, and steps it when its own ROLLBACK was interrupted: the VM stops
+** on the pending interrupt at its first instruction and undoes everything.
+** It must be compiled after the last change to the schema (an expired
+** statement would have to be compiled again, which the interrupt forbids).
+*/
+void dm_undo_arm(sqlite3 *db, DmConn *pConn) {
+  if (!pConn->bRunning) return;
+  sqlite3_finalize(pConn->pUndo);
+  pConn->pUndo = 0;
+  if (sqlite3_prepare_v2(db, "DELETE FROM main.alembic_version WHERE 0", -1, &pConn->pUndo,
+                         0) != SQLITE_OK) {
+    sqlite3_finalize(pConn->pUndo);
+    pConn->pUndo = 0;
+  }
+}
+
+/*
+** Roll the run back: to its savepoint inside the caller's transaction, the
+** whole transaction otherwise. When an interrupt refuses that, the armed
+** undo rolls back the whole transaction, the caller's too (as SQLite does
+** for any interrupted write).
+*/
+static int undo_run(sqlite3 *db, DmConn *pConn, int bCallerTxn) {
+  int rc = exec(db, bCallerTxn ? "ROLLBACK TO distmigrate" : "ROLLBACK");
+  if (rc == SQLITE_OK && bCallerTxn) rc = exec(db, "RELEASE distmigrate");
+  if (rc == SQLITE_OK || (rc & 0xff) != SQLITE_INTERRUPT || !pConn->pUndo) return rc;
+  sqlite3_step(pConn->pUndo);
+  sqlite3_reset(pConn->pUndo);
+  return sqlite3_get_autocommit(db) ? SQLITE_OK : rc;
+}
+
 /* alembic_version's rows as "a, b" ("" at base), or 0 if unreadable. */
 static char *version_now(sqlite3 *db) {
   int nRow = 0;
@@ -363,6 +402,24 @@ static char *called_inside_statement(DmOp eOp) {
       op_name(eOp), op_name(eOp));
 }
 
+/*
+** A second line for SQLite's error where its own words mislead. "database
+** table is locked" is a cursor open under the call in the caller's
+** statement, or, in shared-cache mode, another connection of the cache
+** holding that table.
+*/
+static char *error_hint(sqlite3 *db, int rc, DmOp eOp) {
+  if (sqlite3_extended_errcode(db) == SQLITE_LOCKED_SHAREDCACHE) {
+    return sqlite3_mprintf(
+        "another connection that shares this connection's cache (shared-cache "
+        "mode, cache=shared) is using that table; finish or close it, or open "
+        "this connection without shared cache, then call %s() again",
+        op_name(eOp));
+  }
+  if ((rc & 0xff) == SQLITE_LOCKED) return called_inside_statement(eOp);
+  return 0;
+}
+
 /* Millisecond Julian day, SQLite's clock (what 'now' uses). */
 static sqlite3_int64 now_julian_ms(void) {
   sqlite3_vfs *pVfs = sqlite3_vfs_find(0);
@@ -383,23 +440,6 @@ static double monotonic_ms(void) {
   return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Skip whitespace and comments; used to find where a statement starts. */
-static const char *skip_space(const char *z) {
-  while (*z) {
-    if (*z == ' ' || *z == '\t' || *z == '\n' || *z == '\r' || *z == '\f') {
-      z++;
-    } else if (z[0] == '-' && z[1] == '-') {
-      while (*z && *z != '\n') z++;
-    } else if (z[0] == '/' && z[1] == '*') {
-      const char *zEnd = strstr(z + 2, "*/");
-      z = zEnd ? zEnd + 2 : z + strlen(z);
-    } else {
-      break;
-    }
-  }
-  return z;
-}
-
 static int line_of(const char *zSection, const char *z, int iFirstLine) {
   int iLine = iFirstLine;
   for (const char *p = zSection; p < z; p++) {
@@ -409,24 +449,11 @@ static int line_of(const char *zSection, const char *z, int iFirstLine) {
 }
 
 /*
-** The statement starting at z, as one line for a message: whitespace runs
-** folded, cut after 160 characters. Where it ends is SQLite's call: the
-** prepared statement's tail if there is one, else the shortest complete
-** prefix.
+** The statement from z to zEnd as one line for a message: whitespace runs
+** folded, cut after 160 characters. Linear in what it shows, however long
+** the statement (a string of 300k ';' included).
 */
 static char *statement_excerpt(const char *z, const char *zEnd) {
-  if (!zEnd) {
-    zEnd = z + strlen(z);
-    for (const char *p = strchr(z, ';'); p; p = strchr(p + 1, ';')) {
-      char *zPrefix = sqlite3_mprintf("%.*s", (int)(p - z + 1), z);
-      int bComplete = zPrefix ? sqlite3_complete(zPrefix) : 1;
-      sqlite3_free(zPrefix);
-      if (bComplete) {
-        zEnd = p + 1;
-        break;
-      }
-    }
-  }
   sqlite3_str *pStr = sqlite3_str_new(0);
   int nOut = 0, bSpace = 0;
   for (const char *p = z; p < zEnd; p++) {
@@ -451,21 +478,43 @@ static char *statement_excerpt(const char *z, const char *zEnd) {
 }
 
 /*
-** Statements that would end or nest the run's transaction. SQLite gives no
-** API for a statement's kind, so look at its first keyword.
+** What SQLite compiled the statement at z (nSql bytes) into, as a refusal:
+** its program, EXPLAIN of the same text, names what it does whatever
+** comments, case or stray ';' came before it. Transaction control is
+** AutoCommit or Savepoint, VACUUM is Vacuum, ATTACH and DETACH call
+** sqlite_attach()/sqlite_detach(), a journal_mode that sets is JournalMode
+** with P3 other than -1 (the query). An EXPLAIN itself runs nothing.
 */
-static const char *transaction_keyword(const char *zSql) {
-  static const char *const azKeyword[] = {"BEGIN",     "COMMIT",  "END",
-                                          "ROLLBACK",  "SAVEPOINT", "RELEASE"};
-  const char *z = skip_space(zSql);
-  size_t n = 0;
-  while ((z[n] >= 'A' && z[n] <= 'Z') || (z[n] >= 'a' && z[n] <= 'z')) n++;
-  for (size_t i = 0; i < sizeof(azKeyword) / sizeof(azKeyword[0]); i++) {
-    if (strlen(azKeyword[i]) == n && sqlite3_strnicmp(z, azKeyword[i], (int)n) == 0) {
-      return azKeyword[i];
+static int compiled_refusal(sqlite3 *db, sqlite3_stmt *pStmt, const char *z, int nSql,
+                            DmRefusal *peRefusal) {
+  *peRefusal = DM_REFUSE_NONE;
+  if (sqlite3_stmt_isexplain(pStmt)) return SQLITE_OK;
+  char *zExplain = sqlite3_mprintf("EXPLAIN %.*s", nSql, z);
+  if (!zExplain) return SQLITE_NOMEM;
+  sqlite3_stmt *pExplain = 0;
+  int rc = sqlite3_prepare_v2(db, zExplain, -1, &pExplain, 0);
+  sqlite3_free(zExplain);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(pExplain)) == SQLITE_ROW) {
+    /* Columns: addr, opcode, p1, p2, p3, p4, ... */
+    const char *zOp = (const char *)sqlite3_column_text(pExplain, 1);
+    const char *zP4 = (const char *)sqlite3_column_text(pExplain, 5);
+    rc = SQLITE_OK;
+    if (!zOp) {
+      rc = SQLITE_NOMEM;
+    } else if (!strcmp(zOp, "AutoCommit") || !strcmp(zOp, "Savepoint")) {
+      *peRefusal = DM_REFUSE_TRANSACTION;
+    } else if (!strcmp(zOp, "Vacuum")) {
+      *peRefusal = DM_REFUSE_VACUUM;
+    } else if (!strcmp(zOp, "JournalMode") && sqlite3_column_int(pExplain, 4) != -1) {
+      *peRefusal = DM_REFUSE_PRAGMA;
+    } else if ((!strcmp(zOp, "Function") || !strcmp(zOp, "PureFunc")) && zP4 &&
+               (!strncmp(zP4, "sqlite_attach(", 14) || !strncmp(zP4, "sqlite_detach(", 14))) {
+      *peRefusal = DM_REFUSE_ATTACH;
     }
+    if (*peRefusal != DM_REFUSE_NONE) rc = SQLITE_DONE;
   }
-  return 0;
+  sqlite3_finalize(pExplain);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 static char *step_title(const DmSet *pSet, const DmStep *pStep) {
@@ -488,7 +537,10 @@ static char *step_title(const DmSet *pSet, const DmStep *pStep) {
 static int ensure_log_table(Run *p) {
   if (p->bLogReady) return SQLITE_OK;
   int rc = exec(p->db, DM_LOG_TABLE_SQL);
-  if (rc == SQLITE_OK) p->bLogReady = 1;
+  if (rc == SQLITE_OK) {
+    p->bLogReady = 1;
+    dm_undo_arm(p->db, p->pConn);
+  }
   return rc;
 }
 
@@ -566,85 +618,163 @@ static int write_version(Run *p, const DmFlags *aBefore, const DmFlags *aAfter) 
   return rc;
 }
 
-/* Run the statements of one section, as SQLite splits them. */
-static int run_sql(Run *p, const DmStep *pStep, DmEvent *pEv) {
-  const char *zTitle = pEv->zTitle;
+/*
+** TEMP objects named like objects in main, as "table x, view y" in *pzList
+** (0 if none). SQLite resolves an unqualified name in TEMP first, so while
+** one exists a migration's DROP TABLE x or CREATE INDEX ... ON x acts on
+** the TEMP object and the version would record a change main never had.
+*/
+static int temp_shadows(sqlite3 *db, char **pzList) {
+  *pzList = 0;
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(
+      db,
+      "SELECT group_concat(what, ', ') FROM (SELECT t.type || ' ' || t.name AS what"
+      " FROM temp.sqlite_schema AS t WHERE EXISTS (SELECT 1 FROM main.sqlite_schema"
+      " AS m WHERE m.name = t.name COLLATE NOCASE) ORDER BY t.name)",
+      -1, &pStmt, 0);
+  if (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    const char *z = (const char *)sqlite3_column_text(pStmt, 0);
+    rc = SQLITE_OK;
+    if (z) {
+      *pzList = sqlite3_mprintf("%s", z);
+      if (!*pzList) rc = SQLITE_NOMEM;
+    }
+  }
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+
+static char *temp_shadow_reason(const char *zList) {
+  return sqlite3_mprintf(
+      "this connection's TEMP schema holds %s, named like %s in main; SQLite "
+      "looks in TEMP first, so the migrations would act on %s instead of on "
+      "main. Drop %s (DROP TABLE temp.name, DROP VIEW temp.name, ...) or migrate "
+      "on another connection, then try again",
+      zList, strchr(zList, ',') ? "objects" : "an object",
+      strchr(zList, ',') ? "them" : "it", strchr(zList, ',') ? "them" : "it");
+}
+
+/* One statement of a section, being run. */
+typedef struct Stmt Stmt;
+struct Stmt {
+  const char *zStart;   /* Where it begins (after comments and stray ';') */
+  const char *zTail;    /* Where SQLite stopped reading it, or 0 */
+  sqlite3_stmt *pStmt;
+  const char *zWhat;    /* Why it failed, if not SQLite's error */
+  char *zOwned;         /* zWhat, when it was built for this statement */
+};
+
+/* Say why the statement is refused; always fails. */
+static int refuse(Stmt *pS, const char *zWhy, char *zOwned) {
+  pS->zOwned = zOwned;
+  pS->zWhat = zWhy ? zWhy : "out of memory";
+  return zWhy ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+/*
+** What is checked before SQLite compiles the statement: the pragmas that
+** SQLite applies while compiling (locking_mode, writable_schema), read with
+** the tokenizer, and names that TEMP objects shadow.
+*/
+static int check_before_prepare(Run *p, Stmt *pS) {
+  DmRefusal e = dm_sql_refusal(pS->zStart);
+  if (e != DM_REFUSE_NONE && e != DM_WARN_FOREIGN_KEYS) {
+    return refuse(pS, dm_refusal_reason(e), 0);
+  }
+  char *zList = 0;
+  int rc = temp_shadows(p->db, &zList);
+  if (rc == SQLITE_OK && zList) {
+    char *zWhy = temp_shadow_reason(zList);
+    rc = refuse(pS, zWhy, zWhy);
+  }
+  sqlite3_free(zList);
+  return rc;
+}
+
+/* What is checked once SQLite has compiled it: its program, the FK guard. */
+static int check_compiled(Run *p, Stmt *pS) {
+  DmRefusal e = DM_REFUSE_NONE;
+  int rc = compiled_refusal(p->db, pS->pStmt, pS->zStart, (int)(pS->zTail - pS->zStart), &e);
+  if (rc) return rc;
+  if (e != DM_REFUSE_NONE) return refuse(pS, dm_refusal_reason(e), 0);
+  char *zDrop = 0;  /* The foreign-key guard's objection */
+  if (p->bFkGuard && (rc = dm_fk_drops_parent(p->db, pS->pStmt, &zDrop)) == SQLITE_OK &&
+      zDrop) {
+    char *zWhy = sqlite3_mprintf(
+        "%s, and with PRAGMA foreign_keys=ON that DROP TABLE would delete "
+        "their rows (ON DELETE CASCADE) or fail; inside a transaction "
+        "foreign keys cannot be turned off, so distmigrate refused the "
+        "run before the DROP. Run %s() outside a transaction (distmigrate "
+        "then turns foreign keys off for the run and runs PRAGMA "
+        "foreign_key_check before COMMIT), or run PRAGMA foreign_keys=OFF "
+        "before BEGIN",
+        zDrop, op_name(p->eOp));
+    rc = refuse(pS, zWhy, zWhy);
+  }
+  sqlite3_free(zDrop);
+  return rc;
+}
+
+/* Step the prepared statement to its end, the observers told around it. */
+static int step_statement(Run *p, Stmt *pS, DmEvent *pEv) {
+  pEv->eType = DM_EVENT_STATEMENT;
+  pEv->zSql = pS->zStart;
+  pEv->nSql = (int)(pS->zTail - pS->zStart);
+  pEv->pStmt = pS->pStmt;
+  int rc = notify(p, pEv);
+  if (rc) return rc;
+  /* SELECT migrate_alter_table(...) is read-only: the helper checks
+  ** the foreign keys of what it changed itself. */
+  if (!sqlite3_stmt_readonly(pS->pStmt)) p->bWrote = 1;
+  while ((rc = sqlite3_step(pS->pStmt)) == SQLITE_ROW) {
+  }
+  if (rc == SQLITE_DONE) rc = SQLITE_OK;
+  if (rc == SQLITE_OK) dm_undo_arm(p->db, p->pConn);
+  pEv->eType = DM_EVENT_STATEMENT_DONE;
+  pEv->rc = rc;
+  int rcEv = notify(p, pEv);
+  return rc ? rc : rcEv;
+}
+
+/* The run's error for a statement that failed: step, file:line, excerpt. */
+static int statement_error(Run *p, const DmStep *pStep, const char *zTitle, Stmt *pS,
+                           int rc) {
   const DmRevision *pRev = &p->pSet->aRev[pStep->iRev];
   const char *zSection = pStep->bUp ? pRev->zUp : pRev->zDown;
   int iFirstLine = pStep->bUp ? pRev->iUpLine : pRev->iDownLine;
-  const char *zSql = zSection;
+  /* A prepared statement ends at its tail; one that failed to compile
+  ** where SQLite's splitting would end it (its tail is where the error was). */
+  const char *zEnd = pS->pStmt ? pS->zTail : dm_sql_statement_end(pS->zStart);
+  char *zStmt = statement_excerpt(pS->zStart, zEnd);
+  int iLine = line_of(zSection, pS->zStart, iFirstLine);
+  char *zHint = pS->zWhat ? 0 : error_hint(p->db, rc, p->eOp);
+  const char *zMsg = pS->zWhat ? pS->zWhat : sqlite3_errmsg(p->db);
+  rc = set_error(p, rc, sqlite3_mprintf("%s failed: %s\n  at %s:%d: %s%s%s", zTitle, zMsg,
+                                        pRev->zFile, iLine, zStmt, zHint ? "\n  " : "",
+                                        zHint ? zHint : ""));
+  sqlite3_free(zHint);
+  sqlite3_free(zStmt);
+  return rc;
+}
+
+/* Run the statements of one section, as SQLite splits them. */
+static int run_sql(Run *p, const DmStep *pStep, DmEvent *pEv) {
+  const DmRevision *pRev = &p->pSet->aRev[pStep->iRev];
+  const char *zSql = pStep->bUp ? pRev->zUp : pRev->zDown;
   int rc = SQLITE_OK;
-  while (rc == SQLITE_OK && *zSql) {
-    sqlite3_stmt *pStmt = 0;
-    const char *zTail = 0;
-    const char *zStart = skip_space(zSql);
-    const char *zWhat = 0;  /* Why it failed, if not SQLite's error */
-    char *zDrop = 0;        /* The foreign-key guard's objection */
-    char *zRefusal = 0;
-    rc = sqlite3_prepare_v2(p->db, zSql, -1, &pStmt, &zTail);
-    if (rc == SQLITE_OK && pStmt) {
-      const char *zKeyword = transaction_keyword(zSql);
-      if (zKeyword) {
-        zWhat = "a migration must not control the transaction: distmigrate "
-                "runs the whole run as one transaction";
-        rc = SQLITE_ERROR;
-      } else if (p->bFkGuard &&
-                 (rc = dm_fk_drops_parent(p->db, pStmt, &zDrop)) == SQLITE_OK &&
-                 zDrop) {
-        zRefusal = sqlite3_mprintf(
-            "%s, and with PRAGMA foreign_keys=ON that DROP TABLE would delete "
-            "their rows (ON DELETE CASCADE) or fail; inside a transaction "
-            "foreign keys cannot be turned off, so distmigrate refused the "
-            "run before the DROP. Run %s() outside a transaction (distmigrate "
-            "then turns foreign keys off for the run and runs PRAGMA "
-            "foreign_key_check before COMMIT), or run PRAGMA foreign_keys=OFF "
-            "before BEGIN",
-            zDrop, op_name(p->eOp));
-        zWhat = zRefusal ? zRefusal : "out of memory";
-        rc = zRefusal ? SQLITE_ERROR : SQLITE_NOMEM;
-      } else if (rc == SQLITE_OK) {
-        pEv->eType = DM_EVENT_STATEMENT;
-        pEv->zSql = zStart;
-        pEv->nSql = (int)(zTail - zStart);
-        pEv->pStmt = pStmt;
-        rc = notify(p, pEv);
-        if (rc) {
-          sqlite3_finalize(pStmt);
-          return rc;
-        }
-        /* SELECT migrate_alter_table(...) is read-only: the helper checks
-        ** the foreign keys of what it changed itself. */
-        if (!sqlite3_stmt_readonly(pStmt)) p->bWrote = 1;
-        while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-        }
-        if (rc == SQLITE_DONE) rc = SQLITE_OK;
-        pEv->eType = DM_EVENT_STATEMENT_DONE;
-        pEv->rc = rc;
-        int rcEv = notify(p, pEv);
-        if (rc == SQLITE_OK) rc = rcEv;
-      }
-    }
-    if (rc != SQLITE_OK) {
-      char *zStmt = statement_excerpt(zStart, pStmt ? zTail : 0);
-      int iLine = line_of(zSection, zStart, iFirstLine);
-      const char *zMsg = zWhat ? zWhat : sqlite3_errmsg(p->db);
-      if ((rc & 0xff) == SQLITE_LOCKED && !zWhat) {
-        char *zHint = called_inside_statement(p->eOp);
-        rc = set_error(p, rc, sqlite3_mprintf("%s failed: %s\n  at %s:%d: %s\n  %s",
-                                              zTitle, zMsg, pRev->zFile, iLine,
-                                              zStmt, zHint));
-        sqlite3_free(zHint);
-      } else {
-        rc = set_error(p, rc, sqlite3_mprintf("%s failed: %s\n  at %s:%d: %s",
-                                              zTitle, zMsg, pRev->zFile, iLine,
-                                              zStmt));
-      }
-      sqlite3_free(zStmt);
-    }
-    sqlite3_free(zDrop);
-    sqlite3_free(zRefusal);
-    sqlite3_finalize(pStmt);
-    zSql = zTail ? zTail : zSql + strlen(zSql);
+  while (rc == SQLITE_OK && *(zSql = dm_sql_skip_empty(zSql))) {
+    Stmt st;
+    memset(&st, 0, sizeof(st));
+    st.zStart = zSql;
+    rc = check_before_prepare(p, &st);
+    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(p->db, zSql, -1, &st.pStmt, &st.zTail);
+    if (rc == SQLITE_OK && st.pStmt) rc = check_compiled(p, &st);
+    if (rc == SQLITE_OK && st.pStmt) rc = step_statement(p, &st, pEv);
+    if (rc != SQLITE_OK && !p->zErr) rc = statement_error(p, pStep, pEv->zTitle, &st, rc);
+    sqlite3_free(st.zOwned);
+    sqlite3_finalize(st.pStmt);
+    zSql = st.zTail ? st.zTail : zSql + strlen(zSql);
   }
   return rc;
 }
@@ -727,11 +857,66 @@ static int check_foreign_keys(Run *p) {
   return rc;
 }
 
+/*
+** With journal_mode=OFF SQLite keeps no rollback journal: ROLLBACK cannot
+** undo what a failed run wrote. Such a run must not start.
+*/
+static int check_journal(sqlite3 *db, DmOp eOp, char **pzErr) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(db, "PRAGMA main.journal_mode", -1, &pStmt, 0);
+  int bOff = 0;
+  if (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    const char *zMode = (const char *)sqlite3_column_text(pStmt, 0);
+    bOff = zMode && sqlite3_stricmp(zMode, "off") == 0;
+    rc = SQLITE_OK;
+  } else if (rc == SQLITE_DONE) {
+    rc = SQLITE_OK;
+  }
+  sqlite3_finalize(pStmt);
+  if (rc) {
+    *pzErr = sqlite3_mprintf("%s(): %s", op_name(eOp), sqlite3_errmsg(db));
+  } else if (bOff) {
+    *pzErr = sqlite3_mprintf(
+        "%s(): the database's journal_mode is OFF, so SQLite keeps no rollback "
+        "journal and could not undo a run that fails half-way; nothing was "
+        "changed. Run PRAGMA journal_mode=DELETE (or WAL) on this connection, "
+        "then migrate",
+        op_name(eOp));
+    rc = SQLITE_ERROR;
+  }
+  return rc;
+}
+
+/* TEMP objects that shadow main refuse the run before it writes. */
+static int check_temp_shadows(Run *p) {
+  char *zList = 0;
+  int rc = temp_shadows(p->db, &zList);
+  if (rc == SQLITE_OK && zList) {
+    char *zWhy = temp_shadow_reason(zList);
+    rc = set_error(p, SQLITE_ERROR,
+                   zWhy ? sqlite3_mprintf("%s(): %s; nothing was changed", op_name(p->eOp), zWhy)
+                        : 0);
+    sqlite3_free(zWhy);
+  }
+  sqlite3_free(zList);
+  return rc;
+}
+
 /* Translate the failure to start the run into what to do about it. */
 static char *begin_error(sqlite3 *db, int rc, DmOp eOp) {
   int iTimeout = 0;
+  int iQueryOnly = 0;
+  int rcExtended = sqlite3_extended_errcode(db);
   switch (rc & 0xff) {
     case SQLITE_BUSY:
+      if (rcExtended == SQLITE_BUSY_SNAPSHOT) {
+        return sqlite3_mprintf(
+            "%s(): this connection's read transaction began before another "
+            "connection's last commit, and in WAL mode a transaction that read an "
+            "older snapshot cannot write; end it (COMMIT or ROLLBACK), then call "
+            "%s() again",
+            op_name(eOp), op_name(eOp));
+      }
       query_int(db, "PRAGMA busy_timeout", &iTimeout);
       return sqlite3_mprintf(
           "%s(): database is locked: another connection is writing to it "
@@ -739,11 +924,28 @@ static char *begin_error(sqlite3 *db, int rc, DmOp eOp) {
           "longer with PRAGMA busy_timeout = 10000",
           op_name(eOp), iTimeout);
     case SQLITE_READONLY:
+      if (query_int(db, "PRAGMA query_only", &iQueryOnly) == SQLITE_OK && iQueryOnly) {
+        return sqlite3_mprintf(
+            "%s(): this connection has PRAGMA query_only=ON, which refuses every "
+            "write (the file itself may be writable); run PRAGMA query_only=OFF, "
+            "then migrate",
+            op_name(eOp));
+      }
       return sqlite3_mprintf(
           "%s(): the database is read-only (attempt to write a readonly "
           "database); migrating writes to it: open it read-write, as a user "
           "who may write the file and its directory",
           op_name(eOp));
+    case SQLITE_LOCKED:
+      if (rcExtended == SQLITE_LOCKED_SHAREDCACHE) {
+        return sqlite3_mprintf(
+            "%s(): cannot start the run's transaction: another connection that "
+            "shares this connection's cache (shared-cache mode, cache=shared) holds "
+            "a lock on the database; finish or close it, or open this connection "
+            "without shared cache, then try again",
+            op_name(eOp));
+      }
+      /* fall through */
     default:
       return sqlite3_mprintf("%s(): cannot start the run's transaction: %s",
                              op_name(eOp), sqlite3_errmsg(db));
@@ -826,6 +1028,8 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     *pzErr = called_inside_statement(eOp);
     return SQLITE_LOCKED;
   }
+  rc = check_journal(db, eOp, pzErr);
+  if (rc) return rc;
   pConn->bRunning = 1;
 
   DmFlags *aAll = sqlite3_malloc64((sqlite3_uint64)(4 * n + 4));
@@ -860,6 +1064,8 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     ** it, in both cases. */
     rc = take_write_lock(db);
     if (rc) set_error(&run, rc, begin_error(db, rc, eOp));
+    if (rc == SQLITE_OK) rc = check_temp_shadows(&run);
+    if (rc == SQLITE_OK) dm_undo_arm(db, pConn);
   } else if (!bCallerTxn) {
     set_error(&run, rc, begin_error(db, rc, eOp));
   }
@@ -913,6 +1119,7 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     if (!bVersionTable) {
       rc = exec(db, DM_VERSION_TABLE_SQL);
       if (rc) goto end;
+      dm_undo_arm(db, pConn);
     }
   }
 
@@ -937,7 +1144,12 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     if (rc) goto end;
   }
 
-  if (bFkWas && run.bWrote) {
+  if (run.bFkGuard && run.bWrote) {
+    /* Inside the caller's transaction with enforcement on, a deferred
+    ** violation would fail only the caller's COMMIT, the migration in it. */
+    rc = check_foreign_keys(&run);
+    if (rc) goto end;
+  } else if (bFkWas && run.bWrote) {
     double t0 = monotonic_ms();
     rc = check_foreign_keys(&run);
     if (rc) goto end;
@@ -987,8 +1199,7 @@ end:
     /* An I/O error or OOM may already have rolled the transaction back. */
     int bUndone = 0;       /* The run rolled itself back */
     if (!sqlite3_get_autocommit(db)) {
-      int rcUndo = exec(db, bCallerTxn ? "ROLLBACK TO distmigrate" : "ROLLBACK");
-      if (rcUndo == SQLITE_OK && bCallerTxn) rcUndo = exec(db, "RELEASE distmigrate");
+      int rcUndo = undo_run(db, pConn, bCallerTxn);
       bUndone = rcUndo == SQLITE_OK;
       if (rcUndo != SQLITE_OK) {
         pConn->eLeftOpen = bCallerTxn ? DM_LEFT_SAVEPOINT
@@ -996,7 +1207,8 @@ end:
                                       : DM_LEFT_BEGIN;
         pConn->nChangesLeft = sqlite3_total_changes64(db);
       }
-    } else if (bCallerTxn) {
+    }
+    if (bCallerTxn && sqlite3_get_autocommit(db)) {
       append_error(&run, "SQLite rolled back the caller's whole transaction "
                          "on this error, not only the migration");
     }
@@ -1025,6 +1237,8 @@ end:
   }
   sqlite3_free(zAfter);
   if (bFkWas) set_foreign_keys(db, 1);
+  sqlite3_finalize(pConn->pUndo);
+  pConn->pUndo = 0;
   dm_progress_end(&run.pProgress);
   pConn->bRunning = 0;
   pConn->bFkWas = 0;

@@ -22,6 +22,9 @@ struct DmConn {
   /* Set by the runner for the length of a run, for migrate_alter_table(): */
   int bFkWas;      /* The caller had foreign keys on: the run checks them */
   int bRunVerbose; /* This run prints progress lines */
+  sqlite3_stmt *pUndo;  /* A write that changes nothing, compiled against the
+                        ** current schema: the run's undo after an interrupt
+                        ** (dm_undo_arm) */
 };
 
 /* The bookkeeping tables, exactly as created. */
@@ -97,6 +100,14 @@ struct DmRunOpts {
 int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
               const char *zTarget, int bPurge, const DmRunOpts *pOpts,
               char **pzResult, char **pzErr);
+
+/*
+** Compile the run's undo anew against the schema as it is now. Call it after
+** every statement that changed the schema or ran CREATE INDEX (SQLite then
+** expires compiled statements, and one that must be compiled again cannot be
+** while an interrupt is pending). Inside a run only; a no-op outside.
+*/
+void dm_undo_arm(sqlite3 *db, DmConn *pConn);
 
 /*
 ** *pbAlone is 1 if the function being called is the whole of the statement

@@ -446,8 +446,9 @@ static void test_migration_that_commits_is_refused(void **state) {
   sqlite3 *db = h_open(zDb, "commit_inside");
   h_assert_error(db, "SELECT migrate_upgrade('head')",
                  "upgrade <base> -> x1_commits failed: a migration must not "
-                 "control the transaction: distmigrate runs the whole run as one "
-                 "transaction\n"
+                 "control the transaction (BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, "
+                 "RELEASE): distmigrate runs the whole run as one transaction and "
+                 "ends it itself; remove the statement\n"
                  "  at tests/fixtures/commit_inside/x1_commits.sql:9: COMMIT;\n"
                  "  the run was rolled back: the database is still at base");
   h_assert_text(db, "SELECT count(*) FROM sqlite_schema", "0");
