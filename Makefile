@@ -295,11 +295,13 @@ VALGRIND = valgrind --quiet --error-exitcode=1 --leak-check=full \
 
 test-valgrind: deps-sanitize
 	$(MAKE) all fixtures $(BUILD)/dmgen $(BUILD)/tests/test_extension $(BUILD)/tests/test_branches \
-	  $(BUILD)/tests/test_alter $(BUILD)/tests/test_safety $(BUILD)/tests/test_ops
+	  $(BUILD)/tests/test_alter $(BUILD)/tests/test_safety $(BUILD)/tests/test_ops \
+	  $(BUILD)/tests/test_promise
 	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_extension
 	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_branches
 	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_alter
 	DM_BUILD=$(BUILD) DM_RACE_ROUNDS=1 $(VALGRIND) $(BUILD)/tests/test_safety
+	DM_BUILD=$(BUILD) DM_INTERRUPT_STRIDE=9 $(VALGRIND) $(BUILD)/tests/test_promise
 	DM_BUILD=$(BUILD) DM_CC="$(CC)" DM_ENGINE_OBJ="$(ENGINE_OBJ)" $(VALGRIND) $(BUILD)/tests/test_ops
 
 deps-sanitize:
@@ -312,7 +314,7 @@ deps-sanitize:
 # The longest loops (migrate_alter_table() under allocation failures, the
 # rebuilds that spill their cache) try every 19th or 7th fault point;
 # FAULT_STRIDE=1 tries every one (about 20 minutes), FAULT_STRIDE=N every Nth.
-FAULT_TESTS = test_oom test_ioerr test_crash
+FAULT_TESTS = test_oom test_ioerr test_crash test_interrupt
 FAULT_STRIDE ?=
 FAULT_ENV = DM_BUILD=$(BUILD) FAULT_STRIDE=$(FAULT_STRIDE)
 
@@ -324,6 +326,7 @@ test-faults: all fixtures $(FAULT_TESTS:%=$(BUILD)/faults/%) fuzz-replay
 	$(FAULT_ENV) $(BUILD)/faults/test_oom
 	$(FAULT_ENV) $(BUILD)/faults/test_ioerr
 	$(FAULT_ENV) $(BUILD)/faults/test_crash
+	$(FAULT_ENV) $(BUILD)/faults/test_interrupt
 
 # libFuzzer targets (clang): the target resolver and the migration-file
 # parser, each for FUZZ_SECONDS from the seed corpus in tests/fuzz/corpus/;

@@ -289,18 +289,20 @@ static int undo_left_open(sqlite3 *db, DmConn *pConn, const char *zFunc,
 ** calling distmigrate) ends: the interrupt stays pending while any statement
 ** is active. But an interrupted statement that writes makes SQLite roll the
 ** whole transaction back itself (sqlite3_interrupt()'s documented rule). So
-** the run keeps such a statement compiled in advance, a write that changes
-** nothing, and steps it when its own ROLLBACK was interrupted: the VM stops
-** on the pending interrupt at its first instruction and undoes everything.
-** It must be compiled after the last change to the schema (an expired
-** statement would have to be compiled again, which the interrupt forbids).
+** the run keeps such a statement compiled in advance, BEGIN IMMEDIATE (it
+** writes, as sqlite3_stmt_readonly() says, and needs no table), and steps
+** it when its own ROLLBACK was interrupted: the VM stops on the pending
+** interrupt at its first instruction and SQLite undoes everything. Without
+** an interrupt pending it fails harmlessly inside the run's transaction. It
+** must be compiled after the last change to the schema or CREATE INDEX
+** (SQLite expires compiled statements then, and compiling one again is what
+** the interrupt forbids).
 */
 void dm_undo_arm(sqlite3 *db, DmConn *pConn) {
   if (!pConn->bRunning) return;
   sqlite3_finalize(pConn->pUndo);
   pConn->pUndo = 0;
-  if (sqlite3_prepare_v2(db, "DELETE FROM main.alembic_version WHERE 0", -1, &pConn->pUndo,
-                         0) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &pConn->pUndo, 0) != SQLITE_OK) {
     sqlite3_finalize(pConn->pUndo);
     pConn->pUndo = 0;
   }
@@ -310,14 +312,18 @@ void dm_undo_arm(sqlite3 *db, DmConn *pConn) {
 ** Roll the run back: to its savepoint inside the caller's transaction, the
 ** whole transaction otherwise. When an interrupt refuses that, the armed
 ** undo rolls back the whole transaction, the caller's too (as SQLite does
-** for any interrupted write).
+** for any interrupted write). A progress handler that aborts statements
+** gets a few tries.
 */
 static int undo_run(sqlite3 *db, DmConn *pConn, int bCallerTxn) {
-  int rc = exec(db, bCallerTxn ? "ROLLBACK TO distmigrate" : "ROLLBACK");
-  if (rc == SQLITE_OK && bCallerTxn) rc = exec(db, "RELEASE distmigrate");
-  if (rc == SQLITE_OK || (rc & 0xff) != SQLITE_INTERRUPT || !pConn->pUndo) return rc;
-  sqlite3_step(pConn->pUndo);
-  sqlite3_reset(pConn->pUndo);
+  int rc = SQLITE_OK;
+  for (int nTry = 0; nTry < 3 && !sqlite3_get_autocommit(db); nTry++) {
+    rc = exec(db, bCallerTxn ? "ROLLBACK TO distmigrate" : "ROLLBACK");
+    if (rc == SQLITE_OK && bCallerTxn) rc = exec(db, "RELEASE distmigrate");
+    if (rc == SQLITE_OK || (rc & 0xff) != SQLITE_INTERRUPT || !pConn->pUndo) return rc;
+    sqlite3_step(pConn->pUndo);
+    sqlite3_reset(pConn->pUndo);
+  }
   return sqlite3_get_autocommit(db) ? SQLITE_OK : rc;
 }
 
@@ -1029,7 +1035,16 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     return SQLITE_LOCKED;
   }
   rc = check_journal(db, eOp, pzErr);
-  if (rc) return rc;
+  if (rc) {
+    /* PRAGMA journal_mode counts as a write: interrupted, SQLite rolls back. */
+    if (bCallerTxn && sqlite3_get_autocommit(db) && *pzErr) {
+      char *z = sqlite3_mprintf("%s\n  SQLite rolled back the caller's whole transaction on "
+                                "this error", *pzErr);
+      sqlite3_free(*pzErr);
+      *pzErr = z;
+    }
+    return rc;
+  }
   pConn->bRunning = 1;
 
   DmFlags *aAll = sqlite3_malloc64((sqlite3_uint64)(4 * n + 4));
@@ -1052,9 +1067,11 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     ** page: 2 MB more peak memory for a rebuild of a 1M-row table, growing
     ** with the table. Then the lock BEGIN IMMEDIATE would take. */
     bFkWas = set_foreign_keys(db, 0);
+    dm_undo_arm(db, pConn);  /* After the setting: changing it expires statements */
     rc = exec(db, "SAVEPOINT distmigrate");
   } else {
     rc = query_int(db, "PRAGMA foreign_keys", &run.bFkGuard);
+    dm_undo_arm(db, pConn);
     if (rc == SQLITE_OK) rc = exec(db, "SAVEPOINT distmigrate");
   }
   if (rc == SQLITE_OK) {
@@ -1064,8 +1081,10 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     ** it, in both cases. */
     rc = take_write_lock(db);
     if (rc) set_error(&run, rc, begin_error(db, rc, eOp));
-    if (rc == SQLITE_OK) rc = check_temp_shadows(&run);
+    /* Again: the lock may have read the schema for the first time, and
+    ** loading it expires what was compiled before. */
     if (rc == SQLITE_OK) dm_undo_arm(db, pConn);
+    if (rc == SQLITE_OK) rc = check_temp_shadows(&run);
   } else if (!bCallerTxn) {
     set_error(&run, rc, begin_error(db, rc, eOp));
   }
