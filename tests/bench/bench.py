@@ -302,6 +302,52 @@ def targets(big, small, n, n_small):
     return lines
 
 
+ERROR_MB = 10       # migration text whose failing statement is reported
+ERROR_X = 2.0       # reporting it: at most 2 times SQLite's own failing parse
+
+
+def timed_failure(argv, runs):
+    """Median wall seconds of argv, which must fail (exit status not 0)."""
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        samples.append(time.perf_counter() - t)
+        if proc.returncode == 0:
+            sys.exit("bench: %s succeeded; it must fail" % " ".join(argv[:2]))
+    return statistics.median(samples), proc.stderr.decode("utf-8", "replace")
+
+
+def error_text(build, runs):
+    """Issue 13: the error for a failing statement holding a string of
+    ERROR_MB MB of ';' is built in one pass. Floor: the sqlite3 shell
+    running the same statement (SQLite reads and rejects it)."""
+    work = os.path.join(build, "bench", "errtext")
+    os.makedirs(os.path.join(work, "set"), exist_ok=True)
+    stmt = "INSERT INTO no_such_table VALUES ('%s');" % (";" * (ERROR_MB << 20))
+    with open(os.path.join(work, "set", "e1_long.sql"), "w") as f:
+        f.write("-- A failing statement with a long string\n--\n-- Revision ID: e1_long\n"
+                "-- Revises:\n-- Create Date: 2026-12-02 10:00:00.000000\n\n"
+                "-- migrate:up\n%s\n-- migrate:down\nSELECT 1;\n" % stmt)
+    with open(os.path.join(work, "stmt.sql"), "w") as f:
+        f.write(stmt + "\n")
+    subprocess.run(["make", "-s", "-C", ROOT, "BUILD=" + os.path.join(work, "build"),
+                    "MIGRATIONS=" + os.path.join(work, "set"), "all"], check=True,
+                   stdout=subprocess.DEVNULL)
+    ext = os.path.join(work, "build", "distmigrate")
+    e_t, err = timed_failure([SQLITE, ":memory:", ".load " + ext,
+                              "SELECT migrate_upgrade('head')"], runs)
+    s_t, _ = timed_failure([SQLITE, "-bail", ":memory:", ".read " + os.path.join(work, "stmt.sql")],
+                           runs)
+    if "no such table: no_such_table" not in err or "...\n" not in err:
+        sys.exit("bench: the error is not the one expected:\n" + err[:400])
+    x = e_t / s_t
+    return ("error text for a failing statement with a %d MB string: %s through the extension, "
+            "%s for SQLite to reject it in the shell; %.2fx (target at most %.1fx): %s"
+            % (ERROR_MB, fmt_time(e_t), fmt_time(s_t), x, ERROR_X,
+               "met" if x <= ERROR_X else "NOT MET"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -309,6 +355,7 @@ def main():
     ap.add_argument("--small", type=int, default=0, help="second size (default N/10)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the databases for the next run")
+    ap.add_argument("--only", choices=["error-text"], help="run only that section")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     global RSS
@@ -327,6 +374,9 @@ def main():
           "median of %d runs, peak RSS of the sqlite3 process"
           % (version, os.cpu_count() or 0, cpu, os.getloadavg()[0], args.runs))
     print()
+    if args.only == "error-text":
+        print(error_text(build, args.runs))
+        return
     bench = Bench(args, build)
     big = bench.size(args.n)
     small = bench.size(n_small)
@@ -339,6 +389,7 @@ def main():
     print()
     for line in targets(big, small, args.n, n_small):
         print(line)
+    print(error_text(build, args.runs))
     print()
     print("bench took %.0f s; load average %.2f at the end"
           % (time.perf_counter() - t_start, os.getloadavg()[0]))
