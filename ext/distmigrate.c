@@ -166,6 +166,31 @@ static void upgradeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (zTarget) run_and_reply(ctx, DM_OP_UPGRADE, zTarget, 0, argc - 1, argv + 1);
 }
 
+/* A step count for migrate_downgrade(N): at most DM_MAX_STEPS, whole. */
+static int step_count_ok(sqlite3_context *ctx, sqlite3_value *pArg, double r) {
+  char *z = 0;
+  if (r > DM_MAX_STEPS) {
+    char *zWhat = sqlite3_mprintf("migrate_downgrade(%s)",
+                                  (const char *)sqlite3_value_text(pArg));
+    z = zWhat ? dm_too_many_steps(&dm_set, zWhat, 1, "migrate_downgrade('base')") : 0;
+    sqlite3_free(zWhat);
+  } else if (r != (double)(sqlite3_int64)r) {
+    z = sqlite3_mprintf(
+        "migrate_downgrade(%s): a step count must be a whole number, as in "
+        "migrate_downgrade(-1)",
+        (const char *)sqlite3_value_text(pArg));
+  } else {
+    return 1;
+  }
+  if (z) {
+    sqlite3_result_error(ctx, z, -1);
+  } else {
+    sqlite3_result_error_nomem(ctx);
+  }
+  sqlite3_free(z);
+  return 0;
+}
+
 /* migrate_downgrade(N) with a number means N steps down, whatever its sign. */
 static void downgradeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (!check_argc(ctx, "migrate_downgrade(-1) or migrate_downgrade('base')",
@@ -176,15 +201,7 @@ static void downgradeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
   if (eType == SQLITE_INTEGER || eType == SQLITE_FLOAT) {
     double r = sqlite3_value_double(argv[0]);
     if (r < 0) r = -r;
-    if (r > 1e6 || r != (double)(sqlite3_int64)r) {
-      char *z = sqlite3_mprintf(
-          "migrate_downgrade(%s): a step count must be a whole number, as in "
-          "migrate_downgrade(-1)",
-          (const char *)sqlite3_value_text(argv[0]));
-      sqlite3_result_error(ctx, z ? z : "out of memory", -1);
-      sqlite3_free(z);
-      return;
-    }
+    if (!step_count_ok(ctx, argv[0], r)) return;
     char zSteps[32];
     sqlite3_snprintf(sizeof(zSteps), zSteps, "-%lld", (sqlite3_int64)r);
     run_and_reply(ctx, DM_OP_DOWNGRADE, zSteps, 0, argc - 1, argv + 1);

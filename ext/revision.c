@@ -287,7 +287,46 @@ static int sym_is(const Target *p, const char *z) {
   return same(z, p->zSym, p->nSym);
 }
 
-static int parse_target(const char *zText, Target *p, char **pzErr) {
+char *dm_too_many_steps(const DmSet *pSet, const char *zWhat, int bDown,
+                        const char *zAllTheWay) {
+  return sqlite3_mprintf(
+      "%s asks for more steps than the limit of %d, and this build's "
+      "migration set has only %d revision%s; to go all the way %s, use %s",
+      zWhat, DM_MAX_STEPS, pSet->nRev, pSet->nRev == 1 ? "" : "s",
+      bDown ? "down" : "up", zAllTheWay);
+}
+
+static char *too_many_steps(const DmSet *pSet, const Target *p, int bDown) {
+  char *zWhat = sqlite3_mprintf("Relative revision %s", p->zText);
+  char *zAll = sqlite3_mprintf("'%.*s%s%s'", p->nBranch, p->zBranch ? p->zBranch : "",
+                               p->zBranch ? "@" : "", bDown ? "base" : "head");
+  char *z = zWhat && zAll ? dm_too_many_steps(pSet, zWhat, bDown, zAll) : 0;
+  sqlite3_free(zWhat);
+  sqlite3_free(zAll);
+  return z;
+}
+
+/* A trailing sign and digits in SYMBOL make it a relative step. */
+static int parse_step(const DmSet *pSet, Target *p, char **pzErr) {
+  const char *z = p->zSym;
+  int k = p->nSym;
+  while (k > 0 && z[k - 1] >= '0' && z[k - 1] <= '9') k--;
+  if (k == 0 || k == p->nSym || (z[k - 1] != '+' && z[k - 1] != '-')) return SQLITE_OK;
+  int bDown = z[k - 1] == '-';
+  sqlite3_int64 n = 0;
+  for (int i = k; i < p->nSym && n <= DM_MAX_STEPS; i++) n = n * 10 + (z[i] - '0');
+  if (n > DM_MAX_STEPS) {
+    *pzErr = too_many_steps(pSet, p, bDown);
+    return SQLITE_ERROR;
+  }
+  p->bRelative = 1;
+  p->nDelta = bDown ? -(int)n : (int)n;
+  p->nSym = k - 1;
+  return SQLITE_OK;
+}
+
+static int parse_target(const DmSet *pSet, const char *zText, Target *p,
+                        char **pzErr) {
   memset(p, 0, sizeof(*p));
   p->zText = zText;
   p->zSym = zText;
@@ -312,22 +351,8 @@ static int parse_target(const char *zText, Target *p, char **pzErr) {
       return SQLITE_ERROR;
     }
   }
-  /* A trailing [+-]digits is a relative step. */
-  const char *z = p->zSym;
-  int k = p->nSym;
-  while (k > 0 && z[k - 1] >= '0' && z[k - 1] <= '9') k--;
-  if (k > 0 && k < p->nSym && (z[k - 1] == '+' || z[k - 1] == '-')) {
-    if (p->nSym - k > 6) {
-      *pzErr = sqlite3_mprintf("Relative revision %s: the step count is too large",
-                               zText);
-      return SQLITE_ERROR;
-    }
-    int n = 0;
-    for (int i = k; i < p->nSym; i++) n = n * 10 + (z[i] - '0');
-    p->bRelative = 1;
-    p->nDelta = z[k - 1] == '-' ? -n : n;
-    p->nSym = k - 1;
-  }
+  int rc = parse_step(pSet, p, pzErr);
+  if (rc) return rc;
   if (zAt && !p->bRelative && p->nSym == 0) {
     *pzErr = sqlite3_mprintf(
         "Target '%s' names no revision after the '@': give '%.*s@head', "
@@ -699,7 +724,7 @@ int dm_points(const DmSet *pSet, const char *zTarget, int *aPoint, int *pnPoint,
   Resolver r;
   memset(&r, 0, sizeof(r));
   *pnPoint = 0;
-  int rc = parse_target(zTarget, &t, pzErr);
+  int rc = parse_target(pSet, zTarget, &t, pzErr);
   if (rc) return rc;
   r.pSet = pSet;
   r.n = pSet->nRev;
@@ -783,7 +808,7 @@ int dm_resolve(const DmSet *pSet, const DmFlags *aApplied, DmOp eOp,
   Target t;
   Resolver r;
   int n = pSet->nRev;
-  int rc = parse_target(zTarget, &t, pzErr);
+  int rc = parse_target(pSet, zTarget, &t, pzErr);
   if (rc) return rc;
   if (t.bRelative && t.nSym == 0) {
     if (eOp == DM_OP_UPGRADE && t.nDelta < 0) {

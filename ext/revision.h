@@ -36,6 +36,17 @@ struct DmRowChange {
   int iNew;
 };
 
+/* The most steps a relative target (+N, -N) or a step count may ask for. */
+#define DM_MAX_STEPS 1000000
+
+/*
+** "zWhat asks for more steps than the limit ..., and this build's migration
+** set has only N revisions; to go all the way down (bDown) or up, use
+** zAllTheWay". sqlite3_malloc'd; 0 on OOM.
+*/
+char *dm_too_many_steps(const DmSet *pSet, const char *zWhat, int bDown,
+                        const char *zAllTheWay);
+
 /* Index of the revision whose id is exactly zId[0..nId), or -1. */
 int dm_find(const DmSet *pSet, const char *zId, int nId);
 

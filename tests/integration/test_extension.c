@@ -213,6 +213,44 @@ struct BadCase {
   const char *zError;   /* The exact message */
 };
 
+/*
+** Each case on a fresh database at zStart (with a row, so that "unchanged"
+** means something): exactly zError, nothing left open, the file byte for
+** byte what it was.
+*/
+static void assert_refused(const BadCase *aCase, size_t nCase) {
+  for (size_t i = 0; i < nCase; i++) {
+    char *zDb = h_fresh("bad.db");
+    sqlite3 *db = h_open(zDb, "");
+    if (strcmp(aCase[i].zStart, "base") != 0) {
+      char *z = sqlite3_mprintf("SELECT migrate_upgrade('%s')", aCase[i].zStart);
+      sqlite3_free(h_text(db, z));
+      sqlite3_free(z);
+      h_exec(db,
+             "INSERT INTO questions (id, category, question_text, created_at, "
+             "updated_at) VALUES (1, 'math', 'What is 2+2?', "
+             "datetime('now'), datetime('now'))");
+    }
+    HFile before = h_file(zDb);
+    char *zSchema = h_schema(db);
+    char *zGot = h_error(db, aCase[i].zCall, 0);
+    if (strcmp(zGot, aCase[i].zError) != 0) {
+      fail_msg("from %s: %s\n  error: %s\n  want:  %s", aCase[i].zStart,
+               aCase[i].zCall, zGot, aCase[i].zError);
+    }
+    sqlite3_free(zGot);
+    assert_int_equal(sqlite3_get_autocommit(db), 1);
+    char *zAfter = h_schema(db);
+    assert_string_equal(zSchema, zAfter);
+    sqlite3_free(zSchema);
+    sqlite3_free(zAfter);
+    sqlite3_close(db);
+    h_assert_file_unchanged(zDb, before);
+    free(before.a);
+    sqlite3_free(zDb);
+  }
+}
+
 static void test_bad_input_errors_and_changes_nothing(void **state) {
   (void)state;
   static const BadCase aCase[] = {
@@ -297,38 +335,44 @@ static void test_bad_input_errors_and_changes_nothing(void **state) {
        "running), and SQLite cannot change the schema under an open cursor "
        "(\"database table is locked\")"},
   };
-  for (size_t i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {
-    char *zDb = h_fresh("bad.db");
-    sqlite3 *db = h_open(zDb, "");
-    if (strcmp(aCase[i].zStart, "base") != 0) {
-      char *z = sqlite3_mprintf("SELECT migrate_upgrade('%s')", aCase[i].zStart);
-      sqlite3_free(h_text(db, z));
-      sqlite3_free(z);
-      /* Some rows, so that "unchanged" means something. */
-      h_exec(db,
-             "INSERT INTO questions (id, category, question_text, created_at, "
-             "updated_at) VALUES (1, 'math', 'What is 2+2?', "
-             "datetime('now'), datetime('now'))");
-    }
-    HFile before = h_file(zDb);
-    char *zSchema = h_schema(db);
-    char *zGot = h_error(db, aCase[i].zCall, 0);
-    if (strcmp(zGot, aCase[i].zError) != 0) {
-      fail_msg("from %s: %s\n  error: %s\n  want:  %s", aCase[i].zStart,
-               aCase[i].zCall, zGot, aCase[i].zError);
-    }
-    sqlite3_free(zGot);
-    /* Nothing left open, nothing changed. */
-    assert_int_equal(sqlite3_get_autocommit(db), 1);
-    char *zAfter = h_schema(db);
-    assert_string_equal(zSchema, zAfter);
-    sqlite3_free(zSchema);
-    sqlite3_free(zAfter);
-    sqlite3_close(db);
-    h_assert_file_unchanged(zDb, before);
-    free(before.a);
-    sqlite3_free(zDb);
-  }
+  assert_refused(aCase, sizeof(aCase) / sizeof(aCase[0]));
+}
+
+/* More steps than the limit: not "a whole number", but the limit, how many
+** revisions there are, and 'base' or 'head' for all the way. */
+static void test_step_count_over_the_limit_is_named(void **state) {
+  (void)state;
+  static const BadCase aCase[] = {
+      {"002", "SELECT migrate_downgrade(2000000)",
+       "migrate_downgrade(2000000) asks for more steps than the limit of "
+       "1000000, and this build's migration set has only 2 revisions; to go "
+       "all the way down, use migrate_downgrade('base')"},
+      {"002", "SELECT migrate_downgrade(-2000000)",
+       "migrate_downgrade(-2000000) asks for more steps than the limit of "
+       "1000000, and this build's migration set has only 2 revisions; to go "
+       "all the way down, use migrate_downgrade('base')"},
+      {"002", "SELECT migrate_downgrade(1e7)",
+       "migrate_downgrade(10000000.0) asks for more steps than the limit of "
+       "1000000, and this build's migration set has only 2 revisions; to go "
+       "all the way down, use migrate_downgrade('base')"},
+      {"002", "SELECT migrate_downgrade(1e999)",
+       "migrate_downgrade(Inf) asks for more steps than the limit of 1000000, "
+       "and this build's migration set has only 2 revisions; to go all the way "
+       "down, use migrate_downgrade('base')"},
+      {"002", "SELECT migrate_downgrade('-5000000')",
+       "Relative revision -5000000 asks for more steps than the limit of "
+       "1000000, and this build's migration set has only 2 revisions; to go "
+       "all the way down, use 'base'"},
+      {"base", "SELECT migrate_upgrade('+5000000')",
+       "Relative revision +5000000 asks for more steps than the limit of "
+       "1000000, and this build's migration set has only 2 revisions; to go "
+       "all the way up, use 'head'"},
+      /* Within the limit, a whole number that is too large says so. */
+      {"002", "SELECT migrate_downgrade(1000000)",
+       "Relative revision -1000000 didn't produce 1000000 migrations: the "
+       "database (at 002_add_invalid_responses) is only 2 steps above base"},
+  };
+  assert_refused(aCase, sizeof(aCase) / sizeof(aCase[0]));
 }
 
 static void test_unknown_version_is_refused(void **state) {
@@ -770,6 +814,7 @@ int main(void) {
       cmocka_unit_test(test_each_revision_and_back_gives_alembics_schema),
       cmocka_unit_test(test_target_forms),
       cmocka_unit_test(test_bad_input_errors_and_changes_nothing),
+      cmocka_unit_test(test_step_count_over_the_limit_is_named),
       cmocka_unit_test(test_unknown_version_is_refused),
       cmocka_unit_test(test_contradictory_version_rows_are_refused),
       cmocka_unit_test(test_table_made_by_hand_fails_cleanly),

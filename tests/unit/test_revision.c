@@ -450,6 +450,29 @@ static void test_stamp_targets_on_a_chain(void **state) {
   resolves(CHAIN, TO_C3, S, "c3_add_price", TO_C3);
 }
 
+/* Over DM_MAX_STEPS: the limit, how many there are, and the way all the way. */
+static void test_step_count_over_the_limit_is_named(void **state) {
+  (void)state;
+  const DmOp U = DM_OP_UPGRADE, D = DM_OP_DOWNGRADE;
+  refuses(CHAIN, "", U, "+1000001",
+          "Relative revision +1000001 asks for more steps than the limit of "
+          "1000000, and this build's migration set has only 5 revisions; to go "
+          "all the way up, use 'head'");
+  refuses(CHAIN, ALL_CHAIN, D, "-5000000",
+          "Relative revision -5000000 asks for more steps than the limit of "
+          "1000000, and this build's migration set has only 5 revisions; to go "
+          "all the way down, use 'base'");
+  /* Digits past any integer type, and counting from a revision. */
+  refuses(CHAIN, "", U, "c1_items+99999999999999999999999",
+          "Relative revision c1_items+99999999999999999999999 asks for more steps "
+          "than the limit of 1000000, and this build's migration set has only 5 "
+          "revisions; to go all the way up, use 'head'");
+  /* The limit itself is a step count like any other. */
+  refuses(CHAIN, "", U, "+1000000",
+          "Relative revision +1000000 didn't produce 1000000 migrations: the "
+          "database (at base) is only 5 steps below the head");
+}
+
 static void test_target_errors_on_a_chain(void **state) {
   (void)state;
   const DmOp U = DM_OP_UPGRADE, D = DM_OP_DOWNGRADE, S = DM_OP_STAMP;
@@ -463,8 +486,6 @@ static void test_target_errors_on_a_chain(void **state) {
             "'c3_add_price', 'c4_rebuild_items', 'c5_item_names'; give more of "
             "the revision id");
     refuses(CHAIN, "", (DmOp)eOp, "c9+1", "Can't locate revision identified by 'c9'");
-    refuses(CHAIN, "", (DmOp)eOp, "+1000000",
-            "Relative revision +1000000: the step count is too large");
   }
   /* Only a trailing sign and digits make a relative step. */
   refuses(CHAIN, "", U, "c3-", "Can't locate revision identified by 'c3-'");
@@ -919,6 +940,7 @@ int main(void) {
       cmocka_unit_test(test_downgrade_targets_on_a_chain),
       cmocka_unit_test(test_stamp_targets_on_a_chain),
       cmocka_unit_test(test_target_errors_on_a_chain),
+      cmocka_unit_test(test_step_count_over_the_limit_is_named),
       cmocka_unit_test(test_targets_through_a_branch_and_merge),
       cmocka_unit_test(test_target_errors_through_a_branch_and_merge),
       cmocka_unit_test(test_targets_with_two_heads),
