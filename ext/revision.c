@@ -325,6 +325,17 @@ static int parse_step(const DmSet *pSet, Target *p, char **pzErr) {
   return SQLITE_OK;
 }
 
+/*
+** No revision id or label holds '+' or '-' (dmgen refuses them), so one
+** left in SYMBOL is a relative step written wrong: '+-1', '--1', '+ 1'.
+*/
+static int misplaced_sign(const Target *p) {
+  for (int i = 0; i < p->nSym; i++) {
+    if (p->zSym[i] == '+' || p->zSym[i] == '-') return 1;
+  }
+  return 0;
+}
+
 static int parse_target(const DmSet *pSet, const char *zText, Target *p,
                         char **pzErr) {
   memset(p, 0, sizeof(*p));
@@ -353,6 +364,14 @@ static int parse_target(const DmSet *pSet, const char *zText, Target *p,
   }
   int rc = parse_step(pSet, p, pzErr);
   if (rc) return rc;
+  if (misplaced_sign(p)) {
+    *pzErr = sqlite3_mprintf(
+        "'%s' is not a valid relative revision: write +N or -N for N steps "
+        "from the current revision, or REV+N or REV-N for N steps from "
+        "revision REV, with N a whole number, as in '+1', '-1' or 'head-1'",
+        zText);
+    return SQLITE_ERROR;
+  }
   if (zAt && !p->bRelative && p->nSym == 0) {
     *pzErr = sqlite3_mprintf(
         "Target '%s' names no revision after the '@': give '%.*s@head', "

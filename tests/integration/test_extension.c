@@ -304,8 +304,6 @@ static void test_bad_input_errors_and_changes_nothing(void **state) {
       {"002", "SELECT migrate_downgrade(NULL)",
        "migrate_downgrade(NULL): the target is NULL; give 'head', a revision "
        "id, or a relative step such as '+1'"},
-      {"002", "SELECT migrate_downgrade('-x')",
-       "Can't locate revision identified by '-x'"},
       {"002", "SELECT migrate_upgrade('001')",
        "Destination 001_initial_schema is below the current revision "
        "002_add_invalid_responses: migrate_upgrade only goes up; to go down, "
@@ -371,6 +369,26 @@ static void test_step_count_over_the_limit_is_named(void **state) {
       {"002", "SELECT migrate_downgrade(1000000)",
        "Relative revision -1000000 didn't produce 1000000 migrations: the "
        "database (at 002_add_invalid_responses) is only 2 steps above base"},
+  };
+  assert_refused(aCase, sizeof(aCase) / sizeof(aCase[0]));
+}
+
+#define NOT_RELATIVE(z)                                                       \
+  "'" z "' is not a valid relative revision: write +N or -N for N steps "     \
+  "from the current revision, or REV+N or REV-N for N steps from revision "   \
+  "REV, with N a whole number, as in '+1', '-1' or 'head-1'"
+
+/* '+-1' was read as '+' minus one: "Can't locate revision identified by '+'". */
+static void test_misplaced_sign_is_not_a_relative_revision(void **state) {
+  (void)state;
+  static const BadCase aCase[] = {
+      {"001", "SELECT migrate_upgrade('+-1')", NOT_RELATIVE("+-1")},
+      {"001", "SELECT migrate_upgrade('-+1')", NOT_RELATIVE("-+1")},
+      {"001", "SELECT migrate_upgrade('+ 1')", NOT_RELATIVE("+ 1")},
+      {"002", "SELECT migrate_downgrade('--1')", NOT_RELATIVE("--1")},
+      {"002", "SELECT migrate_downgrade('-x')", NOT_RELATIVE("-x")},
+      {"002", "SELECT migrate_stamp('001-')", NOT_RELATIVE("001-")},
+      {"base", "SELECT * FROM migration_plan('+-1')", NOT_RELATIVE("+-1")},
   };
   assert_refused(aCase, sizeof(aCase) / sizeof(aCase[0]));
 }
@@ -815,6 +833,7 @@ int main(void) {
       cmocka_unit_test(test_target_forms),
       cmocka_unit_test(test_bad_input_errors_and_changes_nothing),
       cmocka_unit_test(test_step_count_over_the_limit_is_named),
+      cmocka_unit_test(test_misplaced_sign_is_not_a_relative_revision),
       cmocka_unit_test(test_unknown_version_is_refused),
       cmocka_unit_test(test_contradictory_version_rows_are_refused),
       cmocka_unit_test(test_table_made_by_hand_fails_cleanly),

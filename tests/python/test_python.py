@@ -197,7 +197,9 @@ class Errors(TempDirTestCase):
          "migrate_downgrade(1.5): a step count must be a whole number, as in "
          "migrate_downgrade(-1)"),
         ("head", "SELECT migrate_downgrade(?)", ("-x",),
-         "Can't locate revision identified by '-x'"),
+         "'-x' is not a valid relative revision: write +N or -N for N steps "
+         "from the current revision, or REV+N or REV-N for N steps from "
+         "revision REV, with N a whole number, as in '+1', '-1' or 'head-1'"),
         ("head", "SELECT migrate_upgrade(?)", ("001",),
          "Destination 001_initial_schema is below the current revision "
          "002_add_invalid_responses: migrate_upgrade only goes up; to go "

@@ -226,7 +226,7 @@ test_bad_input_prints_the_error_and_changes_nothing() {
   bad head "SELECT migrate_downgrade(NULL)" \
     "${stepping}migrate_downgrade(NULL): the target is NULL; give 'head', a revision id, or a relative step such as '+1'"
   bad head "SELECT migrate_downgrade('-x')" \
-    "${stepping}Can't locate revision identified by '-x'"
+    "${stepping}'-x' is not a valid relative revision: write +N or -N for N steps from the current revision, or REV+N or REV-N for N steps from revision REV, with N a whole number, as in '+1', '-1' or 'head-1'"
   bad head "SELECT migrate_downgrade(1.5)" \
     "${stepping}migrate_downgrade(1.5): a step count must be a whole number, as in migrate_downgrade(-1)"
   bad head "SELECT migrate_downgrade(-1) FROM questions" \
