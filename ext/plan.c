@@ -61,7 +61,7 @@ enum {
   COL_REVISION,
   COL_MESSAGE,
   COL_FILE,
-  COL_TARGET /* hidden: the argument */
+  COL_TARGET /* hidden: the argument; TEXT, or '001' would be compared as 1 */
 };
 
 typedef DmVtab PlanVtab;
@@ -83,7 +83,7 @@ static int planConnect(sqlite3 *db, void *pAux, int argc, const char *const *arg
       db, pAux,
       "CREATE TABLE x(step INTEGER, direction TEXT, from_version TEXT, "
       "to_version TEXT, revision TEXT, message TEXT, file TEXT, "
-      "target HIDDEN)",
+      "target TEXT HIDDEN)",
       ppVtab);
 }
 

@@ -393,6 +393,39 @@ static void test_misplaced_sign_is_not_a_relative_revision(void **state) {
   assert_refused(aCase, sizeof(aCase) / sizeof(aCase[0]));
 }
 
+/*
+** migration_plan's argument is a revision, which is text: '001' is the prefix
+** of 001_initial_schema, not the number 1. Declared without a type, the
+** hidden column had NUMERIC affinity, and an IN list (compared through the
+** column's affinity) handed the table 1: "Can't locate revision identified
+** by '1'". The other tables take no arguments.
+*/
+static void test_plan_target_is_text(void **state) {
+  (void)state;
+  char *zDb = h_fresh("plan-text.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_assert_text(db, "SELECT group_concat(revision) FROM migration_plan('001')",
+                "001_initial_schema");
+  h_assert_text(db,
+                "SELECT group_concat(revision, ' ') FROM migration_plan "
+                "WHERE target IN ('001', '002')",
+                "001_initial_schema 001_initial_schema 002_add_invalid_responses");
+  h_assert_text(db,
+                "SELECT type FROM pragma_table_xinfo('migration_plan') "
+                "WHERE name = 'target'",
+                "TEXT");
+  h_assert_text(db,
+                "SELECT count(*) FROM pragma_table_xinfo('migration_history') "
+                "WHERE hidden",
+                "0");
+  h_assert_text(db,
+                "SELECT count(*) FROM pragma_table_xinfo('migration_drift') "
+                "WHERE hidden",
+                "0");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
 static void test_unknown_version_is_refused(void **state) {
   (void)state;
   char *zDb = h_fresh("unknown.db");
@@ -834,6 +867,7 @@ int main(void) {
       cmocka_unit_test(test_bad_input_errors_and_changes_nothing),
       cmocka_unit_test(test_step_count_over_the_limit_is_named),
       cmocka_unit_test(test_misplaced_sign_is_not_a_relative_revision),
+      cmocka_unit_test(test_plan_target_is_text),
       cmocka_unit_test(test_unknown_version_is_refused),
       cmocka_unit_test(test_contradictory_version_rows_are_refused),
       cmocka_unit_test(test_table_made_by_hand_fails_cleanly),
