@@ -393,6 +393,50 @@ static void test_misplaced_sign_is_not_a_relative_revision(void **state) {
   assert_refused(aCase, sizeof(aCase) / sizeof(aCase[0]));
 }
 
+/* A blob was shown as its raw bytes with "give the target as text". */
+static void test_blob_target_is_refused(void **state) {
+  (void)state;
+  static const BadCase aCase[] = {
+      {"base", "SELECT migrate_upgrade(X'01')",
+       "migrate_upgrade(X'01'): the target is a blob, and a revision target "
+       "must be text, e.g. 'head' or a revision id"},
+      {"002", "SELECT migrate_downgrade(X'6261736500')",
+       "migrate_downgrade(X'6261736500'): the target is a blob, and a revision "
+       "target must be text, e.g. 'base' or a revision id"},
+      {"002", "SELECT migrate_stamp(X'')",
+       "migrate_stamp(X''): the target is a blob, and a revision target must "
+       "be text, e.g. 'head' or a revision id"},
+      {"base", "SELECT migrate_upgrade(zeroblob(17))",
+       "migrate_upgrade(X'00000000000000000000000000000000...'): the target "
+       "is a blob, and a revision target must be text, e.g. 'head' or a "
+       "revision id"},
+      {"base", "SELECT * FROM migration_plan(X'68656164')",
+       "migration_plan(X'68656164'): the target is a blob, and a revision "
+       "target must be text, e.g. 'head' or a revision id"},
+  };
+  assert_refused(aCase, sizeof(aCase) / sizeof(aCase[0]));
+}
+
+/* Text with a NUL byte was cut there: 'head' NUL 'x' upgraded to head. */
+static void test_target_with_a_nul_byte_is_refused(void **state) {
+  (void)state;
+  static const BadCase aCase[] = {
+      {"base", "SELECT migrate_upgrade(CAST(X'6865616400' AS TEXT) || 'x')",
+       "migrate_upgrade(): the target contains a NUL byte (after 'head'); a "
+       "revision target is text without one, e.g. 'head' or a revision id"},
+      {"002", "SELECT migrate_downgrade(CAST(X'62617365002B31' AS TEXT))",
+       "migrate_downgrade(): the target contains a NUL byte (after 'base'); a "
+       "revision target is text without one, e.g. 'base' or a revision id"},
+      {"001", "SELECT migrate_stamp(CAST(X'00' AS TEXT) || 'head')",
+       "migrate_stamp(): the target contains a NUL byte (first); a revision "
+       "target is text without one, e.g. 'head' or a revision id"},
+      {"base", "SELECT * FROM migration_plan(CAST(X'3030310078' AS TEXT))",
+       "migration_plan(): the target contains a NUL byte (after '001'); a "
+       "revision target is text without one, e.g. 'head' or a revision id"},
+  };
+  assert_refused(aCase, sizeof(aCase) / sizeof(aCase[0]));
+}
+
 /*
 ** migration_plan's argument is a revision, which is text: '001' is the prefix
 ** of 001_initial_schema, not the number 1. Declared without a type, the
@@ -867,6 +911,8 @@ int main(void) {
       cmocka_unit_test(test_bad_input_errors_and_changes_nothing),
       cmocka_unit_test(test_step_count_over_the_limit_is_named),
       cmocka_unit_test(test_misplaced_sign_is_not_a_relative_revision),
+      cmocka_unit_test(test_blob_target_is_refused),
+      cmocka_unit_test(test_target_with_a_nul_byte_is_refused),
       cmocka_unit_test(test_plan_target_is_text),
       cmocka_unit_test(test_unknown_version_is_refused),
       cmocka_unit_test(test_contradictory_version_rows_are_refused),
