@@ -159,7 +159,7 @@ char *dm_join_ids(const DmSet *pSet, const int *aIdx, int n) {
 char *dm_join_strings(int n, const char *const *az) {
   sqlite3_str *pStr = sqlite3_str_new(0);
   for (int i = 0; i < n; i++) {
-    sqlite3_str_appendf(pStr, "%s%s", i ? ", " : "", az[i]);
+    sqlite3_str_appendf(pStr, "%s%s", i ? ", " : "", az[i] ? az[i] : "NULL");
   }
   return str_finish(pStr);
 }
@@ -218,45 +218,154 @@ char *dm_parents_text(const DmSet *pSet, int iRev) {
   return join_ids(pSet, p->aParent, p->nParent, ", ", 0);
 }
 
+/* ---- alembic_version's rows ---------------------------------------------- */
+
+#define ROWS_LISTED 10 /* Rows a message lists before "..." */
+
+/* The rows for messages, as stored: 'a', NULL, 'b'; past ROWS_LISTED, "...". */
+static char *rows_text(int nRow, const char *const *azRow) {
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  for (int r = 0; r < nRow && r < ROWS_LISTED; r++) {
+    sqlite3_str_appendf(pStr, "%s%Q", r ? ", " : "", azRow[r]);
+  }
+  if (nRow > ROWS_LISTED) sqlite3_str_appendf(pStr, ", ... (%d rows)", nRow);
+  return str_finish(pStr);
+}
+
+/* A row whose version_num is NULL: it names no revision. */
+static char *null_row_error(int nRow, const char *const *azRow, const char *zRows) {
+  int nKnown = 0;
+  const char *zKnown = 0;
+  for (int r = 0; r < nRow; r++) {
+    if (azRow[r]) zKnown = azRow[r], nKnown++;
+  }
+  if (nKnown == 1) {
+    return sqlite3_mprintf(
+        "alembic_version holds %s: a row with no revision (NULL), which "
+        "Alembic never writes; if the schema is at '%s', repair it with "
+        "SELECT migrate_stamp('%s', 'purge')",
+        zRows, zKnown, zKnown);
+  }
+  return sqlite3_mprintf(
+      "alembic_version holds %s: a row with no revision (NULL), which Alembic "
+      "never writes; record the revision the schema is at with SELECT "
+      "migrate_stamp('<rev>', 'purge'), or SELECT migrate_stamp('base', "
+      "'purge') if it is at base",
+      zRows);
+}
+
+/* A row this build does not know. */
+static char *unknown_row_error(const char *zRow, const char *zRows) {
+  return sqlite3_mprintf(
+      "Can't locate revision identified by '%s': the database is at a "
+      "revision this build of distmigrate does not know (a newer build "
+      "migrated it?); alembic_version holds %s; load the distmigrate that "
+      "carries '%s', or, if the schema is at a revision this build knows, "
+      "record that with SELECT migrate_stamp('<rev>', 'purge')",
+      zRow, zRows, zRow);
+}
+
+/* The same revision twice: only a table without its primary key allows it. */
+static char *duplicate_row_error(const char *zRow, const char *zRows) {
+  return sqlite3_mprintf(
+      "alembic_version holds %s: '%s' twice, which Alembic never writes (the "
+      "table has lost its primary key?); if the schema is at '%s', repair it "
+      "with SELECT migrate_stamp('%s', 'purge')",
+      zRows, zRow, zRow, zRow);
+}
+
+/* A row that another row reaches: Alembic keeps only the heads. */
+static char *ancestor_row_error(const char *zBelow, const char *zAbove,
+                                const char *zRows) {
+  return sqlite3_mprintf(
+      "alembic_version holds %s, but '%s' is an ancestor of '%s', so the "
+      "table is inconsistent; if the schema is at '%s', repair it with "
+      "SELECT migrate_stamp('%s', 'purge')",
+      zRows, zBelow, zAbove, zAbove, zAbove);
+}
+
+/* What can be wrong with alembic_version's rows. */
+enum { ROWS_OK, ROWS_NULL, ROWS_UNKNOWN, ROWS_TWICE, ROWS_BELOW };
+
+/*
+** What is wrong with the rows, checked in this order: a NULL row, a row
+** this build does not know, a row twice, a row below another. *piRow is
+** the row concerned, *piAbove the row above it (ROWS_BELOW). Fills aIdx
+** (room for nRow) with the rows' revisions; aAbove is nRev of scratch.
+*/
+static int rows_problem(const DmSet *pSet, int nRow, const char *const *azRow,
+                        int *aIdx, DmFlags *aAbove, int *piRow, int *piAbove) {
+  for (int r = 0; r < nRow; r++) {
+    *piRow = r;
+    if (!azRow[r]) return ROWS_NULL;
+  }
+  for (int r = 0; r < nRow; r++) {
+    *piRow = r;
+    aIdx[r] = dm_find(pSet, azRow[r], (int)strlen(azRow[r]));
+    if (aIdx[r] < 0) return ROWS_UNKNOWN;
+    for (int k = 0; k < r; k++) {
+      if (aIdx[k] == aIdx[r]) return ROWS_TWICE;
+    }
+  }
+  for (int r = 0; r < nRow; r++) {
+    memset(aAbove, 0, (size_t)pSet->nRev);
+    close_up(pSet, aIdx[r], aAbove);
+    for (int k = 0; k < nRow; k++) {
+      *piRow = r;
+      *piAbove = k;
+      if (k != r && aAbove[aIdx[k]]) return ROWS_BELOW;
+    }
+  }
+  return ROWS_OK;
+}
+
+/* The message for a problem rows_problem() found; 0 on OOM. */
+static char *rows_error(int eProblem, int nRow, const char *const *azRow,
+                        int iRow, int iAbove) {
+  char *zRows = rows_text(nRow, azRow);
+  char *z = 0;
+  if (zRows && eProblem == ROWS_NULL) z = null_row_error(nRow, azRow, zRows);
+  if (zRows && eProblem == ROWS_UNKNOWN) z = unknown_row_error(azRow[iRow], zRows);
+  if (zRows && eProblem == ROWS_TWICE) z = duplicate_row_error(azRow[iRow], zRows);
+  if (zRows && eProblem == ROWS_BELOW) {
+    z = ancestor_row_error(azRow[iRow], azRow[iAbove], zRows);
+  }
+  sqlite3_free(zRows);
+  return z;
+}
+
 int dm_applied_from_rows(const DmSet *pSet, int nRow, const char *const *azRow,
                          DmFlags *aApplied, char **pzErr) {
   memset(aApplied, 0, (size_t)pSet->nRev);
-  for (int r = 0; r < nRow; r++) {
-    int i = dm_find(pSet, azRow[r], (int)strlen(azRow[r]));
-    if (i < 0) {
-      *pzErr = sqlite3_mprintf(
-          "Can't locate revision identified by '%s': the database is at a "
-          "revision this build of distmigrate does not know (a newer build "
-          "migrated it?); load the distmigrate that carries '%s'",
-          azRow[r], azRow[r]);
-      return SQLITE_ERROR;
-    }
-    aApplied[i] = 1;
+  int *aIdx = alloc_zero((sqlite3_int64)sizeof(int) * nRow);
+  DmFlags *aAbove = alloc_zero(pSet->nRev);
+  int rc = aIdx && aAbove ? SQLITE_OK : SQLITE_NOMEM;
+  int iRow = 0, iAbove = 0;
+  int eProblem = ROWS_OK;
+  if (rc == SQLITE_OK) {
+    eProblem = rows_problem(pSet, nRow, azRow, aIdx, aAbove, &iRow, &iAbove);
   }
-  /* A row that another row reaches is not a head: Alembic never stores it. */
-  for (int r = 0; r < nRow; r++) {
-    int i = dm_find(pSet, azRow[r], (int)strlen(azRow[r]));
-    DmFlags *aAbove = alloc_zero(pSet->nRev);
-    if (!aAbove) return SQLITE_NOMEM;
-    close_up(pSet, i, aAbove);
-    for (int s = 0; s < nRow; s++) {
-      int k = dm_find(pSet, azRow[s], (int)strlen(azRow[s]));
-      if (k != i && aAbove[k]) {
-        *pzErr = sqlite3_mprintf(
-            "alembic_version holds both '%s' and '%s', but '%s' is an "
-            "ancestor of '%s', so the table is inconsistent; if the schema "
-            "is at '%s', repair it with SELECT migrate_stamp('%s', 'purge')",
-            azRow[r], azRow[s], azRow[r], azRow[s], azRow[s], azRow[s]);
-        sqlite3_free(aAbove);
-        return SQLITE_ERROR;
-      }
-    }
-    sqlite3_free(aAbove);
+  if (eProblem != ROWS_OK) {
+    *pzErr = rows_error(eProblem, nRow, azRow, iRow, iAbove);
+    rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
-  dm_close_down(pSet, aApplied);
-  return SQLITE_OK;
+  if (rc == SQLITE_OK) {
+    for (int r = 0; r < nRow; r++) aApplied[aIdx[r]] = 1;
+    dm_close_down(pSet, aApplied);
+  }
+  sqlite3_free(aIdx);
+  sqlite3_free(aAbove);
+  return rc;
 }
 
+int dm_check_null_rows(int nRow, const char *const *azRow, char **pzErr) {
+  for (int r = 0; r < nRow; r++) {
+    if (azRow[r]) continue;
+    *pzErr = rows_error(ROWS_NULL, nRow, azRow, r, 0);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  return SQLITE_OK;
+}
 
 /* ------------------------------------------------------------------------
 ** Targets. The syntax follows Alembic:

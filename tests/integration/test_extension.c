@@ -470,6 +470,59 @@ static void test_plan_target_is_text(void **state) {
   sqlite3_free(zDb);
 }
 
+/*
+** A database at zAt whose alembic_version is made by hand (no NOT NULL, no
+** primary key, as a careless script could leave it) and holds zValues.
+*/
+static char *db_with_version_rows(const char *zName, const char *zAt,
+                                  const char *zValues) {
+  char *zDb = h_fresh(zName);
+  sqlite3 *db = h_open(zDb, "");
+  char *zSql = sqlite3_mprintf(
+      "SELECT migrate_upgrade('%s')", zAt);
+  sqlite3_free(h_text(db, zSql));
+  sqlite3_free(zSql);
+  zSql = sqlite3_mprintf(
+      "DROP TABLE alembic_version;"
+      "CREATE TABLE alembic_version (version_num VARCHAR(32));"
+      "INSERT INTO alembic_version VALUES %s",
+      zValues);
+  h_exec(db, zSql);
+  sqlite3_free(zSql);
+  sqlite3_close(db);
+  return zDb;
+}
+
+/*
+** zWant from everything that reads the version (migrate_current() too when
+** bCurrent), the file unchanged; then zWayOut repairs it, as the message
+** says, and migrate_current() is zAfter.
+*/
+static void assert_version_rows_named(const char *zDb, int bCurrent,
+                                      const char *zWant, const char *zWayOut,
+                                      const char *zAfter) {
+  static const char *azCall[] = {
+      "SELECT migrate_upgrade('head')", "SELECT migrate_downgrade(-1)",
+      "SELECT migrate_stamp('head')", "SELECT * FROM migration_plan('head')",
+      "SELECT migrate_sql('head')", "SELECT migrate_check()",
+      "SELECT migrate_current()"};
+  HFile before = h_file(zDb);
+  sqlite3 *db = h_open(zDb, "");
+  for (size_t i = 0; i < sizeof(azCall) / sizeof(azCall[0]) - !bCurrent; i++) {
+    h_assert_error(db, azCall[i], zWant);
+    assert_int_equal(sqlite3_get_autocommit(db), 1);
+  }
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  db = h_open(zDb, "");
+  sqlite3_free(h_text(db, zWayOut));
+  h_assert_text(db, "SELECT migrate_current()", zAfter);
+  h_assert_text(db, "SELECT migrate_check()", "ok");
+  sqlite3_close(db);
+}
+
+/* SPEC §6's sentence, what the table holds, and the stamp way out. */
 static void test_unknown_version_is_refused(void **state) {
   (void)state;
   char *zDb = h_fresh("unknown.db");
@@ -480,8 +533,10 @@ static void test_unknown_version_is_refused(void **state) {
   const char *zWant =
       "Can't locate revision identified by '003_from_the_future': the "
       "database is at a revision this build of distmigrate does not know (a "
-      "newer build migrated it?); load the distmigrate that carries "
-      "'003_from_the_future'";
+      "newer build migrated it?); alembic_version holds '003_from_the_future'; "
+      "load the distmigrate that carries '003_from_the_future', or, if the "
+      "schema is at a revision this build knows, record that with SELECT "
+      "migrate_stamp('<rev>', 'purge')";
   h_assert_error(db, "SELECT migrate_upgrade('head')", zWant);
   h_assert_error(db, "SELECT migrate_downgrade(-1)", zWant);
   h_assert_error(db, "SELECT migrate_stamp('head')", zWant);
@@ -501,6 +556,20 @@ static void test_unknown_version_is_refused(void **state) {
                 "003_from_the_future -> 002_add_invalid_responses");
   sqlite3_close(db);
   sqlite3_free(zDb);
+  /* Beside a known row, the unknown one is named and both are listed. */
+  zDb = db_with_version_rows("unknown2.db", "002",
+                             "('002_add_invalid_responses'), ('003_from_the_future')");
+  assert_version_rows_named(
+      zDb, 0,
+      "Can't locate revision identified by '003_from_the_future': the "
+      "database is at a revision this build of distmigrate does not know (a "
+      "newer build migrated it?); alembic_version holds "
+      "'002_add_invalid_responses', '003_from_the_future'; load the "
+      "distmigrate that carries '003_from_the_future', or, if the schema is at "
+      "a revision this build knows, record that with SELECT "
+      "migrate_stamp('<rev>', 'purge')",
+      "SELECT migrate_stamp('002', 'purge')", zHead);
+  sqlite3_free(zDb);
 }
 
 static void test_contradictory_version_rows_are_refused(void **state) {
@@ -509,16 +578,30 @@ static void test_contradictory_version_rows_are_refused(void **state) {
   sqlite3 *db = h_open(zDb, "");
   sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
   h_exec(db, "INSERT INTO alembic_version VALUES ('001_initial_schema')");
-  HFile before = h_file(zDb);
-  h_assert_error(db, "SELECT migrate_downgrade(-1)",
-                 "alembic_version holds both '001_initial_schema' and "
-                 "'002_add_invalid_responses', but '001_initial_schema' is an ancestor "
-                 "of '002_add_invalid_responses', so the table is inconsistent; "
-                 "if the schema is at '002_add_invalid_responses', repair it "
-                 "with SELECT migrate_stamp('002_add_invalid_responses', 'purge')");
   sqlite3_close(db);
-  h_assert_file_unchanged(zDb, before);
-  free(before.a);
+  assert_version_rows_named(
+      zDb, 0,
+      "alembic_version holds '002_add_invalid_responses', "
+      "'001_initial_schema', but '001_initial_schema' is an ancestor of "
+      "'002_add_invalid_responses', so the table is inconsistent; if the "
+      "schema is at '002_add_invalid_responses', repair it with SELECT "
+      "migrate_stamp('002_add_invalid_responses', 'purge')",
+      "SELECT migrate_stamp('002_add_invalid_responses', 'purge')", zHead);
+  sqlite3_free(zDb);
+}
+
+/* The same row twice, on a linear history: it was blamed on a migration. */
+static void test_version_row_twice_is_named(void **state) {
+  (void)state;
+  char *zDb = db_with_version_rows("twice.db", "001",
+                                   "('001_initial_schema'), ('001_initial_schema')");
+  assert_version_rows_named(
+      zDb, 0,
+      "alembic_version holds '001_initial_schema', '001_initial_schema': "
+      "'001_initial_schema' twice, which Alembic never writes (the table has "
+      "lost its primary key?); if the schema is at '001_initial_schema', "
+      "repair it with SELECT migrate_stamp('001_initial_schema', 'purge')",
+      "SELECT migrate_stamp('001_initial_schema', 'purge')", "001_initial_schema");
   sqlite3_free(zDb);
 }
 
@@ -916,6 +999,7 @@ int main(void) {
       cmocka_unit_test(test_plan_target_is_text),
       cmocka_unit_test(test_unknown_version_is_refused),
       cmocka_unit_test(test_contradictory_version_rows_are_refused),
+      cmocka_unit_test(test_version_row_twice_is_named),
       cmocka_unit_test(test_table_made_by_hand_fails_cleanly),
       cmocka_unit_test(test_failing_migration_rolls_back_the_whole_run),
       cmocka_unit_test(test_migration_that_commits_is_refused),

@@ -245,8 +245,11 @@ class Errors(TempDirTestCase):
             str(caught.exception),
             "Can't locate revision identified by '003_from_the_future': the "
             "database is at a revision this build of distmigrate does not "
-            "know (a newer build migrated it?); load the distmigrate that "
-            "carries '003_from_the_future'")
+            "know (a newer build migrated it?); alembic_version holds "
+            "'003_from_the_future'; load the distmigrate that carries "
+            "'003_from_the_future', or, if the schema is at a revision this "
+            "build knows, record that with SELECT migrate_stamp('<rev>', "
+            "'purge')")
         self.assertEqual(value(con, "SELECT migrate_current()"), "003_from_the_future")
         con.close()
         self.assertEqual(file_bytes(self.path()), before)
