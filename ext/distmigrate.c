@@ -312,7 +312,10 @@ void dm_result_current(sqlite3_context *ctx) {
   char **azRow = 0;
   char *zErr = 0;
   int rc = dm_read_version(sqlite3_context_db_handle(ctx), &nRow, &azRow, &zErr);
+  /* A NULL row has no text to show (and is not base): say what it is. */
+  if (rc == SQLITE_OK) rc = dm_check_null_rows(nRow, (const char *const *)azRow, &zErr);
   if (rc) {
+    sqlite3_free(azRow);
     result_run_error(ctx, rc, zErr);
     return;
   }

@@ -605,6 +605,31 @@ static void test_version_row_twice_is_named(void **state) {
   sqlite3_free(zDb);
 }
 
+/* A NULL row was skipped: alone, the database looked like base, and
+** migrate_upgrade('head') failed in 001 on "table questions already exists". */
+static void test_null_version_row_is_named(void **state) {
+  (void)state;
+  char *zDb = db_with_version_rows("null.db", "002", "(NULL)");
+  assert_version_rows_named(
+      zDb, 1,
+      "alembic_version holds NULL: a row with no revision (NULL), which "
+      "Alembic never writes; record the revision the schema is at with SELECT "
+      "migrate_stamp('<rev>', 'purge'), or SELECT migrate_stamp('base', "
+      "'purge') if it is at base",
+      "SELECT migrate_stamp('002', 'purge')", zHead);
+  sqlite3_free(zDb);
+  zDb = db_with_version_rows("null2.db", "002",
+                             "('002_add_invalid_responses'), (NULL)");
+  assert_version_rows_named(
+      zDb, 1,
+      "alembic_version holds '002_add_invalid_responses', NULL: a row with no "
+      "revision (NULL), which Alembic never writes; if the schema is at "
+      "'002_add_invalid_responses', repair it with SELECT "
+      "migrate_stamp('002_add_invalid_responses', 'purge')",
+      "SELECT migrate_stamp('002_add_invalid_responses', 'purge')", zHead);
+  sqlite3_free(zDb);
+}
+
 /* Someone created a table by hand: 001 fails, names itself and the statement. */
 static void test_table_made_by_hand_fails_cleanly(void **state) {
   (void)state;
@@ -1000,6 +1025,7 @@ int main(void) {
       cmocka_unit_test(test_unknown_version_is_refused),
       cmocka_unit_test(test_contradictory_version_rows_are_refused),
       cmocka_unit_test(test_version_row_twice_is_named),
+      cmocka_unit_test(test_null_version_row_is_named),
       cmocka_unit_test(test_table_made_by_hand_fails_cleanly),
       cmocka_unit_test(test_failing_migration_rolls_back_the_whole_run),
       cmocka_unit_test(test_migration_that_commits_is_refused),
