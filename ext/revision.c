@@ -853,7 +853,7 @@ int dm_points(const DmSet *pSet, const char *zTarget, int *aPoint, int *pnPoint,
   memset(&r, 0, sizeof(r));
   *pnPoint = 0;
   int rc = parse_target(pSet, zTarget, &t, pzErr);
-  if (rc) return rc;
+  if (rc) return *pzErr ? rc : SQLITE_NOMEM;
   r.pSet = pSet;
   r.n = pSet->nRev;
   r.pT = &t;
@@ -937,7 +937,7 @@ int dm_resolve(const DmSet *pSet, const DmFlags *aApplied, DmOp eOp,
   Resolver r;
   int n = pSet->nRev;
   int rc = parse_target(pSet, zTarget, &t, pzErr);
-  if (rc) return rc;
+  if (rc) return *pzErr ? rc : SQLITE_NOMEM;
   if (t.bRelative && t.nSym == 0) {
     if (eOp == DM_OP_UPGRADE && t.nDelta < 0) {
       *pzErr = sqlite3_mprintf(

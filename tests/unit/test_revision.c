@@ -928,6 +928,34 @@ static int op_contradictory_rows(void) {
   sqlite3_free(zErr);
   return rc == SQLITE_ERROR && !zErr ? SQLITE_NOMEM : rc;
 }
+/* Each odd content of alembic_version: NULL, unknown, twice. */
+static int rows_op(int nRow, const char *const *azRow) {
+  DmFlags a[MAX_REV];
+  char *zErr = 0;
+  int rc = dm_applied_from_rows(CHAIN, nRow, azRow, a, &zErr);
+  sqlite3_free(zErr);
+  return rc == SQLITE_ERROR && !zErr ? SQLITE_NOMEM : rc;
+}
+static int op_null_row(void) {
+  const char *azRow[] = {"c1_items", 0};
+  return rows_op(2, azRow);
+}
+static int op_unknown_row(void) {
+  const char *azRow[] = {"c1_items", "zzz"};
+  return rows_op(2, azRow);
+}
+static int op_row_twice(void) {
+  const char *azRow[] = {"c1_items", "c1_items"};
+  return rows_op(2, azRow);
+}
+static int op_too_many_steps(void) {
+  DmFlags aApplied[MAX_REV], aTarget[MAX_REV];
+  flags_of(CHAIN, "", aApplied);
+  char *zErr = 0;
+  int rc = dm_resolve(CHAIN, aApplied, DM_OP_UPGRADE, "+5000000", aTarget, &zErr);
+  sqlite3_free(zErr);
+  return rc;
+}
 static int op_applied_from_rows(void) {
   DmFlags a[MAX_REV];
   const char *azRow[] = {"g2a_left", "g2b_right"};
@@ -978,6 +1006,10 @@ static void test_failed_allocations_give_nomem_and_leak_nothing(void **state) {
       {"resolve a downgrade", op_resolve_downgrade, SQLITE_OK},
       {"resolve past base", op_resolve_too_far, SQLITE_ERROR},
       {"contradictory rows", op_contradictory_rows, SQLITE_ERROR},
+      {"a NULL row", op_null_row, SQLITE_ERROR},
+      {"an unknown row", op_unknown_row, SQLITE_ERROR},
+      {"a row twice", op_row_twice, SQLITE_ERROR},
+      {"too many steps", op_too_many_steps, SQLITE_ERROR},
       {"applied from rows", op_applied_from_rows, SQLITE_OK},
       {"plan", op_plan, SQLITE_OK},
       {"row changes", op_row_changes, SQLITE_OK},
