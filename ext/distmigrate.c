@@ -82,30 +82,76 @@ static void run_and_reply(sqlite3_context *ctx, DmOp eOp, const char *zTarget,
   }
 }
 
+/* A blob as SQL writes it, for messages: X'01'; past 16 bytes, X'...'. */
+static char *blob_literal(sqlite3_value *pArg) {
+  const unsigned char *a = sqlite3_value_blob(pArg);
+  int n = sqlite3_value_bytes(pArg);
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  sqlite3_str_appendall(pStr, "X'");
+  for (int i = 0; i < n && i < 16; i++) sqlite3_str_appendf(pStr, "%02X", a[i]);
+  sqlite3_str_appendall(pStr, n > 16 ? "...'" : "'");
+  return sqlite3_str_finish(pStr);
+}
+
+const char *dm_target_text(sqlite3_value *pArg, const char *zFunc,
+                           const char *zExample, char **pzErr) {
+  *pzErr = 0;
+  if (sqlite3_value_type(pArg) == SQLITE_BLOB) {
+    char *zBlob = blob_literal(pArg);
+    if (zBlob) {
+      *pzErr = sqlite3_mprintf(
+          "%s(%s): the target is a blob, and a revision target must be text, "
+          "e.g. '%s' or a revision id",
+          zFunc, zBlob, zExample);
+    }
+    sqlite3_free(zBlob);
+    return 0;
+  }
+  const char *z = (const char *)sqlite3_value_text(pArg);
+  if (z && (size_t)sqlite3_value_bytes(pArg) != strlen(z)) {
+    char *zWhere = z[0] ? sqlite3_mprintf("after %Q", z) : sqlite3_mprintf("first");
+    if (zWhere) {
+      *pzErr = sqlite3_mprintf(
+          "%s(): the target contains a NUL byte (%s); a revision target is "
+          "text without one, e.g. '%s' or a revision id",
+          zFunc, zWhere, zExample);
+    }
+    sqlite3_free(zWhere);
+    return 0;
+  }
+  return z;
+}
+
 /* The target argument as text, or an error saying what to pass instead. */
 static const char *target_text(sqlite3_context *ctx, const char *zFunc,
-                               sqlite3_value *pArg) {
+                               const char *zExample, sqlite3_value *pArg) {
+  char *z = 0;
   switch (sqlite3_value_type(pArg)) {
-    case SQLITE_TEXT:
-      return (const char *)sqlite3_value_text(pArg);
-    case SQLITE_NULL: {
-      char *z = sqlite3_mprintf(
+    case SQLITE_NULL:
+      z = sqlite3_mprintf(
           "%s(NULL): the target is NULL; give 'head', a revision id, or a "
           "relative step such as '+1'", zFunc);
-      sqlite3_result_error(ctx, z ? z : "out of memory", -1);
-      sqlite3_free(z);
-      return 0;
-    }
-    default: {
-      char *z = sqlite3_mprintf(
+      break;
+    case SQLITE_INTEGER:
+    case SQLITE_FLOAT:
+      z = sqlite3_mprintf(
           "%s(%s): give the target as text, e.g. %s('head'), %s('+1') for "
           "one step or %s('002') for a revision",
           zFunc, (const char *)sqlite3_value_text(pArg), zFunc, zFunc, zFunc);
-      sqlite3_result_error(ctx, z ? z : "out of memory", -1);
-      sqlite3_free(z);
-      return 0;
+      break;
+    default: {
+      const char *zTarget = dm_target_text(pArg, zFunc, zExample, &z);
+      if (zTarget) return zTarget;
+      break;
     }
   }
+  if (z) {
+    sqlite3_result_error(ctx, z, -1);
+  } else {
+    sqlite3_result_error_nomem(ctx);
+  }
+  sqlite3_free(z);
+  return 0;
 }
 
 static int check_argc(sqlite3_context *ctx, const char *zUsage, int argc,
@@ -162,8 +208,33 @@ int dm_vtab_disconnect(sqlite3_vtab *pVtab) {
 
 static void upgradeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (!check_argc(ctx, "migrate_upgrade('head')", argc, 1, 3)) return;
-  const char *zTarget = target_text(ctx, "migrate_upgrade", argv[0]);
+  const char *zTarget = target_text(ctx, "migrate_upgrade", "head", argv[0]);
   if (zTarget) run_and_reply(ctx, DM_OP_UPGRADE, zTarget, 0, argc - 1, argv + 1);
+}
+
+/* A step count for migrate_downgrade(N): at most DM_MAX_STEPS, whole. */
+static int step_count_ok(sqlite3_context *ctx, sqlite3_value *pArg, double r) {
+  char *z = 0;
+  if (r > DM_MAX_STEPS) {
+    char *zWhat = sqlite3_mprintf("migrate_downgrade(%s)",
+                                  (const char *)sqlite3_value_text(pArg));
+    z = zWhat ? dm_too_many_steps(&dm_set, zWhat, 1, "migrate_downgrade('base')") : 0;
+    sqlite3_free(zWhat);
+  } else if (r != (double)(sqlite3_int64)r) {
+    z = sqlite3_mprintf(
+        "migrate_downgrade(%s): a step count must be a whole number, as in "
+        "migrate_downgrade(-1)",
+        (const char *)sqlite3_value_text(pArg));
+  } else {
+    return 1;
+  }
+  if (z) {
+    sqlite3_result_error(ctx, z, -1);
+  } else {
+    sqlite3_result_error_nomem(ctx);
+  }
+  sqlite3_free(z);
+  return 0;
 }
 
 /* migrate_downgrade(N) with a number means N steps down, whatever its sign. */
@@ -176,21 +247,13 @@ static void downgradeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
   if (eType == SQLITE_INTEGER || eType == SQLITE_FLOAT) {
     double r = sqlite3_value_double(argv[0]);
     if (r < 0) r = -r;
-    if (r > 1e6 || r != (double)(sqlite3_int64)r) {
-      char *z = sqlite3_mprintf(
-          "migrate_downgrade(%s): a step count must be a whole number, as in "
-          "migrate_downgrade(-1)",
-          (const char *)sqlite3_value_text(argv[0]));
-      sqlite3_result_error(ctx, z ? z : "out of memory", -1);
-      sqlite3_free(z);
-      return;
-    }
+    if (!step_count_ok(ctx, argv[0], r)) return;
     char zSteps[32];
     sqlite3_snprintf(sizeof(zSteps), zSteps, "-%lld", (sqlite3_int64)r);
     run_and_reply(ctx, DM_OP_DOWNGRADE, zSteps, 0, argc - 1, argv + 1);
     return;
   }
-  const char *zTarget = target_text(ctx, "migrate_downgrade", argv[0]);
+  const char *zTarget = target_text(ctx, "migrate_downgrade", "base", argv[0]);
   if (zTarget) run_and_reply(ctx, DM_OP_DOWNGRADE, zTarget, 0, argc - 1, argv + 1);
 }
 
@@ -212,7 +275,7 @@ static void stampFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     bPurge = 1;
   }
-  const char *zTarget = target_text(ctx, "migrate_stamp", argv[0]);
+  const char *zTarget = target_text(ctx, "migrate_stamp", "head", argv[0]);
   if (zTarget) run_and_reply(ctx, DM_OP_STAMP, zTarget, bPurge, 0, 0);
 }
 
@@ -249,7 +312,10 @@ void dm_result_current(sqlite3_context *ctx) {
   char **azRow = 0;
   char *zErr = 0;
   int rc = dm_read_version(sqlite3_context_db_handle(ctx), &nRow, &azRow, &zErr);
+  /* A NULL row has no text to show (and is not base): say what it is. */
+  if (rc == SQLITE_OK) rc = dm_check_null_rows(nRow, (const char *const *)azRow, &zErr);
   if (rc) {
+    sqlite3_free(azRow);
     result_run_error(ctx, rc, zErr);
     return;
   }

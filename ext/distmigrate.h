@@ -19,6 +19,15 @@ int dm_open_private(sqlite3 **ppDb, DmConn **ppConn, char **pzErr);
 /* The result migrate_current() gives: alembic_version's rows, NULL at base. */
 void dm_result_current(sqlite3_context *ctx);
 
+/*
+** The text of a revision target argument, or 0 with *pzErr saying why it
+** is not one (sqlite3_malloc'd; 0 when out of memory): a blob, or text
+** with a NUL byte in it, which sqlite3_value_text() would cut there.
+** zFunc names the caller in the message, zExample is a target it takes.
+*/
+const char *dm_target_text(sqlite3_value *pArg, const char *zFunc,
+                           const char *zExample, char **pzErr);
+
 /* The wrong-argument-count error all functions give: "use zUsage". */
 int dm_check_argc(sqlite3_context *ctx, const char *zUsage, int argc, int nMin,
                   int nMax);

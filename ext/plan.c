@@ -61,7 +61,7 @@ enum {
   COL_REVISION,
   COL_MESSAGE,
   COL_FILE,
-  COL_TARGET /* hidden: the argument */
+  COL_TARGET /* hidden: the argument; TEXT, or '001' would be compared as 1 */
 };
 
 typedef DmVtab PlanVtab;
@@ -83,7 +83,7 @@ static int planConnect(sqlite3 *db, void *pAux, int argc, const char *const *arg
       db, pAux,
       "CREATE TABLE x(step INTEGER, direction TEXT, from_version TEXT, "
       "to_version TEXT, revision TEXT, message TEXT, file TEXT, "
-      "target HIDDEN)",
+      "target TEXT HIDDEN)",
       ppVtab);
 }
 
@@ -148,15 +148,16 @@ static int planFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxS
   int n = pSet->nRev;
   cursor_clear(pCur);
   pCur->iRow = 0;
-  const char *zTarget = idxNum == 1 && argc == 1 ? (const char *)sqlite3_value_text(argv[0]) : 0;
-  if (!zTarget) {
+  if (idxNum != 1 || argc != 1 || sqlite3_value_type(argv[0]) == SQLITE_NULL) {
     return vtab_error(pTab, sqlite3_mprintf(
         "migration_plan needs a target, as in SELECT * FROM migration_plan('head')"));
   }
+  char *zErr = 0;
+  const char *zTarget = dm_target_text(argv[0], "migration_plan", "head", &zErr);
+  if (!zTarget) return vtab_error(pTab, zErr);
 
   int nRow = 0;
   char **azRow = 0;
-  char *zErr = 0;
   DmOp eOp;
   DmFlags *aAll = sqlite3_malloc64((sqlite3_uint64)(3 * n + 3));
   int rc = aAll ? dm_read_version(pTab->db, &nRow, &azRow, &zErr) : SQLITE_NOMEM;

@@ -159,7 +159,7 @@ char *dm_join_ids(const DmSet *pSet, const int *aIdx, int n) {
 char *dm_join_strings(int n, const char *const *az) {
   sqlite3_str *pStr = sqlite3_str_new(0);
   for (int i = 0; i < n; i++) {
-    sqlite3_str_appendf(pStr, "%s%s", i ? ", " : "", az[i]);
+    sqlite3_str_appendf(pStr, "%s%s", i ? ", " : "", az[i] ? az[i] : "NULL");
   }
   return str_finish(pStr);
 }
@@ -218,45 +218,154 @@ char *dm_parents_text(const DmSet *pSet, int iRev) {
   return join_ids(pSet, p->aParent, p->nParent, ", ", 0);
 }
 
+/* ---- alembic_version's rows ---------------------------------------------- */
+
+#define ROWS_LISTED 10 /* Rows a message lists before "..." */
+
+/* The rows for messages, as stored: 'a', NULL, 'b'; past ROWS_LISTED, "...". */
+static char *rows_text(int nRow, const char *const *azRow) {
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  for (int r = 0; r < nRow && r < ROWS_LISTED; r++) {
+    sqlite3_str_appendf(pStr, "%s%Q", r ? ", " : "", azRow[r]);
+  }
+  if (nRow > ROWS_LISTED) sqlite3_str_appendf(pStr, ", ... (%d rows)", nRow);
+  return str_finish(pStr);
+}
+
+/* A row whose version_num is NULL: it names no revision. */
+static char *null_row_error(int nRow, const char *const *azRow, const char *zRows) {
+  int nKnown = 0;
+  const char *zKnown = 0;
+  for (int r = 0; r < nRow; r++) {
+    if (azRow[r]) zKnown = azRow[r], nKnown++;
+  }
+  if (nKnown == 1) {
+    return sqlite3_mprintf(
+        "alembic_version holds %s: a row with no revision (NULL), which "
+        "Alembic never writes; if the schema is at '%s', repair it with "
+        "SELECT migrate_stamp('%s', 'purge')",
+        zRows, zKnown, zKnown);
+  }
+  return sqlite3_mprintf(
+      "alembic_version holds %s: a row with no revision (NULL), which Alembic "
+      "never writes; record the revision the schema is at with SELECT "
+      "migrate_stamp('<rev>', 'purge'), or SELECT migrate_stamp('base', "
+      "'purge') if it is at base",
+      zRows);
+}
+
+/* A row this build does not know. */
+static char *unknown_row_error(const char *zRow, const char *zRows) {
+  return sqlite3_mprintf(
+      "Can't locate revision identified by '%s': the database is at a "
+      "revision this build of distmigrate does not know (a newer build "
+      "migrated it?); alembic_version holds %s; load the distmigrate that "
+      "carries '%s', or, if the schema is at a revision this build knows, "
+      "record that with SELECT migrate_stamp('<rev>', 'purge')",
+      zRow, zRows, zRow);
+}
+
+/* The same revision twice: only a table without its primary key allows it. */
+static char *duplicate_row_error(const char *zRow, const char *zRows) {
+  return sqlite3_mprintf(
+      "alembic_version holds %s: '%s' twice, which Alembic never writes (the "
+      "table has lost its primary key?); if the schema is at '%s', repair it "
+      "with SELECT migrate_stamp('%s', 'purge')",
+      zRows, zRow, zRow, zRow);
+}
+
+/* A row that another row reaches: Alembic keeps only the heads. */
+static char *ancestor_row_error(const char *zBelow, const char *zAbove,
+                                const char *zRows) {
+  return sqlite3_mprintf(
+      "alembic_version holds %s, but '%s' is an ancestor of '%s', so the "
+      "table is inconsistent; if the schema is at '%s', repair it with "
+      "SELECT migrate_stamp('%s', 'purge')",
+      zRows, zBelow, zAbove, zAbove, zAbove);
+}
+
+/* What can be wrong with alembic_version's rows. */
+enum { ROWS_OK, ROWS_NULL, ROWS_UNKNOWN, ROWS_TWICE, ROWS_BELOW };
+
+/*
+** What is wrong with the rows, checked in this order: a NULL row, a row
+** this build does not know, a row twice, a row below another. *piRow is
+** the row concerned, *piAbove the row above it (ROWS_BELOW). Fills aIdx
+** (room for nRow) with the rows' revisions; aAbove is nRev of scratch.
+*/
+static int rows_problem(const DmSet *pSet, int nRow, const char *const *azRow,
+                        int *aIdx, DmFlags *aAbove, int *piRow, int *piAbove) {
+  for (int r = 0; r < nRow; r++) {
+    *piRow = r;
+    if (!azRow[r]) return ROWS_NULL;
+  }
+  for (int r = 0; r < nRow; r++) {
+    *piRow = r;
+    aIdx[r] = dm_find(pSet, azRow[r], (int)strlen(azRow[r]));
+    if (aIdx[r] < 0) return ROWS_UNKNOWN;
+    for (int k = 0; k < r; k++) {
+      if (aIdx[k] == aIdx[r]) return ROWS_TWICE;
+    }
+  }
+  for (int r = 0; r < nRow; r++) {
+    memset(aAbove, 0, (size_t)pSet->nRev);
+    close_up(pSet, aIdx[r], aAbove);
+    for (int k = 0; k < nRow; k++) {
+      *piRow = r;
+      *piAbove = k;
+      if (k != r && aAbove[aIdx[k]]) return ROWS_BELOW;
+    }
+  }
+  return ROWS_OK;
+}
+
+/* The message for a problem rows_problem() found; 0 on OOM. */
+static char *rows_error(int eProblem, int nRow, const char *const *azRow,
+                        int iRow, int iAbove) {
+  char *zRows = rows_text(nRow, azRow);
+  char *z = 0;
+  if (zRows && eProblem == ROWS_NULL) z = null_row_error(nRow, azRow, zRows);
+  if (zRows && eProblem == ROWS_UNKNOWN) z = unknown_row_error(azRow[iRow], zRows);
+  if (zRows && eProblem == ROWS_TWICE) z = duplicate_row_error(azRow[iRow], zRows);
+  if (zRows && eProblem == ROWS_BELOW) {
+    z = ancestor_row_error(azRow[iRow], azRow[iAbove], zRows);
+  }
+  sqlite3_free(zRows);
+  return z;
+}
+
 int dm_applied_from_rows(const DmSet *pSet, int nRow, const char *const *azRow,
                          DmFlags *aApplied, char **pzErr) {
   memset(aApplied, 0, (size_t)pSet->nRev);
-  for (int r = 0; r < nRow; r++) {
-    int i = dm_find(pSet, azRow[r], (int)strlen(azRow[r]));
-    if (i < 0) {
-      *pzErr = sqlite3_mprintf(
-          "Can't locate revision identified by '%s': the database is at a "
-          "revision this build of distmigrate does not know (a newer build "
-          "migrated it?); load the distmigrate that carries '%s'",
-          azRow[r], azRow[r]);
-      return SQLITE_ERROR;
-    }
-    aApplied[i] = 1;
+  int *aIdx = alloc_zero((sqlite3_int64)sizeof(int) * nRow);
+  DmFlags *aAbove = alloc_zero(pSet->nRev);
+  int rc = aIdx && aAbove ? SQLITE_OK : SQLITE_NOMEM;
+  int iRow = 0, iAbove = 0;
+  int eProblem = ROWS_OK;
+  if (rc == SQLITE_OK) {
+    eProblem = rows_problem(pSet, nRow, azRow, aIdx, aAbove, &iRow, &iAbove);
   }
-  /* A row that another row reaches is not a head: Alembic never stores it. */
-  for (int r = 0; r < nRow; r++) {
-    int i = dm_find(pSet, azRow[r], (int)strlen(azRow[r]));
-    DmFlags *aAbove = alloc_zero(pSet->nRev);
-    if (!aAbove) return SQLITE_NOMEM;
-    close_up(pSet, i, aAbove);
-    for (int s = 0; s < nRow; s++) {
-      int k = dm_find(pSet, azRow[s], (int)strlen(azRow[s]));
-      if (k != i && aAbove[k]) {
-        *pzErr = sqlite3_mprintf(
-            "alembic_version holds both '%s' and '%s', but '%s' is an "
-            "ancestor of '%s', so the table is inconsistent; if the schema "
-            "is at '%s', repair it with SELECT migrate_stamp('%s', 'purge')",
-            azRow[r], azRow[s], azRow[r], azRow[s], azRow[s], azRow[s]);
-        sqlite3_free(aAbove);
-        return SQLITE_ERROR;
-      }
-    }
-    sqlite3_free(aAbove);
+  if (eProblem != ROWS_OK) {
+    *pzErr = rows_error(eProblem, nRow, azRow, iRow, iAbove);
+    rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
-  dm_close_down(pSet, aApplied);
-  return SQLITE_OK;
+  if (rc == SQLITE_OK) {
+    for (int r = 0; r < nRow; r++) aApplied[aIdx[r]] = 1;
+    dm_close_down(pSet, aApplied);
+  }
+  sqlite3_free(aIdx);
+  sqlite3_free(aAbove);
+  return rc;
 }
 
+int dm_check_null_rows(int nRow, const char *const *azRow, char **pzErr) {
+  for (int r = 0; r < nRow; r++) {
+    if (azRow[r]) continue;
+    *pzErr = rows_error(ROWS_NULL, nRow, azRow, r, 0);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  return SQLITE_OK;
+}
 
 /* ------------------------------------------------------------------------
 ** Targets. The syntax follows Alembic:
@@ -287,7 +396,57 @@ static int sym_is(const Target *p, const char *z) {
   return same(z, p->zSym, p->nSym);
 }
 
-static int parse_target(const char *zText, Target *p, char **pzErr) {
+char *dm_too_many_steps(const DmSet *pSet, const char *zWhat, int bDown,
+                        const char *zAllTheWay) {
+  return sqlite3_mprintf(
+      "%s asks for more steps than the limit of %d, and this build's "
+      "migration set has only %d revision%s; to go all the way %s, use %s",
+      zWhat, DM_MAX_STEPS, pSet->nRev, pSet->nRev == 1 ? "" : "s",
+      bDown ? "down" : "up", zAllTheWay);
+}
+
+static char *too_many_steps(const DmSet *pSet, const Target *p, int bDown) {
+  char *zWhat = sqlite3_mprintf("Relative revision %s", p->zText);
+  char *zAll = sqlite3_mprintf("'%.*s%s%s'", p->nBranch, p->zBranch ? p->zBranch : "",
+                               p->zBranch ? "@" : "", bDown ? "base" : "head");
+  char *z = zWhat && zAll ? dm_too_many_steps(pSet, zWhat, bDown, zAll) : 0;
+  sqlite3_free(zWhat);
+  sqlite3_free(zAll);
+  return z;
+}
+
+/* A trailing sign and digits in SYMBOL make it a relative step. */
+static int parse_step(const DmSet *pSet, Target *p, char **pzErr) {
+  const char *z = p->zSym;
+  int k = p->nSym;
+  while (k > 0 && z[k - 1] >= '0' && z[k - 1] <= '9') k--;
+  if (k == 0 || k == p->nSym || (z[k - 1] != '+' && z[k - 1] != '-')) return SQLITE_OK;
+  int bDown = z[k - 1] == '-';
+  sqlite3_int64 n = 0;
+  for (int i = k; i < p->nSym && n <= DM_MAX_STEPS; i++) n = n * 10 + (z[i] - '0');
+  if (n > DM_MAX_STEPS) {
+    *pzErr = too_many_steps(pSet, p, bDown);
+    return SQLITE_ERROR;
+  }
+  p->bRelative = 1;
+  p->nDelta = bDown ? -(int)n : (int)n;
+  p->nSym = k - 1;
+  return SQLITE_OK;
+}
+
+/*
+** No revision id or label holds '+' or '-' (dmgen refuses them), so one
+** left in SYMBOL is a relative step written wrong: '+-1', '--1', '+ 1'.
+*/
+static int misplaced_sign(const Target *p) {
+  for (int i = 0; i < p->nSym; i++) {
+    if (p->zSym[i] == '+' || p->zSym[i] == '-') return 1;
+  }
+  return 0;
+}
+
+static int parse_target(const DmSet *pSet, const char *zText, Target *p,
+                        char **pzErr) {
   memset(p, 0, sizeof(*p));
   p->zText = zText;
   p->zSym = zText;
@@ -312,21 +471,15 @@ static int parse_target(const char *zText, Target *p, char **pzErr) {
       return SQLITE_ERROR;
     }
   }
-  /* A trailing [+-]digits is a relative step. */
-  const char *z = p->zSym;
-  int k = p->nSym;
-  while (k > 0 && z[k - 1] >= '0' && z[k - 1] <= '9') k--;
-  if (k > 0 && k < p->nSym && (z[k - 1] == '+' || z[k - 1] == '-')) {
-    if (p->nSym - k > 6) {
-      *pzErr = sqlite3_mprintf("Relative revision %s: the step count is too large",
-                               zText);
-      return SQLITE_ERROR;
-    }
-    int n = 0;
-    for (int i = k; i < p->nSym; i++) n = n * 10 + (z[i] - '0');
-    p->bRelative = 1;
-    p->nDelta = z[k - 1] == '-' ? -n : n;
-    p->nSym = k - 1;
+  int rc = parse_step(pSet, p, pzErr);
+  if (rc) return rc;
+  if (misplaced_sign(p)) {
+    *pzErr = sqlite3_mprintf(
+        "'%s' is not a valid relative revision: write +N or -N for N steps "
+        "from the current revision, or REV+N or REV-N for N steps from "
+        "revision REV, with N a whole number, as in '+1', '-1' or 'head-1'",
+        zText);
+    return SQLITE_ERROR;
   }
   if (zAt && !p->bRelative && p->nSym == 0) {
     *pzErr = sqlite3_mprintf(
@@ -699,8 +852,8 @@ int dm_points(const DmSet *pSet, const char *zTarget, int *aPoint, int *pnPoint,
   Resolver r;
   memset(&r, 0, sizeof(r));
   *pnPoint = 0;
-  int rc = parse_target(zTarget, &t, pzErr);
-  if (rc) return rc;
+  int rc = parse_target(pSet, zTarget, &t, pzErr);
+  if (rc) return *pzErr ? rc : SQLITE_NOMEM;
   r.pSet = pSet;
   r.n = pSet->nRev;
   r.pT = &t;
@@ -783,8 +936,8 @@ int dm_resolve(const DmSet *pSet, const DmFlags *aApplied, DmOp eOp,
   Target t;
   Resolver r;
   int n = pSet->nRev;
-  int rc = parse_target(zTarget, &t, pzErr);
-  if (rc) return rc;
+  int rc = parse_target(pSet, zTarget, &t, pzErr);
+  if (rc) return *pzErr ? rc : SQLITE_NOMEM;
   if (t.bRelative && t.nSym == 0) {
     if (eOp == DM_OP_UPGRADE && t.nDelta < 0) {
       *pzErr = sqlite3_mprintf(

@@ -36,6 +36,17 @@ struct DmRowChange {
   int iNew;
 };
 
+/* The most steps a relative target (+N, -N) or a step count may ask for. */
+#define DM_MAX_STEPS 1000000
+
+/*
+** "zWhat asks for more steps than the limit ..., and this build's migration
+** set has only N revisions; to go all the way down (bDown) or up, use
+** zAllTheWay". sqlite3_malloc'd; 0 on OOM.
+*/
+char *dm_too_many_steps(const DmSet *pSet, const char *zWhat, int bDown,
+                        const char *zAllTheWay);
+
 /* Index of the revision whose id is exactly zId[0..nId), or -1. */
 int dm_find(const DmSet *pSet, const char *zId, int nId);
 
@@ -73,13 +84,17 @@ int dm_heads(const DmSet *pSet, const DmFlags *aIn, int bDepends, int *aHead);
 void dm_close_down(const DmSet *pSet, DmFlags *a);
 
 /*
-** The applied set of a database from its alembic_version rows. Fails with
-** a message (sqlite3_malloc'd in *pzErr) if a row names a revision this
-** build does not know, or if the rows contradict each other (one is an
-** ancestor of another).
+** The applied set of a database from its alembic_version rows (a NULL
+** version_num is a 0 entry). Fails with a message (sqlite3_malloc'd in
+** *pzErr) that lists the rows and names what is wrong: a NULL row, a row
+** naming a revision this build does not know, the same revision twice, or
+** one row an ancestor of another; with the migrate_stamp() that repairs it.
 */
 int dm_applied_from_rows(const DmSet *pSet, int nRow, const char *const *azRow,
                          DmFlags *aApplied, char **pzErr);
+
+/* SQLITE_ERROR and dm_applied_from_rows()'s message if a row is NULL. */
+int dm_check_null_rows(int nRow, const char *const *azRow, char **pzErr);
 
 /*
 ** Resolve a target for an operation, given what is applied. On success
@@ -118,7 +133,8 @@ char *dm_describe(const DmSet *pSet, const DmFlags *a, const char *zBase);
 /* The "from" side of a step as Alembic prints it: "a, b" or "". */
 char *dm_parents_text(const DmSet *pSet, int iRev);
 
-/* "a, b" from revision indexes or from strings; "" if n==0, 0 on OOM. */
+/* "a, b" from revision indexes or from strings (a 0 string is "NULL");
+** "" if n==0, 0 on OOM. */
 char *dm_join_ids(const DmSet *pSet, const int *aIdx, int n);
 char *dm_join_strings(int n, const char *const *az);
 

@@ -163,7 +163,7 @@ int dm_read_version(sqlite3 *db, int *pnRow, char ***pazRow, char **pzErr) {
   sqlite3_stmt *pStmt = 0;
   rc = sqlite3_prepare_v2(db,
                           "SELECT version_num FROM main.alembic_version "
-                          "WHERE version_num IS NOT NULL ORDER BY rowid",
+                          "ORDER BY rowid",
                           -1, &pStmt, 0);
   if (rc) goto done;
   sqlite3_int64 nByte = 0;
@@ -186,6 +186,11 @@ int dm_read_version(sqlite3 *db, int *pnRow, char ***pazRow, char **pzErr) {
   char *zText = (char *)&azRow[nRow];
   int iRow = 0;
   while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW && iRow < nRow) {
+    /* A NULL row is a 0 entry, for dm_applied_from_rows() to name. */
+    if (sqlite3_column_type(pStmt, 0) == SQLITE_NULL) {
+      azRow[iRow++] = 0;
+      continue;
+    }
     int n = sqlite3_column_bytes(pStmt, 0);
     const unsigned char *z = sqlite3_column_text(pStmt, 0);
     if (!z) {

@@ -119,7 +119,8 @@ int dm_called_alone(sqlite3 *db, int *pbAlone);
 
 /*
 ** The rows of alembic_version (none if the table does not exist), in a
-** single sqlite3_malloc'd block: free *pazRow with sqlite3_free().
+** single sqlite3_malloc'd block: free *pazRow with sqlite3_free(). A NULL
+** version_num is a 0 entry.
 */
 int dm_read_version(sqlite3 *db, int *pnRow, char ***pazRow, char **pzErr);
 

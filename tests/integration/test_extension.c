@@ -213,6 +213,44 @@ struct BadCase {
   const char *zError;   /* The exact message */
 };
 
+/*
+** Each case on a fresh database at zStart (with a row, so that "unchanged"
+** means something): exactly zError, nothing left open, the file byte for
+** byte what it was.
+*/
+static void assert_refused(const BadCase *aCase, size_t nCase) {
+  for (size_t i = 0; i < nCase; i++) {
+    char *zDb = h_fresh("bad.db");
+    sqlite3 *db = h_open(zDb, "");
+    if (strcmp(aCase[i].zStart, "base") != 0) {
+      char *z = sqlite3_mprintf("SELECT migrate_upgrade('%s')", aCase[i].zStart);
+      sqlite3_free(h_text(db, z));
+      sqlite3_free(z);
+      h_exec(db,
+             "INSERT INTO questions (id, category, question_text, created_at, "
+             "updated_at) VALUES (1, 'math', 'What is 2+2?', "
+             "datetime('now'), datetime('now'))");
+    }
+    HFile before = h_file(zDb);
+    char *zSchema = h_schema(db);
+    char *zGot = h_error(db, aCase[i].zCall, 0);
+    if (strcmp(zGot, aCase[i].zError) != 0) {
+      fail_msg("from %s: %s\n  error: %s\n  want:  %s", aCase[i].zStart,
+               aCase[i].zCall, zGot, aCase[i].zError);
+    }
+    sqlite3_free(zGot);
+    assert_int_equal(sqlite3_get_autocommit(db), 1);
+    char *zAfter = h_schema(db);
+    assert_string_equal(zSchema, zAfter);
+    sqlite3_free(zSchema);
+    sqlite3_free(zAfter);
+    sqlite3_close(db);
+    h_assert_file_unchanged(zDb, before);
+    free(before.a);
+    sqlite3_free(zDb);
+  }
+}
+
 static void test_bad_input_errors_and_changes_nothing(void **state) {
   (void)state;
   static const BadCase aCase[] = {
@@ -266,8 +304,6 @@ static void test_bad_input_errors_and_changes_nothing(void **state) {
       {"002", "SELECT migrate_downgrade(NULL)",
        "migrate_downgrade(NULL): the target is NULL; give 'head', a revision "
        "id, or a relative step such as '+1'"},
-      {"002", "SELECT migrate_downgrade('-x')",
-       "Can't locate revision identified by '-x'"},
       {"002", "SELECT migrate_upgrade('001')",
        "Destination 001_initial_schema is below the current revision "
        "002_add_invalid_responses: migrate_upgrade only goes up; to go down, "
@@ -297,40 +333,196 @@ static void test_bad_input_errors_and_changes_nothing(void **state) {
        "running), and SQLite cannot change the schema under an open cursor "
        "(\"database table is locked\")"},
   };
-  for (size_t i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {
-    char *zDb = h_fresh("bad.db");
-    sqlite3 *db = h_open(zDb, "");
-    if (strcmp(aCase[i].zStart, "base") != 0) {
-      char *z = sqlite3_mprintf("SELECT migrate_upgrade('%s')", aCase[i].zStart);
-      sqlite3_free(h_text(db, z));
-      sqlite3_free(z);
-      /* Some rows, so that "unchanged" means something. */
-      h_exec(db,
-             "INSERT INTO questions (id, category, question_text, created_at, "
-             "updated_at) VALUES (1, 'math', 'What is 2+2?', "
-             "datetime('now'), datetime('now'))");
-    }
-    HFile before = h_file(zDb);
-    char *zSchema = h_schema(db);
-    char *zGot = h_error(db, aCase[i].zCall, 0);
-    if (strcmp(zGot, aCase[i].zError) != 0) {
-      fail_msg("from %s: %s\n  error: %s\n  want:  %s", aCase[i].zStart,
-               aCase[i].zCall, zGot, aCase[i].zError);
-    }
-    sqlite3_free(zGot);
-    /* Nothing left open, nothing changed. */
-    assert_int_equal(sqlite3_get_autocommit(db), 1);
-    char *zAfter = h_schema(db);
-    assert_string_equal(zSchema, zAfter);
-    sqlite3_free(zSchema);
-    sqlite3_free(zAfter);
-    sqlite3_close(db);
-    h_assert_file_unchanged(zDb, before);
-    free(before.a);
-    sqlite3_free(zDb);
-  }
+  assert_refused(aCase, sizeof(aCase) / sizeof(aCase[0]));
 }
 
+/* More steps than the limit: not "a whole number", but the limit, how many
+** revisions there are, and 'base' or 'head' for all the way. */
+static void test_step_count_over_the_limit_is_named(void **state) {
+  (void)state;
+  static const BadCase aCase[] = {
+      {"002", "SELECT migrate_downgrade(2000000)",
+       "migrate_downgrade(2000000) asks for more steps than the limit of "
+       "1000000, and this build's migration set has only 2 revisions; to go "
+       "all the way down, use migrate_downgrade('base')"},
+      {"002", "SELECT migrate_downgrade(-2000000)",
+       "migrate_downgrade(-2000000) asks for more steps than the limit of "
+       "1000000, and this build's migration set has only 2 revisions; to go "
+       "all the way down, use migrate_downgrade('base')"},
+      {"002", "SELECT migrate_downgrade(1e7)",
+       "migrate_downgrade(10000000.0) asks for more steps than the limit of "
+       "1000000, and this build's migration set has only 2 revisions; to go "
+       "all the way down, use migrate_downgrade('base')"},
+      {"002", "SELECT migrate_downgrade(1e999)",
+       "migrate_downgrade(Inf) asks for more steps than the limit of 1000000, "
+       "and this build's migration set has only 2 revisions; to go all the way "
+       "down, use migrate_downgrade('base')"},
+      {"002", "SELECT migrate_downgrade('-5000000')",
+       "Relative revision -5000000 asks for more steps than the limit of "
+       "1000000, and this build's migration set has only 2 revisions; to go "
+       "all the way down, use 'base'"},
+      {"base", "SELECT migrate_upgrade('+5000000')",
+       "Relative revision +5000000 asks for more steps than the limit of "
+       "1000000, and this build's migration set has only 2 revisions; to go "
+       "all the way up, use 'head'"},
+      /* Within the limit, a whole number that is too large says so. */
+      {"002", "SELECT migrate_downgrade(1000000)",
+       "Relative revision -1000000 didn't produce 1000000 migrations: the "
+       "database (at 002_add_invalid_responses) is only 2 steps above base"},
+  };
+  assert_refused(aCase, sizeof(aCase) / sizeof(aCase[0]));
+}
+
+#define NOT_RELATIVE(z)                                                       \
+  "'" z "' is not a valid relative revision: write +N or -N for N steps "     \
+  "from the current revision, or REV+N or REV-N for N steps from revision "   \
+  "REV, with N a whole number, as in '+1', '-1' or 'head-1'"
+
+/* '+-1' was read as '+' minus one: "Can't locate revision identified by '+'". */
+static void test_misplaced_sign_is_not_a_relative_revision(void **state) {
+  (void)state;
+  static const BadCase aCase[] = {
+      {"001", "SELECT migrate_upgrade('+-1')", NOT_RELATIVE("+-1")},
+      {"001", "SELECT migrate_upgrade('-+1')", NOT_RELATIVE("-+1")},
+      {"001", "SELECT migrate_upgrade('+ 1')", NOT_RELATIVE("+ 1")},
+      {"002", "SELECT migrate_downgrade('--1')", NOT_RELATIVE("--1")},
+      {"002", "SELECT migrate_downgrade('-x')", NOT_RELATIVE("-x")},
+      {"002", "SELECT migrate_stamp('001-')", NOT_RELATIVE("001-")},
+      {"base", "SELECT * FROM migration_plan('+-1')", NOT_RELATIVE("+-1")},
+  };
+  assert_refused(aCase, sizeof(aCase) / sizeof(aCase[0]));
+}
+
+/* A blob was shown as its raw bytes with "give the target as text". */
+static void test_blob_target_is_refused(void **state) {
+  (void)state;
+  static const BadCase aCase[] = {
+      {"base", "SELECT migrate_upgrade(X'01')",
+       "migrate_upgrade(X'01'): the target is a blob, and a revision target "
+       "must be text, e.g. 'head' or a revision id"},
+      {"002", "SELECT migrate_downgrade(X'6261736500')",
+       "migrate_downgrade(X'6261736500'): the target is a blob, and a revision "
+       "target must be text, e.g. 'base' or a revision id"},
+      {"002", "SELECT migrate_stamp(X'')",
+       "migrate_stamp(X''): the target is a blob, and a revision target must "
+       "be text, e.g. 'head' or a revision id"},
+      {"base", "SELECT migrate_upgrade(zeroblob(17))",
+       "migrate_upgrade(X'00000000000000000000000000000000...'): the target "
+       "is a blob, and a revision target must be text, e.g. 'head' or a "
+       "revision id"},
+      {"base", "SELECT * FROM migration_plan(X'68656164')",
+       "migration_plan(X'68656164'): the target is a blob, and a revision "
+       "target must be text, e.g. 'head' or a revision id"},
+  };
+  assert_refused(aCase, sizeof(aCase) / sizeof(aCase[0]));
+}
+
+/* Text with a NUL byte was cut there: 'head' NUL 'x' upgraded to head. */
+static void test_target_with_a_nul_byte_is_refused(void **state) {
+  (void)state;
+  static const BadCase aCase[] = {
+      {"base", "SELECT migrate_upgrade(CAST(X'6865616400' AS TEXT) || 'x')",
+       "migrate_upgrade(): the target contains a NUL byte (after 'head'); a "
+       "revision target is text without one, e.g. 'head' or a revision id"},
+      {"002", "SELECT migrate_downgrade(CAST(X'62617365002B31' AS TEXT))",
+       "migrate_downgrade(): the target contains a NUL byte (after 'base'); a "
+       "revision target is text without one, e.g. 'base' or a revision id"},
+      {"001", "SELECT migrate_stamp(CAST(X'00' AS TEXT) || 'head')",
+       "migrate_stamp(): the target contains a NUL byte (first); a revision "
+       "target is text without one, e.g. 'head' or a revision id"},
+      {"base", "SELECT * FROM migration_plan(CAST(X'3030310078' AS TEXT))",
+       "migration_plan(): the target contains a NUL byte (after '001'); a "
+       "revision target is text without one, e.g. 'head' or a revision id"},
+  };
+  assert_refused(aCase, sizeof(aCase) / sizeof(aCase[0]));
+}
+
+/*
+** migration_plan's argument is a revision, which is text: '001' is the prefix
+** of 001_initial_schema, not the number 1. Declared without a type, the
+** hidden column had NUMERIC affinity, and an IN list (compared through the
+** column's affinity) handed the table 1: "Can't locate revision identified
+** by '1'". The other tables take no arguments.
+*/
+static void test_plan_target_is_text(void **state) {
+  (void)state;
+  char *zDb = h_fresh("plan-text.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_assert_text(db, "SELECT group_concat(revision) FROM migration_plan('001')",
+                "001_initial_schema");
+  h_assert_text(db,
+                "SELECT group_concat(revision, ' ') FROM migration_plan "
+                "WHERE target IN ('001', '002')",
+                "001_initial_schema 001_initial_schema 002_add_invalid_responses");
+  h_assert_text(db,
+                "SELECT type FROM pragma_table_xinfo('migration_plan') "
+                "WHERE name = 'target'",
+                "TEXT");
+  h_assert_text(db,
+                "SELECT count(*) FROM pragma_table_xinfo('migration_history') "
+                "WHERE hidden",
+                "0");
+  h_assert_text(db,
+                "SELECT count(*) FROM pragma_table_xinfo('migration_drift') "
+                "WHERE hidden",
+                "0");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+/*
+** A database at zAt whose alembic_version is made by hand (no NOT NULL, no
+** primary key, as a careless script could leave it) and holds zValues.
+*/
+static char *db_with_version_rows(const char *zName, const char *zAt,
+                                  const char *zValues) {
+  char *zDb = h_fresh(zName);
+  sqlite3 *db = h_open(zDb, "");
+  char *zSql = sqlite3_mprintf(
+      "SELECT migrate_upgrade('%s')", zAt);
+  sqlite3_free(h_text(db, zSql));
+  sqlite3_free(zSql);
+  zSql = sqlite3_mprintf(
+      "DROP TABLE alembic_version;"
+      "CREATE TABLE alembic_version (version_num VARCHAR(32));"
+      "INSERT INTO alembic_version VALUES %s",
+      zValues);
+  h_exec(db, zSql);
+  sqlite3_free(zSql);
+  sqlite3_close(db);
+  return zDb;
+}
+
+/*
+** zWant from everything that reads the version (migrate_current() too when
+** bCurrent), the file unchanged; then zWayOut repairs it, as the message
+** says, and migrate_current() is zAfter.
+*/
+static void assert_version_rows_named(const char *zDb, int bCurrent,
+                                      const char *zWant, const char *zWayOut,
+                                      const char *zAfter) {
+  static const char *azCall[] = {
+      "SELECT migrate_upgrade('head')", "SELECT migrate_downgrade(-1)",
+      "SELECT migrate_stamp('head')", "SELECT * FROM migration_plan('head')",
+      "SELECT migrate_sql('head')", "SELECT migrate_check()",
+      "SELECT migrate_current()"};
+  HFile before = h_file(zDb);
+  sqlite3 *db = h_open(zDb, "");
+  for (size_t i = 0; i < sizeof(azCall) / sizeof(azCall[0]) - !bCurrent; i++) {
+    h_assert_error(db, azCall[i], zWant);
+    assert_int_equal(sqlite3_get_autocommit(db), 1);
+  }
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  db = h_open(zDb, "");
+  sqlite3_free(h_text(db, zWayOut));
+  h_assert_text(db, "SELECT migrate_current()", zAfter);
+  h_assert_text(db, "SELECT migrate_check()", "ok");
+  sqlite3_close(db);
+}
+
+/* SPEC §6's sentence, what the table holds, and the stamp way out. */
 static void test_unknown_version_is_refused(void **state) {
   (void)state;
   char *zDb = h_fresh("unknown.db");
@@ -341,8 +533,10 @@ static void test_unknown_version_is_refused(void **state) {
   const char *zWant =
       "Can't locate revision identified by '003_from_the_future': the "
       "database is at a revision this build of distmigrate does not know (a "
-      "newer build migrated it?); load the distmigrate that carries "
-      "'003_from_the_future'";
+      "newer build migrated it?); alembic_version holds '003_from_the_future'; "
+      "load the distmigrate that carries '003_from_the_future', or, if the "
+      "schema is at a revision this build knows, record that with SELECT "
+      "migrate_stamp('<rev>', 'purge')";
   h_assert_error(db, "SELECT migrate_upgrade('head')", zWant);
   h_assert_error(db, "SELECT migrate_downgrade(-1)", zWant);
   h_assert_error(db, "SELECT migrate_stamp('head')", zWant);
@@ -362,6 +556,20 @@ static void test_unknown_version_is_refused(void **state) {
                 "003_from_the_future -> 002_add_invalid_responses");
   sqlite3_close(db);
   sqlite3_free(zDb);
+  /* Beside a known row, the unknown one is named and both are listed. */
+  zDb = db_with_version_rows("unknown2.db", "002",
+                             "('002_add_invalid_responses'), ('003_from_the_future')");
+  assert_version_rows_named(
+      zDb, 0,
+      "Can't locate revision identified by '003_from_the_future': the "
+      "database is at a revision this build of distmigrate does not know (a "
+      "newer build migrated it?); alembic_version holds "
+      "'002_add_invalid_responses', '003_from_the_future'; load the "
+      "distmigrate that carries '003_from_the_future', or, if the schema is at "
+      "a revision this build knows, record that with SELECT "
+      "migrate_stamp('<rev>', 'purge')",
+      "SELECT migrate_stamp('002', 'purge')", zHead);
+  sqlite3_free(zDb);
 }
 
 static void test_contradictory_version_rows_are_refused(void **state) {
@@ -370,16 +578,55 @@ static void test_contradictory_version_rows_are_refused(void **state) {
   sqlite3 *db = h_open(zDb, "");
   sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
   h_exec(db, "INSERT INTO alembic_version VALUES ('001_initial_schema')");
-  HFile before = h_file(zDb);
-  h_assert_error(db, "SELECT migrate_downgrade(-1)",
-                 "alembic_version holds both '001_initial_schema' and "
-                 "'002_add_invalid_responses', but '001_initial_schema' is an ancestor "
-                 "of '002_add_invalid_responses', so the table is inconsistent; "
-                 "if the schema is at '002_add_invalid_responses', repair it "
-                 "with SELECT migrate_stamp('002_add_invalid_responses', 'purge')");
   sqlite3_close(db);
-  h_assert_file_unchanged(zDb, before);
-  free(before.a);
+  assert_version_rows_named(
+      zDb, 0,
+      "alembic_version holds '002_add_invalid_responses', "
+      "'001_initial_schema', but '001_initial_schema' is an ancestor of "
+      "'002_add_invalid_responses', so the table is inconsistent; if the "
+      "schema is at '002_add_invalid_responses', repair it with SELECT "
+      "migrate_stamp('002_add_invalid_responses', 'purge')",
+      "SELECT migrate_stamp('002_add_invalid_responses', 'purge')", zHead);
+  sqlite3_free(zDb);
+}
+
+/* The same row twice, on a linear history: it was blamed on a migration. */
+static void test_version_row_twice_is_named(void **state) {
+  (void)state;
+  char *zDb = db_with_version_rows("twice.db", "001",
+                                   "('001_initial_schema'), ('001_initial_schema')");
+  assert_version_rows_named(
+      zDb, 0,
+      "alembic_version holds '001_initial_schema', '001_initial_schema': "
+      "'001_initial_schema' twice, which Alembic never writes (the table has "
+      "lost its primary key?); if the schema is at '001_initial_schema', "
+      "repair it with SELECT migrate_stamp('001_initial_schema', 'purge')",
+      "SELECT migrate_stamp('001_initial_schema', 'purge')", "001_initial_schema");
+  sqlite3_free(zDb);
+}
+
+/* A NULL row was skipped: alone, the database looked like base, and
+** migrate_upgrade('head') failed in 001 on "table questions already exists". */
+static void test_null_version_row_is_named(void **state) {
+  (void)state;
+  char *zDb = db_with_version_rows("null.db", "002", "(NULL)");
+  assert_version_rows_named(
+      zDb, 1,
+      "alembic_version holds NULL: a row with no revision (NULL), which "
+      "Alembic never writes; record the revision the schema is at with SELECT "
+      "migrate_stamp('<rev>', 'purge'), or SELECT migrate_stamp('base', "
+      "'purge') if it is at base",
+      "SELECT migrate_stamp('002', 'purge')", zHead);
+  sqlite3_free(zDb);
+  zDb = db_with_version_rows("null2.db", "002",
+                             "('002_add_invalid_responses'), (NULL)");
+  assert_version_rows_named(
+      zDb, 1,
+      "alembic_version holds '002_add_invalid_responses', NULL: a row with no "
+      "revision (NULL), which Alembic never writes; if the schema is at "
+      "'002_add_invalid_responses', repair it with SELECT "
+      "migrate_stamp('002_add_invalid_responses', 'purge')",
+      "SELECT migrate_stamp('002_add_invalid_responses', 'purge')", zHead);
   sqlite3_free(zDb);
 }
 
@@ -771,8 +1018,15 @@ int main(void) {
       cmocka_unit_test(test_each_revision_and_back_gives_alembics_schema),
       cmocka_unit_test(test_target_forms),
       cmocka_unit_test(test_bad_input_errors_and_changes_nothing),
+      cmocka_unit_test(test_step_count_over_the_limit_is_named),
+      cmocka_unit_test(test_misplaced_sign_is_not_a_relative_revision),
+      cmocka_unit_test(test_blob_target_is_refused),
+      cmocka_unit_test(test_target_with_a_nul_byte_is_refused),
+      cmocka_unit_test(test_plan_target_is_text),
       cmocka_unit_test(test_unknown_version_is_refused),
       cmocka_unit_test(test_contradictory_version_rows_are_refused),
+      cmocka_unit_test(test_version_row_twice_is_named),
+      cmocka_unit_test(test_null_version_row_is_named),
       cmocka_unit_test(test_table_made_by_hand_fails_cleanly),
       cmocka_unit_test(test_failing_migration_rolls_back_the_whole_run),
       cmocka_unit_test(test_migration_that_commits_is_refused),

@@ -657,8 +657,10 @@ static void test_check_refuses_an_unknown_version(void **state) {
   const char *zWant =
       "Can't locate revision identified by '003_from_the_future': the "
       "database is at a revision this build of distmigrate does not know (a "
-      "newer build migrated it?); load the distmigrate that carries "
-      "'003_from_the_future'";
+      "newer build migrated it?); alembic_version holds '003_from_the_future'; "
+      "load the distmigrate that carries '003_from_the_future', or, if the "
+      "schema is at a revision this build knows, record that with SELECT "
+      "migrate_stamp('<rev>', 'purge')";
   h_assert_error(db, "SELECT migrate_check()", zWant);
   h_assert_error(db, "SELECT * FROM migration_drift", zWant);
   h_assert_error(db, "SELECT migrate_check(1)",

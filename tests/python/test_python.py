@@ -197,7 +197,9 @@ class Errors(TempDirTestCase):
          "migrate_downgrade(1.5): a step count must be a whole number, as in "
          "migrate_downgrade(-1)"),
         ("head", "SELECT migrate_downgrade(?)", ("-x",),
-         "Can't locate revision identified by '-x'"),
+         "'-x' is not a valid relative revision: write +N or -N for N steps "
+         "from the current revision, or REV+N or REV-N for N steps from "
+         "revision REV, with N a whole number, as in '+1', '-1' or 'head-1'"),
         ("head", "SELECT migrate_upgrade(?)", ("001",),
          "Destination 001_initial_schema is below the current revision "
          "002_add_invalid_responses: migrate_upgrade only goes up; to go "
@@ -243,8 +245,11 @@ class Errors(TempDirTestCase):
             str(caught.exception),
             "Can't locate revision identified by '003_from_the_future': the "
             "database is at a revision this build of distmigrate does not "
-            "know (a newer build migrated it?); load the distmigrate that "
-            "carries '003_from_the_future'")
+            "know (a newer build migrated it?); alembic_version holds "
+            "'003_from_the_future'; load the distmigrate that carries "
+            "'003_from_the_future', or, if the schema is at a revision this "
+            "build knows, record that with SELECT migrate_stamp('<rev>', "
+            "'purge')")
         self.assertEqual(value(con, "SELECT migrate_current()"), "003_from_the_future")
         con.close()
         self.assertEqual(file_bytes(self.path()), before)

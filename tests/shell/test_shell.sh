@@ -226,7 +226,7 @@ test_bad_input_prints_the_error_and_changes_nothing() {
   bad head "SELECT migrate_downgrade(NULL)" \
     "${stepping}migrate_downgrade(NULL): the target is NULL; give 'head', a revision id, or a relative step such as '+1'"
   bad head "SELECT migrate_downgrade('-x')" \
-    "${stepping}Can't locate revision identified by '-x'"
+    "${stepping}'-x' is not a valid relative revision: write +N or -N for N steps from the current revision, or REV+N or REV-N for N steps from revision REV, with N a whole number, as in '+1', '-1' or 'head-1'"
   bad head "SELECT migrate_downgrade(1.5)" \
     "${stepping}migrate_downgrade(1.5): a step count must be a whole number, as in migrate_downgrade(-1)"
   bad head "SELECT migrate_downgrade(-1) FROM questions" \
@@ -239,7 +239,7 @@ test_unknown_revision_in_the_database_is_refused() {
   cp t.db before.db
   for call in "migrate_upgrade('head')" "migrate_downgrade(-1)" "migrate_stamp('head')"; do
     dm t.db "SELECT $call"
-    check "$call: stderr" "${stepping}Can't locate revision identified by '003_from_the_future': the database is at a revision this build of distmigrate does not know (a newer build migrated it?); load the distmigrate that carries '003_from_the_future'" "$err"
+    check "$call: stderr" "${stepping}Can't locate revision identified by '003_from_the_future': the database is at a revision this build of distmigrate does not know (a newer build migrated it?); alembic_version holds '003_from_the_future'; load the distmigrate that carries '003_from_the_future', or, if the schema is at a revision this build knows, record that with SELECT migrate_stamp('<rev>', 'purge')" "$err"
     check "$call: exit status" 1 "$rc"
     check_unchanged "$call" t.db before.db
   done

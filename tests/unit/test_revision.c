@@ -334,46 +334,114 @@ static void test_applied_from_rows_closes_down(void **state) {
   applied_from_rows(TWOHEADS, 2, azTwo, "h1_base h2a_left h2b_right h3a_more");
 }
 
+#define UNKNOWN_ROW(zRow, zRows)                                                  \
+  "Can't locate revision identified by '" zRow "': the database is at a "        \
+  "revision this build of distmigrate does not know (a newer build migrated "    \
+  "it?); alembic_version holds " zRows "; load the distmigrate that carries '"   \
+  zRow "', or, if the schema is at a revision this build knows, record that "    \
+  "with SELECT migrate_stamp('<rev>', 'purge')"
+
 static void test_applied_from_rows_refuses_unknown_revision(void **state) {
   (void)state;
   const char *azRow[] = {"g1_base", "003_from_the_future"};
   rows_refused(GRAPH, 2, azRow,
-               "Can't locate revision identified by '003_from_the_future': the "
-               "database is at a revision this build of distmigrate does not "
-               "know (a newer build migrated it?); load the distmigrate that "
-               "carries '003_from_the_future'");
+               UNKNOWN_ROW("003_from_the_future", "'g1_base', '003_from_the_future'"));
   /* A prefix is not a revision in the version table. */
   const char *azPrefix[] = {"c1"};
-  rows_refused(CHAIN, 1, azPrefix,
-               "Can't locate revision identified by 'c1': the database is at a "
-               "revision this build of distmigrate does not know (a newer build "
-               "migrated it?); load the distmigrate that carries 'c1'");
+  rows_refused(CHAIN, 1, azPrefix, UNKNOWN_ROW("c1", "'c1'"));
+  /* Quotes in a row are doubled in the list, as SQL writes them. */
+  const char *azQuote[] = {"it's"};
+  rows_refused(CHAIN, 1, azQuote, UNKNOWN_ROW("it's", "'it''s'"));
 }
 
 static void test_applied_from_rows_refuses_contradictory_rows(void **state) {
   (void)state;
   const char *azRow[] = {"g1_base", "g2a_left"};
-  const char *zWant =
-      "alembic_version holds both 'g1_base' and 'g2a_left', but 'g1_base' is "
-      "an ancestor of 'g2a_left', so the table is inconsistent; if the schema "
-      "is at 'g2a_left', repair it with SELECT migrate_stamp('g2a_left', 'purge')";
-  rows_refused(GRAPH, 2, azRow, zWant);
-  /* The order of the rows does not matter. */
+  rows_refused(GRAPH, 2, azRow,
+               "alembic_version holds 'g1_base', 'g2a_left', but 'g1_base' is "
+               "an ancestor of 'g2a_left', so the table is inconsistent; if the "
+               "schema is at 'g2a_left', repair it with SELECT "
+               "migrate_stamp('g2a_left', 'purge')");
+  /* The rows are listed as stored; the ancestor is named either way. */
   const char *azReversed[] = {"g2a_left", "g1_base"};
-  rows_refused(GRAPH, 2, azReversed, zWant);
+  rows_refused(GRAPH, 2, azReversed,
+               "alembic_version holds 'g2a_left', 'g1_base', but 'g1_base' is "
+               "an ancestor of 'g2a_left', so the table is inconsistent; if the "
+               "schema is at 'g2a_left', repair it with SELECT "
+               "migrate_stamp('g2a_left', 'purge')");
   /* Through the merge. */
   const char *azMerge[] = {"g2b_right", "g4_after"};
   rows_refused(GRAPH, 2, azMerge,
-               "alembic_version holds both 'g2b_right' and 'g4_after', but "
-               "'g2b_right' is an ancestor of 'g4_after', so the table is "
-               "inconsistent; if the schema is at 'g4_after', repair it with "
-               "SELECT migrate_stamp('g4_after', 'purge')");
+               "alembic_version holds 'g2b_right', 'g4_after', but 'g2b_right' "
+               "is an ancestor of 'g4_after', so the table is inconsistent; if "
+               "the schema is at 'g4_after', repair it with SELECT "
+               "migrate_stamp('g4_after', 'purge')");
   const char *azChain[] = {"c5_item_names", "c1_items"};
   rows_refused(CHAIN, 2, azChain,
-               "alembic_version holds both 'c1_items' and 'c5_item_names', but "
+               "alembic_version holds 'c5_item_names', 'c1_items', but "
                "'c1_items' is an ancestor of 'c5_item_names', so the table is "
                "inconsistent; if the schema is at 'c5_item_names', repair it "
                "with SELECT migrate_stamp('c5_item_names', 'purge')");
+}
+
+static void test_applied_from_rows_names_a_row_twice(void **state) {
+  (void)state;
+  const char *azRow[] = {"c2_audit_trigger", "c2_audit_trigger"};
+  rows_refused(CHAIN, 2, azRow,
+               "alembic_version holds 'c2_audit_trigger', 'c2_audit_trigger': "
+               "'c2_audit_trigger' twice, which Alembic never writes (the table "
+               "has lost its primary key?); if the schema is at "
+               "'c2_audit_trigger', repair it with SELECT "
+               "migrate_stamp('c2_audit_trigger', 'purge')");
+}
+
+/* A NULL row (0 from dm_read_version) is named, before anything else. */
+static void test_applied_from_rows_names_a_null_row(void **state) {
+  (void)state;
+  const char *azNull[] = {0};
+  const char *zAlone =
+      "alembic_version holds NULL: a row with no revision (NULL), which Alembic "
+      "never writes; record the revision the schema is at with SELECT "
+      "migrate_stamp('<rev>', 'purge'), or SELECT migrate_stamp('base', "
+      "'purge') if it is at base";
+  rows_refused(CHAIN, 1, azNull, zAlone);
+  const char *azBeside[] = {"c3_add_price", 0};
+  rows_refused(CHAIN, 2, azBeside,
+               "alembic_version holds 'c3_add_price', NULL: a row with no "
+               "revision (NULL), which Alembic never writes; if the schema is "
+               "at 'c3_add_price', repair it with SELECT "
+               "migrate_stamp('c3_add_price', 'purge')");
+  const char *azMany[] = {"g2a_left", 0, "zzz"};
+  rows_refused(GRAPH, 3, azMany,
+               "alembic_version holds 'g2a_left', NULL, 'zzz': a row with no "
+               "revision (NULL), which Alembic never writes; record the "
+               "revision the schema is at with SELECT migrate_stamp('<rev>', "
+               "'purge'), or SELECT migrate_stamp('base', 'purge') if it is at "
+               "base");
+  /* migrate_current() asks only this. */
+  char *zErr = 0;
+  assert_int_equal(dm_check_null_rows(1, azNull, &zErr), SQLITE_ERROR);
+  assert_string_equal(zErr, zAlone);
+  sqlite3_free(zErr);
+  zErr = 0;
+  const char *azFine[] = {"zzz", "c1_items"};
+  assert_int_equal(dm_check_null_rows(2, azFine, &zErr), SQLITE_OK);
+  assert_null(zErr);
+}
+
+/* A table with many rows: the first ten, then how many there are. */
+static void test_applied_from_rows_lists_ten_rows(void **state) {
+  (void)state;
+  const char *azRow[12];
+  for (int i = 0; i < 12; i++) azRow[i] = "c1_items";
+  azRow[11] = 0;
+  rows_refused(CHAIN, 12, azRow,
+               "alembic_version holds 'c1_items', 'c1_items', 'c1_items', "
+               "'c1_items', 'c1_items', 'c1_items', 'c1_items', 'c1_items', "
+               "'c1_items', 'c1_items', ... (12 rows): a row with no revision "
+               "(NULL), which Alembic never writes; record the revision the "
+               "schema is at with SELECT migrate_stamp('<rev>', 'purge'), or "
+               "SELECT migrate_stamp('base', 'purge') if it is at base");
 }
 
 /* ---- dm_resolve: every target form ---------------------------------------------- */
@@ -450,6 +518,47 @@ static void test_stamp_targets_on_a_chain(void **state) {
   resolves(CHAIN, TO_C3, S, "c3_add_price", TO_C3);
 }
 
+/* Over DM_MAX_STEPS: the limit, how many there are, and the way all the way. */
+static void test_step_count_over_the_limit_is_named(void **state) {
+  (void)state;
+  const DmOp U = DM_OP_UPGRADE, D = DM_OP_DOWNGRADE;
+  refuses(CHAIN, "", U, "+1000001",
+          "Relative revision +1000001 asks for more steps than the limit of "
+          "1000000, and this build's migration set has only 5 revisions; to go "
+          "all the way up, use 'head'");
+  refuses(CHAIN, ALL_CHAIN, D, "-5000000",
+          "Relative revision -5000000 asks for more steps than the limit of "
+          "1000000, and this build's migration set has only 5 revisions; to go "
+          "all the way down, use 'base'");
+  /* Digits past any integer type, and counting from a revision. */
+  refuses(CHAIN, "", U, "c1_items+99999999999999999999999",
+          "Relative revision c1_items+99999999999999999999999 asks for more steps "
+          "than the limit of 1000000, and this build's migration set has only 5 "
+          "revisions; to go all the way up, use 'head'");
+  /* The limit itself is a step count like any other. */
+  refuses(CHAIN, "", U, "+1000000",
+          "Relative revision +1000000 didn't produce 1000000 migrations: the "
+          "database (at base) is only 5 steps below the head");
+}
+
+/* A sign that is not the one before the trailing digits. */
+static void test_misplaced_sign_is_not_a_relative_revision(void **state) {
+  (void)state;
+  static const char *azBad[] = {"+-1", "-+1", "+ 1", "--1", "++1", "+",  "-",
+                                "c3-", "+x",  "c3_add_price+-1", "-1-"};
+  for (int eOp = 0; eOp < 3; eOp++) {
+    for (size_t i = 0; i < sizeof(azBad) / sizeof(azBad[0]); i++) {
+      char *zWant = sqlite3_mprintf(
+          "'%s' is not a valid relative revision: write +N or -N for N steps "
+          "from the current revision, or REV+N or REV-N for N steps from "
+          "revision REV, with N a whole number, as in '+1', '-1' or 'head-1'",
+          azBad[i]);
+      refuses(CHAIN, TO_C3, (DmOp)eOp, azBad[i], zWant);
+      sqlite3_free(zWant);
+    }
+  }
+}
+
 static void test_target_errors_on_a_chain(void **state) {
   (void)state;
   const DmOp U = DM_OP_UPGRADE, D = DM_OP_DOWNGRADE, S = DM_OP_STAMP;
@@ -463,12 +572,8 @@ static void test_target_errors_on_a_chain(void **state) {
             "'c3_add_price', 'c4_rebuild_items', 'c5_item_names'; give more of "
             "the revision id");
     refuses(CHAIN, "", (DmOp)eOp, "c9+1", "Can't locate revision identified by 'c9'");
-    refuses(CHAIN, "", (DmOp)eOp, "+1000000",
-            "Relative revision +1000000: the step count is too large");
   }
   /* Only a trailing sign and digits make a relative step. */
-  refuses(CHAIN, "", U, "c3-", "Can't locate revision identified by 'c3-'");
-  refuses(CHAIN, "", U, "+x", "Can't locate revision identified by '+x'");
   refuses(CHAIN, "", U, "c3_add_price 1", "Can't locate revision identified by 'c3_add_price 1'");
   /* The direction of a relative step against the operation. */
   refuses(CHAIN, TO_C3, U, "-1", "migrate_upgrade('-1') would go down: use migrate_downgrade('-1')");
@@ -823,6 +928,34 @@ static int op_contradictory_rows(void) {
   sqlite3_free(zErr);
   return rc == SQLITE_ERROR && !zErr ? SQLITE_NOMEM : rc;
 }
+/* Each odd content of alembic_version: NULL, unknown, twice. */
+static int rows_op(int nRow, const char *const *azRow) {
+  DmFlags a[MAX_REV];
+  char *zErr = 0;
+  int rc = dm_applied_from_rows(CHAIN, nRow, azRow, a, &zErr);
+  sqlite3_free(zErr);
+  return rc == SQLITE_ERROR && !zErr ? SQLITE_NOMEM : rc;
+}
+static int op_null_row(void) {
+  const char *azRow[] = {"c1_items", 0};
+  return rows_op(2, azRow);
+}
+static int op_unknown_row(void) {
+  const char *azRow[] = {"c1_items", "zzz"};
+  return rows_op(2, azRow);
+}
+static int op_row_twice(void) {
+  const char *azRow[] = {"c1_items", "c1_items"};
+  return rows_op(2, azRow);
+}
+static int op_too_many_steps(void) {
+  DmFlags aApplied[MAX_REV], aTarget[MAX_REV];
+  flags_of(CHAIN, "", aApplied);
+  char *zErr = 0;
+  int rc = dm_resolve(CHAIN, aApplied, DM_OP_UPGRADE, "+5000000", aTarget, &zErr);
+  sqlite3_free(zErr);
+  return rc;
+}
 static int op_applied_from_rows(void) {
   DmFlags a[MAX_REV];
   const char *azRow[] = {"g2a_left", "g2b_right"};
@@ -873,6 +1006,10 @@ static void test_failed_allocations_give_nomem_and_leak_nothing(void **state) {
       {"resolve a downgrade", op_resolve_downgrade, SQLITE_OK},
       {"resolve past base", op_resolve_too_far, SQLITE_ERROR},
       {"contradictory rows", op_contradictory_rows, SQLITE_ERROR},
+      {"a NULL row", op_null_row, SQLITE_ERROR},
+      {"an unknown row", op_unknown_row, SQLITE_ERROR},
+      {"a row twice", op_row_twice, SQLITE_ERROR},
+      {"too many steps", op_too_many_steps, SQLITE_ERROR},
       {"applied from rows", op_applied_from_rows, SQLITE_OK},
       {"plan", op_plan, SQLITE_OK},
       {"row changes", op_row_changes, SQLITE_OK},
@@ -915,10 +1052,15 @@ int main(void) {
       cmocka_unit_test(test_applied_from_rows_closes_down),
       cmocka_unit_test(test_applied_from_rows_refuses_unknown_revision),
       cmocka_unit_test(test_applied_from_rows_refuses_contradictory_rows),
+      cmocka_unit_test(test_applied_from_rows_names_a_row_twice),
+      cmocka_unit_test(test_applied_from_rows_names_a_null_row),
+      cmocka_unit_test(test_applied_from_rows_lists_ten_rows),
       cmocka_unit_test(test_upgrade_targets_on_a_chain),
       cmocka_unit_test(test_downgrade_targets_on_a_chain),
       cmocka_unit_test(test_stamp_targets_on_a_chain),
       cmocka_unit_test(test_target_errors_on_a_chain),
+      cmocka_unit_test(test_step_count_over_the_limit_is_named),
+      cmocka_unit_test(test_misplaced_sign_is_not_a_relative_revision),
       cmocka_unit_test(test_targets_through_a_branch_and_merge),
       cmocka_unit_test(test_target_errors_through_a_branch_and_merge),
       cmocka_unit_test(test_targets_with_two_heads),
