@@ -610,7 +610,19 @@ int dm_offline_script(sqlite3 *db, const DmSet *pSet, const DmFlags *aFrom,
 }
 
 static const char *text_arg(sqlite3_context *ctx, sqlite3_value *pArg) {
-  if (sqlite3_value_type(pArg) == SQLITE_TEXT) return (const char *)sqlite3_value_text(pArg);
+  if (sqlite3_value_type(pArg) == SQLITE_TEXT) {
+    char *zErr = 0;
+    const char *z = dm_target_text(pArg, "migrate_sql", "head", &zErr);
+    if (!z) {
+      if (zErr) {
+        sqlite3_result_error(ctx, zErr, -1);
+      } else {
+        sqlite3_result_error_nomem(ctx);
+      }
+      sqlite3_free(zErr);
+    }
+    return z;
+  }
   sqlite3_result_error(ctx,
                        "migrate_sql(): give revisions as text, as in "
                        "migrate_sql('head') or migrate_sql('base', 'head')",

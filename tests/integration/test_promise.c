@@ -460,6 +460,20 @@ static void test_deferred_violation_in_callers_transaction_fails_the_run(void **
   sqlite3_free(zDb);
 }
 
+static void test_nul_byte_in_migrate_sql_target_is_refused(void **state) {
+  (void)state;
+  char *zDb = h_fresh("sql_nul.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_assert_error(db, "SELECT migrate_sql(CAST(X'6865616400' AS TEXT) || 'x')",
+                 "migrate_sql(): the target contains a NUL byte (after 'head'); a revision "
+                 "target is text without one, e.g. 'head' or a revision id");
+  h_assert_error(db, "SELECT migrate_sql('base', CAST(X'00' AS TEXT) || 'head')",
+                 "migrate_sql(): the target contains a NUL byte (first); a revision "
+                 "target is text without one, e.g. 'head' or a revision id");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_refused_statements_in_every_spelling_change_nothing),
@@ -476,6 +490,7 @@ int main(void) {
       cmocka_unit_test(test_stale_wal_snapshot_is_named_as_such),
       cmocka_unit_test(test_shared_cache_lock_is_named_as_such),
       cmocka_unit_test(test_deferred_violation_in_callers_transaction_fails_the_run),
+      cmocka_unit_test(test_nul_byte_in_migrate_sql_target_is_refused),
   };
   return cmocka_run_group_tests(tests, 0, 0);
 }
