@@ -109,9 +109,12 @@ int dm_backup(sqlite3 *db, const char *zPath, int bOverwrite, char **pzErr) {
   if (sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE) {
     if (!zDbFile || !zDbFile[0]) {
       *pzErr = sqlite3_mprintf(
-          "migrate_backup('%s'): the database is in memory and this "
-          "connection is writing to it; back up outside the transaction",
-          zPath);
+          "migrate_backup('%s'): the database has no file of its own (it is "
+          "':memory:' or temporary), so while this connection holds a write "
+          "transaction there is nothing to copy the committed state from; run "
+          "SELECT migrate_backup('%s') first, on its own, outside any "
+          "transaction",
+          zPath, zPath);
       rc = SQLITE_ERROR;
       goto done;
     }

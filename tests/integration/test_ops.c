@@ -1960,15 +1960,36 @@ static void test_backup_of_an_in_memory_database(void **state) {
   zSql = sqlite3_mprintf("SELECT migrate_upgrade('head', 'backup', '%q')", zOther);
   char *zWant = sqlite3_mprintf(
       "migrate_upgrade(): no backup, so nothing was run: migrate_backup('%s'): "
-      "the database is in memory and this connection is writing to it; back up "
-      "outside the transaction",
-      zOther);
+      "the database has no file of its own (it is ':memory:' or temporary), so "
+      "while this connection holds a write transaction there is nothing to copy "
+      "the committed state from; run SELECT migrate_backup('%s') first, on its "
+      "own, outside any transaction",
+      zOther, zOther);
   h_assert_error(db, zSql, zWant);
   assert_int_equal(access(zOther, F_OK), -1);
   sqlite3_free(zWant);
   sqlite3_free(zSql);
+  /* The caller's own write transaction: the same, without the prefix. */
+  h_exec(db, "BEGIN IMMEDIATE");
+  zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zOther);
+  zWant = sqlite3_mprintf(
+      "migrate_backup('%s'): the database has no file of its own (it is "
+      "':memory:' or temporary), so while this connection holds a write "
+      "transaction there is nothing to copy the committed state from; run "
+      "SELECT migrate_backup('%s') first, on its own, outside any transaction",
+      zOther, zOther);
+  h_assert_error(db, zSql, zWant);
+  assert_int_equal(access(zOther, F_OK), -1);
+  /* Doing what it says works. */
+  h_exec(db, "ROLLBACK");
+  h_assert_text(db, zSql, zOther);
+  sqlite3_free(zWant);
+  sqlite3_free(zSql);
   sqlite3_close(db);
   db = h_open(zCopy, 0);
+  h_assert_text(db, "SELECT version_num FROM alembic_version", zHead);
+  sqlite3_close(db);
+  db = h_open(zOther, 0);
   h_assert_text(db, "SELECT version_num FROM alembic_version", zHead);
   sqlite3_close(db);
   sqlite3_free(zOther);
