@@ -1,9 +1,16 @@
 /*
 ** migrate_backup() and migrate_restore(): the online backup API, both ways.
 **
-** A backup never replaces a file by accident: without 'overwrite' the
-** destination is created with O_EXCL, so a file that exists (or appears
-** meanwhile) is refused, and a backup that fails removes what it created.
+** Names are read as SQLite reads them, a file: URI included: each is
+** opened with SQLITE_OPEN_URI and sqlite3_db_filename() says which file it
+** is, if any. A name that is no file on disk (':memory:', mode=memory, a
+** memdb VFS) is refused, and a URI spelling of the database itself is
+** caught like its plain name.
+**
+** A backup never replaces a file by accident: without 'overwrite' a file
+** that exists is refused, a plain name is created with O_EXCL (so a file
+** that appears meanwhile is refused too), and a backup that fails removes
+** what it created.
 **
 ** The backup API refuses a source connection that holds a write
 ** transaction (SQLITE_BUSY), yet backup-then-migrate must take the copy
@@ -40,6 +47,25 @@ static void remove_database(const char *zPath) {
   }
 }
 
+/*
+** The file zPath names, as SQLite reads the name (a file: URI too), in
+** *pzFile: its full path, or "" if the name is no file on disk (in memory,
+** temporary, another VFS's). SQLITE_CANTOPEN, with *pzFile 0, if nothing
+** is there yet.
+*/
+static int resolve_name(const char *zPath, char **pzFile) {
+  sqlite3 *p = 0;
+  *pzFile = 0;
+  int rc = sqlite3_open_v2(zPath, &p, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, 0);
+  if (rc == SQLITE_OK) {
+    const char *z = sqlite3_db_filename(p, "main");
+    *pzFile = sqlite3_mprintf("%s", z && access(z, F_OK) == 0 ? z : "");
+    if (!*pzFile) rc = SQLITE_NOMEM;
+  }
+  sqlite3_close(p);
+  return rc;
+}
+
 static int busy_timeout(sqlite3 *db) {
   sqlite3_stmt *pStmt = 0;
   int ms = 0;
@@ -68,26 +94,59 @@ static int copy_database(sqlite3 *pTo, sqlite3 *pFrom, char **pzWhy) {
   return rc;
 }
 
-int dm_backup(sqlite3 *db, const char *zPath, int bOverwrite, char **pzErr) {
-  const char *zDbFile = sqlite3_db_filename(db, "main");
-  sqlite3 *pSecond = 0;
-  sqlite3 *pDest = 0;
-  int bCreated = 0;
-  char *zWhy = 0;
-  int rc = SQLITE_OK;
-  if (!zPath || !zPath[0]) {
+/*
+** The refusals before anything is written: a name that is no file, the
+** database itself, a file that exists (unless bOverwrite).
+** *pbExists says whether the file is there already.
+*/
+static int check_destination(sqlite3 *db, const char *zPath, int bOverwrite, int *pbExists,
+                             char **pzErr) {
+  char *zFile = 0;
+  int rc = resolve_name(zPath, &zFile);
+  *pbExists = rc == SQLITE_OK;
+  if (rc == SQLITE_NOMEM) return rc;
+  rc = SQLITE_OK;
+  if (*pbExists && !zFile[0]) {
     *pzErr = sqlite3_mprintf(
-        "migrate_backup(): give the file to write, as in "
-        "migrate_backup('backup.db')");
-    return SQLITE_ERROR;
-  }
-  if (same_file(zDbFile, zPath)) {
+        "migrate_backup('%s'): that names an in-memory database, not a file, "
+        "so the copy would be gone as soon as it was made; name a file, as in "
+        "migrate_backup('backup.db')",
+        zPath);
+    rc = SQLITE_ERROR;
+  } else if (*pbExists && same_file(sqlite3_db_filename(db, "main"), zFile)) {
     *pzErr = sqlite3_mprintf(
         "migrate_backup('%s'): that is the database itself; back up to "
         "another file", zPath);
-    return SQLITE_ERROR;
+    rc = SQLITE_ERROR;
+  } else if (*pbExists && !bOverwrite) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_backup('%s'): %s already exists; choose a new name, or "
+        "replace it with migrate_backup('%s', 'overwrite')",
+        zPath, zPath, zPath);
+    rc = SQLITE_CANTOPEN;
   }
-  if (!bOverwrite) {
+  sqlite3_free(zFile);
+  return rc;
+}
+
+static int open_destination(const char *zPath, sqlite3 **ppDest, char **pzErr) {
+  int rc = sqlite3_open_v2(zPath, ppDest,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, 0);
+  if (rc) {
+    *pzErr = sqlite3_mprintf("migrate_backup('%s'): cannot create %s: %s", zPath, zPath,
+                             *ppDest ? strerror(sqlite3_system_errno(*ppDest)) : "out of memory");
+  }
+  return rc;
+}
+
+/*
+** Create the file zPath names; its full path in *pzFile, for removing it
+** if the backup fails. A plain name is created with O_EXCL: a file that
+** appeared since check_destination() looked is refused, not replaced. A
+** file: URI is created by the open that writes it (*ppDest).
+*/
+static int create_new(const char *zPath, sqlite3 **ppDest, char **pzFile, char **pzErr) {
+  if (strncmp(zPath, "file:", 5) != 0) {
     int fd = open(zPath, O_WRONLY | O_CREAT | O_EXCL, 0644);
     if (fd < 0 && errno == EEXIST) {
       *pzErr = sqlite3_mprintf(
@@ -102,67 +161,95 @@ int dm_backup(sqlite3 *db, const char *zPath, int bOverwrite, char **pzErr) {
       return SQLITE_CANTOPEN;
     }
     close(fd);
-    bCreated = 1;
+    *pzFile = sqlite3_mprintf("%s", zPath);
   }
+  int rc = open_destination(zPath, ppDest, pzErr);
+  if (rc == SQLITE_OK && !*pzFile) {
+    *pzFile = sqlite3_mprintf("%s", sqlite3_db_filename(*ppDest, "main"));
+  }
+  if (rc == SQLITE_OK && !*pzFile) rc = SQLITE_NOMEM;
+  return rc;
+}
 
-  sqlite3 *pSource = db;
-  if (sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE) {
-    if (!zDbFile || !zDbFile[0]) {
-      *pzErr = sqlite3_mprintf(
-          "migrate_backup('%s'): the database has no file of its own (it is "
-          "':memory:' or temporary), so while this connection holds a write "
-          "transaction there is nothing to copy the committed state from; run "
-          "SELECT migrate_backup('%s') first, on its own, outside any "
-          "transaction",
+/*
+** The connection to copy from: db, or, when db holds a write transaction
+** (which the backup API will not read through), a second read-only one to
+** the same file in *ppSecond.
+*/
+static int open_source(sqlite3 *db, const char *zPath, sqlite3 **ppSource, sqlite3 **ppSecond,
+                       char **pzErr) {
+  const char *zDbFile = sqlite3_db_filename(db, "main");
+  *ppSource = db;
+  if (sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE) return SQLITE_OK;
+  if (!zDbFile || !zDbFile[0]) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_backup('%s'): the database has no file of its own (it is "
+        "':memory:' or temporary), so while this connection holds a write "
+        "transaction there is nothing to copy the committed state from; run "
+        "SELECT migrate_backup('%s') first, on its own, outside any transaction",
+        zPath, zPath);
+    return SQLITE_ERROR;
+  }
+  sqlite3_vfs *pVfs = 0;
+  sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER, &pVfs);
+  int rc = sqlite3_open_v2(zDbFile, ppSecond, SQLITE_OPEN_READONLY, pVfs ? pVfs->zName : 0);
+  if (rc) {
+    *pzErr = sqlite3_mprintf("migrate_backup('%s'): %s", zPath,
+                             *ppSecond ? sqlite3_errmsg(*ppSecond) : "out of memory");
+    return rc;
+  }
+  sqlite3_busy_timeout(*ppSecond, busy_timeout(db));
+  *ppSource = *ppSecond;
+  return SQLITE_OK;
+}
+
+/* The message for a copy that failed with rc. */
+static char *backup_failure(const char *zPath, int rc, const char *zWhy) {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return sqlite3_mprintf(
+          "migrate_backup('%s'): the database is locked (%s): another "
+          "connection is writing to it; try again, or wait longer with "
+          "PRAGMA busy_timeout = 10000",
+          zPath, zWhy);
+    case SQLITE_NOTADB:
+      return sqlite3_mprintf(
+          "migrate_backup('%s', 'overwrite'): %s exists and is not a "
+          "database, so it was left alone; remove it first",
           zPath, zPath);
-      rc = SQLITE_ERROR;
-      goto done;
-    }
-    sqlite3_vfs *pVfs = 0;
-    sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER, &pVfs);
-    rc = sqlite3_open_v2(zDbFile, &pSecond, SQLITE_OPEN_READONLY,
-                         pVfs ? pVfs->zName : 0);
-    if (rc) {
-      zWhy = sqlite3_mprintf("%s", pSecond ? sqlite3_errmsg(pSecond) : "out of memory");
-      goto failed;
-    }
-    sqlite3_busy_timeout(pSecond, busy_timeout(db));
-    pSource = pSecond;
+    default: return sqlite3_mprintf("migrate_backup('%s'): %s", zPath, zWhy);
   }
-  rc = sqlite3_open_v2(zPath, &pDest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 0);
-  if (rc) {
-    zWhy = sqlite3_mprintf("%s", pDest ? sqlite3_errmsg(pDest) : "out of memory");
-    goto failed;
-  }
-  rc = copy_database(pDest, pSource, &zWhy);
+}
 
-failed:
-  if (rc) {
-    switch (rc & 0xff) {
-      case SQLITE_BUSY:
-      case SQLITE_LOCKED:
-        *pzErr = sqlite3_mprintf(
-            "migrate_backup('%s'): the database is locked (%s): another "
-            "connection is writing to it; try again, or wait longer with "
-            "PRAGMA busy_timeout = 10000",
-            zPath, zWhy ? zWhy : "");
-        break;
-      case SQLITE_NOTADB:
-        *pzErr = sqlite3_mprintf(
-            "migrate_backup('%s', 'overwrite'): %s exists and is not a "
-            "database, so it was left alone; remove it first",
-            zPath, zPath);
-        break;
-      default:
-        *pzErr = sqlite3_mprintf("migrate_backup('%s'): %s", zPath,
-                                 zWhy ? zWhy : "out of memory");
-    }
+int dm_backup(sqlite3 *db, const char *zPath, int bOverwrite, char **pzErr) {
+  sqlite3 *pSource = 0;
+  sqlite3 *pSecond = 0;
+  sqlite3 *pDest = 0;
+  char *zCreated = 0;
+  int bExists = 0;
+  char *zWhy = 0;
+  if (!zPath || !zPath[0]) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_backup(): give the file to write, as in "
+        "migrate_backup('backup.db')");
+    return SQLITE_ERROR;
   }
+  int rc = check_destination(db, zPath, bOverwrite, &bExists, pzErr);
+  if (rc == SQLITE_OK) rc = open_source(db, zPath, &pSource, &pSecond, pzErr);
+  if (rc == SQLITE_OK && bExists) rc = open_destination(zPath, &pDest, pzErr);
+  if (rc == SQLITE_OK && !bExists) rc = create_new(zPath, &pDest, &zCreated, pzErr);
+  if (rc) goto done;
+
+  rc = copy_database(pDest, pSource, &zWhy);
+  if (rc) *pzErr = backup_failure(zPath, rc, zWhy ? zWhy : "out of memory");
+
 done:
   sqlite3_close(pDest);
   sqlite3_close(pSecond);
   sqlite3_free(zWhy);
-  if (rc && bCreated) remove_database(zPath);
+  if (rc && zCreated) remove_database(zCreated);
+  sqlite3_free(zCreated);
   return rc;
 }
 

@@ -2108,6 +2108,129 @@ static void test_restore_errors_change_nothing(void **state) {
   sqlite3_free(zDb);
 }
 
+/* The working directory, while a test uses relative names (file:x.db). */
+static char zSavedCwd[4096];
+
+static void enter_test_dir(void) {
+  char *zDir = h_path("");
+  if (!getcwd(zSavedCwd, sizeof(zSavedCwd)) || chdir(zDir) != 0) {
+    fail_msg("cannot enter %s", zDir);
+  }
+  sqlite3_free(zDir);
+}
+
+static void leave_test_dir(void) {
+  if (chdir(zSavedCwd) != 0) fail_msg("cannot go back to %s", zSavedCwd);
+}
+
+/* A database at head with one question, closed: its bytes to compare. */
+static HFile database_at_head(const char *zDb, const char *zQuestion) {
+  sqlite3 *db = h_open(zDb, "");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  char *zSql = sqlite3_mprintf(
+      "INSERT INTO questions (id, category, question_text, created_at, "
+      "updated_at) VALUES (1, 'math', %Q, 'now', 'now')",
+      zQuestion);
+  h_exec(db, zSql);
+  sqlite3_free(zSql);
+  sqlite3_close(db);
+  return h_file(zDb);
+}
+
+/* zFunc(zName[, zOpt]) on db fails with zWant, in which %s is zName. */
+static void assert_refused(sqlite3 *db, const char *zFunc, const char *zName, const char *zOpt,
+                           const char *zWant) {
+  char *zSql = zOpt ? sqlite3_mprintf("SELECT %s('%q', '%q')", zFunc, zName, zOpt)
+                    : sqlite3_mprintf("SELECT %s('%q')", zFunc, zName);
+  char *zMsg = sqlite3_mprintf(zWant, zName, zName, zName);
+  h_assert_error(db, zSql, zMsg);
+  sqlite3_free(zMsg);
+  sqlite3_free(zSql);
+}
+
+/*
+** ':memory:' and its URI spellings are no file: a backup there would be
+** gone at once, and was reported as written (leaving an empty file named
+** after the URI behind).
+*/
+static void test_backup_and_restore_refuse_names_that_are_not_files(void **state) {
+  (void)state;
+  char *zDb = h_fresh("not-a-file.db");
+  HFile before = database_at_head(zDb, "kept");
+  sqlite3 *db = h_open(zDb, "");
+  char *zMemory = h_path("memory.db");
+  char *zUri = sqlite3_mprintf("file:%s?mode=memory", zMemory);
+  const char *azName[] = {":memory:", "file::memory:", "file:memory.db?mode=memory", zUri};
+  enter_test_dir();
+  for (size_t i = 0; i < sizeof(azName) / sizeof(azName[0]); i++) {
+    static const char *zBackup =
+        "migrate_backup('%s'): that names an in-memory database, not a file, so "
+        "the copy would be gone as soon as it was made; name a file, as in "
+        "migrate_backup('backup.db')";
+    assert_refused(db, "migrate_backup", azName[i], 0, zBackup);
+    assert_refused(db, "migrate_backup", azName[i], "overwrite", zBackup);
+    assert_int_equal(access(azName[i], F_OK), -1);
+  }
+  assert_int_equal(access("memory.db", F_OK), -1);
+  leave_test_dir();
+  h_assert_text(db, "SELECT question_text FROM questions", "kept");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  sqlite3_free(zUri);
+  sqlite3_free(zMemory);
+  sqlite3_free(zDb);
+}
+
+/* A file: URI, or ./name, naming the database is the database itself. */
+static void test_uri_spellings_of_the_database_are_the_database_itself(void **state) {
+  (void)state;
+  char *zDb = h_fresh("itself.db");
+  HFile before = database_at_head(zDb, "kept");
+  sqlite3 *db = h_open(zDb, "");
+  char *zUri = sqlite3_mprintf("file:%s?cache=private", zDb);
+  const char *azName[] = {"file:itself.db", "./itself.db", zUri};
+  enter_test_dir();
+  for (size_t i = 0; i < sizeof(azName) / sizeof(azName[0]); i++) {
+    static const char *zBackup =
+        "migrate_backup('%s'): that is the database itself; back up to another file";
+    assert_refused(db, "migrate_backup", azName[i], 0, zBackup);
+    assert_refused(db, "migrate_backup", azName[i], "overwrite", zBackup);
+  }
+  assert_int_equal(access("file:itself.db", F_OK), -1);
+  leave_test_dir();
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  sqlite3_free(zUri);
+  sqlite3_free(zDb);
+}
+
+/* A backup to a file: URI writes the file the URI names, and only that. */
+static void test_backup_to_a_file_uri_writes_the_file_it_names(void **state) {
+  (void)state;
+  char *zDb = h_fresh("uri-source.db");
+  HFile before = database_at_head(zDb, "copied");
+  free(before.a);
+  char *zCopy = h_fresh("uri-copy.db");
+  sqlite3 *db = h_open(zDb, "");
+  enter_test_dir();
+  h_assert_text(db, "SELECT migrate_backup('file:uri-copy.db')", "file:uri-copy.db");
+  assert_int_equal(access("file:uri-copy.db", F_OK), -1);
+  h_assert_error(db, "SELECT migrate_backup('file:uri-copy.db')",
+                 "migrate_backup('file:uri-copy.db'): file:uri-copy.db already "
+                 "exists; choose a new name, or replace it with "
+                 "migrate_backup('file:uri-copy.db', 'overwrite')");
+  leave_test_dir();
+  sqlite3_close(db);
+  db = h_open(zCopy, 0);
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  h_assert_text(db, "SELECT question_text FROM questions", "copied");
+  sqlite3_close(db);
+  sqlite3_free(zCopy);
+  sqlite3_free(zDb);
+}
+
 /* ---- seeing what happens ---------------------------------------------------- */
 
 static void test_verbose_lines_have_each_steps_duration(void **state) {
@@ -2227,6 +2350,9 @@ int main(void) {
       cmocka_unit_test(test_backup_of_an_in_memory_database),
       cmocka_unit_test(test_restore_brings_the_backup_back),
       cmocka_unit_test(test_restore_errors_change_nothing),
+      cmocka_unit_test(test_backup_and_restore_refuse_names_that_are_not_files),
+      cmocka_unit_test(test_uri_spellings_of_the_database_are_the_database_itself),
+      cmocka_unit_test(test_backup_to_a_file_uri_writes_the_file_it_names),
       cmocka_unit_test(test_verbose_lines_have_each_steps_duration),
       cmocka_unit_test(test_long_steps_show_progress_and_keep_the_callers_handler),
   };
