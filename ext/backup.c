@@ -10,7 +10,8 @@
 ** A backup never replaces a file by accident: without 'overwrite' a file
 ** that exists is refused, a plain name is created with O_EXCL (so a file
 ** that appears meanwhile is refused too), and a backup that fails removes
-** what it created.
+** what it created. What was written is then read back through a new
+** connection (page count, PRAGMA quick_check) before it is called a backup.
 **
 ** The backup API refuses a source connection that holds a write
 ** transaction (SQLITE_BUSY), yet backup-then-migrate must take the copy
@@ -22,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -45,6 +47,31 @@ static void remove_database(const char *zPath) {
     if (z) unlink(z);
     sqlite3_free(z);
   }
+}
+
+/* The first value of zSql on p, sqlite3_malloc'd, in *pzVal ("" for no row). */
+static int query_text(sqlite3 *p, const char *zSql, char **pzVal) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(p, zSql, -1, &pStmt, 0);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(pStmt);
+    const char *z = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(pStmt, 0) : "";
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(p);
+    if (rc == SQLITE_OK) {
+      *pzVal = sqlite3_mprintf("%s", z ? z : "");
+      if (!*pzVal) rc = SQLITE_NOMEM;
+    }
+  }
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+
+static int query_int(sqlite3 *p, const char *zSql, sqlite3_int64 *pVal) {
+  char *z = 0;
+  int rc = query_text(p, zSql, &z);
+  if (rc == SQLITE_OK) *pVal = strtoll(z, 0, 10);
+  sqlite3_free(z);
+  return rc;
 }
 
 /*
@@ -78,19 +105,54 @@ static int busy_timeout(sqlite3 *db) {
 }
 
 /* Copy the main database of pFrom into the main database of pTo. */
-static int copy_database(sqlite3 *pTo, sqlite3 *pFrom, char **pzWhy) {
+static int copy_database(sqlite3 *pTo, sqlite3 *pFrom, int *pnPage, char **pzWhy) {
   sqlite3_backup *pBackup = sqlite3_backup_init(pTo, "main", pFrom, "main");
   if (!pBackup) {
     *pzWhy = sqlite3_mprintf("%s", sqlite3_errmsg(pTo));
     return sqlite3_errcode(pTo);
   }
   int rc = sqlite3_backup_step(pBackup, -1);
+  *pnPage = sqlite3_backup_pagecount(pBackup);
   int rcFinish = sqlite3_backup_finish(pBackup);
   if (rc == SQLITE_DONE) rc = rcFinish;
   if (rc) {
     /* The step's error is the one that says why; finish repeats it. */
     *pzWhy = sqlite3_mprintf("%s", sqlite3_errstr(rc));
   }
+  return rc;
+}
+
+/* PRAGMA quick_check of a database file, the first complaint in *pzWhy. */
+static int check_sound(sqlite3 *p, char **pzWhy) {
+  char *z = 0;
+  int rc = query_text(p, "PRAGMA quick_check", &z);
+  if (rc == SQLITE_OK && strcmp(z, "ok") != 0) {
+    *pzWhy = sqlite3_mprintf("PRAGMA quick_check says: %s", z);
+    rc = SQLITE_CORRUPT;
+  }
+  if (rc && !*pzWhy) *pzWhy = sqlite3_mprintf("%s", sqlite3_errmsg(p));
+  sqlite3_free(z);
+  return rc;
+}
+
+/*
+** Read the copy back through a new connection: it must be sound and hold
+** the nPage pages copied (a source of none still makes a page 1, empty).
+** Read-write, only so that closing a copy in WAL mode removes its -wal
+** and -shm files, as a read-only connection would not.
+*/
+static int verify_copy(const char *zPath, int nPage, char **pzWhy) {
+  sqlite3 *p = 0;
+  sqlite3_int64 nGot = 0;
+  int rc = sqlite3_open_v2(zPath, &p, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, 0);
+  if (rc == SQLITE_OK) rc = check_sound(p, pzWhy);
+  if (rc == SQLITE_OK) rc = query_int(p, "PRAGMA page_count", &nGot);
+  if (rc == SQLITE_OK && nGot != (nPage > 0 ? nPage : 1)) {
+    *pzWhy = sqlite3_mprintf("%lld pages of %d", nGot, nPage > 0 ? nPage : 1);
+    rc = SQLITE_CORRUPT;
+  }
+  if (rc && !*pzWhy) *pzWhy = sqlite3_mprintf("%s", sqlite3_errmsg(p));
+  sqlite3_close(p);
   return rc;
 }
 
@@ -203,7 +265,7 @@ static int open_source(sqlite3 *db, const char *zPath, sqlite3 **ppSource, sqlit
   return SQLITE_OK;
 }
 
-/* The message for a copy that failed with rc. */
+/* The message for a copy (or its read-back) that failed with rc. */
 static char *backup_failure(const char *zPath, int rc, const char *zWhy) {
   switch (rc & 0xff) {
     case SQLITE_BUSY:
@@ -228,6 +290,7 @@ int dm_backup(sqlite3 *db, const char *zPath, int bOverwrite, char **pzErr) {
   sqlite3 *pDest = 0;
   char *zCreated = 0;
   int bExists = 0;
+  int nPage = 0;
   char *zWhy = 0;
   if (!zPath || !zPath[0]) {
     *pzErr = sqlite3_mprintf(
@@ -241,8 +304,17 @@ int dm_backup(sqlite3 *db, const char *zPath, int bOverwrite, char **pzErr) {
   if (rc == SQLITE_OK && !bExists) rc = create_new(zPath, &pDest, &zCreated, pzErr);
   if (rc) goto done;
 
-  rc = copy_database(pDest, pSource, &zWhy);
-  if (rc) *pzErr = backup_failure(zPath, rc, zWhy ? zWhy : "out of memory");
+  rc = copy_database(pDest, pSource, &nPage, &zWhy);
+  sqlite3_close(pDest);
+  pDest = 0;
+  if (rc) {
+    *pzErr = backup_failure(zPath, rc, zWhy ? zWhy : "out of memory");
+  } else if ((rc = verify_copy(zPath, nPage, &zWhy)) != SQLITE_OK && rc != SQLITE_NOMEM) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_backup('%s'): the copy did not read back whole (%s), so it "
+        "is no backup; check the disk it is on and try again",
+        zPath, zWhy ? zWhy : "out of memory");
+  }
 
 done:
   sqlite3_close(pDest);
@@ -287,24 +359,6 @@ void dm_backup_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_result_error_nomem(ctx);
   }
   sqlite3_free(zErr);
-}
-
-/* PRAGMA quick_check of a file about to replace the database. */
-static int check_sound(sqlite3 *pSrc, char **pzWhy) {
-  sqlite3_stmt *pStmt = 0;
-  int rc = sqlite3_prepare_v2(pSrc, "PRAGMA quick_check", -1, &pStmt, 0);
-  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
-    const char *z = (const char *)sqlite3_column_text(pStmt, 0);
-    if (!z || strcmp(z, "ok") != 0) {
-      *pzWhy = sqlite3_mprintf("PRAGMA quick_check says: %s", z ? z : "");
-      rc = SQLITE_CORRUPT;
-    }
-  } else if (rc == SQLITE_OK) {
-    rc = sqlite3_errcode(pSrc);
-  }
-  if (rc && !*pzWhy) *pzWhy = sqlite3_mprintf("%s", sqlite3_errmsg(pSrc));
-  sqlite3_finalize(pStmt);
-  return rc;
 }
 
 void dm_restore_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -356,7 +410,8 @@ void dm_restore_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         zPath, zPath, zWhy ? zWhy : "out of memory");
     goto done;
   }
-  rc = copy_database(db, pSrc, &zWhy);
+  int nPage = 0;
+  rc = copy_database(db, pSrc, &nPage, &zWhy);
   if (rc) {
     if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
       zErr = sqlite3_mprintf(

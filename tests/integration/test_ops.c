@@ -1836,6 +1836,10 @@ static void test_backup_with_a_concurrent_writer_in_both_journal_modes(void **st
     sqlite3_free(zSql);
     h_exec(pWriter, "COMMIT");
     sqlite3_close(pWriter);
+    /* Read back and closed: no journal left beside it. */
+    char *zCopyWal = sqlite3_mprintf("%s-wal", zCopy);
+    assert_int_equal(access(zCopyWal, F_OK), -1);
+    sqlite3_free(zCopyWal);
     sqlite3 *pCopy = h_open(zCopy, 0);
     h_assert_text(pCopy, "SELECT count(*) FROM t", "4");
     h_assert_text(pCopy, "PRAGMA journal_mode", strcmp(azMode[m], "WAL") == 0 ? "wal" : "delete");
@@ -1992,6 +1996,18 @@ static void test_backup_of_an_in_memory_database(void **state) {
   db = h_open(zOther, 0);
   h_assert_text(db, "SELECT version_num FROM alembic_version", zHead);
   sqlite3_close(db);
+  /* A database with nothing in it has no pages; its copy has one, empty. */
+  db = h_open(":memory:", "");
+  char *zEmpty = h_fresh("memory-empty.db");
+  zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zEmpty);
+  h_assert_text(db, zSql, zEmpty);
+  sqlite3_free(zSql);
+  sqlite3_close(db);
+  db = h_open(zEmpty, 0);
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema", "0");
+  h_assert_text(db, "PRAGMA quick_check", "ok");
+  sqlite3_close(db);
+  sqlite3_free(zEmpty);
   sqlite3_free(zOther);
   sqlite3_free(zCopy);
 }
@@ -2231,6 +2247,129 @@ static void test_backup_to_a_file_uri_writes_the_file_it_names(void **state) {
   sqlite3_free(zDb);
 }
 
+/*
+** A disk that loses what is written to a database file and says nothing:
+** the "lossy" VFS, the default one with writes to main databases dropped.
+** The VFS methods other than xOpen are the default's own, which (unix)
+** do not look at the VFS they are given.
+*/
+typedef struct LossyFile LossyFile;
+struct LossyFile {
+  sqlite3_file base;
+  sqlite3_file *pReal; /* The default VFS's file, just after this struct */
+  int bMain;
+};
+#define LOSSY_REAL(f) (((LossyFile *)(f))->pReal)
+
+static int lossy_close(sqlite3_file *f) {
+  return LOSSY_REAL(f)->pMethods->xClose(LOSSY_REAL(f));
+}
+static int lossy_read(sqlite3_file *f, void *p, int n, sqlite3_int64 o) {
+  return LOSSY_REAL(f)->pMethods->xRead(LOSSY_REAL(f), p, n, o);
+}
+static int lossy_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 o) {
+  if (((LossyFile *)f)->bMain) return SQLITE_OK;
+  return LOSSY_REAL(f)->pMethods->xWrite(LOSSY_REAL(f), p, n, o);
+}
+static int lossy_truncate(sqlite3_file *f, sqlite3_int64 n) {
+  return LOSSY_REAL(f)->pMethods->xTruncate(LOSSY_REAL(f), n);
+}
+static int lossy_sync(sqlite3_file *f, int flags) {
+  return LOSSY_REAL(f)->pMethods->xSync(LOSSY_REAL(f), flags);
+}
+static int lossy_file_size(sqlite3_file *f, sqlite3_int64 *pn) {
+  return LOSSY_REAL(f)->pMethods->xFileSize(LOSSY_REAL(f), pn);
+}
+static int lossy_lock(sqlite3_file *f, int e) {
+  return LOSSY_REAL(f)->pMethods->xLock(LOSSY_REAL(f), e);
+}
+static int lossy_unlock(sqlite3_file *f, int e) {
+  return LOSSY_REAL(f)->pMethods->xUnlock(LOSSY_REAL(f), e);
+}
+static int lossy_check_reserved(sqlite3_file *f, int *p) {
+  return LOSSY_REAL(f)->pMethods->xCheckReservedLock(LOSSY_REAL(f), p);
+}
+static int lossy_file_control(sqlite3_file *f, int op, void *p) {
+  return LOSSY_REAL(f)->pMethods->xFileControl(LOSSY_REAL(f), op, p);
+}
+static int lossy_sector_size(sqlite3_file *f) {
+  return LOSSY_REAL(f)->pMethods->xSectorSize(LOSSY_REAL(f));
+}
+static int lossy_device(sqlite3_file *f) {
+  return LOSSY_REAL(f)->pMethods->xDeviceCharacteristics(LOSSY_REAL(f));
+}
+
+static const sqlite3_io_methods lossy_io = {
+    .iVersion = 1,
+    .xClose = lossy_close,
+    .xRead = lossy_read,
+    .xWrite = lossy_write,
+    .xTruncate = lossy_truncate,
+    .xSync = lossy_sync,
+    .xFileSize = lossy_file_size,
+    .xLock = lossy_lock,
+    .xUnlock = lossy_unlock,
+    .xCheckReservedLock = lossy_check_reserved,
+    .xFileControl = lossy_file_control,
+    .xSectorSize = lossy_sector_size,
+    .xDeviceCharacteristics = lossy_device,
+};
+
+static sqlite3_vfs lossy_vfs;
+
+static int lossy_open(sqlite3_vfs *pVfs, const char *zName, sqlite3_file *f, int flags,
+                      int *pOutFlags) {
+  sqlite3_vfs *pReal = pVfs->pAppData;
+  LossyFile *p = (LossyFile *)f;
+  p->pReal = (sqlite3_file *)&p[1];
+  p->bMain = (flags & SQLITE_OPEN_MAIN_DB) != 0;
+  int rc = pReal->xOpen(pReal, zName, p->pReal, flags, pOutFlags);
+  p->base.pMethods = rc == SQLITE_OK ? &lossy_io : 0;
+  return rc;
+}
+
+static void lossy_register(void) {
+  if (sqlite3_vfs_find("lossy")) return;
+  sqlite3_vfs *pReal = sqlite3_vfs_find(0);
+  lossy_vfs = *pReal;
+  lossy_vfs.iVersion = 2;
+  lossy_vfs.szOsFile = (int)sizeof(LossyFile) + pReal->szOsFile;
+  lossy_vfs.zName = "lossy";
+  lossy_vfs.pAppData = pReal;
+  lossy_vfs.xOpen = lossy_open;
+  if (sqlite3_vfs_register(&lossy_vfs, 0) != SQLITE_OK) fail_msg("cannot register lossy");
+}
+
+/*
+** A backup is read back before it is called one: on a disk that loses the
+** writes, the copy is refused and removed, not reported as written.
+*/
+static void test_backup_reads_back_what_it_wrote(void **state) {
+  (void)state;
+  lossy_register();
+  char *zDb = h_fresh("read-back.db");
+  HFile before = database_at_head(zDb, "kept");
+  free(before.a);
+  char *zCopy = h_fresh("read-back-copy.db");
+  char *zUri = sqlite3_mprintf("file:%s?vfs=lossy", zCopy);
+  sqlite3 *db = h_open(zDb, "");
+  char *zPages = h_text(db, "PRAGMA page_count");
+  char *zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zUri);
+  char *zWant = sqlite3_mprintf(
+      "migrate_backup('%s'): the copy did not read back whole (0 pages of %s), "
+      "so it is no backup; check the disk it is on and try again",
+      zUri, zPages);
+  h_assert_error(db, zSql, zWant);
+  assert_int_equal(access(zCopy, F_OK), -1);
+  sqlite3_close(db);
+  sqlite3_free(zWant);
+  sqlite3_free(zSql);
+  sqlite3_free(zPages);
+  sqlite3_free(zUri);
+  sqlite3_free(zCopy);
+  sqlite3_free(zDb);
+}
+
 /* ---- seeing what happens ---------------------------------------------------- */
 
 static void test_verbose_lines_have_each_steps_duration(void **state) {
@@ -2353,6 +2492,7 @@ int main(void) {
       cmocka_unit_test(test_backup_and_restore_refuse_names_that_are_not_files),
       cmocka_unit_test(test_uri_spellings_of_the_database_are_the_database_itself),
       cmocka_unit_test(test_backup_to_a_file_uri_writes_the_file_it_names),
+      cmocka_unit_test(test_backup_reads_back_what_it_wrote),
       cmocka_unit_test(test_verbose_lines_have_each_steps_duration),
       cmocka_unit_test(test_long_steps_show_progress_and_keep_the_callers_handler),
   };
