@@ -4,8 +4,8 @@
 ** Names are read as SQLite reads them, a file: URI included: each is
 ** opened with SQLITE_OPEN_URI and sqlite3_db_filename() says which file it
 ** is, if any. A name that is no file on disk (':memory:', mode=memory, a
-** memdb VFS) is refused, and a URI spelling of the database itself is
-** caught like its plain name.
+** memdb VFS) is refused both ways, and a URI spelling of the database
+** itself is caught like its plain name.
 **
 ** A backup never replaces a file by accident: without 'overwrite' a file
 ** that exists is refused, a plain name is created with O_EXCL (so a file
@@ -18,6 +18,11 @@
 ** under the write lock, so that no other writer slips in between. There
 ** the copy is read through a second, read-only connection to the same
 ** file: it sees what is committed, and the lock holds that still.
+**
+** A restore checks its source before it touches the database: a sound
+** SQLite file (PRAGMA quick_check), with tables unless 'allow-empty'. Then
+** the backup API replaces the database in one transaction, so a restore
+** that fails leaves it as it was.
 */
 #include "backup.h"
 
@@ -361,18 +366,19 @@ void dm_backup_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3_free(zErr);
 }
 
-void dm_restore_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  if (!dm_check_argc(ctx, "migrate_restore('backup.db')", argc, 1, 1)) return;
+/*
+** Why a restore cannot start, from where it is called (0: it can); rc in
+** *pRc, SQLITE_NOMEM with no message.
+*/
+static char *restore_refusal(sqlite3_context *ctx, const char *zPath, int *pRc) {
   sqlite3 *db = sqlite3_context_db_handle(ctx);
   DmConn *pConn = sqlite3_user_data(ctx);
-  const char *zPath = (const char *)sqlite3_value_text(argv[0]);
   char *zErr = 0;
-  char *zWhy = 0;
-  sqlite3 *pSrc = 0;
   int nBusy = 0;
   for (sqlite3_stmt *p = sqlite3_next_stmt(db, 0); p; p = sqlite3_next_stmt(db, p)) {
     if (sqlite3_stmt_busy(p)) nBusy++;
   }
+  *pRc = SQLITE_ERROR;
   if (pConn->bRunning) {
     zErr = sqlite3_mprintf(
         "migrate_restore() cannot run inside a migration: a migration's SQL "
@@ -392,46 +398,123 @@ void dm_restore_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         "migrate_restore() must be called on its own, as in SELECT "
         "migrate_restore('%s'), not inside a statement that reads a table",
         zPath);
-  } else if (access(zPath, F_OK) != 0) {
-    zErr = sqlite3_mprintf("migrate_restore('%s'): %s does not exist; nothing was "
-                           "restored", zPath, zPath);
-  } else if (same_file(sqlite3_db_filename(db, "main"), zPath)) {
-    zErr = sqlite3_mprintf("migrate_restore('%s'): that is the database itself",
-                           zPath);
+  } else {
+    *pRc = SQLITE_OK;
+    return 0;
   }
-  if (zErr) goto done;
+  if (!zErr) *pRc = SQLITE_NOMEM;
+  return zErr;
+}
 
-  int rc = sqlite3_open_v2(zPath, &pSrc, SQLITE_OPEN_READONLY, 0);
-  if (rc == SQLITE_OK) rc = check_sound(pSrc, &zWhy);
-  if (rc) {
-    zErr = sqlite3_mprintf(
+/* The refusals of a backup that is unsound, or empty. */
+static int check_backup(sqlite3 *pSrc, const char *zPath, int bAllowEmpty, char **pzErr) {
+  char *zWhy = 0;
+  sqlite3_int64 nObject = 0;
+  int rc = check_sound(pSrc, &zWhy);
+  if (rc == SQLITE_OK) rc = query_int(pSrc, "SELECT count(*) FROM sqlite_schema", &nObject);
+  if (rc && rc != SQLITE_NOMEM) {
+    *pzErr = sqlite3_mprintf(
         "migrate_restore('%s'): %s is not a sound SQLite database (%s); "
         "nothing was restored",
-        zPath, zPath, zWhy ? zWhy : "out of memory");
-    goto done;
+        zPath, zPath, zWhy ? zWhy : sqlite3_errmsg(pSrc));
+  } else if (rc == SQLITE_OK && nObject == 0 && !bAllowEmpty) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_restore('%s'): %s is an empty database (no tables), and "
+        "restoring it would leave the database empty; nothing was restored; "
+        "if an empty database is what you want, use migrate_restore('%s', "
+        "'allow-empty')",
+        zPath, zPath, zPath);
+    rc = SQLITE_ERROR;
   }
-  int nPage = 0;
-  rc = copy_database(db, pSrc, &nPage, &zWhy);
-  if (rc) {
-    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
-      zErr = sqlite3_mprintf(
-          "migrate_restore('%s'): the database is in use by another "
-          "connection (%s); stop the application and try again; nothing was "
-          "restored",
-          zPath, zWhy ? zWhy : "");
-    } else {
-      zErr = sqlite3_mprintf("migrate_restore('%s'): %s", zPath,
-                             zWhy ? zWhy : "out of memory");
-    }
-    goto done;
-  }
-
-  /* The version the database is at now, as migrate_current() says it. */
-  dm_result_current(ctx);
-
-done:
-  if (zErr) sqlite3_result_error(ctx, zErr, -1);
-  sqlite3_free(zErr);
   sqlite3_free(zWhy);
+  return rc;
+}
+
+/*
+** Open the backup zPath (a file: URI too) in *ppSrc, and check that it can
+** replace db: a file that exists, not db itself, then check_backup().
+*/
+static int open_backup(sqlite3 *db, const char *zPath, int bAllowEmpty, sqlite3 **ppSrc,
+                       char **pzErr) {
+  int rc = sqlite3_open_v2(zPath, ppSrc, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, 0);
+  const char *zFile = rc == SQLITE_OK ? sqlite3_db_filename(*ppSrc, "main") : 0;
+  if (rc && *ppSrc && sqlite3_system_errno(*ppSrc) == ENOENT) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_restore('%s'): %s does not exist; nothing was "
+        "restored",
+        zPath, zPath);
+  } else if (rc) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_restore('%s'): cannot open %s: %s; nothing was "
+        "restored",
+        zPath, zPath, *ppSrc ? sqlite3_errmsg(*ppSrc) : "out of memory");
+  } else if (!zFile || !zFile[0] || access(zFile, F_OK) != 0) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_restore('%s'): that names an in-memory database, not a file, "
+        "so there is no backup in it; name the backup file, as in "
+        "migrate_restore('backup.db')",
+        zPath);
+    rc = SQLITE_ERROR;
+  } else if (same_file(sqlite3_db_filename(db, "main"), zFile)) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_restore('%s'): that is the database itself, not a backup of "
+        "it; name the backup file, as in migrate_restore('backup.db')",
+        zPath);
+    rc = SQLITE_ERROR;
+  } else {
+    rc = check_backup(*ppSrc, zPath, bAllowEmpty, pzErr);
+  }
+  return rc;
+}
+
+/* Replace the main database of db with pSrc's. */
+static int restore_from(sqlite3 *db, sqlite3 *pSrc, const char *zPath, char **pzErr) {
+  char *zWhy = 0;
+  int nPage = 0;
+  int rc = copy_database(db, pSrc, &nPage, &zWhy);
+  if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_restore('%s'): the database is in use by another "
+        "connection (%s); stop the application and try again; nothing was "
+        "restored",
+        zPath, zWhy ? zWhy : "");
+  } else if (rc) {
+    *pzErr = sqlite3_mprintf("migrate_restore('%s'): %s", zPath, zWhy ? zWhy : "out of memory");
+  }
+  sqlite3_free(zWhy);
+  return rc;
+}
+
+void dm_restore_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  if (!dm_check_argc(ctx,
+                     "migrate_restore('backup.db') or, to restore a backup that "
+                     "holds no tables, migrate_restore('backup.db', 'allow-empty')",
+                     argc, 1, 2)) {
+    return;
+  }
+  const char *zPath = (const char *)sqlite3_value_text(argv[0]);
+  const char *zOpt = argc == 2 ? (const char *)sqlite3_value_text(argv[1]) : 0;
+  if (argc == 2 && (!zOpt || strcmp(zOpt, "allow-empty") != 0)) {
+    sqlite3_result_error(ctx,
+                         "migrate_restore(path, option): the only option is "
+                         "'allow-empty', which restores a backup that holds no tables",
+                         -1);
+    return;
+  }
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  sqlite3 *pSrc = 0;
+  int rc = SQLITE_OK;
+  char *zErr = restore_refusal(ctx, zPath, &rc);
+  if (rc == SQLITE_OK) rc = open_backup(db, zPath, zOpt != 0, &pSrc, &zErr);
+  if (rc == SQLITE_OK) rc = restore_from(db, pSrc, zPath, &zErr);
+  if (rc == SQLITE_OK) {
+    /* The version the database is at now, as migrate_current() says it. */
+    dm_result_current(ctx);
+  } else if (zErr) {
+    sqlite3_result_error(ctx, zErr, -1);
+  } else {
+    sqlite3_result_error_nomem(ctx);
+  }
+  sqlite3_free(zErr);
   sqlite3_close(pSrc);
 }

@@ -2090,7 +2090,10 @@ static void test_restore_errors_change_nothing(void **state) {
   sqlite3_free(zWant);
   sqlite3_free(zSql);
   zSql = sqlite3_mprintf("SELECT migrate_restore('%q')", zDb);
-  zWant = sqlite3_mprintf("migrate_restore('%s'): that is the database itself", zDb);
+  zWant = sqlite3_mprintf(
+      "migrate_restore('%s'): that is the database itself, not a backup of it; "
+      "name the backup file, as in migrate_restore('backup.db')",
+      zDb);
   h_assert_error(db, zSql, zWant);
   sqlite3_free(zWant);
   sqlite3_free(zSql);
@@ -2167,7 +2170,7 @@ static void assert_refused(sqlite3 *db, const char *zFunc, const char *zName, co
 /*
 ** ':memory:' and its URI spellings are no file: a backup there would be
 ** gone at once, and was reported as written (leaving an empty file named
-** after the URI behind).
+** after the URI behind); a restore from there wiped the database.
 */
 static void test_backup_and_restore_refuse_names_that_are_not_files(void **state) {
   (void)state;
@@ -2185,6 +2188,10 @@ static void test_backup_and_restore_refuse_names_that_are_not_files(void **state
         "migrate_backup('backup.db')";
     assert_refused(db, "migrate_backup", azName[i], 0, zBackup);
     assert_refused(db, "migrate_backup", azName[i], "overwrite", zBackup);
+    assert_refused(db, "migrate_restore", azName[i], 0,
+                   "migrate_restore('%s'): that names an in-memory database, not "
+                   "a file, so there is no backup in it; name the backup file, as "
+                   "in migrate_restore('backup.db')");
     assert_int_equal(access(azName[i], F_OK), -1);
   }
   assert_int_equal(access("memory.db", F_OK), -1);
@@ -2212,6 +2219,10 @@ static void test_uri_spellings_of_the_database_are_the_database_itself(void **st
         "migrate_backup('%s'): that is the database itself; back up to another file";
     assert_refused(db, "migrate_backup", azName[i], 0, zBackup);
     assert_refused(db, "migrate_backup", azName[i], "overwrite", zBackup);
+    assert_refused(db, "migrate_restore", azName[i], 0,
+                   "migrate_restore('%s'): that is the database itself, not a "
+                   "backup of it; name the backup file, as in "
+                   "migrate_restore('backup.db')");
   }
   assert_int_equal(access("file:itself.db", F_OK), -1);
   leave_test_dir();
@@ -2237,13 +2248,64 @@ static void test_backup_to_a_file_uri_writes_the_file_it_names(void **state) {
                  "migrate_backup('file:uri-copy.db'): file:uri-copy.db already "
                  "exists; choose a new name, or replace it with "
                  "migrate_backup('file:uri-copy.db', 'overwrite')");
+  h_exec(db, "UPDATE questions SET question_text = 'changed'");
+  h_assert_text(db, "SELECT migrate_restore('file:uri-copy.db?mode=ro')", zHead);
   leave_test_dir();
+  h_assert_text(db, "SELECT question_text FROM questions", "copied");
   sqlite3_close(db);
   db = h_open(zCopy, 0);
   h_assert_text(db, "PRAGMA integrity_check", "ok");
   h_assert_text(db, "SELECT question_text FROM questions", "copied");
   sqlite3_close(db);
   sqlite3_free(zCopy);
+  sqlite3_free(zDb);
+}
+
+/*
+** An empty file is a database of no pages, which SQLite reads as sound:
+** restoring it wiped the database. Empty backups are refused unless asked.
+*/
+static void test_restore_refuses_an_empty_backup_unless_asked(void **state) {
+  (void)state;
+  char *zDb = h_fresh("restore-empty.db");
+  HFile before = database_at_head(zDb, "kept");
+  char *zEmpty = h_path("empty.bak");
+  write_file(zEmpty, "");
+  char *zNoTables = h_fresh("no-tables.bak");
+  sqlite3 *db = h_open(zNoTables, 0);
+  h_exec(db, "CREATE TABLE t (x); DROP TABLE t;");
+  sqlite3_close(db);
+  db = h_open(zDb, "");
+  const char *azName[] = {zEmpty, zNoTables};
+  for (size_t i = 0; i < sizeof(azName) / sizeof(azName[0]); i++) {
+    assert_refused(db, "migrate_restore", azName[i], 0,
+                   "migrate_restore('%s'): %s is an empty database (no tables), "
+                   "and restoring it would leave the database empty; nothing was "
+                   "restored; if an empty database is what you want, use "
+                   "migrate_restore('%s', 'allow-empty')");
+  }
+  h_assert_error(db, "SELECT migrate_restore('x.db', 'empty')",
+                 "migrate_restore(path, option): the only option is 'allow-empty', "
+                 "which restores a backup that holds no tables");
+  h_assert_error(db, "SELECT migrate_restore('x.db', 'allow-empty', 1)",
+                 "wrong number of arguments (3): use migrate_restore('backup.db') "
+                 "or, to restore a backup that holds no tables, "
+                 "migrate_restore('backup.db', 'allow-empty')");
+  h_assert_text(db, "SELECT question_text FROM questions", "kept");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+
+  /* Asked to: the database is empty afterwards, at no version. */
+  db = h_open(zDb, "");
+  char *zSql = sqlite3_mprintf("SELECT migrate_restore('%q', 'allow-empty')", zEmpty);
+  h_assert_text(db, zSql, "NULL");
+  sqlite3_free(zSql);
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema", "0");
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  sqlite3_close(db);
+  sqlite3_free(zNoTables);
+  sqlite3_free(zEmpty);
   sqlite3_free(zDb);
 }
 
@@ -2493,6 +2555,7 @@ int main(void) {
       cmocka_unit_test(test_uri_spellings_of_the_database_are_the_database_itself),
       cmocka_unit_test(test_backup_to_a_file_uri_writes_the_file_it_names),
       cmocka_unit_test(test_backup_reads_back_what_it_wrote),
+      cmocka_unit_test(test_restore_refuses_an_empty_backup_unless_asked),
       cmocka_unit_test(test_verbose_lines_have_each_steps_duration),
       cmocka_unit_test(test_long_steps_show_progress_and_keep_the_callers_handler),
   };
