@@ -20,9 +20,9 @@
 ** file: it sees what is committed, and the lock holds that still.
 **
 ** A restore checks its source before it touches the database: a sound
-** SQLite file (PRAGMA quick_check), with tables unless 'allow-empty'. Then
-** the backup API replaces the database in one transaction, so a restore
-** that fails leaves it as it was.
+** SQLite file (PRAGMA quick_check), with tables unless 'allow-empty', and
+** a page size the database can take. Then the backup API replaces the
+** database in one transaction, so a restore that fails leaves it as it was.
 */
 #include "backup.h"
 
@@ -406,8 +406,36 @@ static char *restore_refusal(sqlite3_context *ctx, const char *zPath, int *pRc) 
   return zErr;
 }
 
-/* The refusals of a backup that is unsound, or empty. */
-static int check_backup(sqlite3 *pSrc, const char *zPath, int bAllowEmpty, char **pzErr) {
+/*
+** The backup API cannot change the page size of a database in WAL mode:
+** it fails with SQLITE_READONLY, which blames the wrong thing. Say what is
+** wrong, and what to do, before it is tried.
+*/
+static int check_page_size(sqlite3 *db, sqlite3 *pSrc, const char *zPath, char **pzErr) {
+  sqlite3_int64 nFrom = 0;
+  sqlite3_int64 nTo = 0;
+  char *zMode = 0;
+  int rc = query_int(pSrc, "PRAGMA page_size", &nFrom);
+  if (rc == SQLITE_OK) rc = query_int(db, "PRAGMA main.page_size", &nTo);
+  if (rc == SQLITE_OK) rc = query_text(db, "PRAGMA main.journal_mode", &zMode);
+  if (rc == SQLITE_OK && nFrom != nTo && strcmp(zMode, "wal") == 0) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_restore('%s'): %s has pages of %lld bytes and the database "
+        "%lld, and a database in WAL mode cannot change its page size; "
+        "nothing was restored; run PRAGMA journal_mode = DELETE, then SELECT "
+        "migrate_restore('%s'), then PRAGMA journal_mode = WAL",
+        zPath, zPath, nFrom, nTo, zPath);
+    rc = SQLITE_ERROR;
+  } else if (rc != SQLITE_NOMEM) {
+    rc = SQLITE_OK; /* What stopped the query stops the copy, which says so. */
+  }
+  sqlite3_free(zMode);
+  return rc;
+}
+
+/* The refusals of a backup that is unsound, or empty, or will not fit. */
+static int check_backup(sqlite3 *db, sqlite3 *pSrc, const char *zPath, int bAllowEmpty,
+                        char **pzErr) {
   char *zWhy = 0;
   sqlite3_int64 nObject = 0;
   int rc = check_sound(pSrc, &zWhy);
@@ -425,6 +453,8 @@ static int check_backup(sqlite3 *pSrc, const char *zPath, int bAllowEmpty, char 
         "'allow-empty')",
         zPath, zPath, zPath);
     rc = SQLITE_ERROR;
+  } else if (rc == SQLITE_OK) {
+    rc = check_page_size(db, pSrc, zPath, pzErr);
   }
   sqlite3_free(zWhy);
   return rc;
@@ -462,7 +492,7 @@ static int open_backup(sqlite3 *db, const char *zPath, int bAllowEmpty, sqlite3 
         zPath);
     rc = SQLITE_ERROR;
   } else {
-    rc = check_backup(*ppSrc, zPath, bAllowEmpty, pzErr);
+    rc = check_backup(db, *ppSrc, zPath, bAllowEmpty, pzErr);
   }
   return rc;
 }

@@ -2432,6 +2432,63 @@ static void test_backup_reads_back_what_it_wrote(void **state) {
   sqlite3_free(zDb);
 }
 
+/*
+** A backup of 1024-byte pages into a WAL database of 4096: the backup API
+** fails with SQLITE_READONLY, which said "attempt to write a readonly
+** database". The message says what is wrong, and what it advises works.
+*/
+static void test_restore_across_page_sizes_into_a_wal_database(void **state) {
+  (void)state;
+  char *zSmall = h_fresh("pages-1024.db");
+  sqlite3 *db = h_open(zSmall, "");
+  h_exec(db, "PRAGMA page_size = 1024");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  h_exec(db,
+         "INSERT INTO questions (id, category, question_text, created_at, "
+         "updated_at) VALUES (1, 'math', 'small pages', 'now', 'now')");
+  char *zBackup = h_fresh("pages-1024.bak");
+  char *zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zBackup);
+  h_assert_text(db, zSql, zBackup);
+  sqlite3_free(zSql);
+  sqlite3_close(db);
+
+  char *zDb = h_fresh("pages-wal.db");
+  db = h_open(zDb, "");
+  h_assert_text(db, "PRAGMA journal_mode = WAL", "wal");
+  sqlite3_close(db);
+  HFile before = database_at_head(zDb, "large pages");
+  db = h_open(zDb, "");
+  h_assert_text(db, "PRAGMA page_size", "4096");
+  assert_refused(db, "migrate_restore", zBackup, 0,
+                 "migrate_restore('%s'): %s has pages of 1024 bytes and the "
+                 "database 4096, and a database in WAL mode cannot change its "
+                 "page size; nothing was restored; run PRAGMA journal_mode = "
+                 "DELETE, then SELECT migrate_restore('%s'), then PRAGMA "
+                 "journal_mode = WAL");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+
+  /* What the message says to do. */
+  db = h_open(zDb, "");
+  h_assert_text(db, "PRAGMA journal_mode = DELETE", "delete");
+  zSql = sqlite3_mprintf("SELECT migrate_restore('%q')", zBackup);
+  h_assert_text(db, zSql, zHead);
+  sqlite3_free(zSql);
+  h_assert_text(db, "PRAGMA journal_mode = WAL", "wal");
+  sqlite3_close(db);
+  db = h_open(zDb, "");
+  h_assert_text(db, "PRAGMA journal_mode", "wal");
+  h_assert_text(db, "PRAGMA page_size", "1024");
+  h_assert_text(db, "SELECT question_text FROM questions", "small pages");
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  h_assert_text(db, "SELECT migrate_check()", "ok");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+  sqlite3_free(zBackup);
+  sqlite3_free(zSmall);
+}
+
 /* ---- seeing what happens ---------------------------------------------------- */
 
 static void test_verbose_lines_have_each_steps_duration(void **state) {
@@ -2556,6 +2613,7 @@ int main(void) {
       cmocka_unit_test(test_backup_to_a_file_uri_writes_the_file_it_names),
       cmocka_unit_test(test_backup_reads_back_what_it_wrote),
       cmocka_unit_test(test_restore_refuses_an_empty_backup_unless_asked),
+      cmocka_unit_test(test_restore_across_page_sizes_into_a_wal_database),
       cmocka_unit_test(test_verbose_lines_have_each_steps_duration),
       cmocka_unit_test(test_long_steps_show_progress_and_keep_the_callers_handler),
   };
