@@ -469,15 +469,11 @@ static int open_backup(sqlite3 *db, const char *zPath, int bAllowEmpty, sqlite3 
   int rc = sqlite3_open_v2(zPath, ppSrc, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, 0);
   const char *zFile = rc == SQLITE_OK ? sqlite3_db_filename(*ppSrc, "main") : 0;
   if (rc && *ppSrc && sqlite3_system_errno(*ppSrc) == ENOENT) {
-    *pzErr = sqlite3_mprintf(
-        "migrate_restore('%s'): %s does not exist; nothing was "
-        "restored",
-        zPath, zPath);
+    *pzErr = sqlite3_mprintf("migrate_restore('%s'): %s does not exist; nothing was restored",
+                             zPath, zPath);
   } else if (rc) {
-    *pzErr = sqlite3_mprintf(
-        "migrate_restore('%s'): cannot open %s: %s; nothing was "
-        "restored",
-        zPath, zPath, *ppSrc ? sqlite3_errmsg(*ppSrc) : "out of memory");
+    *pzErr = sqlite3_mprintf("migrate_restore('%s'): cannot open %s: %s; nothing was restored",
+                             zPath, zPath, *ppSrc ? sqlite3_errmsg(*ppSrc) : "out of memory");
   } else if (!zFile || !zFile[0] || access(zFile, F_OK) != 0) {
     *pzErr = sqlite3_mprintf(
         "migrate_restore('%s'): that names an in-memory database, not a file, "
