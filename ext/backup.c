@@ -82,17 +82,20 @@ static int query_int(sqlite3 *p, const char *zSql, sqlite3_int64 *pVal) {
 /*
 ** The file zPath names, as SQLite reads the name (a file: URI too), in
 ** *pzFile: its full path, or "" if the name is no file on disk (in memory,
-** temporary, another VFS's). SQLITE_CANTOPEN, with *pzFile 0, if nothing
-** is there yet.
+** temporary, another VFS's). SQLITE_CANTOPEN if nothing is there yet; if
+** something is there that cannot be opened, an error and why in *pzWhy.
 */
-static int resolve_name(const char *zPath, char **pzFile) {
+static int resolve_name(const char *zPath, char **pzFile, char **pzWhy) {
   sqlite3 *p = 0;
-  *pzFile = 0;
   int rc = sqlite3_open_v2(zPath, &p, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, 0);
+  int iErrno = p ? sqlite3_system_errno(p) : 0;
   if (rc == SQLITE_OK) {
     const char *z = sqlite3_db_filename(p, "main");
     *pzFile = sqlite3_mprintf("%s", z && access(z, F_OK) == 0 ? z : "");
     if (!*pzFile) rc = SQLITE_NOMEM;
+  } else if (rc != SQLITE_NOMEM && !(rc == SQLITE_CANTOPEN && iErrno == ENOENT)) {
+    *pzWhy = sqlite3_mprintf("%s", iErrno ? strerror(iErrno) : sqlite3_errmsg(p));
+    if (!*pzWhy) rc = SQLITE_NOMEM;
   }
   sqlite3_close(p);
   return rc;
@@ -169,11 +172,16 @@ static int verify_copy(const char *zPath, int nPage, char **pzWhy) {
 static int check_destination(sqlite3 *db, const char *zPath, int bOverwrite, int *pbExists,
                              char **pzErr) {
   char *zFile = 0;
-  int rc = resolve_name(zPath, &zFile);
+  char *zWhy = 0;
+  int rc = resolve_name(zPath, &zFile, &zWhy);
   *pbExists = rc == SQLITE_OK;
   if (rc == SQLITE_NOMEM) return rc;
   rc = SQLITE_OK;
-  if (*pbExists && !zFile[0]) {
+  if (zWhy) {
+    *pzErr = sqlite3_mprintf("migrate_backup('%s'): cannot write %s: %s; choose another file",
+                             zPath, zPath, zWhy);
+    rc = SQLITE_CANTOPEN;
+  } else if (*pbExists && !zFile[0]) {
     *pzErr = sqlite3_mprintf(
         "migrate_backup('%s'): that names an in-memory database, not a file, "
         "so the copy would be gone as soon as it was made; name a file, as in "
@@ -193,6 +201,7 @@ static int check_destination(sqlite3 *db, const char *zPath, int bOverwrite, int
     rc = SQLITE_CANTOPEN;
   }
   sqlite3_free(zFile);
+  sqlite3_free(zWhy);
   return rc;
 }
 
@@ -468,12 +477,13 @@ static int open_backup(sqlite3 *db, const char *zPath, int bAllowEmpty, sqlite3 
                        char **pzErr) {
   int rc = sqlite3_open_v2(zPath, ppSrc, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, 0);
   const char *zFile = rc == SQLITE_OK ? sqlite3_db_filename(*ppSrc, "main") : 0;
-  if (rc && *ppSrc && sqlite3_system_errno(*ppSrc) == ENOENT) {
+  int iErrno = rc && *ppSrc ? sqlite3_system_errno(*ppSrc) : 0;
+  if (iErrno == ENOENT) {
     *pzErr = sqlite3_mprintf("migrate_restore('%s'): %s does not exist; nothing was restored",
                              zPath, zPath);
   } else if (rc) {
     *pzErr = sqlite3_mprintf("migrate_restore('%s'): cannot open %s: %s; nothing was restored",
-                             zPath, zPath, *ppSrc ? sqlite3_errmsg(*ppSrc) : "out of memory");
+                             zPath, zPath, iErrno ? strerror(iErrno) : sqlite3_errmsg(*ppSrc));
   } else if (!zFile || !zFile[0] || access(zFile, F_OK) != 0) {
     *pzErr = sqlite3_mprintf(
         "migrate_restore('%s'): that names an in-memory database, not a file, "

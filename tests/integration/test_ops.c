@@ -2196,6 +2196,18 @@ static void test_backup_and_restore_refuse_names_that_are_not_files(void **state
   }
   assert_int_equal(access("memory.db", F_OK), -1);
   leave_test_dir();
+  /* Nor is a directory: what the system says, not "already exists". */
+  char *zDir = h_path("a-directory");
+  assert_int_equal(mkdir(zDir, 0755), 0);
+  static const char *zNoWrite =
+      "migrate_backup('%s'): cannot write %s: Is a directory; "
+      "choose another file";
+  assert_refused(db, "migrate_backup", zDir, 0, zNoWrite);
+  assert_refused(db, "migrate_backup", zDir, "overwrite", zNoWrite);
+  assert_refused(db, "migrate_restore", zDir, 0,
+                 "migrate_restore('%s'): cannot open %s: Is a directory; nothing "
+                 "was restored");
+  sqlite3_free(zDir);
   h_assert_text(db, "SELECT question_text FROM questions", "kept");
   sqlite3_close(db);
   h_assert_file_unchanged(zDb, before);
