@@ -416,16 +416,20 @@ static char *restore_refusal(sqlite3_context *ctx, const char *zPath, int *pRc) 
 }
 
 /*
-** The backup API cannot change the page size of a database in WAL mode:
-** it fails with SQLITE_READONLY, which blames the wrong thing. Say what is
-** wrong, and what to do, before it is tried.
+** The backup API cannot change the page size of a database in WAL mode, or
+** of one with no file of its own that holds pages: it fails with
+** SQLITE_READONLY, which blames the wrong thing. Say what is wrong, and
+** what to do, before it is tried.
 */
 static int check_page_size(sqlite3 *db, sqlite3 *pSrc, const char *zPath, char **pzErr) {
   sqlite3_int64 nFrom = 0;
   sqlite3_int64 nTo = 0;
+  sqlite3_int64 nPage = 0;
   char *zMode = 0;
+  const char *zFile = sqlite3_db_filename(db, "main");
   int rc = query_int(pSrc, "PRAGMA page_size", &nFrom);
   if (rc == SQLITE_OK) rc = query_int(db, "PRAGMA main.page_size", &nTo);
+  if (rc == SQLITE_OK) rc = query_int(db, "PRAGMA main.page_count", &nPage);
   if (rc == SQLITE_OK) rc = query_text(db, "PRAGMA main.journal_mode", &zMode);
   if (rc == SQLITE_OK && nFrom != nTo && strcmp(zMode, "wal") == 0) {
     *pzErr = sqlite3_mprintf(
@@ -434,6 +438,14 @@ static int check_page_size(sqlite3 *db, sqlite3 *pSrc, const char *zPath, char *
         "nothing was restored; run PRAGMA journal_mode = DELETE, then SELECT "
         "migrate_restore('%s'), then PRAGMA journal_mode = WAL",
         zPath, zPath, nFrom, nTo, zPath);
+    rc = SQLITE_ERROR;
+  } else if (rc == SQLITE_OK && nFrom != nTo && nPage > 0 && (!zFile || !zFile[0])) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_restore('%s'): %s has pages of %lld bytes and the database "
+        "%lld, and a database with no file of its own (':memory:' or "
+        "temporary) cannot change its page size once it holds anything; "
+        "nothing was restored; restore into a new, empty one instead",
+        zPath, zPath, nFrom, nTo);
     rc = SQLITE_ERROR;
   } else if (rc != SQLITE_NOMEM) {
     rc = SQLITE_OK; /* What stopped the query stops the copy, which says so. */

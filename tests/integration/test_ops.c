@@ -2445,11 +2445,12 @@ static void test_backup_reads_back_what_it_wrote(void **state) {
 }
 
 /*
-** A backup of 1024-byte pages into a WAL database of 4096: the backup API
-** fails with SQLITE_READONLY, which said "attempt to write a readonly
-** database". The message says what is wrong, and what it advises works.
+** A backup of 1024-byte pages into a WAL database of 4096, or into an
+** in-memory one that holds tables: the backup API fails with
+** SQLITE_READONLY, which said "attempt to write a readonly database". The
+** message says what is wrong, and what it advises works.
 */
-static void test_restore_across_page_sizes_into_a_wal_database(void **state) {
+static void test_restore_across_page_sizes_into_wal_or_memory(void **state) {
   (void)state;
   char *zSmall = h_fresh("pages-1024.db");
   sqlite3 *db = h_open(zSmall, "");
@@ -2495,6 +2496,26 @@ static void test_restore_across_page_sizes_into_a_wal_database(void **state) {
   h_assert_text(db, "SELECT question_text FROM questions", "small pages");
   h_assert_text(db, "PRAGMA integrity_check", "ok");
   h_assert_text(db, "SELECT migrate_check()", "ok");
+  sqlite3_close(db);
+
+  /* An in-memory database cannot either, once it holds tables. */
+  db = h_open(":memory:", "");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  assert_refused(db, "migrate_restore", zBackup, 0,
+                 "migrate_restore('%s'): %s has pages of 1024 bytes and the "
+                 "database 4096, and a database with no file of its own "
+                 "(':memory:' or temporary) cannot change its page size once it "
+                 "holds anything; nothing was restored; restore into a new, "
+                 "empty one instead");
+  h_assert_text(db, "SELECT migrate_current()", zHead);
+  h_assert_text(db, "SELECT count(*) FROM questions", "0");
+  sqlite3_close(db);
+  /* What the message says to do. */
+  db = h_open(":memory:", "");
+  zSql = sqlite3_mprintf("SELECT migrate_restore('%q')", zBackup);
+  h_assert_text(db, zSql, zHead);
+  sqlite3_free(zSql);
+  h_assert_text(db, "SELECT question_text FROM questions", "small pages");
   sqlite3_close(db);
   sqlite3_free(zDb);
   sqlite3_free(zBackup);
@@ -2625,7 +2646,7 @@ int main(void) {
       cmocka_unit_test(test_backup_to_a_file_uri_writes_the_file_it_names),
       cmocka_unit_test(test_backup_reads_back_what_it_wrote),
       cmocka_unit_test(test_restore_refuses_an_empty_backup_unless_asked),
-      cmocka_unit_test(test_restore_across_page_sizes_into_a_wal_database),
+      cmocka_unit_test(test_restore_across_page_sizes_into_wal_or_memory),
       cmocka_unit_test(test_verbose_lines_have_each_steps_duration),
       cmocka_unit_test(test_long_steps_show_progress_and_keep_the_callers_handler),
   };
