@@ -1838,6 +1838,10 @@ static void test_backup_with_a_concurrent_writer_in_both_journal_modes(void **st
     sqlite3_free(zSql);
     h_exec(pWriter, "COMMIT");
     sqlite3_close(pWriter);
+    /* Read back and closed: no journal left beside it. */
+    char *zCopyWal = sqlite3_mprintf("%s-wal", zCopy);
+    assert_int_equal(access(zCopyWal, F_OK), -1);
+    sqlite3_free(zCopyWal);
     sqlite3 *pCopy = h_open(zCopy, 0);
     h_assert_text(pCopy, "SELECT count(*) FROM t", "4");
     h_assert_text(pCopy, "PRAGMA journal_mode", strcmp(azMode[m], "WAL") == 0 ? "wal" : "delete");
@@ -1962,17 +1966,50 @@ static void test_backup_of_an_in_memory_database(void **state) {
   zSql = sqlite3_mprintf("SELECT migrate_upgrade('head', 'backup', '%q')", zOther);
   char *zWant = sqlite3_mprintf(
       "migrate_upgrade(): no backup, so nothing was run: migrate_backup('%s'): "
-      "the database is in memory and this connection is writing to it; back up "
-      "outside the transaction",
-      zOther);
+      "the database has no file of its own (it is ':memory:' or temporary), so "
+      "while this connection holds a write transaction there is nothing to copy "
+      "the committed state from; run SELECT migrate_backup('%s') first, on its "
+      "own, outside any transaction",
+      zOther, zOther);
   h_assert_error(db, zSql, zWant);
   assert_int_equal(access(zOther, F_OK), -1);
+  sqlite3_free(zWant);
+  sqlite3_free(zSql);
+  /* The caller's own write transaction: the same, without the prefix. */
+  h_exec(db, "BEGIN IMMEDIATE");
+  zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zOther);
+  zWant = sqlite3_mprintf(
+      "migrate_backup('%s'): the database has no file of its own (it is "
+      "':memory:' or temporary), so while this connection holds a write "
+      "transaction there is nothing to copy the committed state from; run "
+      "SELECT migrate_backup('%s') first, on its own, outside any transaction",
+      zOther, zOther);
+  h_assert_error(db, zSql, zWant);
+  assert_int_equal(access(zOther, F_OK), -1);
+  /* Doing what it says works. */
+  h_exec(db, "ROLLBACK");
+  h_assert_text(db, zSql, zOther);
   sqlite3_free(zWant);
   sqlite3_free(zSql);
   sqlite3_close(db);
   db = h_open(zCopy, 0);
   h_assert_text(db, "SELECT version_num FROM alembic_version", zHead);
   sqlite3_close(db);
+  db = h_open(zOther, 0);
+  h_assert_text(db, "SELECT version_num FROM alembic_version", zHead);
+  sqlite3_close(db);
+  /* A database with nothing in it has no pages; its copy has one, empty. */
+  db = h_open(":memory:", "");
+  char *zEmpty = h_fresh("memory-empty.db");
+  zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zEmpty);
+  h_assert_text(db, zSql, zEmpty);
+  sqlite3_free(zSql);
+  sqlite3_close(db);
+  db = h_open(zEmpty, 0);
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema", "0");
+  h_assert_text(db, "PRAGMA quick_check", "ok");
+  sqlite3_close(db);
+  sqlite3_free(zEmpty);
   sqlite3_free(zOther);
   sqlite3_free(zCopy);
 }
@@ -2055,7 +2092,10 @@ static void test_restore_errors_change_nothing(void **state) {
   sqlite3_free(zWant);
   sqlite3_free(zSql);
   zSql = sqlite3_mprintf("SELECT migrate_restore('%q')", zDb);
-  zWant = sqlite3_mprintf("migrate_restore('%s'): that is the database itself", zDb);
+  zWant = sqlite3_mprintf(
+      "migrate_restore('%s'): that is the database itself, not a backup of it; "
+      "name the backup file, as in migrate_restore('backup.db')",
+      zDb);
   h_assert_error(db, zSql, zWant);
   sqlite3_free(zWant);
   sqlite3_free(zSql);
@@ -2087,6 +2127,401 @@ static void test_restore_errors_change_nothing(void **state) {
   sqlite3_free(zText);
   sqlite3_free(zMissing);
   sqlite3_free(zDb);
+}
+
+/* The working directory, while a test uses relative names (file:x.db). */
+static char zSavedCwd[4096];
+
+static void enter_test_dir(void) {
+  char *zDir = h_path("");
+  if (!getcwd(zSavedCwd, sizeof(zSavedCwd)) || chdir(zDir) != 0) {
+    fail_msg("cannot enter %s", zDir);
+  }
+  sqlite3_free(zDir);
+}
+
+static void leave_test_dir(void) {
+  if (chdir(zSavedCwd) != 0) fail_msg("cannot go back to %s", zSavedCwd);
+}
+
+/* A database at head with one question, closed: its bytes to compare. */
+static HFile database_at_head(const char *zDb, const char *zQuestion) {
+  sqlite3 *db = h_open(zDb, "");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  char *zSql = sqlite3_mprintf(
+      "INSERT INTO questions (id, category, question_text, created_at, "
+      "updated_at) VALUES (1, 'math', %Q, 'now', 'now')",
+      zQuestion);
+  h_exec(db, zSql);
+  sqlite3_free(zSql);
+  sqlite3_close(db);
+  return h_file(zDb);
+}
+
+/* zFunc(zName[, zOpt]) on db fails with zWant, in which %s is zName. */
+static void assert_refused(sqlite3 *db, const char *zFunc, const char *zName, const char *zOpt,
+                           const char *zWant) {
+  char *zSql = zOpt ? sqlite3_mprintf("SELECT %s('%q', '%q')", zFunc, zName, zOpt)
+                    : sqlite3_mprintf("SELECT %s('%q')", zFunc, zName);
+  char *zMsg = sqlite3_mprintf(zWant, zName, zName, zName);
+  h_assert_error(db, zSql, zMsg);
+  sqlite3_free(zMsg);
+  sqlite3_free(zSql);
+}
+
+/*
+** ':memory:' and its URI spellings are no file: a backup there would be
+** gone at once, and was reported as written (leaving an empty file named
+** after the URI behind); a restore from there wiped the database.
+*/
+static void test_backup_and_restore_refuse_names_that_are_not_files(void **state) {
+  (void)state;
+  char *zDb = h_fresh("not-a-file.db");
+  HFile before = database_at_head(zDb, "kept");
+  sqlite3 *db = h_open(zDb, "");
+  char *zMemory = h_path("memory.db");
+  char *zUri = sqlite3_mprintf("file:%s?mode=memory", zMemory);
+  const char *azName[] = {":memory:", "file::memory:", "file:memory.db?mode=memory", zUri};
+  enter_test_dir();
+  for (size_t i = 0; i < sizeof(azName) / sizeof(azName[0]); i++) {
+    static const char *zBackup =
+        "migrate_backup('%s'): that names an in-memory database, not a file, so "
+        "the copy would be gone as soon as it was made; name a file, as in "
+        "migrate_backup('backup.db')";
+    assert_refused(db, "migrate_backup", azName[i], 0, zBackup);
+    assert_refused(db, "migrate_backup", azName[i], "overwrite", zBackup);
+    assert_refused(db, "migrate_restore", azName[i], 0,
+                   "migrate_restore('%s'): that names an in-memory database, not "
+                   "a file, so there is no backup in it; name the backup file, as "
+                   "in migrate_restore('backup.db')");
+    assert_int_equal(access(azName[i], F_OK), -1);
+  }
+  assert_int_equal(access("memory.db", F_OK), -1);
+  leave_test_dir();
+  /* Nor is a directory: what the system says, not "already exists". */
+  char *zDir = h_path("a-directory");
+  assert_int_equal(mkdir(zDir, 0755), 0);
+  static const char *zNoWrite =
+      "migrate_backup('%s'): cannot write %s: Is a directory; "
+      "choose another file";
+  assert_refused(db, "migrate_backup", zDir, 0, zNoWrite);
+  assert_refused(db, "migrate_backup", zDir, "overwrite", zNoWrite);
+  assert_refused(db, "migrate_restore", zDir, 0,
+                 "migrate_restore('%s'): cannot open %s: Is a directory; nothing "
+                 "was restored");
+  sqlite3_free(zDir);
+  h_assert_text(db, "SELECT question_text FROM questions", "kept");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  sqlite3_free(zUri);
+  sqlite3_free(zMemory);
+  sqlite3_free(zDb);
+}
+
+/* A file: URI, or ./name, naming the database is the database itself. */
+static void test_uri_spellings_of_the_database_are_the_database_itself(void **state) {
+  (void)state;
+  char *zDb = h_fresh("itself.db");
+  HFile before = database_at_head(zDb, "kept");
+  sqlite3 *db = h_open(zDb, "");
+  char *zUri = sqlite3_mprintf("file:%s?cache=private", zDb);
+  const char *azName[] = {"file:itself.db", "./itself.db", zUri};
+  enter_test_dir();
+  for (size_t i = 0; i < sizeof(azName) / sizeof(azName[0]); i++) {
+    static const char *zBackup =
+        "migrate_backup('%s'): that is the database itself; back up to another file";
+    assert_refused(db, "migrate_backup", azName[i], 0, zBackup);
+    assert_refused(db, "migrate_backup", azName[i], "overwrite", zBackup);
+    assert_refused(db, "migrate_restore", azName[i], 0,
+                   "migrate_restore('%s'): that is the database itself, not a "
+                   "backup of it; name the backup file, as in "
+                   "migrate_restore('backup.db')");
+  }
+  assert_int_equal(access("file:itself.db", F_OK), -1);
+  leave_test_dir();
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  sqlite3_free(zUri);
+  sqlite3_free(zDb);
+}
+
+/* A backup to a file: URI writes the file the URI names, and only that. */
+static void test_backup_to_a_file_uri_writes_the_file_it_names(void **state) {
+  (void)state;
+  char *zDb = h_fresh("uri-source.db");
+  HFile before = database_at_head(zDb, "copied");
+  free(before.a);
+  char *zCopy = h_fresh("uri-copy.db");
+  sqlite3 *db = h_open(zDb, "");
+  enter_test_dir();
+  h_assert_text(db, "SELECT migrate_backup('file:uri-copy.db')", "file:uri-copy.db");
+  assert_int_equal(access("file:uri-copy.db", F_OK), -1);
+  h_assert_error(db, "SELECT migrate_backup('file:uri-copy.db')",
+                 "migrate_backup('file:uri-copy.db'): file:uri-copy.db already "
+                 "exists; choose a new name, or replace it with "
+                 "migrate_backup('file:uri-copy.db', 'overwrite')");
+  h_exec(db, "UPDATE questions SET question_text = 'changed'");
+  h_assert_text(db, "SELECT migrate_restore('file:uri-copy.db?mode=ro')", zHead);
+  leave_test_dir();
+  h_assert_text(db, "SELECT question_text FROM questions", "copied");
+  sqlite3_close(db);
+  db = h_open(zCopy, 0);
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  h_assert_text(db, "SELECT question_text FROM questions", "copied");
+  sqlite3_close(db);
+  sqlite3_free(zCopy);
+  sqlite3_free(zDb);
+}
+
+/*
+** An empty file is a database of no pages, which SQLite reads as sound:
+** restoring it wiped the database. Empty backups are refused unless asked.
+*/
+static void test_restore_refuses_an_empty_backup_unless_asked(void **state) {
+  (void)state;
+  char *zDb = h_fresh("restore-empty.db");
+  HFile before = database_at_head(zDb, "kept");
+  char *zEmpty = h_path("empty.bak");
+  write_file(zEmpty, "");
+  char *zNoTables = h_fresh("no-tables.bak");
+  sqlite3 *db = h_open(zNoTables, 0);
+  h_exec(db, "CREATE TABLE t (x); DROP TABLE t;");
+  sqlite3_close(db);
+  db = h_open(zDb, "");
+  const char *azName[] = {zEmpty, zNoTables};
+  for (size_t i = 0; i < sizeof(azName) / sizeof(azName[0]); i++) {
+    assert_refused(db, "migrate_restore", azName[i], 0,
+                   "migrate_restore('%s'): %s is an empty database (no tables), "
+                   "and restoring it would leave the database empty; nothing was "
+                   "restored; if an empty database is what you want, use "
+                   "migrate_restore('%s', 'allow-empty')");
+  }
+  h_assert_error(db, "SELECT migrate_restore('x.db', 'empty')",
+                 "migrate_restore(path, option): the only option is 'allow-empty', "
+                 "which restores a backup that holds no tables");
+  h_assert_error(db, "SELECT migrate_restore('x.db', 'allow-empty', 1)",
+                 "wrong number of arguments (3): use migrate_restore('backup.db') "
+                 "or, to restore a backup that holds no tables, "
+                 "migrate_restore('backup.db', 'allow-empty')");
+  h_assert_text(db, "SELECT question_text FROM questions", "kept");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+
+  /* Asked to: the database is empty afterwards, at no version. */
+  db = h_open(zDb, "");
+  char *zSql = sqlite3_mprintf("SELECT migrate_restore('%q', 'allow-empty')", zEmpty);
+  h_assert_text(db, zSql, "NULL");
+  sqlite3_free(zSql);
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema", "0");
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  sqlite3_close(db);
+  sqlite3_free(zNoTables);
+  sqlite3_free(zEmpty);
+  sqlite3_free(zDb);
+}
+
+/*
+** A disk that loses what is written to a database file and says nothing:
+** the "lossy" VFS, the default one with writes to main databases dropped.
+** The VFS methods other than xOpen are the default's own, which (unix)
+** do not look at the VFS they are given.
+*/
+typedef struct LossyFile LossyFile;
+struct LossyFile {
+  sqlite3_file base;
+  sqlite3_file *pReal; /* The default VFS's file, just after this struct */
+  int bMain;
+};
+#define LOSSY_REAL(f) (((LossyFile *)(f))->pReal)
+
+static int lossy_close(sqlite3_file *f) {
+  return LOSSY_REAL(f)->pMethods->xClose(LOSSY_REAL(f));
+}
+static int lossy_read(sqlite3_file *f, void *p, int n, sqlite3_int64 o) {
+  return LOSSY_REAL(f)->pMethods->xRead(LOSSY_REAL(f), p, n, o);
+}
+static int lossy_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 o) {
+  if (((LossyFile *)f)->bMain) return SQLITE_OK;
+  return LOSSY_REAL(f)->pMethods->xWrite(LOSSY_REAL(f), p, n, o);
+}
+static int lossy_truncate(sqlite3_file *f, sqlite3_int64 n) {
+  return LOSSY_REAL(f)->pMethods->xTruncate(LOSSY_REAL(f), n);
+}
+static int lossy_sync(sqlite3_file *f, int flags) {
+  return LOSSY_REAL(f)->pMethods->xSync(LOSSY_REAL(f), flags);
+}
+static int lossy_file_size(sqlite3_file *f, sqlite3_int64 *pn) {
+  return LOSSY_REAL(f)->pMethods->xFileSize(LOSSY_REAL(f), pn);
+}
+static int lossy_lock(sqlite3_file *f, int e) {
+  return LOSSY_REAL(f)->pMethods->xLock(LOSSY_REAL(f), e);
+}
+static int lossy_unlock(sqlite3_file *f, int e) {
+  return LOSSY_REAL(f)->pMethods->xUnlock(LOSSY_REAL(f), e);
+}
+static int lossy_check_reserved(sqlite3_file *f, int *p) {
+  return LOSSY_REAL(f)->pMethods->xCheckReservedLock(LOSSY_REAL(f), p);
+}
+static int lossy_file_control(sqlite3_file *f, int op, void *p) {
+  return LOSSY_REAL(f)->pMethods->xFileControl(LOSSY_REAL(f), op, p);
+}
+static int lossy_sector_size(sqlite3_file *f) {
+  return LOSSY_REAL(f)->pMethods->xSectorSize(LOSSY_REAL(f));
+}
+static int lossy_device(sqlite3_file *f) {
+  return LOSSY_REAL(f)->pMethods->xDeviceCharacteristics(LOSSY_REAL(f));
+}
+
+static const sqlite3_io_methods lossy_io = {
+    .iVersion = 1,
+    .xClose = lossy_close,
+    .xRead = lossy_read,
+    .xWrite = lossy_write,
+    .xTruncate = lossy_truncate,
+    .xSync = lossy_sync,
+    .xFileSize = lossy_file_size,
+    .xLock = lossy_lock,
+    .xUnlock = lossy_unlock,
+    .xCheckReservedLock = lossy_check_reserved,
+    .xFileControl = lossy_file_control,
+    .xSectorSize = lossy_sector_size,
+    .xDeviceCharacteristics = lossy_device,
+};
+
+static sqlite3_vfs lossy_vfs;
+
+static int lossy_open(sqlite3_vfs *pVfs, const char *zName, sqlite3_file *f, int flags,
+                      int *pOutFlags) {
+  sqlite3_vfs *pReal = pVfs->pAppData;
+  LossyFile *p = (LossyFile *)f;
+  p->pReal = (sqlite3_file *)&p[1];
+  p->bMain = (flags & SQLITE_OPEN_MAIN_DB) != 0;
+  int rc = pReal->xOpen(pReal, zName, p->pReal, flags, pOutFlags);
+  p->base.pMethods = rc == SQLITE_OK ? &lossy_io : 0;
+  return rc;
+}
+
+static void lossy_register(void) {
+  if (sqlite3_vfs_find("lossy")) return;
+  sqlite3_vfs *pReal = sqlite3_vfs_find(0);
+  lossy_vfs = *pReal;
+  lossy_vfs.iVersion = 2;
+  lossy_vfs.szOsFile = (int)sizeof(LossyFile) + pReal->szOsFile;
+  lossy_vfs.zName = "lossy";
+  lossy_vfs.pAppData = pReal;
+  lossy_vfs.xOpen = lossy_open;
+  if (sqlite3_vfs_register(&lossy_vfs, 0) != SQLITE_OK) fail_msg("cannot register lossy");
+}
+
+/*
+** A backup is read back before it is called one: on a disk that loses the
+** writes, the copy is refused and removed, not reported as written.
+*/
+static void test_backup_reads_back_what_it_wrote(void **state) {
+  (void)state;
+  lossy_register();
+  char *zDb = h_fresh("read-back.db");
+  HFile before = database_at_head(zDb, "kept");
+  free(before.a);
+  char *zCopy = h_fresh("read-back-copy.db");
+  char *zUri = sqlite3_mprintf("file:%s?vfs=lossy", zCopy);
+  sqlite3 *db = h_open(zDb, "");
+  char *zPages = h_text(db, "PRAGMA page_count");
+  char *zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zUri);
+  char *zWant = sqlite3_mprintf(
+      "migrate_backup('%s'): the copy did not read back whole (0 pages of %s), "
+      "so it is no backup; check the disk it is on and try again",
+      zUri, zPages);
+  h_assert_error(db, zSql, zWant);
+  assert_int_equal(access(zCopy, F_OK), -1);
+  sqlite3_close(db);
+  sqlite3_free(zWant);
+  sqlite3_free(zSql);
+  sqlite3_free(zPages);
+  sqlite3_free(zUri);
+  sqlite3_free(zCopy);
+  sqlite3_free(zDb);
+}
+
+/*
+** A backup of 1024-byte pages into a WAL database of 4096, or into an
+** in-memory one that holds tables: the backup API fails with
+** SQLITE_READONLY, which said "attempt to write a readonly database". The
+** message says what is wrong, and what it advises works.
+*/
+static void test_restore_across_page_sizes_into_wal_or_memory(void **state) {
+  (void)state;
+  char *zSmall = h_fresh("pages-1024.db");
+  sqlite3 *db = h_open(zSmall, "");
+  h_exec(db, "PRAGMA page_size = 1024");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  h_exec(db,
+         "INSERT INTO questions (id, category, question_text, created_at, "
+         "updated_at) VALUES (1, 'math', 'small pages', 'now', 'now')");
+  char *zBackup = h_fresh("pages-1024.bak");
+  char *zSql = sqlite3_mprintf("SELECT migrate_backup('%q')", zBackup);
+  h_assert_text(db, zSql, zBackup);
+  sqlite3_free(zSql);
+  sqlite3_close(db);
+
+  char *zDb = h_fresh("pages-wal.db");
+  db = h_open(zDb, "");
+  h_assert_text(db, "PRAGMA journal_mode = WAL", "wal");
+  sqlite3_close(db);
+  HFile before = database_at_head(zDb, "large pages");
+  db = h_open(zDb, "");
+  h_assert_text(db, "PRAGMA page_size", "4096");
+  assert_refused(db, "migrate_restore", zBackup, 0,
+                 "migrate_restore('%s'): %s has pages of 1024 bytes and the "
+                 "database 4096, and a database in WAL mode cannot change its "
+                 "page size; nothing was restored; run PRAGMA journal_mode = "
+                 "DELETE, then SELECT migrate_restore('%s'), then PRAGMA "
+                 "journal_mode = WAL");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+
+  /* What the message says to do. */
+  db = h_open(zDb, "");
+  h_assert_text(db, "PRAGMA journal_mode = DELETE", "delete");
+  zSql = sqlite3_mprintf("SELECT migrate_restore('%q')", zBackup);
+  h_assert_text(db, zSql, zHead);
+  sqlite3_free(zSql);
+  h_assert_text(db, "PRAGMA journal_mode = WAL", "wal");
+  sqlite3_close(db);
+  db = h_open(zDb, "");
+  h_assert_text(db, "PRAGMA journal_mode", "wal");
+  h_assert_text(db, "PRAGMA page_size", "1024");
+  h_assert_text(db, "SELECT question_text FROM questions", "small pages");
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  h_assert_text(db, "SELECT migrate_check()", "ok");
+  sqlite3_close(db);
+
+  /* An in-memory database cannot either, once it holds tables. */
+  db = h_open(":memory:", "");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  assert_refused(db, "migrate_restore", zBackup, 0,
+                 "migrate_restore('%s'): %s has pages of 1024 bytes and the "
+                 "database 4096, and a database with no file of its own "
+                 "(':memory:' or temporary) cannot change its page size once it "
+                 "holds anything; nothing was restored; restore into a new, "
+                 "empty one instead");
+  h_assert_text(db, "SELECT migrate_current()", zHead);
+  h_assert_text(db, "SELECT count(*) FROM questions", "0");
+  sqlite3_close(db);
+  /* What the message says to do. */
+  db = h_open(":memory:", "");
+  zSql = sqlite3_mprintf("SELECT migrate_restore('%q')", zBackup);
+  h_assert_text(db, zSql, zHead);
+  sqlite3_free(zSql);
+  h_assert_text(db, "SELECT question_text FROM questions", "small pages");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+  sqlite3_free(zBackup);
+  sqlite3_free(zSmall);
 }
 
 /* ---- seeing what happens ---------------------------------------------------- */
@@ -2208,6 +2643,12 @@ int main(void) {
       cmocka_unit_test(test_backup_of_an_in_memory_database),
       cmocka_unit_test(test_restore_brings_the_backup_back),
       cmocka_unit_test(test_restore_errors_change_nothing),
+      cmocka_unit_test(test_backup_and_restore_refuse_names_that_are_not_files),
+      cmocka_unit_test(test_uri_spellings_of_the_database_are_the_database_itself),
+      cmocka_unit_test(test_backup_to_a_file_uri_writes_the_file_it_names),
+      cmocka_unit_test(test_backup_reads_back_what_it_wrote),
+      cmocka_unit_test(test_restore_refuses_an_empty_backup_unless_asked),
+      cmocka_unit_test(test_restore_across_page_sizes_into_wal_or_memory),
       cmocka_unit_test(test_verbose_lines_have_each_steps_duration),
       cmocka_unit_test(test_long_steps_show_progress_and_keep_the_callers_handler),
   };
