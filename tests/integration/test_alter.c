@@ -141,12 +141,21 @@ static char *capture_end(void) {
   assert_contains((zText), "INFO  [distmigrate] migrate_alter_table(" zTable "): strategy " \
                   zWhat "\n")
 
-/* Upgrade to zRev with the verbose mode on; returns what it printed. */
+/*
+** Upgrade to zRev with the verbose mode on; returns what it printed. A
+** failed upgrade fails the test after stderr is back, so that the test's
+** report shows the error.
+*/
 static char *upgrade_verbose(sqlite3 *db, const char *zRev) {
   run(db, "SELECT migrate_verbose(1)");
   capture_begin();
   char *zSql = sqlite3_mprintf("SELECT migrate_upgrade(%Q)", zRev);
-  char *zGot = h_text(db, zSql);
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_step(pStmt);
+  const char *zVal = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(pStmt, 0) : 0;
+  char *zGot = sqlite3_mprintf("%s", rc != SQLITE_ROW ? sqlite3_errmsg(db) : zVal ? zVal : "NULL");
+  sqlite3_finalize(pStmt);
   char *zOut = capture_end();
   run(db, "SELECT migrate_verbose(0)");
   if (strcmp(zGot, zRev) != 0) fail_msg("%s gave %s\n%s", zSql, zGot, zOut);
