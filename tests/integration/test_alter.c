@@ -398,6 +398,116 @@ static void test_layout_only_change_stores_the_given_text(void **state) {
   sqlite3_close(db);
 }
 
+/* ---- ADD COLUMN on a table with rows ------------------------------------- */
+
+static const char *zPlainCols = "rowid, a, b, c";
+
+/*
+** Upgrade to zRev, a branch that adds a column to plain (three rows): the
+** verbose strategy line is zWant, whole; every row keeps its rowid and
+** values. Returns the log.
+*/
+static char *add_to_plain(sqlite3 *db, const char *zRev, const char *zWant) {
+  char *zBefore = fingerprint(db, "plain", zPlainCols, "rowid");
+  char *zLog = upgrade_verbose(db, zRev);
+  char *zLine = sqlite3_mprintf("INFO  [distmigrate] migrate_alter_table(plain): strategy %s\n",
+                                zWant);
+  assert_contains(zLog, zLine);
+  char *zAfter = fingerprint(db, "plain", zPlainCols, "rowid");
+  assert_same_text(zBefore, zAfter);
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  sqlite3_free(zLine);
+  sqlite3_free(zBefore);
+  sqlite3_free(zAfter);
+  return zLog;
+}
+
+#define REBUILD_ADD(zCol, zWhy)                                                \
+  "rebuild (copy the rows into a new table): ALTER TABLE ADD COLUMN " zCol     \
+  " refuses on a table with rows: " zWhy
+
+/*
+** A default that is not constant: SQLite's ADD COLUMN refuses it once the
+** table has a row, which the proof on an empty copy never saw. A rebuild
+** gives each row what SQLite's INSERT gives it. A constant default, even
+** in parentheses, stays ADD COLUMN.
+*/
+static void test_non_constant_default_is_added_by_rebuild(void **state) {
+  (void)state;
+  sqlite3 *db = alter_db("add-now.db", 0);
+  char *zRoot = rootpage(db, "plain");
+  char *zLog = add_to_plain(db, "b_add_timestamp",
+                            REBUILD_ADD("added_at", "Cannot add a column with non-constant default"));
+  assert_contains(zLog, "migrate_alter_table(plain): copied 3 rows in one INSERT ... SELECT "
+                        "(rowids kept)");
+  char *zAfterRoot = rootpage(db, "plain");
+  assert_string_not_equal(zRoot, zAfterRoot);
+  h_assert_text(db,
+                "SELECT count(*) FROM plain WHERE added_at GLOB "
+                "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]' "
+                "AND added_at BETWEEN datetime('now', '-1 hour') AND datetime('now', '+1 minute')",
+                "3");
+  h_assert_text(db, "SELECT sql FROM sqlite_schema WHERE name = 'plain'",
+                "CREATE TABLE plain (a TEXT, b TEXT, c TEXT, added_at TEXT NOT NULL DEFAULT "
+                "CURRENT_TIMESTAMP)");
+  h_assert_text(db, "SELECT migrate_downgrade('a0_base')", "a0_base");
+  sqlite3_free(zLog);
+
+  zLog = add_to_plain(db, "b_add_random",
+                      REBUILD_ADD("token", "Cannot add a column with non-constant default"));
+  h_assert_text(db, "SELECT count(*) || ' ' || count(DISTINCT token) FROM plain "
+                    "WHERE typeof(token) = 'integer'",
+                "3 3");
+  h_assert_text(db, "SELECT migrate_downgrade('a0_base')", "a0_base");
+  sqlite3_free(zLog);
+
+  /* (0), -1.5 and ('x') are constants to SQLite: no copy. */
+  sqlite3_free(zRoot);
+  zRoot = rootpage(db, "plain");
+  zLog = add_to_plain(db, "b_add_constant",
+                      "alter table (no copy): add column d, add column e, add column f, which "
+                      "SQLite's ALTER TABLE does without copying the table");
+  assert_lacks(zLog, "rebuild");
+  sqlite3_free(zAfterRoot);
+  zAfterRoot = rootpage(db, "plain");
+  assert_string_equal(zRoot, zAfterRoot);
+  h_assert_text(db, "SELECT group_concat(d || ' ' || e || ' ' || f, ', ') FROM plain",
+                "0 -1.5 x, 0 -1.5 x, 0 -1.5 x");
+  sqlite3_free(zRoot);
+  sqlite3_free(zAfterRoot);
+  sqlite3_free(zLog);
+  sqlite3_close(db);
+}
+
+/* A STORED generated column: refused on a table with rows, a rebuild
+** computes it for each row. A VIRTUAL one stays ADD COLUMN. */
+static void test_stored_generated_column_is_added_by_rebuild(void **state) {
+  (void)state;
+  sqlite3 *db = alter_db("add-stored.db", 0);
+  char *zLog = add_to_plain(db, "b_add_stored",
+                            REBUILD_ADD("ab", "cannot add a STORED column"));
+  h_assert_text(db, "SELECT group_concat(rowid || ':' || quote(ab), ' ') FROM plain",
+                "7:NULL 10:'a1' 20:'b2'");
+  h_assert_text(db, "SELECT hidden FROM pragma_table_xinfo('plain') WHERE name = 'ab'", "3");
+  h_assert_text(db, "SELECT migrate_downgrade('a0_base')", "a0_base");
+  sqlite3_free(zLog);
+
+  char *zRoot = rootpage(db, "plain");
+  zLog = add_to_plain(db, "b_add_virtual",
+                      "alter table (no copy): add column ab, which SQLite's ALTER TABLE does "
+                      "without copying the table");
+  assert_lacks(zLog, "rebuild");
+  char *zAfterRoot = rootpage(db, "plain");
+  assert_string_equal(zRoot, zAfterRoot);
+  h_assert_text(db, "SELECT group_concat(rowid || ':' || quote(ab), ' ') FROM plain",
+                "7:NULL 10:'a1' 20:'b2'");
+  h_assert_text(db, "SELECT hidden FROM pragma_table_xinfo('plain') WHERE name = 'ab'", "2");
+  sqlite3_free(zRoot);
+  sqlite3_free(zAfterRoot);
+  sqlite3_free(zLog);
+  sqlite3_close(db);
+}
+
 /* ---- the rebuild and its traps ------------------------------------------- */
 
 static void test_rebuild_keeps_view_trigger_index_referrers_and_rows(void **state) {
@@ -758,8 +868,8 @@ static void test_bad_calls_fail_with_what_to_do(void **state) {
                      "is not an expression over the columns of plain: no such function: "
                      "no_such_function");
   assert_alter_fails(db, zDb, "b_not_null",
-                     "migrate_alter_table(plain): ALTER TABLE ADD COLUMN d failed: Cannot add "
-                     "a NOT NULL column with default value NULL\n"
+                     "migrate_alter_table(plain): copying the rows failed: NOT NULL constraint "
+                     "failed: plain.d\n"
                      "  give the new column a DEFAULT, or fill it through the mapping, as in "
                      "'{\"column\": \"expression\"}'");
   assert_alter_fails(db, zDb, "b_bookkeeping",
@@ -1047,6 +1157,8 @@ int main(void) {
       cmocka_unit_test(test_dropped_column_uses_alter_table_and_keeps_rowids),
       cmocka_unit_test(test_unchanged_table_is_left_alone),
       cmocka_unit_test(test_layout_only_change_stores_the_given_text),
+      cmocka_unit_test(test_non_constant_default_is_added_by_rebuild),
+      cmocka_unit_test(test_stored_generated_column_is_added_by_rebuild),
       cmocka_unit_test(test_rebuild_keeps_view_trigger_index_referrers_and_rows),
       cmocka_unit_test(test_rebuild_keeps_rowids_of_a_table_without_integer_key),
       cmocka_unit_test(test_rebuild_of_self_referencing_table_points_at_the_final_table),
