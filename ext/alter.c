@@ -25,11 +25,12 @@
 **
 ** How a plan is proven: the old and the new table are built in scratch
 ** :memory: databases; SQLite's ALTER TABLE runs there first, on a copy
-** that holds a row (SQLite refuses some ADD COLUMNs only on a table with
-** rows), and its result must equal the statement token for token but for
-** declared types; the types may differ only where affinity stays, and
-** SQLite's description of both tables (columns, keys, automatic indexes,
-** foreign keys) must agree.
+** that holds a row and has the connection's foreign_keys setting (SQLite
+** refuses some ADD COLUMNs only on a table with rows, one only while
+** foreign keys are on), and its result must equal the statement token for
+** token but for declared types; the types may differ only where affinity
+** stays, and SQLite's description of both tables (columns, keys, automatic
+** indexes, foreign keys) must agree.
 ** In doubt, rebuild.
 **
 ** Steps 1, 2, 10, 11 and 12 of the documented procedure are the runner's:
@@ -1278,15 +1279,18 @@ static int run_alters(Alter *p, sqlite3 *db, InPlace *q, int bRenames, int bReal
 }
 
 /*
-** One row in the scratch copy of the old table, so that the plan's ALTER
-** TABLE statements are proven as they will run on a table with rows. Some
-** of SQLite's refusals of ADD COLUMN (lang_altertable.html;
-** sqlite3ErrorIfNotEmpty() in its alter.c) come only from a table with
-** rows: a default that is not constant, a STORED generated column, NOT
-** NULL with a NULL default and, while foreign keys are enforced, a
-** REFERENCES column whose default is not NULL. On an empty copy they all
-** passed, and the real table refused: the run failed, and the change could
-** not be made at all.
+** One row in the scratch copy of the old table, and the connection's
+** foreign_keys setting there, so that the plan's ALTER TABLE statements
+** are proven as they will run on the real table. Some of SQLite's
+** refusals of ADD COLUMN (lang_altertable.html; sqlite3ErrorIfNotEmpty()
+** in its alter.c) come only from a table with rows: a default that is not
+** constant, a STORED generated column, NOT NULL with a NULL default and,
+** while foreign keys are enforced, a REFERENCES column whose default is
+** not NULL. On an empty copy they all passed, and the real table refused:
+** the run failed, and the change could not be made at all. Foreign keys are off during a run outside a
+** transaction (the runner turns them off), but inside the caller's
+** transaction with foreign_keys=ON they are on, and SQLite refuses there
+** what it accepts outside.
 **
 ** What is constant is SQLite's call, not the documentation's wording
 ** ("an expression in parentheses"). Tried with the sqlite3 shell, 3.40.1,
@@ -1298,15 +1302,17 @@ static int run_alters(Alter *p, sqlite3 *db, InPlace *q, int bRenames, int bReal
 ** The row holds 0 in each stored column (x'' in a STRICT table's BLOB
 ** column, which takes no number); CHECK constraints are off on the
 ** scratch connection, so neither the row nor a new column's CHECK fails on
-** values the table does not hold: that is for the real rows to say. A
-** row SQLite will not take leaves q->zWhy set: rebuild.
+** values the table does not hold: that is for the real rows to say. The
+** foreign keys go on only after the row is in (the copy has no parents).
+** A row SQLite will not take leaves q->zWhy set: rebuild.
 */
 static int scratch_row(Alter *p, InPlace *q) {
   sqlite3 *db = p->pOld;
-  sqlite3_int64 bStrict = 0;
+  sqlite3_int64 bStrict = 0, bFk = 0;
   int rc = query_int64(db, &bStrict,
                        "SELECT strict FROM pragma_table_list(%Q) WHERE schema = 'main'",
                        p->zTable);
+  if (rc == SQLITE_OK) rc = query_int64(p->db, &bFk, "PRAGMA foreign_keys");
   if (rc) return rc;
   sqlite3_str *pCols = sqlite3_str_new(0), *pVals = sqlite3_str_new(0);
   int nCol = 0;
@@ -1332,6 +1338,7 @@ static int scratch_row(Alter *p, InPlace *q) {
       if (!q->zWhy) rc = SQLITE_NOMEM;
     }
   }
+  if (rc == SQLITE_OK && !q->zWhy && bFk) rc = execf(db, "PRAGMA foreign_keys=ON");
   sqlite3_free(zCols);
   sqlite3_free(zVals);
   return rc;

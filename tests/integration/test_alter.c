@@ -508,6 +508,67 @@ static void test_stored_generated_column_is_added_by_rebuild(void **state) {
   sqlite3_close(db);
 }
 
+/*
+** A REFERENCES column with a default that is not NULL: SQLite refuses it
+** on a table with rows only while foreign keys are enforced, which is the
+** case inside the caller's transaction with foreign_keys=ON (the run
+** cannot turn them off there). Outside one the run turns them off, and
+** ADD COLUMN does it; a REFERENCES column without a default is ADD COLUMN
+** either way.
+*/
+static void test_references_column_with_default_under_foreign_keys(void **state) {
+  (void)state;
+  sqlite3 *db = alter_db("add-fk-txn.db", 0);
+  h_exec(db, "PRAGMA foreign_keys = ON");
+  h_exec(db, "BEGIN");
+  char *zLog = add_to_plain(db, "b_add_fk_default",
+                            REBUILD_ADD("author_id", "Cannot add a REFERENCES column with "
+                                                     "non-NULL default value"));
+  assert_contains(zLog, "migrate_alter_table(plain): foreign_key_check(plain): no violations");
+  h_exec(db, "COMMIT");
+  h_assert_text(db, "SELECT group_concat(rowid || ':' || author_id, ' ') FROM plain",
+                "7:1 10:1 20:1");
+  h_assert_text(db, "SELECT \"table\" || '.' || \"to\" FROM pragma_foreign_key_list('plain')",
+                "authors.id");
+  h_assert_text(db, "SELECT count(*) FROM pragma_foreign_key_check", "0");
+  h_exec(db, "BEGIN");
+  h_assert_text(db, "SELECT migrate_downgrade('a0_base')", "a0_base");
+  sqlite3_free(zLog);
+
+  /* No default: ADD COLUMN, foreign keys on, in the caller's transaction. */
+  char *zRoot = rootpage(db, "plain");
+  zLog = add_to_plain(db, "b_add_fk_nullable",
+                      "alter table (no copy): add column author_id, which SQLite's ALTER TABLE "
+                      "does without copying the table");
+  h_exec(db, "COMMIT");
+  char *zAfterRoot = rootpage(db, "plain");
+  assert_string_equal(zRoot, zAfterRoot);
+  h_assert_text(db, "SELECT count(*) FROM plain WHERE author_id IS NULL", "3");
+  sqlite3_free(zLog);
+  sqlite3_free(zAfterRoot);
+  sqlite3_close(db);
+
+  /* Outside a transaction the run turns foreign keys off: ADD COLUMN, and
+  ** the caller's foreign_keys=ON still gets the rows checked. */
+  db = alter_db("add-fk.db", 0);
+  h_exec(db, "PRAGMA foreign_keys = ON");
+  sqlite3_free(zRoot);
+  zRoot = rootpage(db, "plain");
+  zLog = add_to_plain(db, "b_add_fk_default",
+                      "alter table (no copy): add column author_id, which SQLite's ALTER TABLE "
+                      "does without copying the table");
+  assert_contains(zLog, "migrate_alter_table(plain): foreign_key_check(plain): no violations");
+  zAfterRoot = rootpage(db, "plain");
+  assert_string_equal(zRoot, zAfterRoot);
+  h_assert_text(db, "SELECT group_concat(rowid || ':' || author_id, ' ') FROM plain",
+                "7:1 10:1 20:1");
+  h_assert_text(db, "PRAGMA foreign_keys", "1");
+  sqlite3_free(zRoot);
+  sqlite3_free(zAfterRoot);
+  sqlite3_free(zLog);
+  sqlite3_close(db);
+}
+
 /* ---- the rebuild and its traps ------------------------------------------- */
 
 static void test_rebuild_keeps_view_trigger_index_referrers_and_rows(void **state) {
@@ -1159,6 +1220,7 @@ int main(void) {
       cmocka_unit_test(test_layout_only_change_stores_the_given_text),
       cmocka_unit_test(test_non_constant_default_is_added_by_rebuild),
       cmocka_unit_test(test_stored_generated_column_is_added_by_rebuild),
+      cmocka_unit_test(test_references_column_with_default_under_foreign_keys),
       cmocka_unit_test(test_rebuild_keeps_view_trigger_index_referrers_and_rows),
       cmocka_unit_test(test_rebuild_keeps_rowids_of_a_table_without_integer_key),
       cmocka_unit_test(test_rebuild_of_self_referencing_table_points_at_the_final_table),
