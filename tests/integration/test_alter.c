@@ -569,6 +569,27 @@ static void test_references_column_with_default_under_foreign_keys(void **state)
   sqlite3_close(db);
 }
 
+/*
+** The proof's row is zeros. A table that refuses it (here a generated NOT
+** NULL column that is NULL for 0) cannot be proven on a row: in doubt, a
+** rebuild, which works.
+*/
+static void test_table_that_takes_no_row_of_zeros_is_rebuilt(void **state) {
+  (void)state;
+  sqlite3 *db = alter_db("add-no-zero-row.db", 0);
+  char *zLog = upgrade_verbose(db, "b_add_no_zero_row");
+  assert_strategy(zLog, "odd",
+                  "rebuild (copy the rows into a new table): the plan cannot be proven on a "
+                  "table with rows: a scratch copy of the table refuses a row of zeros (NOT "
+                  "NULL constraint failed: odd.g)");
+  h_assert_text(db, "SELECT group_concat(rowid || ':' || a || ':' || g || ':' || quote(b), ' ') "
+                    "FROM odd",
+                "1:1:1:NULL 2:2:2:NULL");
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  sqlite3_free(zLog);
+  sqlite3_close(db);
+}
+
 /* ---- the rebuild and its traps ------------------------------------------- */
 
 static void test_rebuild_keeps_view_trigger_index_referrers_and_rows(void **state) {
@@ -1221,6 +1242,7 @@ int main(void) {
       cmocka_unit_test(test_non_constant_default_is_added_by_rebuild),
       cmocka_unit_test(test_stored_generated_column_is_added_by_rebuild),
       cmocka_unit_test(test_references_column_with_default_under_foreign_keys),
+      cmocka_unit_test(test_table_that_takes_no_row_of_zeros_is_rebuilt),
       cmocka_unit_test(test_rebuild_keeps_view_trigger_index_referrers_and_rows),
       cmocka_unit_test(test_rebuild_keeps_rowids_of_a_table_without_integer_key),
       cmocka_unit_test(test_rebuild_of_self_referencing_table_points_at_the_final_table),
