@@ -24,13 +24,13 @@
 **                    rename, recreate indexes and triggers)
 **
 ** How a plan is proven: the old and the new table are built in scratch
-** :memory: databases; SQLite's ALTER TABLE runs there first, on a copy
-** that holds a row and has the connection's foreign_keys setting (SQLite
-** refuses some ADD COLUMNs only on a table with rows, one only while
-** foreign keys are on), and its result must equal the statement token for
-** token but for declared types; the types may differ only where affinity
-** stays, and SQLite's description of both tables (columns, keys, automatic
-** indexes, foreign keys) must agree.
+** :memory: databases; SQLite's ALTER TABLE runs there first (where it
+** adds columns, on a copy that holds a row and has the connection's
+** foreign_keys setting: SQLite refuses some ADD COLUMNs only on a table
+** with rows, one only while foreign keys are on), and its result must
+** equal the statement token for token but for declared types; the types
+** may differ only where affinity stays, and SQLite's description of both
+** tables (columns, keys, automatic indexes, foreign keys) must agree.
 ** In doubt, rebuild.
 **
 ** Steps 1, 2, 10, 11 and 12 of the documented procedure are the runner's:
@@ -1287,10 +1287,10 @@ static int run_alters(Alter *p, sqlite3 *db, InPlace *q, int bRenames, int bReal
 ** constant, a STORED generated column, NOT NULL with a NULL default and,
 ** while foreign keys are enforced, a REFERENCES column whose default is
 ** not NULL. On an empty copy they all passed, and the real table refused:
-** the run failed, and the change could not be made at all. Foreign keys are off during a run outside a
-** transaction (the runner turns them off), but inside the caller's
-** transaction with foreign_keys=ON they are on, and SQLite refuses there
-** what it accepts outside.
+** the run failed, and the change could not be made at all. Foreign keys
+** are off during a run outside a transaction (the runner turns them off),
+** but inside the caller's transaction with foreign_keys=ON they are on,
+** and SQLite refuses there what it accepts outside.
 **
 ** What is constant is SQLite's call, not the documentation's wording
 ** ("an expression in parentheses"). Tried with the sqlite3 shell, 3.40.1,
@@ -1304,9 +1304,10 @@ static int run_alters(Alter *p, sqlite3 *db, InPlace *q, int bRenames, int bReal
 ** scratch connection, so neither the row nor a new column's CHECK fails on
 ** values the table does not hold: that is for the real rows to say. The
 ** foreign keys go on only after the row is in (the copy has no parents).
-** A row SQLite will not take leaves q->zWhy set: rebuild.
+** A row SQLite will not take leaves q->zWhy set: rebuild. Only a plan
+** that adds columns needs the row; pCols are the copy's columns now.
 */
-static int scratch_row(Alter *p, InPlace *q) {
+static int scratch_row(Alter *p, InPlace *q, const ColumnList *pCols) {
   sqlite3 *db = p->pOld;
   sqlite3_int64 bStrict = 0, bFk = 0;
   int rc = query_int64(db, &bStrict,
@@ -1314,17 +1315,17 @@ static int scratch_row(Alter *p, InPlace *q) {
                        p->zTable);
   if (rc == SQLITE_OK) rc = query_int64(p->db, &bFk, "PRAGMA foreign_keys");
   if (rc) return rc;
-  sqlite3_str *pCols = sqlite3_str_new(0), *pVals = sqlite3_str_new(0);
+  sqlite3_str *pNames = sqlite3_str_new(0), *pVals = sqlite3_str_new(0);
   int nCol = 0;
-  for (int i = 0; i < p->oldCols.n; i++) {
-    const Column *c = &p->oldCols.a[i];
+  for (int i = 0; i < pCols->n; i++) {
+    const Column *c = &pCols->a[i];
     if (c->iHidden) continue; /* Generated: SQLite computes it */
     int bBlob = bStrict && sqlite3_stricmp(c->zType, "BLOB") == 0;
-    sqlite3_str_appendf(pCols, "%s\"%w\"", nCol ? ", " : "", c->zName);
+    sqlite3_str_appendf(pNames, "%s\"%w\"", nCol ? ", " : "", c->zName);
     sqlite3_str_appendf(pVals, "%s%s", nCol ? ", " : "", bBlob ? "x''" : "0");
     nCol++;
   }
-  char *zCols = sqlite3_str_finish(pCols), *zVals = sqlite3_str_finish(pVals);
+  char *zCols = sqlite3_str_finish(pNames), *zVals = sqlite3_str_finish(pVals);
   if (!zCols || !zVals) rc = SQLITE_NOMEM;
   if (rc == SQLITE_OK) rc = execf(db, "PRAGMA ignore_check_constraints=ON");
   if (rc == SQLITE_OK) {
@@ -1346,9 +1347,10 @@ static int scratch_row(Alter *p, InPlace *q) {
 
 /*
 ** Can the change be made without copying the table? Works it out on the
-** scratch copies, the old one holding a row (see scratch_row()): SQLite's
-** ALTER TABLE runs there, the result is compared with the statement, the
-** layouts with each other. Leaves q->zWhy set when the answer is no.
+** scratch copies (the old one holding a row if columns are added, see
+** scratch_row()): SQLite's ALTER TABLE runs there, the result is compared
+** with the statement, the layouts with each other. Leaves q->zWhy set when
+** the answer is no.
 */
 static int plan_in_place(Alter *p, InPlace *q) {
   int rc = SQLITE_OK;
@@ -1377,8 +1379,6 @@ static int plan_in_place(Alter *p, InPlace *q) {
     goto done;
   }
   for (int i = 0; i < p->nMap; i++) q->nRename += p->aMap[i].zFrom != 0;
-  rc = scratch_row(p, q);
-  if (rc || q->zWhy) goto done;
 
   /* Renames first, then which columns go, stay and come. */
   InPlace renames;
@@ -1452,7 +1452,10 @@ static int plan_in_place(Alter *p, InPlace *q) {
     }
   }
 
-  /* SQLite's ALTER TABLE on the scratch copy (the renames ran already). */
+  /* SQLite's ALTER TABLE on the scratch copy (the renames ran already),
+  ** with a row in it where columns are added. */
+  if (q->nAdd > 0) rc = scratch_row(p, q, &cur);
+  if (rc || q->zWhy) goto done;
   rc = run_alters(p, p->pOld, q, 0, 0);
   if (rc || q->zWhy) goto done;
 

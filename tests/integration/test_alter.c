@@ -437,7 +437,8 @@ static void test_non_constant_default_is_added_by_rebuild(void **state) {
   sqlite3 *db = alter_db("add-now.db", 0);
   char *zRoot = rootpage(db, "plain");
   char *zLog = add_to_plain(db, "b_add_timestamp",
-                            REBUILD_ADD("added_at", "Cannot add a column with non-constant default"));
+                            REBUILD_ADD("added_at",
+                                        "Cannot add a column with non-constant default"));
   assert_contains(zLog, "migrate_alter_table(plain): copied 3 rows in one INSERT ... SELECT "
                         "(rowids kept)");
   char *zAfterRoot = rootpage(db, "plain");
