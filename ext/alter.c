@@ -24,10 +24,13 @@
 **                    rename, recreate indexes and triggers)
 **
 ** How a plan is proven: the old and the new table are built in scratch
-** :memory: databases; SQLite's ALTER TABLE runs there first, and its result
-** must equal the statement token for token but for declared types; the
-** types may differ only where affinity stays, and SQLite's description of
-** both tables (columns, keys, automatic indexes, foreign keys) must agree.
+** :memory: databases; SQLite's ALTER TABLE runs there first (where it
+** adds columns, on a copy that holds a row and has the connection's
+** foreign_keys setting: SQLite refuses some ADD COLUMNs only on a table
+** with rows, one only while foreign keys are on), and its result must
+** equal the statement token for token but for declared types; the types
+** may differ only where affinity stays, and SQLite's description of both
+** tables (columns, keys, automatic indexes, foreign keys) must agree.
 ** In doubt, rebuild.
 **
 ** Steps 1, 2, 10, 11 and 12 of the documented procedure are the runner's:
@@ -1260,7 +1263,8 @@ static int run_alters(Alter *p, sqlite3 *db, InPlace *q, int bRenames, int bReal
       if (bReal) {
         fail_sqlite(p, db, rc, 0, z ? z : "ALTER TABLE ADD COLUMN");
       } else {
-        q->zWhy = sqlite3_mprintf("%s refuses: %s", z, sqlite3_errmsg(db));
+        /* The scratch copy holds a row (scratch_row()). */
+        q->zWhy = sqlite3_mprintf("%s refuses on a table with rows: %s", z, sqlite3_errmsg(db));
       }
       sqlite3_free(z);
     } else if (bReal) {
@@ -1275,8 +1279,76 @@ static int run_alters(Alter *p, sqlite3 *db, InPlace *q, int bRenames, int bReal
 }
 
 /*
+** One row in the scratch copy of the old table, and the connection's
+** foreign_keys setting there, so that the plan's ALTER TABLE statements
+** are proven as they will run on the real table. Some of SQLite's
+** refusals of ADD COLUMN (lang_altertable.html; sqlite3ErrorIfNotEmpty()
+** in its alter.c) come only from a table with rows: a default that is not
+** constant, a STORED generated column, NOT NULL with a NULL default and,
+** while foreign keys are enforced, a REFERENCES column whose default is
+** not NULL. On an empty copy they all passed, and the real table refused:
+** the run failed, and the change could not be made at all. Foreign keys
+** are off during a run outside a transaction (the runner turns them off),
+** but inside the caller's transaction with foreign_keys=ON they are on,
+** and SQLite refuses there what it accepts outside.
+**
+** What is constant is SQLite's call, not the documentation's wording
+** ("an expression in parentheses"). Tried with the sqlite3 shell, 3.40.1,
+** on a table with a row: DEFAULT (0), ((0)), (-1), (+1), ('s'), (NULL),
+** (CAST(1 AS TEXT)), x'00' and TRUE are accepted; (1 + 1), ('a' || 'b'),
+** (1 COLLATE NOCASE), (random()) and CURRENT_TIMESTAMP are refused. The
+** row lets SQLite decide, whichever version runs.
+**
+** The row holds 0 in each stored column (x'' in a STRICT table's BLOB
+** column, which takes no number); CHECK constraints are off on the
+** scratch connection, so neither the row nor a new column's CHECK fails on
+** values the table does not hold: that is for the real rows to say. The
+** foreign keys go on only after the row is in (the copy has no parents).
+** A row SQLite will not take leaves q->zWhy set: rebuild. Only a plan
+** that adds columns needs the row; pCols are the copy's columns now.
+*/
+static int scratch_row(Alter *p, InPlace *q, const ColumnList *pCols) {
+  sqlite3 *db = p->pOld;
+  sqlite3_int64 bStrict = 0, bFk = 0;
+  int rc = query_int64(db, &bStrict,
+                       "SELECT strict FROM pragma_table_list(%Q) WHERE schema = 'main'",
+                       p->zTable);
+  if (rc == SQLITE_OK) rc = query_int64(p->db, &bFk, "PRAGMA foreign_keys");
+  if (rc) return rc;
+  sqlite3_str *pNames = sqlite3_str_new(0), *pVals = sqlite3_str_new(0);
+  int nCol = 0;
+  for (int i = 0; i < pCols->n; i++) {
+    const Column *c = &pCols->a[i];
+    if (c->iHidden) continue; /* Generated: SQLite computes it */
+    int bBlob = bStrict && sqlite3_stricmp(c->zType, "BLOB") == 0;
+    sqlite3_str_appendf(pNames, "%s\"%w\"", nCol ? ", " : "", c->zName);
+    sqlite3_str_appendf(pVals, "%s%s", nCol ? ", " : "", bBlob ? "x''" : "0");
+    nCol++;
+  }
+  char *zCols = sqlite3_str_finish(pNames), *zVals = sqlite3_str_finish(pVals);
+  if (!zCols || !zVals) rc = SQLITE_NOMEM;
+  if (rc == SQLITE_OK) rc = execf(db, "PRAGMA ignore_check_constraints=ON");
+  if (rc == SQLITE_OK) {
+    int rcRow = execf(db, "INSERT INTO main.\"%w\" (%s) VALUES (%s)", p->zTable, zCols, zVals);
+    if ((rcRow & 0xff) == SQLITE_NOMEM) {
+      rc = SQLITE_NOMEM;
+    } else if (rcRow) {
+      q->zWhy = sqlite3_mprintf("the plan cannot be proven on a table with rows: a "
+                                "scratch copy of the table refuses a row of zeros (%s)",
+                                sqlite3_errmsg(db));
+      if (!q->zWhy) rc = SQLITE_NOMEM;
+    }
+  }
+  if (rc == SQLITE_OK && !q->zWhy && bFk) rc = execf(db, "PRAGMA foreign_keys=ON");
+  sqlite3_free(zCols);
+  sqlite3_free(zVals);
+  return rc;
+}
+
+/*
 ** Can the change be made without copying the table? Works it out on the
-** scratch copies: SQLite's ALTER TABLE runs there, the result is compared
+** scratch copies (the old one holding a row if columns are added, see
+** scratch_row()): SQLite's ALTER TABLE runs there, the result is compared
 ** with the statement, the layouts with each other. Leaves q->zWhy set when
 ** the answer is no.
 */
@@ -1380,7 +1452,10 @@ static int plan_in_place(Alter *p, InPlace *q) {
     }
   }
 
-  /* SQLite's ALTER TABLE on the scratch copy (the renames ran already). */
+  /* SQLite's ALTER TABLE on the scratch copy (the renames ran already),
+  ** with a row in it where columns are added. */
+  if (q->nAdd > 0) rc = scratch_row(p, q, &cur);
+  if (rc || q->zWhy) goto done;
   rc = run_alters(p, p->pOld, q, 0, 0);
   if (rc || q->zWhy) goto done;
 

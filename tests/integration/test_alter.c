@@ -141,12 +141,21 @@ static char *capture_end(void) {
   assert_contains((zText), "INFO  [distmigrate] migrate_alter_table(" zTable "): strategy " \
                   zWhat "\n")
 
-/* Upgrade to zRev with the verbose mode on; returns what it printed. */
+/*
+** Upgrade to zRev with the verbose mode on; returns what it printed. A
+** failed upgrade fails the test after stderr is back, so that the test's
+** report shows the error.
+*/
 static char *upgrade_verbose(sqlite3 *db, const char *zRev) {
   run(db, "SELECT migrate_verbose(1)");
   capture_begin();
   char *zSql = sqlite3_mprintf("SELECT migrate_upgrade(%Q)", zRev);
-  char *zGot = h_text(db, zSql);
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_step(pStmt);
+  const char *zVal = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(pStmt, 0) : 0;
+  char *zGot = sqlite3_mprintf("%s", rc != SQLITE_ROW ? sqlite3_errmsg(db) : zVal ? zVal : "NULL");
+  sqlite3_finalize(pStmt);
   char *zOut = capture_end();
   run(db, "SELECT migrate_verbose(0)");
   if (strcmp(zGot, zRev) != 0) fail_msg("%s gave %s\n%s", zSql, zGot, zOut);
@@ -386,6 +395,199 @@ static void test_layout_only_change_stores_the_given_text(void **state) {
   h_assert_text(db, "PRAGMA integrity_check", "ok");
   sqlite3_free(zRoot);
   sqlite3_free(zAfterRoot);
+  sqlite3_close(db);
+}
+
+/* ---- ADD COLUMN on a table with rows ------------------------------------- */
+
+static const char *zPlainCols = "rowid, a, b, c";
+
+/*
+** Upgrade to zRev, a branch that adds a column to plain (three rows): the
+** verbose strategy line is zWant, whole; every row keeps its rowid and
+** values. Returns the log.
+*/
+static char *add_to_plain(sqlite3 *db, const char *zRev, const char *zWant) {
+  char *zBefore = fingerprint(db, "plain", zPlainCols, "rowid");
+  char *zLog = upgrade_verbose(db, zRev);
+  char *zLine = sqlite3_mprintf("INFO  [distmigrate] migrate_alter_table(plain): strategy %s\n",
+                                zWant);
+  assert_contains(zLog, zLine);
+  char *zAfter = fingerprint(db, "plain", zPlainCols, "rowid");
+  assert_same_text(zBefore, zAfter);
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  sqlite3_free(zLine);
+  sqlite3_free(zBefore);
+  sqlite3_free(zAfter);
+  return zLog;
+}
+
+#define REBUILD_ADD(zCol, zWhy)                                                \
+  "rebuild (copy the rows into a new table): ALTER TABLE ADD COLUMN " zCol     \
+  " refuses on a table with rows: " zWhy
+
+/*
+** A default that is not constant: SQLite's ADD COLUMN refuses it once the
+** table has a row, which the proof on an empty copy never saw. A rebuild
+** gives each row what SQLite's INSERT gives it. A constant default, even
+** in parentheses, stays ADD COLUMN.
+*/
+static void test_non_constant_default_is_added_by_rebuild(void **state) {
+  (void)state;
+  sqlite3 *db = alter_db("add-now.db", 0);
+  char *zRoot = rootpage(db, "plain");
+  char *zLog = add_to_plain(db, "b_add_timestamp",
+                            REBUILD_ADD("added_at",
+                                        "Cannot add a column with non-constant default"));
+  assert_contains(zLog, "migrate_alter_table(plain): copied 3 rows in one INSERT ... SELECT "
+                        "(rowids kept)");
+  char *zAfterRoot = rootpage(db, "plain");
+  assert_string_not_equal(zRoot, zAfterRoot);
+  h_assert_text(db,
+                "SELECT count(*) FROM plain WHERE added_at GLOB "
+                "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]' "
+                "AND added_at BETWEEN datetime('now', '-1 hour') AND datetime('now', '+1 minute')",
+                "3");
+  h_assert_text(db, "SELECT sql FROM sqlite_schema WHERE name = 'plain'",
+                "CREATE TABLE plain (a TEXT, b TEXT, c TEXT, added_at TEXT NOT NULL DEFAULT "
+                "CURRENT_TIMESTAMP)");
+  h_assert_text(db, "SELECT migrate_downgrade('a0_base')", "a0_base");
+  sqlite3_free(zLog);
+
+  zLog = add_to_plain(db, "b_add_random",
+                      REBUILD_ADD("token", "Cannot add a column with non-constant default"));
+  h_assert_text(db, "SELECT count(*) || ' ' || count(DISTINCT token) FROM plain "
+                    "WHERE typeof(token) = 'integer'",
+                "3 3");
+  h_assert_text(db, "SELECT migrate_downgrade('a0_base')", "a0_base");
+  sqlite3_free(zLog);
+
+  /* (0), -1.5 and ('x') are constants to SQLite: no copy. */
+  sqlite3_free(zRoot);
+  zRoot = rootpage(db, "plain");
+  zLog = add_to_plain(db, "b_add_constant",
+                      "alter table (no copy): add column d, add column e, add column f, which "
+                      "SQLite's ALTER TABLE does without copying the table");
+  assert_lacks(zLog, "rebuild");
+  sqlite3_free(zAfterRoot);
+  zAfterRoot = rootpage(db, "plain");
+  assert_string_equal(zRoot, zAfterRoot);
+  h_assert_text(db, "SELECT group_concat(d || ' ' || e || ' ' || f, ', ') FROM plain",
+                "0 -1.5 x, 0 -1.5 x, 0 -1.5 x");
+  sqlite3_free(zRoot);
+  sqlite3_free(zAfterRoot);
+  sqlite3_free(zLog);
+  sqlite3_close(db);
+}
+
+/* A STORED generated column: refused on a table with rows, a rebuild
+** computes it for each row. A VIRTUAL one stays ADD COLUMN. */
+static void test_stored_generated_column_is_added_by_rebuild(void **state) {
+  (void)state;
+  sqlite3 *db = alter_db("add-stored.db", 0);
+  char *zLog = add_to_plain(db, "b_add_stored",
+                            REBUILD_ADD("ab", "cannot add a STORED column"));
+  h_assert_text(db, "SELECT group_concat(rowid || ':' || quote(ab), ' ') FROM plain",
+                "7:NULL 10:'a1' 20:'b2'");
+  h_assert_text(db, "SELECT hidden FROM pragma_table_xinfo('plain') WHERE name = 'ab'", "3");
+  h_assert_text(db, "SELECT migrate_downgrade('a0_base')", "a0_base");
+  sqlite3_free(zLog);
+
+  char *zRoot = rootpage(db, "plain");
+  zLog = add_to_plain(db, "b_add_virtual",
+                      "alter table (no copy): add column ab, which SQLite's ALTER TABLE does "
+                      "without copying the table");
+  assert_lacks(zLog, "rebuild");
+  char *zAfterRoot = rootpage(db, "plain");
+  assert_string_equal(zRoot, zAfterRoot);
+  h_assert_text(db, "SELECT group_concat(rowid || ':' || quote(ab), ' ') FROM plain",
+                "7:NULL 10:'a1' 20:'b2'");
+  h_assert_text(db, "SELECT hidden FROM pragma_table_xinfo('plain') WHERE name = 'ab'", "2");
+  sqlite3_free(zRoot);
+  sqlite3_free(zAfterRoot);
+  sqlite3_free(zLog);
+  sqlite3_close(db);
+}
+
+/*
+** A REFERENCES column with a default that is not NULL: SQLite refuses it
+** on a table with rows only while foreign keys are enforced, which is the
+** case inside the caller's transaction with foreign_keys=ON (the run
+** cannot turn them off there). Outside one the run turns them off, and
+** ADD COLUMN does it; a REFERENCES column without a default is ADD COLUMN
+** either way.
+*/
+static void test_references_column_with_default_under_foreign_keys(void **state) {
+  (void)state;
+  sqlite3 *db = alter_db("add-fk-txn.db", 0);
+  h_exec(db, "PRAGMA foreign_keys = ON");
+  h_exec(db, "BEGIN");
+  char *zLog = add_to_plain(db, "b_add_fk_default",
+                            REBUILD_ADD("author_id", "Cannot add a REFERENCES column with "
+                                                     "non-NULL default value"));
+  assert_contains(zLog, "migrate_alter_table(plain): foreign_key_check(plain): no violations");
+  h_exec(db, "COMMIT");
+  h_assert_text(db, "SELECT group_concat(rowid || ':' || author_id, ' ') FROM plain",
+                "7:1 10:1 20:1");
+  h_assert_text(db, "SELECT \"table\" || '.' || \"to\" FROM pragma_foreign_key_list('plain')",
+                "authors.id");
+  h_assert_text(db, "SELECT count(*) FROM pragma_foreign_key_check", "0");
+  h_exec(db, "BEGIN");
+  h_assert_text(db, "SELECT migrate_downgrade('a0_base')", "a0_base");
+  sqlite3_free(zLog);
+
+  /* No default: ADD COLUMN, foreign keys on, in the caller's transaction. */
+  char *zRoot = rootpage(db, "plain");
+  zLog = add_to_plain(db, "b_add_fk_nullable",
+                      "alter table (no copy): add column author_id, which SQLite's ALTER TABLE "
+                      "does without copying the table");
+  h_exec(db, "COMMIT");
+  char *zAfterRoot = rootpage(db, "plain");
+  assert_string_equal(zRoot, zAfterRoot);
+  h_assert_text(db, "SELECT count(*) FROM plain WHERE author_id IS NULL", "3");
+  sqlite3_free(zLog);
+  sqlite3_free(zAfterRoot);
+  sqlite3_close(db);
+
+  /* Outside a transaction the run turns foreign keys off: ADD COLUMN, and
+  ** the caller's foreign_keys=ON still gets the rows checked. */
+  db = alter_db("add-fk.db", 0);
+  h_exec(db, "PRAGMA foreign_keys = ON");
+  sqlite3_free(zRoot);
+  zRoot = rootpage(db, "plain");
+  zLog = add_to_plain(db, "b_add_fk_default",
+                      "alter table (no copy): add column author_id, which SQLite's ALTER TABLE "
+                      "does without copying the table");
+  assert_contains(zLog, "migrate_alter_table(plain): foreign_key_check(plain): no violations");
+  zAfterRoot = rootpage(db, "plain");
+  assert_string_equal(zRoot, zAfterRoot);
+  h_assert_text(db, "SELECT group_concat(rowid || ':' || author_id, ' ') FROM plain",
+                "7:1 10:1 20:1");
+  h_assert_text(db, "PRAGMA foreign_keys", "1");
+  sqlite3_free(zRoot);
+  sqlite3_free(zAfterRoot);
+  sqlite3_free(zLog);
+  sqlite3_close(db);
+}
+
+/*
+** The proof's row is zeros. A table that refuses it (here a generated NOT
+** NULL column that is NULL for 0) cannot be proven on a row: in doubt, a
+** rebuild, which works.
+*/
+static void test_table_that_takes_no_row_of_zeros_is_rebuilt(void **state) {
+  (void)state;
+  sqlite3 *db = alter_db("add-no-zero-row.db", 0);
+  char *zLog = upgrade_verbose(db, "b_add_no_zero_row");
+  assert_strategy(zLog, "odd",
+                  "rebuild (copy the rows into a new table): the plan cannot be proven on a "
+                  "table with rows: a scratch copy of the table refuses a row of zeros (NOT "
+                  "NULL constraint failed: odd.g)");
+  h_assert_text(db, "SELECT group_concat(rowid || ':' || a || ':' || g || ':' || quote(b), ' ') "
+                    "FROM odd",
+                "1:1:1:NULL 2:2:2:NULL");
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  sqlite3_free(zLog);
   sqlite3_close(db);
 }
 
@@ -749,8 +951,8 @@ static void test_bad_calls_fail_with_what_to_do(void **state) {
                      "is not an expression over the columns of plain: no such function: "
                      "no_such_function");
   assert_alter_fails(db, zDb, "b_not_null",
-                     "migrate_alter_table(plain): ALTER TABLE ADD COLUMN d failed: Cannot add "
-                     "a NOT NULL column with default value NULL\n"
+                     "migrate_alter_table(plain): copying the rows failed: NOT NULL constraint "
+                     "failed: plain.d\n"
                      "  give the new column a DEFAULT, or fill it through the mapping, as in "
                      "'{\"column\": \"expression\"}'");
   assert_alter_fails(db, zDb, "b_bookkeeping",
@@ -1038,6 +1240,10 @@ int main(void) {
       cmocka_unit_test(test_dropped_column_uses_alter_table_and_keeps_rowids),
       cmocka_unit_test(test_unchanged_table_is_left_alone),
       cmocka_unit_test(test_layout_only_change_stores_the_given_text),
+      cmocka_unit_test(test_non_constant_default_is_added_by_rebuild),
+      cmocka_unit_test(test_stored_generated_column_is_added_by_rebuild),
+      cmocka_unit_test(test_references_column_with_default_under_foreign_keys),
+      cmocka_unit_test(test_table_that_takes_no_row_of_zeros_is_rebuilt),
       cmocka_unit_test(test_rebuild_keeps_view_trigger_index_referrers_and_rows),
       cmocka_unit_test(test_rebuild_keeps_rowids_of_a_table_without_integer_key),
       cmocka_unit_test(test_rebuild_of_self_referencing_table_points_at_the_final_table),
