@@ -523,16 +523,6 @@ static int def_has_word(const TableDef *p, const char *zWord) {
 
 /* ---- small SQL helpers -------------------------------------------------- */
 
-static int execf(sqlite3 *db, const char *zFmt, ...) {
-  va_list ap;
-  va_start(ap, zFmt);
-  char *zSql = sqlite3_vmprintf(zFmt, ap);
-  va_end(ap);
-  if (!zSql) return SQLITE_NOMEM;
-  int rc = sqlite3_exec(db, zSql, 0, 0, 0);
-  sqlite3_free(zSql);
-  return rc;
-}
 
 /* The first value of zFmt's first row as text in *pz (0 if none or NULL). */
 static int query_text(sqlite3 *db, char **pz, const char *zFmt, ...) {
@@ -683,6 +673,25 @@ struct Alter {
   ColumnList newCols;  /* After the change (rebuild: with sources) */
   char *zErr;
 };
+
+/*
+** Run a statement on db, the host connection (p->db) or a scratch copy. On
+** the host the run's undo is compiled again afterwards (dm_undo_arm): a
+** change to the schema, CREATE INDEX or a flag pragma expires what was
+** compiled before, and an interrupt between this and the next statement
+** must still find an undo that needs no compiling.
+*/
+static int execf(Alter *p, sqlite3 *db, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  char *zSql = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  if (!zSql) return SQLITE_NOMEM;
+  int rc = sqlite3_exec(db, zSql, 0, 0, 0);
+  sqlite3_free(zSql);
+  if (db == p->db) dm_undo_arm(db, p->pConn);
+  return rc;
+}
 
 static void columns_clear(ColumnList *p) {
   for (int i = 0; i < p->n; i++) {
@@ -1081,21 +1090,21 @@ static int schema_problem(Alter *p, char **pzProblem) {
   rc = unused_name(p, "distmigrate_probe_", &zProbe);
   if (rc) return rc;
   rc = query_int64(p->db, &bLegacy, "PRAGMA legacy_alter_table");
-  if (rc == SQLITE_OK && bLegacy) rc = execf(p->db, "PRAGMA legacy_alter_table=OFF");
-  if (rc == SQLITE_OK) rc = execf(p->db, "SAVEPOINT distmigrate_probe");
+  if (rc == SQLITE_OK && bLegacy) rc = execf(p, p->db, "PRAGMA legacy_alter_table=OFF");
+  if (rc == SQLITE_OK) rc = execf(p, p->db, "SAVEPOINT distmigrate_probe");
   if (rc == SQLITE_OK) {
-    int rcProbe = execf(p->db, "ALTER TABLE main.\"%w\" RENAME TO \"%w\"", p->zTable, zProbe);
+    int rcProbe = execf(p, p->db, "ALTER TABLE main.\"%w\" RENAME TO \"%w\"", p->zTable, zProbe);
     if ((rcProbe & 0xff) == SQLITE_ERROR) {
       *pzProblem = sqlite3_mprintf("%s", sqlite3_errmsg(p->db));
       if (!*pzProblem) rc = SQLITE_NOMEM;
     } else if (rcProbe) {
       rc = rcProbe; /* Out of memory, an I/O error: no finding about the schema */
     }
-    int rc2 = execf(p->db, "ROLLBACK TO distmigrate_probe");
-    if (rc2 == SQLITE_OK) rc2 = execf(p->db, "RELEASE distmigrate_probe");
+    int rc2 = execf(p, p->db, "ROLLBACK TO distmigrate_probe");
+    if (rc2 == SQLITE_OK) rc2 = execf(p, p->db, "RELEASE distmigrate_probe");
     if (rc == SQLITE_OK) rc = rc2;
   }
-  if (bLegacy) execf(p->db, "PRAGMA legacy_alter_table=ON");
+  if (bLegacy) execf(p, p->db, "PRAGMA legacy_alter_table=ON");
   sqlite3_free(zProbe);
   return rc;
 }
@@ -1131,15 +1140,21 @@ static int edit_schema(Alter *p, const char *zSql, const char *zWantTypes) {
   }
   if (rc == SQLITE_OK) rc = query_int64(db, &iVersion, "PRAGMA main.schema_version");
   if (rc == SQLITE_OK) rc = query_int64(db, &bWritable, "PRAGMA writable_schema");
-  if (rc == SQLITE_OK) rc = execf(db, "PRAGMA writable_schema=ON");
   if (rc == SQLITE_OK) {
-    rc = execf(db, "UPDATE main.sqlite_schema SET sql = %Q WHERE type = 'table' AND name = %Q",
-               zSql, p->zTable);
+    rc = execf(p, db, "PRAGMA writable_schema=ON");
+    if (rc == SQLITE_OK) {
+      rc = execf(p, db,
+                 "UPDATE main.sqlite_schema SET sql = %Q WHERE type = 'table' AND name = %Q",
+                 zSql, p->zTable);
+    }
     if (rc == SQLITE_OK && sqlite3_changes(db) != 1) rc = SQLITE_CORRUPT;
     if (rc == SQLITE_OK) {
-      rc = execf(db, "PRAGMA main.schema_version=%lld", iVersion + 1);
+      rc = execf(p, db, "PRAGMA main.schema_version=%lld", iVersion + 1);
     }
-    int rc2 = execf(db, "PRAGMA writable_schema=%s", bWritable ? "ON" : "OFF");
+    int rc2 = execf(p, db, "PRAGMA writable_schema=%s", bWritable ? "ON" : "OFF");
+    /* SQLite applies the pragma while compiling it, so an interrupted ON is
+    ** still on, and an interrupt or out of memory refuses the OFF: the
+    ** runner puts the setting back once the run is over (restore_modes). */
     if (rc == SQLITE_OK) rc = rc2;
   }
   if (rc) {
@@ -1218,7 +1233,7 @@ static int run_alters(Alter *p, sqlite3 *db, InPlace *q, int bRenames, int bReal
   int rc = SQLITE_OK;
   for (int i = 0; bRenames && rc == SQLITE_OK && i < p->nMap; i++) {
     if (!p->aMap[i].zFrom) continue;
-    rc = execf(db, "ALTER TABLE main.\"%w\" RENAME COLUMN \"%w\" TO \"%w\"", p->zTable,
+    rc = execf(p, db, "ALTER TABLE main.\"%w\" RENAME COLUMN \"%w\" TO \"%w\"", p->zTable,
                p->aMap[i].zFrom, p->aMap[i].zCol);
     if (rc) {
       char *z = sqlite3_mprintf("ALTER TABLE RENAME COLUMN %s TO %s", p->aMap[i].zFrom,
@@ -1237,7 +1252,7 @@ static int run_alters(Alter *p, sqlite3 *db, InPlace *q, int bRenames, int bReal
   }
   for (int i = 0; rc == SQLITE_OK && i < q->nDrop; i++) {
     double t0 = now_ms();
-    rc = execf(db, "ALTER TABLE main.\"%w\" DROP COLUMN \"%w\"", p->zTable, q->azDrop[i]);
+    rc = execf(p, db, "ALTER TABLE main.\"%w\" DROP COLUMN \"%w\"", p->zTable, q->azDrop[i]);
     if (rc) {
       char *z = sqlite3_mprintf("ALTER TABLE DROP COLUMN %s", q->azDrop[i]);
       if (bReal) {
@@ -1256,7 +1271,7 @@ static int run_alters(Alter *p, sqlite3 *db, InPlace *q, int bRenames, int bReal
     char *zCol = elem_text(&p->def, q->aiAdd[i]);
     if (!zCol) return SQLITE_NOMEM;
     double t0 = now_ms();
-    rc = execf(db, "ALTER TABLE main.\"%w\" ADD COLUMN %s", p->zTable, zCol);
+    rc = execf(p, db, "ALTER TABLE main.\"%w\" ADD COLUMN %s", p->zTable, zCol);
     const char *zName = p->def.aElem[q->aiAdd[i]].zName;
     if (rc) {
       char *z = sqlite3_mprintf("ALTER TABLE ADD COLUMN %s", zName);
@@ -1327,9 +1342,9 @@ static int scratch_row(Alter *p, InPlace *q, const ColumnList *pCols) {
   }
   char *zCols = sqlite3_str_finish(pNames), *zVals = sqlite3_str_finish(pVals);
   if (!zCols || !zVals) rc = SQLITE_NOMEM;
-  if (rc == SQLITE_OK) rc = execf(db, "PRAGMA ignore_check_constraints=ON");
+  if (rc == SQLITE_OK) rc = execf(p, db, "PRAGMA ignore_check_constraints=ON");
   if (rc == SQLITE_OK) {
-    int rcRow = execf(db, "INSERT INTO main.\"%w\" (%s) VALUES (%s)", p->zTable, zCols, zVals);
+    int rcRow = execf(p, db, "INSERT INTO main.\"%w\" (%s) VALUES (%s)", p->zTable, zCols, zVals);
     if ((rcRow & 0xff) == SQLITE_NOMEM) {
       rc = SQLITE_NOMEM;
     } else if (rcRow) {
@@ -1339,7 +1354,7 @@ static int scratch_row(Alter *p, InPlace *q, const ColumnList *pCols) {
       if (!q->zWhy) rc = SQLITE_NOMEM;
     }
   }
-  if (rc == SQLITE_OK && !q->zWhy && bFk) rc = execf(db, "PRAGMA foreign_keys=ON");
+  if (rc == SQLITE_OK && !q->zWhy && bFk) rc = execf(p, db, "PRAGMA foreign_keys=ON");
   sqlite3_free(zCols);
   sqlite3_free(zVals);
   return rc;
@@ -1837,6 +1852,7 @@ static int rebuild(Alter *p) {
     goto done;
   }
   rc = sqlite3_exec(db, zCreateTmp, 0, 0, 0);
+  dm_undo_arm(db, p->pConn);
   if (rc) {
     rc = fail_sqlite(p, db, rc, zTmp, "creating the new table");
     goto done;
@@ -1962,7 +1978,7 @@ static int rebuild(Alter *p) {
                                "table and drop the old one instead");
     goto done;
   }
-  rc = execf(db, "INSERT OR ABORT INTO main.\"%w\" (%s) SELECT %s FROM main.\"%w\"", zTmp,
+  rc = execf(p, db, "INSERT OR ABORT INTO main.\"%w\" (%s) SELECT %s FROM main.\"%w\"", zTmp,
              zCols, zSel, p->zTable);
   if (rc) {
     rc = fail_sqlite(p, db, rc, zTmp, "copying the rows");
@@ -1979,14 +1995,14 @@ static int rebuild(Alter *p) {
   ** replay that has none of the database's rows, and the script must
   ** carry the value the database holds. */
   if (def_has_word(&p->def, "AUTOINCREMENT")) {
-    rc = execf(db,
+    rc = execf(p, db,
                "UPDATE main.sqlite_sequence SET seq = max(seq, (SELECT max(seq) FROM "
                "main.sqlite_sequence WHERE name = %Q COLLATE NOCASE)) WHERE name = %Q "
                "AND EXISTS (SELECT 1 FROM main.sqlite_sequence WHERE name = %Q COLLATE "
                "NOCASE)",
                p->zTable, zTmp, p->zTable);
     if (rc == SQLITE_OK) {
-      rc = execf(db,
+      rc = execf(p, db,
                  "INSERT INTO main.sqlite_sequence (name, seq) SELECT %Q, seq FROM "
                  "main.sqlite_sequence WHERE name = %Q COLLATE NOCASE AND NOT EXISTS "
                  "(SELECT 1 FROM main.sqlite_sequence WHERE name = %Q) ORDER BY seq DESC "
@@ -2004,7 +2020,7 @@ static int rebuild(Alter *p) {
   ** way. Not the automatic indexes': their numbering follows the
   ** constraints, which may have changed. */
   if (bHasStat) {
-    rc = execf(db,
+    rc = execf(p, db,
                "UPDATE main.sqlite_stat1 SET tbl = %Q WHERE tbl = %Q AND coalesce(idx, '') "
                "NOT LIKE 'sqlite\\_autoindex\\_%%' ESCAPE '\\'",
                zTmp, p->zTable);
@@ -2015,16 +2031,16 @@ static int rebuild(Alter *p) {
   }
 
   /* Steps 6 and 7. */
-  rc = execf(db, "DROP TABLE main.\"%w\"", p->zTable);
+  rc = execf(p, db, "DROP TABLE main.\"%w\"", p->zTable);
   if (rc) {
     rc = fail_sqlite(p, db, rc, zTmp, "dropping the old table");
     goto done;
   }
   rc = query_int64(db, &bLegacy, "PRAGMA legacy_alter_table");
-  if (rc == SQLITE_OK && !bLegacy) rc = execf(db, "PRAGMA legacy_alter_table=ON");
+  if (rc == SQLITE_OK && !bLegacy) rc = execf(p, db, "PRAGMA legacy_alter_table=ON");
   if (rc == SQLITE_OK) {
-    rc = execf(db, "ALTER TABLE main.\"%w\" RENAME TO \"%w\"", zTmp, p->def.zName);
-    if (!bLegacy) execf(db, "PRAGMA legacy_alter_table=OFF");
+    rc = execf(p, db, "ALTER TABLE main.\"%w\" RENAME TO \"%w\"", zTmp, p->def.zName);
+    if (!bLegacy) execf(p, db, "PRAGMA legacy_alter_table=OFF");
   }
   if (rc) {
     rc = fail_sqlite(p, db, rc, zTmp, "renaming the new table");
@@ -2041,6 +2057,7 @@ static int rebuild(Alter *p) {
   /* Step 8: the indexes and triggers, as they were written. */
   for (int i = 0; i < nSaved; i++) {
     rc = sqlite3_exec(db, aSaved[i].zSql, 0, 0, 0);
+    dm_undo_arm(db, p->pConn);
     if (rc) {
       rc = fail(p, rc, "the %s %s no longer applies to the new %s: %s\n  drop it in the "
                        "migration before migrate_alter_table() and create what replaces it "
@@ -2052,9 +2069,9 @@ static int rebuild(Alter *p) {
   if (bHasStat) {
     /* The figures moved to the copy: to the final name (the rename leaves
     ** sqlite_stat1 alone), for the indexes there are. */
-    rc = execf(db, "UPDATE main.sqlite_stat1 SET tbl = %Q WHERE tbl = %Q", p->zTable, zTmp);
+    rc = execf(p, db, "UPDATE main.sqlite_stat1 SET tbl = %Q WHERE tbl = %Q", p->zTable, zTmp);
     if (rc == SQLITE_OK) {
-      rc = execf(db,
+      rc = execf(p, db,
                  "DELETE FROM main.sqlite_stat1 WHERE tbl = %Q AND idx IS NOT NULL AND "
                  "NOT EXISTS (SELECT 1 FROM main.sqlite_schema WHERE type = 'index' AND "
                  "name = sqlite_stat1.idx)",

@@ -305,12 +305,14 @@ static int undo_left_open(sqlite3 *db, DmConn *pConn, const char *zFunc,
 */
 void dm_undo_arm(sqlite3 *db, DmConn *pConn) {
   if (!pConn->bRunning) return;
-  sqlite3_finalize(pConn->pUndo);
-  pConn->pUndo = 0;
-  if (sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &pConn->pUndo, 0) != SQLITE_OK) {
-    sqlite3_finalize(pConn->pUndo);
-    pConn->pUndo = 0;
+  /* Under a pending interrupt the compile fails: keep the one there is. */
+  sqlite3_stmt *pNew = 0;
+  if (sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &pNew, 0) != SQLITE_OK) {
+    sqlite3_finalize(pNew);
+    return;
   }
+  sqlite3_finalize(pConn->pUndo);
+  pConn->pUndo = pNew;
 }
 
 /*
@@ -330,6 +332,36 @@ static int undo_run(sqlite3 *db, DmConn *pConn, int bCallerTxn) {
     sqlite3_reset(pConn->pUndo);
   }
   return sqlite3_get_autocommit(db) ? SQLITE_OK : rc;
+}
+
+/*
+** The settings migrate_alter_table() changes for a moment (writable_schema
+** for the schema edit, legacy_alter_table for a rename), as the caller had
+** them. SQLite applies those pragmas while compiling them, so one that an
+** interrupt or out of memory cut short can leave a setting changed; the run
+** puts both back when it is over, through the call that compiles nothing.
+*/
+typedef struct Modes Modes;
+struct Modes {
+  int bWritable;
+  int bLegacy;
+};
+
+static Modes modes_now(sqlite3 *db) {
+  Modes m = {0, 0};
+  sqlite3_db_config(db, SQLITE_DBCONFIG_WRITABLE_SCHEMA, -1, &m.bWritable);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, -1, &m.bLegacy);
+  return m;
+}
+
+static void restore_modes(sqlite3 *db, Modes was) {
+  Modes now = modes_now(db);
+  if (now.bWritable != was.bWritable) {
+    sqlite3_db_config(db, SQLITE_DBCONFIG_WRITABLE_SCHEMA, was.bWritable, (int *)0);
+  }
+  if (now.bLegacy != was.bLegacy) {
+    sqlite3_db_config(db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, was.bLegacy, (int *)0);
+  }
 }
 
 /* alembic_version's rows as "a, b" ("" at base), or 0 if unreadable. */
@@ -1051,6 +1083,7 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     return rc;
   }
   pConn->bRunning = 1;
+  Modes modesWas = modes_now(db);
 
   DmFlags *aAll = sqlite3_malloc64((sqlite3_uint64)(4 * n + 4));
   if (!aAll) {
@@ -1261,6 +1294,7 @@ end:
   }
   sqlite3_free(zAfter);
   if (bFkWas) set_foreign_keys(db, 1);
+  restore_modes(db, modesWas);
   sqlite3_finalize(pConn->pUndo);
   pConn->pUndo = 0;
   dm_progress_end(&run.pProgress);

@@ -20,9 +20,10 @@ struct Trigger {
 
 static int trace_stmt(unsigned eType, void *pCtx, void *pStmt, void *pX) {
   (void)eType;
-  (void)pStmt;
   (void)pX;
   Trigger *p = pCtx;
+  /* DM_TRACE=1 (with ONLY_N=N) shows which statement a failing point is. */
+  if (getenv("DM_TRACE")) fprintf(stderr, "statement %d: %.120s\n", p->nStmt + 1, sqlite3_sql(pStmt));
   if (++p->nStmt == p->iAt) sqlite3_interrupt(p->db);
   return 0;
 }
@@ -55,6 +56,13 @@ static int one_interrupt(const FScenario *p, const char *zTemplate, const char *
     fail_msg("%s: the caller's transaction is gone, and the error does not say so: %s", zWhen,
              zErr);
   }
+  /* No setting the run changes for a moment is left changed. */
+  char *zModes = h_text(db, "SELECT (SELECT writable_schema FROM pragma_writable_schema) || "
+                            "(SELECT legacy_alter_table FROM pragma_legacy_alter_table)");
+  if (strcmp(zModes, "00") != 0) {
+    fail_msg("%s: writable_schema and legacy_alter_table are %s after the run", zWhen, zModes);
+  }
+  sqlite3_free(zModes);
   /* The caller commits what it believes is its transaction. */
   sqlite3_exec(db, "COMMIT", 0, 0, 0);
   if (sqlite3_close(db) != SQLITE_OK) fail_msg("%s: close: %s", zWhen, sqlite3_errmsg(db));
