@@ -676,7 +676,7 @@ struct Alter {
 
 /*
 ** Run a statement on db, the host connection (p->db) or a scratch copy. On
-** the host the run's undo is compiled again afterwards (dm_undo_arm): a
+** the host the run's undo is compiled again after a success (dm_undo_arm): a
 ** change to the schema, CREATE INDEX or a flag pragma expires what was
 ** compiled before, and an interrupt between this and the next statement
 ** must still find an undo that needs no compiling.
@@ -689,7 +689,8 @@ static int execf(Alter *p, sqlite3 *db, const char *zFmt, ...) {
   if (!zSql) return SQLITE_NOMEM;
   int rc = sqlite3_exec(db, zSql, 0, 0, 0);
   sqlite3_free(zSql);
-  if (db == p->db) dm_undo_arm(db, p->pConn);
+  /* Only after success: compiling resets the error a caller reads next. */
+  if (rc == SQLITE_OK && db == p->db) dm_undo_arm(db, p->pConn);
   return rc;
 }
 
@@ -1852,7 +1853,7 @@ static int rebuild(Alter *p) {
     goto done;
   }
   rc = sqlite3_exec(db, zCreateTmp, 0, 0, 0);
-  dm_undo_arm(db, p->pConn);
+  if (rc == SQLITE_OK) dm_undo_arm(db, p->pConn);
   if (rc) {
     rc = fail_sqlite(p, db, rc, zTmp, "creating the new table");
     goto done;
@@ -2057,7 +2058,7 @@ static int rebuild(Alter *p) {
   /* Step 8: the indexes and triggers, as they were written. */
   for (int i = 0; i < nSaved; i++) {
     rc = sqlite3_exec(db, aSaved[i].zSql, 0, 0, 0);
-    dm_undo_arm(db, p->pConn);
+    if (rc == SQLITE_OK) dm_undo_arm(db, p->pConn);
     if (rc) {
       rc = fail(p, rc, "the %s %s no longer applies to the new %s: %s\n  drop it in the "
                        "migration before migrate_alter_table() and create what replaces it "
