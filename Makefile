@@ -280,7 +280,9 @@ test-asan: deps $(ASAN_BUILD)/sqlite3
 	  SQLITE3=$(abspath $(ASAN_BUILD)/sqlite3) \
 	  $(MAKE) BUILD=$(ASAN_BUILD) CFLAGS="-O1 -g $(SANITIZE)" \
 	  check-unit check-gen check-integration check-safety check-ops \
-	  $(ASAN_BUILD)/faults/test_oom $(ASAN_BUILD)/faults/test_ioerr
+	  $(ASAN_BUILD)/faults/test_oom $(ASAN_BUILD)/faults/test_ioerr $(ASAN_BUILD)/faults/test_interrupt
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  DM_BUILD=$(ASAN_BUILD) $(ASAN_BUILD)/faults/test_interrupt
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  DM_BUILD=$(ASAN_BUILD) FAULT_STRIDE=$(ASAN_FAULT_STRIDE) $(ASAN_BUILD)/faults/test_oom
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

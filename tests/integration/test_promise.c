@@ -315,8 +315,13 @@ static void test_temp_table_shadowing_main_is_refused_downgrading(void **state) 
   h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
   h_exec(db, "CREATE TEMP TABLE invalid_responses(x)");
   HFile before = h_file(zDb);
+  char *zSchema = h_schema(db);
   char *zWant = sqlite3_mprintf("migrate_downgrade(): %s; nothing was changed", zShadow);
   h_assert_error(db, "SELECT migrate_downgrade(-1)", zWant);
+  char *zAfter = h_schema(db);
+  assert_string_equal(zAfter, zSchema);
+  sqlite3_free(zAfter);
+  sqlite3_free(zSchema);
   h_assert_text(db, "SELECT count(*) FROM main.sqlite_schema WHERE name = 'invalid_responses'",
                 "1");
   h_assert_text(db, "SELECT count(*) FROM temp.sqlite_schema WHERE name = 'invalid_responses'",
@@ -474,6 +479,45 @@ static void test_nul_byte_in_migrate_sql_target_is_refused(void **state) {
   sqlite3_free(zDb);
 }
 
+/* ---- the host's authorizer stays the host's --------------------------- */
+
+static int deny_drop(void *pArg, int eAction, const char *z1, const char *z2, const char *zDb,
+                     const char *zTrigger) {
+  (void)z2;
+  (void)zDb;
+  (void)zTrigger;
+  ++*(int *)pArg;
+  return eAction == SQLITE_DROP_TABLE && z1 && strcmp(z1, "invalid_responses") == 0
+             ? SQLITE_DENY
+             : SQLITE_OK;
+}
+
+static void test_hosts_authorizer_keeps_working(void **state) {
+  (void)state;
+  char *zDb = h_fresh("authorizer.db");
+  sqlite3 *db = h_open(zDb, "");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
+  int nCalls = 0;
+  sqlite3_set_authorizer(db, deny_drop, &nCalls);
+  HFile before = h_file(zDb);
+  h_assert_error(db, "SELECT migrate_downgrade(-1)",
+                 "downgrade 002_add_invalid_responses -> 001_initial_schema failed: not "
+                 "authorized\n"
+                 "  at sql/versions/002_add_invalid_responses.sql:33: DROP TABLE "
+                 "invalid_responses;\n"
+                 "  the run was rolled back: the database is still at 002_add_invalid_responses");
+  assert_true(nCalls > 0);
+  /* Still the host's after the run: it still denies. */
+  int nBefore = nCalls;
+  h_assert_error(db, "DROP TABLE invalid_responses", "not authorized");
+  assert_true(nCalls > nBefore);
+  sqlite3_set_authorizer(db, 0, 0);
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  sqlite3_free(zDb);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_refused_statements_in_every_spelling_change_nothing),
@@ -491,6 +535,7 @@ int main(void) {
       cmocka_unit_test(test_shared_cache_lock_is_named_as_such),
       cmocka_unit_test(test_deferred_violation_in_callers_transaction_fails_the_run),
       cmocka_unit_test(test_nul_byte_in_migrate_sql_target_is_refused),
+      cmocka_unit_test(test_hosts_authorizer_keeps_working),
   };
   return cmocka_run_group_tests(tests, 0, 0);
 }
