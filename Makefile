@@ -35,14 +35,17 @@ LIBDIR ?= $(PREFIX)/lib
 # Debian's python3 can load extensions; some other builds (pyenv) cannot.
 PYTHON ?= /usr/bin/python3
 
-ENGINE = distmigrate revision runner history_vtab fkguard \
-         check drift_vtab plan offline backup ops progress sqltext \
-         alter
-ENGINE_H = $(wildcard ext/*.h)
-GEN_SRC = ext/gen/dmgen.c ext/gen/parse.c ext/gen/sha256.c
+# The engine: the entry point and every file of the layer folders (see
+# ARCHITECTURE.md); a new file in a folder is part of the build by being there.
+LAYERS = api ops alter run graph sqltext
+ENGINE_SRC = ext/distmigrate.c $(foreach d,$(LAYERS),$(wildcard ext/$(d)/*.c))
+ENGINE_H = $(foreach d,$(LAYERS),$(wildcard ext/$(d)/*.h))
+GEN_SRC = $(wildcard ext/dmgen/*.c)
+GEN_H = $(wildcard ext/dmgen/*.h)
 # The generator reads targets (make revision HEAD=left@head) with the
-# extension's own graph, linked against the system SQLite.
-GEN_ENGINE = ext/revision.c ext/sqltext.c
+# extension's own graph, and judges statements with its tokenizer, linked
+# against the system SQLite.
+GEN_ENGINE = $(wildcard ext/graph/*.c ext/sqltext/*.c)
 FIXTURES = $(patsubst tests/fixtures/%/,%,$(sort $(dir $(wildcard tests/fixtures/*/*.sql))))
 FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
@@ -56,7 +59,7 @@ all: $(BUILD)/distmigrate.so
 
 # --- the generator and the compiled-in set ------------------------------
 
-$(BUILD)/dmgen: $(GEN_SRC) $(GEN_ENGINE) ext/gen/parse.h ext/gen/sha256.h ext/revision.h ext/migrations.h ext/sqltext.h
+$(BUILD)/dmgen: $(GEN_SRC) $(GEN_ENGINE) $(GEN_H) $(ENGINE_H)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DSQLITE_CORE -Iext -o $@ $(GEN_SRC) $(GEN_ENGINE) -lsqlite3
 
@@ -70,14 +73,15 @@ $(BUILD)/migrations.c: $(BUILD)/dmgen $(BUILD)/migrations.dir $(MIGRATIONS) $(wi
 
 # --- the extension --------------------------------------------------------
 
+# One pattern for every folder: build/obj/run/runner.o from ext/run/runner.c.
 $(BUILD)/obj/%.o: ext/%.c $(ENGINE_H)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -Iext -c -o $@ $<
 
-$(BUILD)/migrations.o: $(BUILD)/migrations.c ext/migrations.h
+$(BUILD)/migrations.o: $(BUILD)/migrations.c ext/graph/migrations.h
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -Iext -c -o $@ $<
 
-ENGINE_OBJ = $(ENGINE:%=$(BUILD)/obj/%.o)
+ENGINE_OBJ = $(ENGINE_SRC:ext/%.c=$(BUILD)/obj/%.o)
 
 $(BUILD)/distmigrate.so: $(ENGINE_OBJ) $(BUILD)/migrations.o
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $^
@@ -129,19 +133,19 @@ deps:
 deps-build:
 	@sh tests/deps.sh build
 
-UNIT_CFLAGS = $(ALL_CFLAGS) -DSQLITE_CORE -Iext -Iext/gen
+UNIT_CFLAGS = $(ALL_CFLAGS) -DSQLITE_CORE -Iext
 UNIT_SETS = chain graph twoheads
 
 $(BUILD)/unit/set_%.c: $(BUILD)/dmgen $$(wildcard tests/fixtures/$$*/*.sql)
 	@mkdir -p $(@D)
 	$(BUILD)/dmgen --multiple-heads=ok tests/fixtures/$* $@.tmp dm_set_$* && mv $@.tmp $@
 
-$(BUILD)/unit/test_parse: tests/unit/test_parse.c ext/gen/parse.c ext/gen/sha256.c ext/gen/parse.h
+$(BUILD)/unit/test_parse: tests/unit/test_parse.c ext/dmgen/parse.c ext/dmgen/sha256.c $(GEN_H)
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_parse.c ext/gen/parse.c ext/gen/sha256.c -lcmocka
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_parse.c ext/dmgen/parse.c ext/dmgen/sha256.c -lcmocka
 
-$(BUILD)/unit/test_revision: tests/unit/test_revision.c ext/revision.c $(ENGINE_H) $(UNIT_SETS:%=$(BUILD)/unit/set_%.c)
-	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_revision.c ext/revision.c \
+$(BUILD)/unit/test_revision: tests/unit/test_revision.c ext/graph/revision.c $(ENGINE_H) $(UNIT_SETS:%=$(BUILD)/unit/set_%.c)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_revision.c ext/graph/revision.c \
 	  $(UNIT_SETS:%=$(BUILD)/unit/set_%.c) -lcmocka -lsqlite3
 
 $(BUILD)/tests/test_extension: tests/integration/test_extension.c tests/integration/harness.h
@@ -341,25 +345,25 @@ $(BUILD)/fuzz/set_fuzz.c: $(BUILD)/dmgen $(wildcard tests/fuzz/revisions/*.sql)
 	@mkdir -p $(@D)
 	$(BUILD)/dmgen tests/fuzz/revisions $@.tmp dm_set_fuzz && mv $@.tmp $@
 
-$(BUILD)/fuzz/fuzz_resolve: tests/fuzz/fuzz_resolve.c ext/revision.c $(ENGINE_H) $(BUILD)/fuzz/set_fuzz.c
+$(BUILD)/fuzz/fuzz_resolve: tests/fuzz/fuzz_resolve.c ext/graph/revision.c $(ENGINE_H) $(BUILD)/fuzz/set_fuzz.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -DSQLITE_CORE -Iext -o $@ tests/fuzz/fuzz_resolve.c \
-	  ext/revision.c $(BUILD)/fuzz/set_fuzz.c -lsqlite3
+	  ext/graph/revision.c $(BUILD)/fuzz/set_fuzz.c -lsqlite3
 
-$(BUILD)/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c ext/gen/parse.c ext/gen/sha256.c ext/gen/parse.h
+$(BUILD)/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c ext/dmgen/parse.c ext/dmgen/sha256.c $(GEN_H)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iext/gen -o $@ tests/fuzz/fuzz_parse.c ext/gen/parse.c ext/gen/sha256.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iext -o $@ tests/fuzz/fuzz_parse.c ext/dmgen/parse.c ext/dmgen/sha256.c
 
 # The seed corpus through both targets without libFuzzer: gcc and its
 # sanitizers, cheap enough for test-faults.
 REPLAY_CFLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-$(BUILD)/fuzz/replay_resolve: tests/fuzz/replay.c tests/fuzz/fuzz_resolve.c ext/revision.c $(ENGINE_H) $(BUILD)/fuzz/set_fuzz.c
+$(BUILD)/fuzz/replay_resolve: tests/fuzz/replay.c tests/fuzz/fuzz_resolve.c ext/graph/revision.c $(ENGINE_H) $(BUILD)/fuzz/set_fuzz.c
 	$(CC) $(REPLAY_CFLAGS) -DSQLITE_CORE -Iext -o $@ tests/fuzz/replay.c \
-	  tests/fuzz/fuzz_resolve.c ext/revision.c $(BUILD)/fuzz/set_fuzz.c -lsqlite3
+	  tests/fuzz/fuzz_resolve.c ext/graph/revision.c $(BUILD)/fuzz/set_fuzz.c -lsqlite3
 
-$(BUILD)/fuzz/replay_parse: tests/fuzz/replay.c tests/fuzz/fuzz_parse.c ext/gen/parse.c ext/gen/sha256.c ext/gen/parse.h
+$(BUILD)/fuzz/replay_parse: tests/fuzz/replay.c tests/fuzz/fuzz_parse.c ext/dmgen/parse.c ext/dmgen/sha256.c $(GEN_H)
 	@mkdir -p $(@D)
-	$(CC) $(REPLAY_CFLAGS) -Iext/gen -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_parse.c ext/gen/parse.c ext/gen/sha256.c
+	$(CC) $(REPLAY_CFLAGS) -Iext -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_parse.c ext/dmgen/parse.c ext/dmgen/sha256.c
 
 fuzz-replay: $(BUILD)/fuzz/replay_resolve $(BUILD)/fuzz/replay_parse
 	$(BUILD)/fuzz/replay_resolve tests/fuzz/corpus/resolve
@@ -394,7 +398,7 @@ $(BUILD)/bench/rss: tests/bench/rss.c
 
 # --- housekeeping -------------------------------------------------------------
 
-C_SOURCES = $(wildcard ext/*.c ext/*.h ext/gen/*.c ext/gen/*.h tests/*/*.c tests/*/*.h)
+C_SOURCES = $(wildcard ext/*.c ext/*/*.c ext/*/*.h tests/*/*.c tests/*/*.h)
 
 # Formats the lines changed since FORMAT_BASE (HEAD: what is not committed
 # yet), not whole files: the code's hand alignment of comments and short
@@ -405,8 +409,8 @@ format:
 
 lint: $(BUILD)/migrations.c
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	  --inline-suppr -Iext -Iext/gen ext ext/gen
-	clang-tidy --quiet $(wildcard ext/*.c) -- -std=c11 -D_POSIX_C_SOURCE=200809L -Iext
+	  --inline-suppr -Iext ext
+	clang-tidy --quiet $(ENGINE_SRC) -- -std=c11 -D_POSIX_C_SOURCE=200809L -Iext
 
 clean:
 	rm -rf $(BUILD)

@@ -1,6 +1,6 @@
 /*
 ** libFuzzer target: the generator's parser of one migration file
-** (dmg_parse in ext/gen/parse.c), on any bytes.
+** (dmg_parse in ext/dmgen/parse.c), on any bytes.
 **
 ** Beyond "no crash, no leak, no undefined behaviour" it checks what the
 ** generator relies on:
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
+#include "dmgen/parse.h"
 
 #define CHECK(x)                                                    \
   do {                                                              \

@@ -26,7 +26,7 @@
 
 #include <sqlite3.h>
 
-#include "revision.h"
+#include "graph/revision.h"
 
 extern const DmSet dm_set_fuzz;
 

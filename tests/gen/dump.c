@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "migrations.h"
+#include "graph/migrations.h"
 
 /* Text with its bytes made visible: \n \r \t \\ and \xNN for the rest. */
 static void put_text(const char *z) {

@@ -1,5 +1,5 @@
 /*
-** Unit tests of the generator's parser (ext/gen/parse.c): one migration file
+** Unit tests of the generator's parser (ext/dmgen/parse.c): one migration file
 ** in, a DmgFile or a "path:line: what is wrong" message out; and the
 ** normalised form and checksum the build records for each migration.
 */
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "parse.h"
+#include "dmgen/parse.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 

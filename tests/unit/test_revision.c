@@ -24,7 +24,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "revision.h"
+#include "graph/revision.h"
 
 extern const DmSet dm_set_chain;
 extern const DmSet dm_set_graph;

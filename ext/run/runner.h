@@ -7,7 +7,7 @@
 #ifndef DM_RUNNER_H
 #define DM_RUNNER_H
 
-#include "revision.h"
+#include "graph/revision.h"
 #include "sqlite3ext.h"
 
 /* Per-connection state, shared by the functions registered on it. */

@@ -7,12 +7,12 @@
 ** table that differs is taken apart (columns, constraints, options) so that
 ** the line says what changed, not only that something did.
 */
-#include "check.h"
+#include "ops/check.h"
 
 #include <string.h>
 
-#include "distmigrate.h"
-#include "sqltext.h"
+#include "api/api.h"
+#include "sqltext/sqltext.h"
 
 SQLITE_EXTENSION_INIT3
 

@@ -24,7 +24,7 @@
 ** a page size the database can take. Then the backup API replaces the
 ** database in one transaction, so a restore that fails leaves it as it was.
 */
-#include "backup.h"
+#include "ops/backup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,8 +33,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "distmigrate.h"
-#include "runner.h"
+#include "api/api.h"
+#include "run/runner.h"
 
 SQLITE_EXTENSION_INIT3
 

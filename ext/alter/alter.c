@@ -39,14 +39,14 @@
 ** changed and the tables whose foreign keys point at them; and only where a
 ** key's values or definition can have changed (see check_foreign_keys).
 */
-#include "alter.h"
+#include "alter/alter.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "fkguard.h"
+#include "run/fkguard.h"
 
 SQLITE_EXTENSION_INIT3
 

@@ -13,14 +13,14 @@
 ** caller's foreign_keys=ON) would refuse. A step that fails ends the
 ** report, which then leads the error the real run would give.
 */
-#include "ops.h"
+#include "ops/ops.h"
 
 #include <string.h>
 #include <time.h>
 
-#include "backup.h"
-#include "check.h"
-#include "distmigrate.h"
+#include "ops/backup.h"
+#include "ops/check.h"
+#include "api/api.h"
 
 SQLITE_EXTENSION_INIT3
 

@@ -2,7 +2,7 @@
 ** SQL text: tokens, the normal form drift detection compares, one-line
 ** renderings for messages, and the definitions of a CREATE TABLE.
 */
-#include "sqltext.h"
+#include "sqltext/sqltext.h"
 
 #include <string.h>
 

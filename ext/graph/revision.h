@@ -9,7 +9,7 @@
 #ifndef DM_REVISION_H
 #define DM_REVISION_H
 
-#include "migrations.h"
+#include "graph/migrations.h"
 
 typedef unsigned char DmFlags;
 
@@ -137,5 +137,14 @@ char *dm_parents_text(const DmSet *pSet, int iRev);
 ** "" if n==0, 0 on OOM. */
 char *dm_join_ids(const DmSet *pSet, const int *aIdx, int n);
 char *dm_join_strings(int n, const char *const *az);
+
+/*
+** Resolve zTarget from aFrom in the direction it lies: up if an upgrade
+** reaches it, else down. *peOp says which. When neither does, the error is
+** the upgrade's, or the downgrade's for a target that counts down ("-1",
+** "REV-2").
+*/
+int dm_resolve_either(const DmSet *pSet, const DmFlags *aFrom, const char *zTarget,
+                      DmOp *peOp, DmFlags *aTarget, char **pzErr);
 
 #endif

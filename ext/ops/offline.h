@@ -6,7 +6,7 @@
 #ifndef DM_OFFLINE_H
 #define DM_OFFLINE_H
 
-#include "revision.h"
+#include "graph/revision.h"
 #include "sqlite3ext.h"
 
 /*

@@ -16,8 +16,8 @@
 #ifndef DM_CHECK_H
 #define DM_CHECK_H
 
-#include "revision.h"
-#include "runner.h"
+#include "graph/revision.h"
+#include "run/runner.h"
 #include "sqlite3ext.h"
 
 typedef struct DmDiff DmDiff;

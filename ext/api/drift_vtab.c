@@ -12,9 +12,9 @@
 */
 #include <string.h>
 
-#include "distmigrate.h"
+#include "api/api.h"
 
-#include "check.h"
+#include "ops/check.h"
 
 SQLITE_EXTENSION_INIT3
 

@@ -4,14 +4,14 @@
 ** applied. Eponymous-only (xCreate is 0): SELECT * FROM migration_history.
 ** It only reads, so it is innocuous: a view may use it.
 */
-#include "history_vtab.h"
+#include "api/history_vtab.h"
 
 #include <string.h>
 
-#include "distmigrate.h"
+#include "api/api.h"
 
-#include "revision.h"
-#include "runner.h"
+#include "graph/revision.h"
+#include "run/runner.h"
 
 SQLITE_EXTENSION_INIT3
 

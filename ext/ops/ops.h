@@ -13,7 +13,7 @@
 #ifndef DM_OPS_H
 #define DM_OPS_H
 
-#include "runner.h"
+#include "run/runner.h"
 #include "sqlite3ext.h"
 
 typedef struct DmOps DmOps;

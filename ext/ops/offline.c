@@ -30,15 +30,14 @@
 ** caught with sqlite3_trace_v2() while it runs, under a comment naming the
 ** call. Version rows are written as Alembic writes them.
 */
-#include "offline.h"
+#include "ops/offline.h"
 
 #include <string.h>
 
-#include "check.h"
-#include "distmigrate.h"
-#include "plan.h"
-#include "runner.h"
-#include "sqltext.h"
+#include "ops/check.h"
+#include "api/api.h"
+#include "run/runner.h"
+#include "sqltext/sqltext.h"
 
 SQLITE_EXTENSION_INIT3
 

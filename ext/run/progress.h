@@ -4,7 +4,7 @@
 #ifndef DM_PROGRESS_H
 #define DM_PROGRESS_H
 
-#include "runner.h"
+#include "run/runner.h"
 
 typedef struct DmProgress DmProgress;
 

@@ -2,7 +2,7 @@
 ** SHA-256 (FIPS 180-4). Small and portable; only used at build time on a
 ** few kilobytes of migration text, so it favours clarity over speed.
 */
-#include "sha256.h"
+#include "dmgen/sha256.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -16,12 +16,12 @@
 ** The thread touches no SQLite object, so the caller's handler, if any,
 ** keeps working through the migration, untouched.
 */
-#include "progress.h"
+#include "run/progress.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "sqltext.h"
+#include "sqltext/sqltext.h"
 
 SQLITE_EXTENSION_INIT3
 

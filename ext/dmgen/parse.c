@@ -1,8 +1,8 @@
 /*
 ** Parser for one migration file. See parse.h for the format.
 */
-#include "parse.h"
-#include "sha256.h"
+#include "dmgen/parse.h"
+#include "dmgen/sha256.h"
 
 #include <ctype.h>
 #include <stdarg.h>

@@ -10,48 +10,15 @@
 ** current revision gives the downgrade's steps. Eponymous-only; it reads
 ** alembic_version and nothing else, so it is innocuous.
 */
-#include "plan.h"
+#include "api/plan_vtab.h"
 
 #include <string.h>
 
-#include "distmigrate.h"
+#include "api/api.h"
 
-#include "runner.h"
+#include "run/runner.h"
 
 SQLITE_EXTENSION_INIT3
-
-/* A target that counts down: a trailing -N. */
-static int counts_down(const char *zTarget) {
-  int n = (int)strlen(zTarget);
-  int k = n;
-  while (k > 0 && zTarget[k - 1] >= '0' && zTarget[k - 1] <= '9') k--;
-  return k > 0 && k < n && zTarget[k - 1] == '-';
-}
-
-int dm_resolve_either(const DmSet *pSet, const DmFlags *aFrom, const char *zTarget,
-                      DmOp *peOp, DmFlags *aTarget, char **pzErr) {
-  char *zUpErr = 0;
-  int rc = dm_resolve(pSet, aFrom, DM_OP_UPGRADE, zTarget, aTarget, &zUpErr);
-  if (rc != SQLITE_ERROR) {
-    *peOp = DM_OP_UPGRADE;
-    *pzErr = zUpErr;
-    return rc;
-  }
-  char *zDownErr = 0;
-  rc = dm_resolve(pSet, aFrom, DM_OP_DOWNGRADE, zTarget, aTarget, &zDownErr);
-  *peOp = DM_OP_DOWNGRADE;
-  if (rc == SQLITE_OK) {
-    sqlite3_free(zUpErr);
-  } else if (counts_down(zTarget)) {
-    sqlite3_free(zUpErr);
-    *pzErr = zDownErr;
-    zDownErr = 0;
-  } else {
-    *pzErr = zUpErr;
-  }
-  sqlite3_free(zDownErr);
-  return rc;
-}
 
 enum {
   COL_STEP,

@@ -7,7 +7,7 @@
 #ifndef DM_ALTER_H
 #define DM_ALTER_H
 
-#include "runner.h"
+#include "run/runner.h"
 #include "sqlite3ext.h"
 
 /*

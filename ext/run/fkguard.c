@@ -22,7 +22,7 @@
 ** it; sqlite3_stmt_explain(), which would EXPLAIN the prepared statement
 ** itself, is SQLite 3.43 and later.
 */
-#include "fkguard.h"
+#include "run/fkguard.h"
 
 #include <string.h>
 

@@ -33,7 +33,7 @@
 ** A run whose statements only read (SELECT migrate_alter_table(...)) skips
 ** it: the helper checks the tables it changed, and their referrers, itself.
 */
-#include "runner.h"
+#include "run/runner.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,9 +41,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "fkguard.h"
-#include "progress.h"
-#include "sqltext.h"
+#include "run/fkguard.h"
+#include "run/progress.h"
+#include "sqltext/sqltext.h"
 
 SQLITE_EXTENSION_INIT3
 

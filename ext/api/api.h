@@ -1,11 +1,18 @@
 /*
-** What the entry point (distmigrate.c) offers the other files.
+** The SQL surface (ext/api/): what the entry point and the functions of
+** other layers' SQL glue share.
 */
-#ifndef DM_DISTMIGRATE_H
-#define DM_DISTMIGRATE_H
+#ifndef DM_API_H
+#define DM_API_H
 
-#include "runner.h"
+#include "run/runner.h"
 #include "sqlite3ext.h"
+
+/*
+** Register every function and virtual table on db, with a new
+** per-connection state that they share (freed with the last of them).
+*/
+int dm_register(sqlite3 *db, char **pzErrMsg);
 
 /*
 ** A new private in-memory database with distmigrate's functions and tables
