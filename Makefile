@@ -49,7 +49,7 @@ GEN_ENGINE = $(wildcard ext/graph/*.c ext/sqltext/*.c)
 FIXTURES = $(patsubst tests/fixtures/%/,%,$(sort $(dir $(wildcard tests/fixtures/*/*.sql))))
 FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
-.PHONY: all migrate test deps deps-build fixtures check-unit check-integration \
+.PHONY: all migrate check test deps deps-build fixtures check-unit check-integration \
         check-gen check-safety check-ops check-runbook check-shell check-python \
         check-node check-newer-sqlite bench \
         test-asan test-valgrind deps-sanitize test-faults fuzz fuzz-replay \
@@ -251,10 +251,19 @@ check-node check-newer-sqlite:
 	@echo "$@: skipped: node and npm are not installed (apt-get install nodejs npm)"
 endif
 
+# make check: the fast suites (under a minute); make test: every suite.
+# Both end with one line: N passed, M failed (tests/summary.sh).
+FAST_SUITES = check-unit check-gen check-integration check-runbook check-shell
+ALL_SUITES = check-unit check-gen check-integration check-safety check-ops check-runbook \
+             check-shell check-python check-node check-newer-sqlite
+
+check: deps
+	$(MAKE) all fixtures
+	@MAKE="$(MAKE)" sh tests/summary.sh check $(FAST_SUITES)
+
 test: deps
 	$(MAKE) all fixtures
-	$(MAKE) check-unit check-gen check-integration check-safety check-ops check-runbook check-shell check-python
-	$(MAKE) check-node check-newer-sqlite
+	@MAKE="$(MAKE)" sh tests/summary.sh test $(ALL_SUITES)
 
 # --- sanitizers ---------------------------------------------------------------
 
