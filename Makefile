@@ -144,6 +144,11 @@ $(BUILD)/unit/test_revision: tests/unit/test_revision.c ext/revision.c $(ENGINE_
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_revision.c ext/revision.c \
 	  $(UNIT_SETS:%=$(BUILD)/unit/set_%.c) -lcmocka -lsqlite3
 
+# The tokenizer, its boundaries checked against the system SQLite itself.
+$(BUILD)/unit/test_tokenize: tests/unit/test_tokenize.c tests/unit/complete_model.h ext/sqltext.c ext/sqltext.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_tokenize.c ext/sqltext.c -lcmocka -lsqlite3
+
 $(BUILD)/tests/test_extension: tests/integration/test_extension.c tests/integration/harness.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_extension.c -lcmocka -lsqlite3
@@ -172,9 +177,10 @@ $(BUILD)/tests/test_alter: tests/integration/test_alter.c tests/integration/harn
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_alter.c -lcmocka -lsqlite3
 
-check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision
+check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision $(BUILD)/unit/test_tokenize
 	$(BUILD)/unit/test_parse
 	$(BUILD)/unit/test_revision
+	$(BUILD)/unit/test_tokenize
 
 check-gen: $(BUILD)/dmgen
 	sh tests/gen/run.sh $(BUILD)/dmgen
