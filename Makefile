@@ -334,9 +334,9 @@ test-faults: all fixtures $(FAULT_TESTS:%=$(BUILD)/faults/%) fuzz-replay
 	$(FAULT_ENV) $(BUILD)/faults/test_crash
 	$(FAULT_ENV) $(BUILD)/faults/test_interrupt
 
-# libFuzzer targets (clang): the target resolver and the migration-file
-# parser, each for FUZZ_SECONDS from the seed corpus in tests/fuzz/corpus/;
-# what they add to it goes to $(BUILD)/fuzz/corpus/.
+# libFuzzer targets (clang): the target resolver, the migration-file
+# parser and the SQL tokenizer, each for FUZZ_SECONDS from the seed corpus
+# in tests/fuzz/corpus/; what they add to it goes to $(BUILD)/fuzz/corpus/.
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
@@ -353,7 +353,11 @@ $(BUILD)/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c ext/gen/parse.c ext/gen/sha256
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iext/gen -o $@ tests/fuzz/fuzz_parse.c ext/gen/parse.c ext/gen/sha256.c
 
-# The seed corpus through both targets without libFuzzer: gcc and its
+$(BUILD)/fuzz/fuzz_tokenize: tests/fuzz/fuzz_tokenize.c tests/unit/complete_model.h ext/sqltext.c ext/sqltext.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DSQLITE_CORE -Iext -o $@ tests/fuzz/fuzz_tokenize.c ext/sqltext.c -lsqlite3
+
+# The seed corpus through the targets without libFuzzer: gcc and its
 # sanitizers, cheap enough for test-faults.
 REPLAY_CFLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
@@ -365,18 +369,27 @@ $(BUILD)/fuzz/replay_parse: tests/fuzz/replay.c tests/fuzz/fuzz_parse.c ext/gen/
 	@mkdir -p $(@D)
 	$(CC) $(REPLAY_CFLAGS) -Iext/gen -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_parse.c ext/gen/parse.c ext/gen/sha256.c
 
-fuzz-replay: $(BUILD)/fuzz/replay_resolve $(BUILD)/fuzz/replay_parse
+$(BUILD)/fuzz/replay_tokenize: tests/fuzz/replay.c tests/fuzz/fuzz_tokenize.c tests/unit/complete_model.h ext/sqltext.c ext/sqltext.h
+	@mkdir -p $(@D)
+	$(CC) $(REPLAY_CFLAGS) -DSQLITE_CORE -Iext -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_tokenize.c \
+	  ext/sqltext.c -lsqlite3
+
+fuzz-replay: $(BUILD)/fuzz/replay_resolve $(BUILD)/fuzz/replay_parse $(BUILD)/fuzz/replay_tokenize
 	$(BUILD)/fuzz/replay_resolve tests/fuzz/corpus/resolve
 	$(BUILD)/fuzz/replay_parse tests/fuzz/corpus/parse
+	$(BUILD)/fuzz/replay_tokenize tests/fuzz/corpus/tokenize
 
-fuzz: $(BUILD)/fuzz/fuzz_resolve $(BUILD)/fuzz/fuzz_parse
-	@mkdir -p $(BUILD)/fuzz/corpus/resolve $(BUILD)/fuzz/corpus/parse
+fuzz: $(BUILD)/fuzz/fuzz_resolve $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/fuzz_tokenize
+	@mkdir -p $(BUILD)/fuzz/corpus/resolve $(BUILD)/fuzz/corpus/parse $(BUILD)/fuzz/corpus/tokenize
 	$(BUILD)/fuzz/fuzz_resolve -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  -dict=tests/fuzz/resolve.dict -artifact_prefix=$(BUILD)/fuzz/ \
 	  $(BUILD)/fuzz/corpus/resolve tests/fuzz/corpus/resolve
 	$(BUILD)/fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  -dict=tests/fuzz/parse.dict -artifact_prefix=$(BUILD)/fuzz/ \
 	  $(BUILD)/fuzz/corpus/parse tests/fuzz/corpus/parse
+	$(BUILD)/fuzz/fuzz_tokenize -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  -dict=tests/fuzz/tokenize.dict -artifact_prefix=$(BUILD)/fuzz/ \
+	  $(BUILD)/fuzz/corpus/tokenize tests/fuzz/corpus/tokenize
 
 # Not part of test or CI: a large database, the seed's patterns through the
 # extension against plain SQL through the sqlite3 shell (tests/bench/), at N
