@@ -44,26 +44,26 @@ enum {
 };
 
 #define I_ CC_ILLEGAL
+/* clang-format off */
 static const unsigned char aClass[128] = {
-/*       x0  x1  x2  x3  x4  x5  x6  x7  x8  x9  xa  xb  xc  xd  xe  xf */
-/* 0x */ CC_NUL, I_, I_, I_, I_, I_, I_, I_, I_, CC_SPACE, CC_SPACE, I_,
-         CC_SPACE, CC_SPACE, I_, I_,
-/* 1x */ I_, I_, I_, I_, I_, I_, I_, I_, I_, I_, I_, I_, I_, I_, I_, I_,
-/* 2x */ CC_SPACE, CC_BANG, CC_QUOTE, CC_VARALPHA, CC_DOLLAR, CC_PUNCT,
-         CC_PUNCT, CC_QUOTE, CC_PUNCT, CC_PUNCT, CC_PUNCT, CC_PUNCT, CC_PUNCT,
-         CC_MINUS, CC_DOT, CC_SLASH,
-/* 3x */ CC_DIGIT, CC_DIGIT, CC_DIGIT, CC_DIGIT, CC_DIGIT, CC_DIGIT, CC_DIGIT,
-         CC_DIGIT, CC_DIGIT, CC_DIGIT, CC_VARALPHA, CC_SEMI, CC_LT, CC_EQ,
-         CC_GT, CC_VARNUM,
-/* 4x */ CC_VARALPHA, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID,
-         CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID,
-/* 5x */ CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_X, CC_ID,
-         CC_ID, CC_QUOTE2, I_, I_, I_, CC_ID,
-/* 6x */ CC_QUOTE, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID,
-         CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID,
-/* 7x */ CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_X, CC_ID,
-         CC_ID, I_, CC_PIPE, I_, CC_PUNCT, I_,
+  /* 00-07 */ CC_NUL, I_, I_, I_, I_, I_, I_, I_,
+  /* 08-0f */ I_, CC_SPACE, CC_SPACE, I_, CC_SPACE, CC_SPACE, I_, I_,
+  /* 10-17 */ I_, I_, I_, I_, I_, I_, I_, I_,
+  /* 18-1f */ I_, I_, I_, I_, I_, I_, I_, I_,
+  /*  !"#$%&' */ CC_SPACE, CC_BANG, CC_QUOTE, CC_VARALPHA, CC_DOLLAR, CC_PUNCT, CC_PUNCT, CC_QUOTE,
+  /* ()*+,-./ */ CC_PUNCT, CC_PUNCT, CC_PUNCT, CC_PUNCT, CC_PUNCT, CC_MINUS, CC_DOT, CC_SLASH,
+  /* 01234567 */ CC_DIGIT, CC_DIGIT, CC_DIGIT, CC_DIGIT, CC_DIGIT, CC_DIGIT, CC_DIGIT, CC_DIGIT,
+  /* 89:;<=>? */ CC_DIGIT, CC_DIGIT, CC_VARALPHA, CC_SEMI, CC_LT, CC_EQ, CC_GT, CC_VARNUM,
+  /* @ABCDEFG */ CC_VARALPHA, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID,
+  /* HIJKLMNO */ CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID,
+  /* PQRSTUVW */ CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID,
+  /* XYZ[\]^_ */ CC_X, CC_ID, CC_ID, CC_QUOTE2, I_, I_, I_, CC_ID,
+  /* `abcdefg */ CC_QUOTE, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID,
+  /* hijklmno */ CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID,
+  /* pqrstuvw */ CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID, CC_ID,
+  /* xyz{|}~  */ CC_X, CC_ID, CC_ID, I_, CC_PIPE, I_, CC_PUNCT, I_,
 };
+/* clang-format on */
 #undef I_
 
 static int char_class(unsigned char c) {
