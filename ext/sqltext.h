@@ -34,7 +34,11 @@ typedef enum DmTokenKind {
   DM_KIND_INTEGER,   /* 12, 0x1F */
   DM_KIND_FLOAT,     /* 1.5, 1., .5, 1e3, 2.5E-3 */
   DM_KIND_VARIABLE,  /* ?, ?NNN, :name, @name, #name, $name, and Tcl's
-                     ** $a::b and $a(index) (the same forms after : @ #) */
+                     ** $a::b and $a(index) (the same forms after : @ #).
+                     ** #name is always one; SQLite's parser then takes
+                     ** #digits for a register (a syntax error outside its
+                     ** own nested statements), any other #name for a
+                     ** parameter */
   DM_KIND_SEMI,      /* ; */
   DM_KIND_OPERATOR,  /* ( ) , . + - * / % & | ~ = == < <= <> << > >= >> !=
                      ** || -> ->> */
@@ -52,12 +56,12 @@ typedef enum DmTokenKind {
 ** (the terminating NUL), where *peKind is DM_KIND_ILLEGAL. Every other
 ** token is at least one byte long, so the tokens of a text cover it.
 **
-** Where it differs from other SQLite versions (tokens of valid SQL never
-** do): 3.46 reads '_' between digits as a digit separator (1_000 is a
-** number there, here an illegal token of the same length, and 0x1_0 one
-** token there, here 0x1 and _0), and runs a hexadecimal number into
-** identifier characters as an illegal token (0x1g; here 0x1 and g); 3.48
-** calls comments TK_COMMENT.
+** Other SQLite versions cut a few malformed or odd inputs differently:
+** from 3.46, '_' between digits is a digit separator (1_000 is a number
+** there, here an illegal token of the same length; 0x1_0 is one token
+** there, here 0x1 and _0) and a hexadecimal number run into identifier
+** characters is one illegal token (0x1g; here 0x1 and g, which 3.40
+** accepts as a number and an alias); the newest call comments TK_COMMENT.
 */
 int dm_sql_token(const char *z, DmTokenKind *peKind);
 
@@ -132,6 +136,9 @@ const char *dm_sql_skip_empty(const char *z);
 ** just past the first ';' token at which sqlite3_complete() accepts the
 ** text so far (a trigger body's ';' do not end it), or the end of the text.
 ** Only ';' tokens are tried, so a string full of ';' costs one scan.
+** Where sqlite3_complete() reads more crudely than SQLite's parser (a
+** quote inside a Tcl variable's "(index)", a '\v' in the space before
+** TRIGGER), the end is sqlite3_complete()'s, not sqlite3_prepare()'s.
 */
 const char *dm_sql_statement_end(const char *z);
 

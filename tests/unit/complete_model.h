@@ -21,7 +21,7 @@
 ** machine where our tokens leave it, so the model predicts exactly.
 **
 ** A text that ends inside a "--" comment is complete when the text before
-** the comment is, in SQLite 3.40 (later versions say "incomplete").
+** the comment is, in SQLite 3.40 (the newest complete.c says "incomplete").
 */
 #ifndef DM_COMPLETE_MODEL_H
 #define DM_COMPLETE_MODEL_H
