@@ -144,10 +144,16 @@ $(BUILD)/unit/test_revision: tests/unit/test_revision.c ext/revision.c $(ENGINE_
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_revision.c ext/revision.c \
 	  $(UNIT_SETS:%=$(BUILD)/unit/set_%.c) -lcmocka -lsqlite3
 
-# The tokenizer, its boundaries checked against the system SQLite itself.
-$(BUILD)/unit/test_tokenize: tests/unit/test_tokenize.c tests/unit/complete_model.h ext/sqltext.c ext/sqltext.h
+# The tokenizer (ext/sqltext.c, or ext/sqltext/sqltext.c once ext/ has its
+# layer folders), its boundaries checked against the system SQLite itself.
+TOKENIZER = $(firstword $(wildcard ext/sqltext/sqltext.c ext/sqltext.c))
+TOKENIZER_DEPS = $(TOKENIZER) $(TOKENIZER:.c=.h) tests/unit/complete_model.h
+TOKENIZER_CFLAGS = -DSQLITE_CORE -Iext -I$(dir $(TOKENIZER))
+
+$(BUILD)/unit/test_tokenize: tests/unit/test_tokenize.c $(TOKENIZER_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_tokenize.c ext/sqltext.c -lcmocka -lsqlite3
+	$(CC) $(ALL_CFLAGS) $(TOKENIZER_CFLAGS) -o $@ tests/unit/test_tokenize.c $(TOKENIZER) \
+	  -lcmocka -lsqlite3
 
 $(BUILD)/tests/test_extension: tests/integration/test_extension.c tests/integration/harness.h
 	@mkdir -p $(@D)
@@ -353,9 +359,9 @@ $(BUILD)/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c ext/gen/parse.c ext/gen/sha256
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iext/gen -o $@ tests/fuzz/fuzz_parse.c ext/gen/parse.c ext/gen/sha256.c
 
-$(BUILD)/fuzz/fuzz_tokenize: tests/fuzz/fuzz_tokenize.c tests/unit/complete_model.h ext/sqltext.c ext/sqltext.h
+$(BUILD)/fuzz/fuzz_tokenize: tests/fuzz/fuzz_tokenize.c $(TOKENIZER_DEPS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -DSQLITE_CORE -Iext -o $@ tests/fuzz/fuzz_tokenize.c ext/sqltext.c -lsqlite3
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(TOKENIZER_CFLAGS) -o $@ tests/fuzz/fuzz_tokenize.c $(TOKENIZER) -lsqlite3
 
 # The seed corpus through the targets without libFuzzer: gcc and its
 # sanitizers, cheap enough for test-faults.
@@ -369,10 +375,10 @@ $(BUILD)/fuzz/replay_parse: tests/fuzz/replay.c tests/fuzz/fuzz_parse.c ext/gen/
 	@mkdir -p $(@D)
 	$(CC) $(REPLAY_CFLAGS) -Iext/gen -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_parse.c ext/gen/parse.c ext/gen/sha256.c
 
-$(BUILD)/fuzz/replay_tokenize: tests/fuzz/replay.c tests/fuzz/fuzz_tokenize.c tests/unit/complete_model.h ext/sqltext.c ext/sqltext.h
+$(BUILD)/fuzz/replay_tokenize: tests/fuzz/replay.c tests/fuzz/fuzz_tokenize.c $(TOKENIZER_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(REPLAY_CFLAGS) -DSQLITE_CORE -Iext -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_tokenize.c \
-	  ext/sqltext.c -lsqlite3
+	$(CC) $(REPLAY_CFLAGS) $(TOKENIZER_CFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_tokenize.c \
+	  $(TOKENIZER) -lsqlite3
 
 fuzz-replay: $(BUILD)/fuzz/replay_resolve $(BUILD)/fuzz/replay_parse $(BUILD)/fuzz/replay_tokenize
 	$(BUILD)/fuzz/replay_resolve tests/fuzz/corpus/resolve
