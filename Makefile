@@ -148,6 +148,17 @@ $(BUILD)/unit/test_revision: tests/unit/test_revision.c ext/graph/revision.c $(E
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_revision.c ext/graph/revision.c \
 	  $(UNIT_SETS:%=$(BUILD)/unit/set_%.c) -lcmocka -lsqlite3
 
+# The tokenizer (ext/sqltext.c, or ext/sqltext/sqltext.c once ext/ has its
+# layer folders), its boundaries checked against the system SQLite itself.
+TOKENIZER = $(firstword $(wildcard ext/sqltext/sqltext.c ext/sqltext.c))
+TOKENIZER_DEPS = $(TOKENIZER) $(TOKENIZER:.c=.h) tests/unit/complete_model.h
+TOKENIZER_CFLAGS = -DSQLITE_CORE -Iext -I$(dir $(TOKENIZER))
+
+$(BUILD)/unit/test_tokenize: tests/unit/test_tokenize.c $(TOKENIZER_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(TOKENIZER_CFLAGS) -o $@ tests/unit/test_tokenize.c $(TOKENIZER) \
+	  -lcmocka -lsqlite3
+
 $(BUILD)/tests/test_extension: tests/integration/test_extension.c tests/integration/harness.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_extension.c -lcmocka -lsqlite3
@@ -176,9 +187,10 @@ $(BUILD)/tests/test_alter: tests/integration/test_alter.c tests/integration/harn
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_alter.c -lcmocka -lsqlite3
 
-check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision
+check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision $(BUILD)/unit/test_tokenize
 	$(BUILD)/unit/test_parse
 	$(BUILD)/unit/test_revision
+	$(BUILD)/unit/test_tokenize
 
 check-gen: $(BUILD)/dmgen
 	sh tests/gen/run.sh $(BUILD)/dmgen
@@ -343,9 +355,9 @@ test-faults: all fixtures $(FAULT_TESTS:%=$(BUILD)/faults/%) fuzz-replay
 	$(FAULT_ENV) $(BUILD)/faults/test_crash
 	$(FAULT_ENV) $(BUILD)/faults/test_interrupt
 
-# libFuzzer targets (clang): the target resolver and the migration-file
-# parser, each for FUZZ_SECONDS from the seed corpus in tests/fuzz/corpus/;
-# what they add to it goes to $(BUILD)/fuzz/corpus/.
+# libFuzzer targets (clang): the target resolver, the migration-file
+# parser and the SQL tokenizer, each for FUZZ_SECONDS from the seed corpus
+# in tests/fuzz/corpus/; what they add to it goes to $(BUILD)/fuzz/corpus/.
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
@@ -362,7 +374,11 @@ $(BUILD)/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c ext/dmgen/parse.c ext/dmgen/sh
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iext -o $@ tests/fuzz/fuzz_parse.c ext/dmgen/parse.c ext/dmgen/sha256.c
 
-# The seed corpus through both targets without libFuzzer: gcc and its
+$(BUILD)/fuzz/fuzz_tokenize: tests/fuzz/fuzz_tokenize.c $(TOKENIZER_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(TOKENIZER_CFLAGS) -o $@ tests/fuzz/fuzz_tokenize.c $(TOKENIZER) -lsqlite3
+
+# The seed corpus through the targets without libFuzzer: gcc and its
 # sanitizers, cheap enough for test-faults.
 REPLAY_CFLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
@@ -374,18 +390,27 @@ $(BUILD)/fuzz/replay_parse: tests/fuzz/replay.c tests/fuzz/fuzz_parse.c ext/dmge
 	@mkdir -p $(@D)
 	$(CC) $(REPLAY_CFLAGS) -Iext -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_parse.c ext/dmgen/parse.c ext/dmgen/sha256.c
 
-fuzz-replay: $(BUILD)/fuzz/replay_resolve $(BUILD)/fuzz/replay_parse
+$(BUILD)/fuzz/replay_tokenize: tests/fuzz/replay.c tests/fuzz/fuzz_tokenize.c $(TOKENIZER_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(REPLAY_CFLAGS) $(TOKENIZER_CFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_tokenize.c \
+	  $(TOKENIZER) -lsqlite3
+
+fuzz-replay: $(BUILD)/fuzz/replay_resolve $(BUILD)/fuzz/replay_parse $(BUILD)/fuzz/replay_tokenize
 	$(BUILD)/fuzz/replay_resolve tests/fuzz/corpus/resolve
 	$(BUILD)/fuzz/replay_parse tests/fuzz/corpus/parse
+	$(BUILD)/fuzz/replay_tokenize tests/fuzz/corpus/tokenize
 
-fuzz: $(BUILD)/fuzz/fuzz_resolve $(BUILD)/fuzz/fuzz_parse
-	@mkdir -p $(BUILD)/fuzz/corpus/resolve $(BUILD)/fuzz/corpus/parse
+fuzz: $(BUILD)/fuzz/fuzz_resolve $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/fuzz_tokenize
+	@mkdir -p $(BUILD)/fuzz/corpus/resolve $(BUILD)/fuzz/corpus/parse $(BUILD)/fuzz/corpus/tokenize
 	$(BUILD)/fuzz/fuzz_resolve -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  -dict=tests/fuzz/resolve.dict -artifact_prefix=$(BUILD)/fuzz/ \
 	  $(BUILD)/fuzz/corpus/resolve tests/fuzz/corpus/resolve
 	$(BUILD)/fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  -dict=tests/fuzz/parse.dict -artifact_prefix=$(BUILD)/fuzz/ \
 	  $(BUILD)/fuzz/corpus/parse tests/fuzz/corpus/parse
+	$(BUILD)/fuzz/fuzz_tokenize -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  -dict=tests/fuzz/tokenize.dict -artifact_prefix=$(BUILD)/fuzz/ \
+	  $(BUILD)/fuzz/corpus/tokenize tests/fuzz/corpus/tokenize
 
 # Not part of test or CI: a large database, the seed's patterns through the
 # extension against plain SQL through the sqlite3 shell (tests/bench/), at N

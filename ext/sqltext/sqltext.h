@@ -3,22 +3,81 @@
 ** form that ignores whitespace, comments, case and identifier quoting, a
 ** one-line rendering for messages, and the definitions of a CREATE TABLE.
 **
-** SQLite has no public tokenizer, so this is a small one that follows its
-** rules (tokenize.c) for what matters here: where strings, quoted
-** identifiers and comments begin and end.
+** SQLite has no public tokenizer, so dm_sql_token() is a port of the rules
+** of its own, sqlite3GetToken() in src/tokenize.c, as SQLite 3.40 has them:
+** the same character classes, and every token begins and ends where
+** SQLite's does, so that everything here that reads SQL text sees the
+** tokens SQLite will see. It is the one tokenizer: read SQL through it,
+** never with a hand-written scanner.
 */
 #ifndef DM_SQLTEXT_H
 #define DM_SQLTEXT_H
 
+/*
+** What a token is, as finely as a reader of SQL text needs: SQLite's TK_
+** class of the token, keywords not told from identifiers (compare the
+** text) and operators not told apart (compare the text: one to three
+** bytes).
+*/
+typedef enum DmTokenKind {
+  DM_KIND_SPACE,     /* Whitespace, or a UTF-8 byte-order mark */
+  DM_KIND_COMMENT,   /* -- to the end of the line, or a C comment (one that
+                     ** is not closed runs to the end of the text, and SQLite
+                     ** accepts it). SQLite 3.40 calls both TK_SPACE. */
+  DM_KIND_ID,        /* Keyword or bare identifier: letters, digits, '_',
+                     ** '$' and any byte >= 0x80, not starting with a digit
+                     ** or '$' */
+  DM_KIND_QUOTED,    /* "identifier" or `identifier` (a doubled quote inside
+                     ** is one quote), or [identifier] (no doubling) */
+  DM_KIND_STRING,    /* 'text', '' inside for one quote */
+  DM_KIND_BLOB,      /* x'0A1b' or X'..': an even number of hex digits */
+  DM_KIND_INTEGER,   /* 12, 0x1F */
+  DM_KIND_FLOAT,     /* 1.5, 1., .5, 1e3, 2.5E-3 */
+  DM_KIND_VARIABLE,  /* ?, ?NNN, :name, @name, #name, $name, and Tcl's
+                     ** $a::b and $a(index) (the same forms after : @ #).
+                     ** #name is always one; SQLite's parser then takes
+                     ** #digits for a register (a syntax error outside its
+                     ** own nested statements), any other #name for a
+                     ** parameter */
+  DM_KIND_SEMI,      /* ; */
+  DM_KIND_OPERATOR,  /* ( ) , . + - * / % & | ~ = == < <= <> << > >= >> !=
+                     ** || -> ->> */
+  DM_KIND_ILLEGAL    /* What SQLite refuses ("unrecognized token"): a string
+                     ** or quoted identifier that is not closed (to the end
+                     ** of the text), x'..' with an odd number of digits or
+                     ** a non-digit (to its closing quote), a number run into
+                     ** identifier characters (1abc, 0x, 1_000), '!' alone,
+                     ** ':' '@' '#' '$' with no name, $a(b with no ')', and
+                     ** any other byte (a control character, '^', '{', '\\') */
+} DmTokenKind;
+
+/*
+** Length in bytes of the token at z and its kind; 0 at the end of the text
+** (the terminating NUL), where *peKind is DM_KIND_ILLEGAL. Every other
+** token is at least one byte long, so the tokens of a text cover it.
+**
+** Other SQLite versions cut a few malformed or odd inputs differently:
+** from 3.46, '_' between digits is a digit separator (1_000 is a number
+** there, here an illegal token of the same length; 0x1_0 is one token
+** there, here 0x1 and _0) and a hexadecimal number run into identifier
+** characters is one illegal token (0x1g; here 0x1 and g, which 3.40
+** accepts as a number and an alias); the newest call comments TK_COMMENT.
+*/
+int dm_sql_token(const char *z, DmTokenKind *peKind);
+
+/* The coarse kinds that most readers need: dm_sql_token's, folded. */
 typedef enum DmTokenType {
   DM_TK_SPACE,    /* Whitespace or a comment */
   DM_TK_WORD,     /* Keyword or bare identifier */
-  DM_TK_QUOTED,   /* "identifier", `identifier` or [identifier] */
-  DM_TK_STRING,   /* 'string' or x'blob' */
-  DM_TK_OTHER     /* Number, operator, punctuation, variable */
+  DM_TK_QUOTED,   /* "identifier", `identifier` or [identifier], closed or
+                  ** not */
+  DM_TK_STRING,   /* 'string' or x'blob', closed, well-formed or not */
+  DM_TK_OTHER     /* Number, operator, punctuation, ';', variable, and
+                  ** any other illegal token */
 } DmTokenType;
 
-/* Length of the token at z (0 at the end of the text) and its type. */
+/* Length of the token at z (0 at the end of the text) and its type: the
+** tokens of dm_sql_token(). */
 int dm_token(const char *z, DmTokenType *peType);
 
 /*
@@ -77,6 +136,9 @@ const char *dm_sql_skip_empty(const char *z);
 ** just past the first ';' token at which sqlite3_complete() accepts the
 ** text so far (a trigger body's ';' do not end it), or the end of the text.
 ** Only ';' tokens are tried, so a string full of ';' costs one scan.
+** Where sqlite3_complete() reads more crudely than SQLite's parser (a
+** quote inside a Tcl variable's "(index)", a '\v' in the space before
+** TRIGGER), the end is sqlite3_complete()'s, not sqlite3_prepare()'s.
 */
 const char *dm_sql_statement_end(const char *z);
 

@@ -1,0 +1,1 @@
+SELECT x'abc', x'0g;' , x'0g; SELECT 2;

@@ -1,0 +1,1 @@
+SELECT x'00''11', [a]b FROM t; /* not closed ; 

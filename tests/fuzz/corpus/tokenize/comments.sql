@@ -1,0 +1,2 @@
+SELECT 1 -- c ; d
+; SELECT 2 /* a*b **/ ; /*/ ;

@@ -1,0 +1,1 @@
+SELECT $x, a<>b, a->b, a->>'$.c', #param;

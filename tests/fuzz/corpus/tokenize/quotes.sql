@@ -1,0 +1,1 @@
+SELECT 'it''s;', "a""b;", `c;`, [d;] FROM t;

@@ -1,0 +1,1 @@
+SELECT caf√©, a$b$, Ôªx FROM t;;;

@@ -1,0 +1,1 @@
+SELECT ?, ?12, ?abc, :a, @b, $a::b, $c(i;j), $d(x y), $, :;
