@@ -148,11 +148,10 @@ $(BUILD)/unit/test_revision: tests/unit/test_revision.c ext/graph/revision.c $(E
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_revision.c ext/graph/revision.c \
 	  $(UNIT_SETS:%=$(BUILD)/unit/set_%.c) -lcmocka -lsqlite3
 
-# The tokenizer (ext/sqltext.c, or ext/sqltext/sqltext.c once ext/ has its
-# layer folders), its boundaries checked against the system SQLite itself.
-TOKENIZER = $(firstword $(wildcard ext/sqltext/sqltext.c ext/sqltext.c))
-TOKENIZER_DEPS = $(TOKENIZER) $(TOKENIZER:.c=.h) tests/unit/complete_model.h
-TOKENIZER_CFLAGS = -DSQLITE_CORE -Iext -I$(dir $(TOKENIZER))
+# The tokenizer, its boundaries checked against the system SQLite itself.
+TOKENIZER = ext/sqltext/sqltext.c
+TOKENIZER_DEPS = $(TOKENIZER) ext/sqltext/sqltext.h tests/unit/complete_model.h
+TOKENIZER_CFLAGS = -DSQLITE_CORE -Iext
 
 $(BUILD)/unit/test_tokenize: tests/unit/test_tokenize.c $(TOKENIZER_DEPS)
 	@mkdir -p $(@D)

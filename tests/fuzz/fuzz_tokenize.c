@@ -23,7 +23,7 @@
 #include <sqlite3.h>
 
 #include "../unit/complete_model.h"
-#include "sqltext.h"
+#include "sqltext/sqltext.h"
 
 #define CHECK(x)                                                              \
   do {                                                                        \

@@ -28,7 +28,7 @@
 
 #include <string.h>
 
-#include "sqltext.h"
+#include "sqltext/sqltext.h"
 
 enum { tkSEMI, tkWS, tkOTHER, tkEXPLAIN, tkCREATE, tkTEMP, tkTRIGGER, tkEND };
 

@@ -24,7 +24,7 @@
 #include <sqlite3.h>
 
 #include "complete_model.h"
-#include "sqltext.h"
+#include "sqltext/sqltext.h"
 
 #define MAX_TOKEN 16
 
