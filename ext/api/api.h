@@ -49,6 +49,16 @@ int dm_check_argc(sqlite3_context *ctx, const char *zUsage, int argc, int nMin,
 int dm_check_alone(sqlite3_context *ctx, const char *zFunc, const char *zExample);
 
 /*
+** The SQL glue of ops/'s functions (ops_funcs.c), registered by the table
+** in functions.c.
+*/
+void dm_check_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void dm_sql_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void dm_backup_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void dm_restore_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void dm_strict_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+/*
 ** The state every distmigrate virtual table has (migration_history,
 ** migration_plan, migration_drift): the connection and the compiled-in set
 ** (the module's pAux). dm_vtab_connect() declares zSchema, marks the table

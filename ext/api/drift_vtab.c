@@ -10,10 +10,11 @@
 ** each; NULL where there is nothing). No rows: the database matches.
 ** Eponymous-only; it only reads, so it is innocuous.
 */
+#include "api/drift_vtab.h"
+
 #include <string.h>
 
 #include "api/api.h"
-
 #include "ops/check.h"
 
 SQLITE_EXTENSION_INIT3

@@ -8,12 +8,10 @@
 
 #include "alter/alter.h"
 #include "api/api.h"
+#include "api/drift_vtab.h"
 #include "api/history_vtab.h"
 #include "api/plan_vtab.h"
 #include "graph/revision.h"
-#include "ops/backup.h"
-#include "ops/check.h"
-#include "ops/offline.h"
 #include "ops/ops.h"
 #include "run/runner.h"
 
@@ -45,14 +43,57 @@ static void result_run_error(sqlite3_context *ctx, int rc, char *zErr) {
   sqlite3_free(zErr);
 }
 
+/*
+** The options after the target (argv, argc of them): 'rehearse', or
+** 'backup' and a file. On a bad option, sets the error on ctx and
+** returns 0.
+*/
+static int read_run_options(sqlite3_context *ctx, DmOp eOp, int argc, sqlite3_value **argv,
+                            int *pbRehearse, const char **pzBackup) {
+  const char *zFunc = eOp == DM_OP_UPGRADE ? "migrate_upgrade" : "migrate_downgrade";
+  *pbRehearse = 0;
+  *pzBackup = 0;
+  if (argc == 0) return 1;
+  const char *zOpt = (const char *)sqlite3_value_text(argv[0]);
+  char *zErr = 0;
+  if (zOpt && strcmp(zOpt, "rehearse") == 0 && argc == 1) {
+    *pbRehearse = 1;
+    return 1;
+  }
+  if (zOpt && strcmp(zOpt, "backup") == 0 && argc == 2 &&
+      sqlite3_value_type(argv[1]) == SQLITE_TEXT) {
+    *pzBackup = (const char *)sqlite3_value_text(argv[1]);
+    return 1;
+  }
+  if (zOpt && strcmp(zOpt, "backup") == 0) {
+    zErr = sqlite3_mprintf(
+        "%s(target, 'backup', file): give the backup file as the third "
+        "argument, as in %s('head', 'backup', 'backup.db')",
+        zFunc, zFunc);
+  } else if (zOpt && strcmp(zOpt, "rehearse") == 0) {
+    zErr = sqlite3_mprintf("%s(target, 'rehearse') takes no further argument", zFunc);
+  } else {
+    zErr = sqlite3_mprintf(
+        "%s(target, option): unknown option '%s'; the options are "
+        "'rehearse', and 'backup' followed by a file name",
+        zFunc, zOpt ? zOpt : "NULL");
+  }
+  sqlite3_result_error(ctx, zErr ? zErr : "out of memory", -1);
+  sqlite3_free(zErr);
+  return 0;
+}
+
 /* argc/argv: the options after the target ('rehearse', 'backup', file). */
 static void run_and_reply(sqlite3_context *ctx, DmOp eOp, const char *zTarget,
                           int bPurge, int argc, sqlite3_value **argv) {
   char *zResult = 0;
   char *zErr = 0;
   DmConn *pConn = sqlite3_user_data(ctx);
+  int bRehearse = 0;
+  const char *zBackup = 0;
+  if (!read_run_options(ctx, eOp, argc, argv, &bRehearse, &zBackup)) return;
   DmOps ops;
-  if (!dm_ops_init(&ops, ctx, eOp, pConn->bStrict, argc, argv)) return;
+  dm_ops_init(&ops, eOp, pConn->bStrict, bRehearse, zBackup);
   int rc = dm_run_ex(sqlite3_context_db_handle(ctx), pConn, &dm_set, eOp, zTarget,
                      bPurge, &ops.run, &zResult, &zErr);
   dm_ops_finish(&ops, rc, &zResult, &zErr);

@@ -497,38 +497,3 @@ int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
   if (rc) dm_diff_clear(pList);
   return rc;
 }
-
-void dm_check_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  (void)argv;
-  if (!dm_check_argc(ctx, "migrate_check()", argc, 0, 0)) return;
-  DmDiffList list;
-  char *zErr = 0;
-  int rc = dm_check(sqlite3_context_db_handle(ctx), &dm_set, 0, &list, &zErr);
-  if (rc) {
-    if (zErr) { /* dm_check() gives none for out of memory */
-      sqlite3_result_error(ctx, zErr, -1);
-    } else {
-      sqlite3_result_error_nomem(ctx);
-    }
-    sqlite3_free(zErr);
-    return;
-  }
-  if (list.n == 0) {
-    sqlite3_result_text(ctx, "ok", -1, SQLITE_STATIC);
-  } else {
-    char *zLines = dm_diff_lines(&list);
-    char *z = zLines ? sqlite3_mprintf(
-                           "migrate_check(): the database does not match its "
-                           "migrations at %s:\n%s",
-                           list.zVersion, zLines)
-                     : 0;
-    if (z) {
-      sqlite3_result_error(ctx, z, -1);
-    } else {
-      sqlite3_result_error_nomem(ctx);
-    }
-    sqlite3_free(z);
-    sqlite3_free(zLines);
-  }
-  dm_diff_clear(&list);
-}

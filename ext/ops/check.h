@@ -70,10 +70,4 @@ int dm_replay(const DmSet *pSet, const DmFlags *aApplied, sqlite3 **ppDb,
 int dm_replay_enter(char **pzErr);
 void dm_replay_leave(void);
 
-/* migrate_check(): 'ok', or an error listing every difference. */
-void dm_check_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
-
-/* migration_drift: the same differences, one row each (drift_vtab.c). */
-extern const sqlite3_module dm_drift_module;
-
 #endif
