@@ -34,7 +34,7 @@
 
 #include <string.h>
 
-#include "ops/check.h"
+#include "ops/replay.h"
 #include "run/runner.h"
 #include "sqltext/sqltext.h"
 
