@@ -1,7 +1,9 @@
 /*
-** The SQL functions: one table of them with their flags, and the functions
-** whose work lives below (the runner, the graph, alter/, ops/): each reads
-** its arguments, calls down and turns the answer into a result.
+** The SQL functions: one table of them with their flags, and the glue of
+** those whose work is the runner's or the graph's: each reads its
+** arguments, calls down and turns the answer into a result. The glue of
+** ops/'s functions is in ops_funcs.c; migrate_alter_table()'s is alter/'s
+** own (alter/alter_func.c), which the replay registers too.
 */
 #include <stdlib.h>
 #include <string.h>
