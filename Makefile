@@ -16,7 +16,8 @@
 #                              BRANCH_LABEL=name, DEPENDS_ON=rev, SPLICE=1
 #   make merge [MSG="..."]     write a merge revision of all heads (or of
 #                              REVISIONS="a b")
-#   make format / make lint    clang-format the changed lines; cppcheck and clang-tidy
+#   make format / make lint    clang-format the changed lines; the layers
+#                              (tests/lint/layers.sh), cppcheck and clang-tidy
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -441,6 +442,7 @@ format:
 	git clang-format --extensions c,h $(FORMAT_BASE)
 
 lint: $(BUILD)/migrations.c
+	sh tests/lint/layers.sh
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr -Iext ext
 	clang-tidy --quiet $(ENGINE_SRC) -- -std=c11 -D_POSIX_C_SOURCE=200809L -Iext

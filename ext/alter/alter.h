@@ -23,4 +23,30 @@
 int dm_alter_table(sqlite3 *db, DmConn *pConn, const char *zCreate,
                    const char *zMap, const char **pzStrategy, char **pzErr);
 
+/* ---- alter_func.c --------------------------------------------------------- */
+
+/*
+** migrate_alter_table('CREATE TABLE ...'[, '{"new": "expression"}']), from
+** a migration's SQL: returns the strategy that ran. User data: the DmConn.
+*/
+void dm_alter_table_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+/*
+** migrate_alter_table() on db (a replay's private connection), with pConn
+** as its state. From this call on pConn belongs to db: it is freed when db
+** closes, or at once if the registration fails (*pzErr says why).
+*/
+int dm_alter_register(sqlite3 *db, DmConn *pConn, char **pzErr);
+
+/* The wrong-argument-count error all functions give: "use zUsage". */
+int dm_check_argc(sqlite3_context *ctx, const char *zUsage, int argc, int nMin,
+                  int nMax);
+
+/*
+** An error result for rc and zErr (which it frees): out of memory as
+** SQLite says it, otherwise the message, and the codes a caller may act
+** on (BUSY, LOCKED, READONLY, FULL, IOERR, CONSTRAINT, MISUSE) kept.
+*/
+void dm_result_error(sqlite3_context *ctx, int rc, char *zErr);
+
 #endif

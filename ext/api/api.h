@@ -5,6 +5,7 @@
 #ifndef DM_API_H
 #define DM_API_H
 
+#include "alter/alter.h"
 #include "run/runner.h"
 #include "sqlite3ext.h"
 
@@ -13,15 +14,6 @@
 ** per-connection state that they share (freed with the last of them).
 */
 int dm_register(sqlite3 *db, char **pzErrMsg);
-
-/*
-** A new private in-memory database with distmigrate's functions and tables
-** registered on it, as on a connection that loaded the extension, and its
-** per-connection state. Replays (drift detection, offline SQL) run the
-** migrations there, so a migration that calls a distmigrate function works
-** the same. Close it with sqlite3_close(), which frees *ppConn too.
-*/
-int dm_open_private(sqlite3 **ppDb, DmConn **ppConn, char **pzErr);
 
 /* The result migrate_current() gives: alembic_version's rows, NULL at base. */
 void dm_result_current(sqlite3_context *ctx);
@@ -35,10 +27,6 @@ void dm_result_current(sqlite3_context *ctx);
 const char *dm_target_text(sqlite3_value *pArg, const char *zFunc,
                            const char *zExample, char **pzErr);
 
-/* The wrong-argument-count error all functions give: "use zUsage". */
-int dm_check_argc(sqlite3_context *ctx, const char *zUsage, int argc, int nMin,
-                  int nMax);
-
 /*
 ** 1 if the function is the whole of its statement (dm_called_alone);
 ** otherwise the error "zFunc() must be called on its own, as in SELECT
@@ -47,6 +35,16 @@ int dm_check_argc(sqlite3_context *ctx, const char *zUsage, int argc, int nMin,
 ** schema: SQLite 3.40 lets a CHECK constraint call them.
 */
 int dm_check_alone(sqlite3_context *ctx, const char *zFunc, const char *zExample);
+
+/*
+** The SQL glue of ops/'s functions (ops_funcs.c), registered by the table
+** in functions.c.
+*/
+void dm_check_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void dm_sql_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void dm_backup_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void dm_restore_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void dm_strict_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /*
 ** The state every distmigrate virtual table has (migration_history,

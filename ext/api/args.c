@@ -1,7 +1,8 @@
 /*
 ** What every SQL entry point shares: reading a revision target, the
-** argument-count error, the "called on its own" check, and the base of the
-** virtual tables.
+** "called on its own" check, and the base of the virtual tables. (The
+** argument-count error and the error result are in alter/alter_func.c,
+** which migrate_alter_table()'s glue needs below api/.)
 */
 #include <string.h>
 
@@ -49,16 +50,6 @@ const char *dm_target_text(sqlite3_value *pArg, const char *zFunc,
   }
   return z;
 }
-
-int dm_check_argc(sqlite3_context *ctx, const char *zUsage, int argc, int nMin,
-                  int nMax) {
-  if (argc >= nMin && argc <= nMax) return 1;
-  char *z = sqlite3_mprintf("wrong number of arguments (%d): use %s", argc, zUsage);
-  sqlite3_result_error(ctx, z ? z : "out of memory", -1);
-  sqlite3_free(z);
-  return 0;
-}
-
 
 int dm_check_alone(sqlite3_context *ctx, const char *zFunc, const char *zExample) {
   int bAlone = 0;

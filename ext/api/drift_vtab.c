@@ -10,10 +10,11 @@
 ** each; NULL where there is nothing). No rows: the database matches.
 ** Eponymous-only; it only reads, so it is innocuous.
 */
+#include "api/drift_vtab.h"
+
 #include <string.h>
 
 #include "api/api.h"
-
 #include "ops/check.h"
 
 SQLITE_EXTENSION_INIT3
@@ -34,11 +35,7 @@ static int driftConnect(sqlite3 *db, void *pAux, int argc, const char *const *ar
   (void)argc;
   (void)argv;
   (void)pzErr;
-  return dm_vtab_connect(
-      db, pAux,
-      "CREATE TABLE x(kind TEXT, name TEXT, difference TEXT, "
-      "expected TEXT, actual TEXT)",
-      ppVtab);
+  return dm_vtab_connect(db, pAux, DM_DRIFT_SCHEMA, ppVtab);
 }
 
 /* No constraint is used: the comparison is done whole, once per scan. */

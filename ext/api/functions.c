@@ -1,19 +1,19 @@
 /*
-** The SQL functions: one table of them with their flags, and the functions
-** whose work lives below (the runner, the graph, alter/, ops/): each reads
-** its arguments, calls down and turns the answer into a result.
+** The SQL functions: one table of them with their flags, and the glue of
+** those whose work is the runner's or the graph's: each reads its
+** arguments, calls down and turns the answer into a result. The glue of
+** ops/'s functions is in ops_funcs.c; migrate_alter_table()'s is alter/'s
+** own (alter/alter_func.c), which the replay registers too.
 */
 #include <stdlib.h>
 #include <string.h>
 
 #include "alter/alter.h"
 #include "api/api.h"
+#include "api/drift_vtab.h"
 #include "api/history_vtab.h"
 #include "api/plan_vtab.h"
 #include "graph/revision.h"
-#include "ops/backup.h"
-#include "ops/check.h"
-#include "ops/offline.h"
 #include "ops/ops.h"
 #include "run/runner.h"
 
@@ -24,25 +24,44 @@ static void conn_release(void *p) {
   if (--pConn->nRef == 0) sqlite3_free(pConn);
 }
 
-static void result_run_error(sqlite3_context *ctx, int rc, char *zErr) {
-  if (rc == SQLITE_NOMEM || (!zErr && rc != SQLITE_OK)) {
-    sqlite3_result_error_nomem(ctx);
-  } else {
-    sqlite3_result_error(ctx, zErr, -1);
-    /* Keep the codes a caller may act on (retry on BUSY, ...). */
-    switch (rc & 0xff) {
-      case SQLITE_BUSY:
-      case SQLITE_LOCKED:
-      case SQLITE_READONLY:
-      case SQLITE_FULL:
-      case SQLITE_IOERR:
-      case SQLITE_CONSTRAINT:
-      case SQLITE_MISUSE:
-        sqlite3_result_error_code(ctx, rc);
-        break;
-    }
+/*
+** The options after the target (argv, argc of them): 'rehearse', or
+** 'backup' and a file. On a bad option, sets the error on ctx and
+** returns 0.
+*/
+static int read_run_options(sqlite3_context *ctx, DmOp eOp, int argc, sqlite3_value **argv,
+                            int *pbRehearse, const char **pzBackup) {
+  const char *zFunc = eOp == DM_OP_UPGRADE ? "migrate_upgrade" : "migrate_downgrade";
+  *pbRehearse = 0;
+  *pzBackup = 0;
+  if (argc == 0) return 1;
+  const char *zOpt = (const char *)sqlite3_value_text(argv[0]);
+  char *zErr = 0;
+  if (zOpt && strcmp(zOpt, "rehearse") == 0 && argc == 1) {
+    *pbRehearse = 1;
+    return 1;
   }
+  if (zOpt && strcmp(zOpt, "backup") == 0 && argc == 2 &&
+      sqlite3_value_type(argv[1]) == SQLITE_TEXT) {
+    *pzBackup = (const char *)sqlite3_value_text(argv[1]);
+    return 1;
+  }
+  if (zOpt && strcmp(zOpt, "backup") == 0) {
+    zErr = sqlite3_mprintf(
+        "%s(target, 'backup', file): give the backup file as the third "
+        "argument, as in %s('head', 'backup', 'backup.db')",
+        zFunc, zFunc);
+  } else if (zOpt && strcmp(zOpt, "rehearse") == 0) {
+    zErr = sqlite3_mprintf("%s(target, 'rehearse') takes no further argument", zFunc);
+  } else {
+    zErr = sqlite3_mprintf(
+        "%s(target, option): unknown option '%s'; the options are "
+        "'rehearse', and 'backup' followed by a file name",
+        zFunc, zOpt ? zOpt : "NULL");
+  }
+  sqlite3_result_error(ctx, zErr ? zErr : "out of memory", -1);
   sqlite3_free(zErr);
+  return 0;
 }
 
 /* argc/argv: the options after the target ('rehearse', 'backup', file). */
@@ -51,13 +70,16 @@ static void run_and_reply(sqlite3_context *ctx, DmOp eOp, const char *zTarget,
   char *zResult = 0;
   char *zErr = 0;
   DmConn *pConn = sqlite3_user_data(ctx);
+  int bRehearse = 0;
+  const char *zBackup = 0;
+  if (!read_run_options(ctx, eOp, argc, argv, &bRehearse, &zBackup)) return;
   DmOps ops;
-  if (!dm_ops_init(&ops, ctx, eOp, pConn->bStrict, argc, argv)) return;
+  dm_ops_init(&ops, eOp, pConn->bStrict, bRehearse, zBackup);
   int rc = dm_run_ex(sqlite3_context_db_handle(ctx), pConn, &dm_set, eOp, zTarget,
                      bPurge, &ops.run, &zResult, &zErr);
   dm_ops_finish(&ops, rc, &zResult, &zErr);
   if (rc) {
-    result_run_error(ctx, rc, zErr);
+    dm_result_error(ctx, rc, zErr);
   } else if (zResult) {
     sqlite3_result_text(ctx, zResult, -1, sqlite3_free);
   }
@@ -205,7 +227,7 @@ void dm_result_current(sqlite3_context *ctx) {
   if (rc == SQLITE_OK) rc = dm_check_null_rows(nRow, (const char *const *)azRow, &zErr);
   if (rc) {
     sqlite3_free(azRow);
-    result_run_error(ctx, rc, zErr);
+    dm_result_error(ctx, rc, zErr);
     return;
   }
   if (nRow > 0) {
@@ -251,39 +273,6 @@ static void verboseFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 /*
-** migrate_alter_table('CREATE TABLE ...'[, '{"new": "expression"}']), from
-** a migration's SQL: returns the strategy that ran.
-*/
-static void alterTableFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  if (!dm_check_argc(ctx,
-                  "migrate_alter_table('CREATE TABLE ...') or migrate_alter_table("
-                  "'CREATE TABLE ...', '{\"new_name\": \"old_name\"}')",
-                  argc, 1, 2)) {
-    return;
-  }
-  if (sqlite3_value_type(argv[0]) != SQLITE_TEXT ||
-      (argc == 2 && sqlite3_value_type(argv[1]) != SQLITE_TEXT &&
-       sqlite3_value_type(argv[1]) != SQLITE_NULL)) {
-    sqlite3_result_error(ctx,
-                         "migrate_alter_table(): give the new table as a CREATE TABLE "
-                         "statement in text and the column mapping, if any, as JSON text",
-                         -1);
-    return;
-  }
-  const char *zStrategy = 0;
-  char *zErr = 0;
-  int rc = dm_alter_table(sqlite3_context_db_handle(ctx), sqlite3_user_data(ctx),
-                          (const char *)sqlite3_value_text(argv[0]),
-                          argc == 2 ? (const char *)sqlite3_value_text(argv[1]) : 0,
-                          &zStrategy, &zErr);
-  if (rc) {
-    result_run_error(ctx, rc, zErr);
-  } else {
-    sqlite3_result_text(ctx, zStrategy, -1, SQLITE_STATIC);
-  }
-}
-
-/*
 ** Flags say what each function does. Anything that writes the database or
 ** a file (stderr included) or changes how this connection migrates is
 ** DIRECTONLY: a view, trigger or CHECK in an untrusted database must not be
@@ -306,7 +295,7 @@ static const struct {
     {"migrate_downgrade", -1, DM_WRITES, downgradeFunc},
     {"migrate_stamp", -1, DM_WRITES, stampFunc},
     {"migrate_verbose", -1, DM_WRITES, verboseFunc},
-    {"migrate_alter_table", -1, DM_WRITES, alterTableFunc},
+    {"migrate_alter_table", -1, DM_WRITES, dm_alter_table_func},
     {"migrate_current", -1, DM_READS, currentFunc},
     {"migrate_heads", -1, DM_CONSTANT, headsFunc},
     {"migrate_check", -1, DM_READS, dm_check_func},
@@ -366,26 +355,4 @@ int dm_register(sqlite3 *db, char **pzErrMsg) {
   DmConn *pConn = conn_new();
   if (!pConn) return SQLITE_NOMEM;
   return register_all(db, pConn, pzErrMsg);
-}
-
-int dm_open_private(sqlite3 **ppDb, DmConn **ppConn, char **pzErr) {
-  sqlite3 *db = 0;
-  *ppDb = 0;
-  int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 0);
-  DmConn *pConn = rc == SQLITE_OK ? conn_new() : 0;
-  if (!pConn) {
-    sqlite3_close(db);
-    return SQLITE_NOMEM;
-  }
-  /* From here pConn belongs to db's functions: closing db frees it. */
-  char *zErr = 0;
-  rc = register_all(db, pConn, &zErr);
-  if (rc) {
-    *pzErr = zErr;
-    sqlite3_close(db);
-    return rc;
-  }
-  *ppDb = db;
-  *ppConn = pConn;
-  return SQLITE_OK;
 }

@@ -33,7 +33,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api/api.h"
 #include "run/runner.h"
 
 SQLITE_EXTENSION_INIT3
@@ -339,49 +338,12 @@ done:
   return rc;
 }
 
-void dm_backup_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  if (!dm_check_argc(ctx,
-                     "migrate_backup('backup.db') or migrate_backup('backup.db', "
-                     "'overwrite')",
-                     argc, 1, 2)) {
-    return;
-  }
-  const char *zPath = (const char *)sqlite3_value_text(argv[0]);
-  int bOverwrite = 0;
-  if (argc == 2) {
-    const char *zOpt = (const char *)sqlite3_value_text(argv[1]);
-    if (!zOpt || strcmp(zOpt, "overwrite") != 0) {
-      sqlite3_result_error(ctx,
-                           "migrate_backup(path, option): the only option is "
-                           "'overwrite', which replaces an existing file",
-                           -1);
-      return;
-    }
-    bOverwrite = 1;
-  }
-  /* A CHECK constraint of a hostile database, which SQLite 3.40 lets call
-  ** a DIRECTONLY function, must not write (or overwrite) a file. */
-  if (!dm_check_alone(ctx, "migrate_backup", "migrate_backup('backup.db')")) return;
-  char *zErr = 0;
-  int rc = dm_backup(sqlite3_context_db_handle(ctx), zPath, bOverwrite, &zErr);
-  if (rc == SQLITE_OK) {
-    sqlite3_result_text(ctx, zPath, -1, SQLITE_TRANSIENT);
-  } else if (zErr) {
-    sqlite3_result_error(ctx, zErr, -1);
-    if ((rc & 0xff) == SQLITE_BUSY) sqlite3_result_error_code(ctx, rc);
-  } else {
-    sqlite3_result_error_nomem(ctx);
-  }
-  sqlite3_free(zErr);
-}
-
 /*
 ** Why a restore cannot start, from where it is called (0: it can); rc in
 ** *pRc, SQLITE_NOMEM with no message.
 */
-static char *restore_refusal(sqlite3_context *ctx, const char *zPath, int *pRc) {
-  sqlite3 *db = sqlite3_context_db_handle(ctx);
-  DmConn *pConn = sqlite3_user_data(ctx);
+static char *restore_refusal(sqlite3 *db, const DmConn *pConn, const char *zPath,
+                             int *pRc) {
   char *zErr = 0;
   int nBusy = 0;
   for (sqlite3_stmt *p = sqlite3_next_stmt(db, 0); p; p = sqlite3_next_stmt(db, p)) {
@@ -533,36 +495,13 @@ static int restore_from(sqlite3 *db, sqlite3 *pSrc, const char *zPath, char **pz
   return rc;
 }
 
-void dm_restore_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  if (!dm_check_argc(ctx,
-                     "migrate_restore('backup.db') or, to restore a backup that "
-                     "holds no tables, migrate_restore('backup.db', 'allow-empty')",
-                     argc, 1, 2)) {
-    return;
-  }
-  const char *zPath = (const char *)sqlite3_value_text(argv[0]);
-  const char *zOpt = argc == 2 ? (const char *)sqlite3_value_text(argv[1]) : 0;
-  if (argc == 2 && (!zOpt || strcmp(zOpt, "allow-empty") != 0)) {
-    sqlite3_result_error(ctx,
-                         "migrate_restore(path, option): the only option is "
-                         "'allow-empty', which restores a backup that holds no tables",
-                         -1);
-    return;
-  }
-  sqlite3 *db = sqlite3_context_db_handle(ctx);
+int dm_restore(sqlite3 *db, const DmConn *pConn, const char *zPath, int bAllowEmpty,
+               char **pzErr) {
   sqlite3 *pSrc = 0;
   int rc = SQLITE_OK;
-  char *zErr = restore_refusal(ctx, zPath, &rc);
-  if (rc == SQLITE_OK) rc = open_backup(db, zPath, zOpt != 0, &pSrc, &zErr);
-  if (rc == SQLITE_OK) rc = restore_from(db, pSrc, zPath, &zErr);
-  if (rc == SQLITE_OK) {
-    /* The version the database is at now, as migrate_current() says it. */
-    dm_result_current(ctx);
-  } else if (zErr) {
-    sqlite3_result_error(ctx, zErr, -1);
-  } else {
-    sqlite3_result_error_nomem(ctx);
-  }
-  sqlite3_free(zErr);
+  *pzErr = restore_refusal(db, pConn, zPath, &rc);
+  if (rc == SQLITE_OK) rc = open_backup(db, zPath, bAllowEmpty, &pSrc, pzErr);
+  if (rc == SQLITE_OK) rc = restore_from(db, pSrc, zPath, pzErr);
   sqlite3_close(pSrc);
+  return rc;
 }

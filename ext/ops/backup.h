@@ -4,6 +4,7 @@
 #ifndef DM_BACKUP_H
 #define DM_BACKUP_H
 
+#include "run/runner.h"
 #include "sqlite3ext.h"
 
 /*
@@ -18,13 +19,16 @@
 */
 int dm_backup(sqlite3 *db, const char *zPath, int bOverwrite, char **pzErr);
 
-/* migrate_backup(path[, 'overwrite']): returns the path written. */
-void dm_backup_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
-
-/* migrate_restore(path[, 'allow-empty']): replaces the database with the
-** backup, once it is checked (a sound file, not the database, with tables
-** unless 'allow-empty', a page size the database can take); returns the
-** version it is at afterwards. */
-void dm_restore_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/*
+** Replace the main database of db with the backup zPath (what
+** migrate_restore() does), once it is checked: not from inside a run
+** (pConn), outside any transaction and statement, a sound file that is
+** not the database, with tables unless bAllowEmpty, a page size the
+** database can take. The backup API copies it in one transaction, so a
+** restore that fails leaves the database as it was. Errors, in a sentence
+** naming the call, in *pzErr (none for out of memory).
+*/
+int dm_restore(sqlite3 *db, const DmConn *pConn, const char *zPath, int bAllowEmpty,
+               char **pzErr);
 
 #endif

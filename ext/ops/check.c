@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "api/api.h"
+#include "ops/replay.h"
 #include "sqltext/sqltext.h"
 
 SQLITE_EXTENSION_INIT3
@@ -128,69 +128,6 @@ static int check_checksums(sqlite3 *db, const DmSet *pSet, const DmFlags *aAppli
   for (int i = 0; i < pSet->nRev; i++) sqlite3_free(azSum[i]);
   sqlite3_free(azSum);
   return rc;
-}
-
-/* ---- the replay ---------------------------------------------------------- */
-
-/* Replays under way in this thread (the calls nest, never the replays). */
-static _Thread_local int nReplay = 0;
-
-int dm_replay_enter(char **pzErr) {
-  if (nReplay > 0) {
-    *pzErr = sqlite3_mprintf(
-        "a migration must not ask for a replay of the migrations "
-        "(migrate_check(), migrate_sql(), migration_drift): it would replay "
-        "itself without end");
-    return SQLITE_MISUSE;
-  }
-  nReplay++;
-  return SQLITE_OK;
-}
-
-void dm_replay_leave(void) { nReplay--; }
-
-int dm_replay(const DmSet *pSet, const DmFlags *aApplied, sqlite3 **ppDb,
-              DmConn **ppConn, char **pzErr) {
-  sqlite3 *pMem = 0;
-  DmConn *pConn = 0;
-  *ppDb = 0;
-  int rc = dm_replay_enter(pzErr);
-  if (rc) return rc;
-  rc = dm_open_private(&pMem, &pConn, pzErr);
-  int *aHead = rc ? 0 : sqlite3_malloc64(sizeof(int) * (sqlite3_uint64)(pSet->nRev + 1));
-  if (!aHead) {
-    sqlite3_close(pMem);
-    dm_replay_leave();
-    return rc ? rc : SQLITE_NOMEM;
-  }
-  /* Upgrading to each head the database has gives exactly its set: the set
-  ** is closed under parents and dependencies. */
-  int nHead = dm_heads(pSet, aApplied, 1, aHead);
-  DmRunOpts opts;
-  memset(&opts, 0, sizeof(opts));
-  opts.bQuiet = 1;
-  for (int i = 0; rc == SQLITE_OK && i < nHead; i++) {
-    char *zResult = 0;
-    char *zErr = 0;
-    rc = dm_run_ex(pMem, pConn, pSet, DM_OP_UPGRADE, pSet->aRev[aHead[i]].zId, 0,
-                   &opts, &zResult, &zErr);
-    sqlite3_free(zResult);
-    if (rc) {
-      *pzErr = sqlite3_mprintf(
-          "cannot replay the migrations into an in-memory database to compare "
-          "with: %s", zErr ? zErr : "out of memory");
-    }
-    sqlite3_free(zErr);
-  }
-  sqlite3_free(aHead);
-  dm_replay_leave();
-  if (rc) {
-    sqlite3_close(pMem);
-    return rc;
-  }
-  *ppDb = pMem;
-  if (ppConn) *ppConn = pConn;
-  return SQLITE_OK;
 }
 
 /* ---- the schemas ------------------------------------------------------------ */
@@ -496,39 +433,4 @@ int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
   sqlite3_free(aRead);
   if (rc) dm_diff_clear(pList);
   return rc;
-}
-
-void dm_check_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  (void)argv;
-  if (!dm_check_argc(ctx, "migrate_check()", argc, 0, 0)) return;
-  DmDiffList list;
-  char *zErr = 0;
-  int rc = dm_check(sqlite3_context_db_handle(ctx), &dm_set, 0, &list, &zErr);
-  if (rc) {
-    if (zErr) { /* dm_check() gives none for out of memory */
-      sqlite3_result_error(ctx, zErr, -1);
-    } else {
-      sqlite3_result_error_nomem(ctx);
-    }
-    sqlite3_free(zErr);
-    return;
-  }
-  if (list.n == 0) {
-    sqlite3_result_text(ctx, "ok", -1, SQLITE_STATIC);
-  } else {
-    char *zLines = dm_diff_lines(&list);
-    char *z = zLines ? sqlite3_mprintf(
-                           "migrate_check(): the database does not match its "
-                           "migrations at %s:\n%s",
-                           list.zVersion, zLines)
-                     : 0;
-    if (z) {
-      sqlite3_result_error(ctx, z, -1);
-    } else {
-      sqlite3_result_error_nomem(ctx);
-    }
-    sqlite3_free(z);
-    sqlite3_free(zLines);
-  }
-  dm_diff_clear(&list);
 }

@@ -53,27 +53,8 @@ char *dm_diff_line(const DmDiff *p);
 /* The list as lines indented by two spaces, one per difference. */
 char *dm_diff_lines(const DmDiffList *pList);
 
-/*
-** A private in-memory database at the revision aApplied names: the
-** migrations replayed into it by the runner, as quietly as a real run.
-** pConn is its per-connection state (functions are registered on it).
-*/
-int dm_replay(const DmSet *pSet, const DmFlags *aApplied, sqlite3 **ppDb,
-              DmConn **ppConn, char **pzErr);
-
-/*
-** Around any run in a replay database. A migration whose SQL asks for a
-** replay (migrate_check(), migrate_sql(), migration_drift) would replay
-** itself without end; entering while this thread is inside a replay fails
-** with SQLITE_MISUSE and a message. Each successful enter needs a leave.
-*/
-int dm_replay_enter(char **pzErr);
-void dm_replay_leave(void);
-
-/* migrate_check(): 'ok', or an error listing every difference. */
-void dm_check_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
-
-/* migration_drift: the same differences, one row each (drift_vtab.c). */
-extern const sqlite3_module dm_drift_module;
+/* migration_drift's columns (api/drift_vtab.c, and the replay's stand-in). */
+#define DM_DRIFT_SCHEMA \
+  "CREATE TABLE x(kind TEXT, name TEXT, difference TEXT, expected TEXT, actual TEXT)"
 
 #endif

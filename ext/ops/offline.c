@@ -34,8 +34,7 @@
 
 #include <string.h>
 
-#include "ops/check.h"
-#include "api/api.h"
+#include "ops/replay.h"
 #include "run/runner.h"
 #include "sqltext/sqltext.h"
 
@@ -608,67 +607,27 @@ int dm_offline_script(sqlite3 *db, const DmSet *pSet, const DmFlags *aFrom,
   return rc;
 }
 
-static const char *text_arg(sqlite3_context *ctx, sqlite3_value *pArg) {
-  if (sqlite3_value_type(pArg) == SQLITE_TEXT) {
-    char *zErr = 0;
-    const char *z = dm_target_text(pArg, "migrate_sql", "head", &zErr);
-    if (!z) {
-      if (zErr) {
-        sqlite3_result_error(ctx, zErr, -1);
-      } else {
-        sqlite3_result_error_nomem(ctx);
-      }
-      sqlite3_free(zErr);
-    }
-    return z;
-  }
-  sqlite3_result_error(ctx,
-                       "migrate_sql(): give revisions as text, as in "
-                       "migrate_sql('head') or migrate_sql('base', 'head')",
-                       -1);
-  return 0;
-}
-
-void dm_sql_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  if (!dm_check_argc(ctx, "migrate_sql('head') or migrate_sql('base', 'head')", argc,
-                     1, 2)) {
-    return;
-  }
-  const char *zTarget = text_arg(ctx, argv[argc - 1]);
-  const char *zFrom = argc == 2 ? text_arg(ctx, argv[0]) : "";
-  if (!zTarget || !zFrom) return;
-  const DmSet *pSet = &dm_set;
+int dm_offline_script_from(sqlite3 *db, const DmSet *pSet, const char *zFrom,
+                           const char *zTarget, char **pzScript, char **pzErr) {
   int nRow = 0;
   char **azRow = 0;
-  char *zErr = 0;
-  char *zScript = 0;
   DmFlags *aAll = sqlite3_malloc64((sqlite3_uint64)(2 * pSet->nRev + 2));
   DmFlags *aFrom = aAll;
   int rc = aAll ? SQLITE_OK : SQLITE_NOMEM;
-  if (rc == SQLITE_OK && argc == 1) {
+  if (rc == SQLITE_OK && !zFrom) {
     /* From where this database is. */
-    rc = dm_read_version(sqlite3_context_db_handle(ctx), &nRow, &azRow, &zErr);
+    rc = dm_read_version(db, &nRow, &azRow, pzErr);
     if (rc == SQLITE_OK) {
-      rc = dm_applied_from_rows(pSet, nRow, (const char *const *)azRow, aFrom, &zErr);
+      rc = dm_applied_from_rows(pSet, nRow, (const char *const *)azRow, aFrom, pzErr);
     }
   } else if (rc == SQLITE_OK) {
     /* From a named revision: what stamping it would say is applied. */
     DmFlags *aNone = aAll + pSet->nRev + 1;
     memset(aNone, 0, (size_t)pSet->nRev);
-    rc = dm_resolve(pSet, aNone, DM_OP_STAMP, zFrom, aFrom, &zErr);
+    rc = dm_resolve(pSet, aNone, DM_OP_STAMP, zFrom, aFrom, pzErr);
   }
-  if (rc == SQLITE_OK) {
-    rc = dm_offline_script(sqlite3_context_db_handle(ctx), pSet, aFrom, zTarget, &zScript,
-                           &zErr);
-  }
-  if (rc == SQLITE_OK) {
-    sqlite3_result_text(ctx, zScript, -1, sqlite3_free);
-  } else if (zErr && rc != SQLITE_NOMEM) {
-    sqlite3_result_error(ctx, zErr, -1);
-  } else {
-    sqlite3_result_error_nomem(ctx);
-  }
-  sqlite3_free(zErr);
+  if (rc == SQLITE_OK) rc = dm_offline_script(db, pSet, aFrom, zTarget, pzScript, pzErr);
   sqlite3_free(azRow);
   sqlite3_free(aAll);
+  return rc;
 }

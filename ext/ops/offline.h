@@ -18,7 +18,12 @@
 int dm_offline_script(sqlite3 *db, const DmSet *pSet, const DmFlags *aFrom,
                       const char *zTarget, char **pzScript, char **pzErr);
 
-/* migrate_sql(target) from the database's version; migrate_sql(from, to). */
-void dm_sql_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/*
+** What migrate_sql() gives: the script from the revision zFrom names (as
+** stamping it would record it), or (zFrom==0) from the version db's
+** alembic_version holds, to zTarget.
+*/
+int dm_offline_script_from(sqlite3 *db, const DmSet *pSet, const char *zFrom,
+                           const char *zTarget, char **pzScript, char **pzErr);
 
 #endif

@@ -20,7 +20,6 @@
 
 #include "ops/backup.h"
 #include "ops/check.h"
-#include "api/api.h"
 
 SQLITE_EXTENSION_INIT3
 
@@ -114,43 +113,15 @@ static int ops_event(void *pArg, const DmEvent *pEv, char **pzErr) {
   return rc;
 }
 
-int dm_ops_init(DmOps *p, sqlite3_context *ctx, DmOp eOp, int bStrict, int argc,
-                sqlite3_value **argv) {
+void dm_ops_init(DmOps *p, DmOp eOp, int bStrict, int bRehearse, const char *zBackup) {
   memset(p, 0, sizeof(*p));
   p->zFunc = eOp == DM_OP_UPGRADE ? "migrate_upgrade" : "migrate_downgrade";
   p->bStrict = eOp == DM_OP_UPGRADE && bStrict;
   p->run.xEvent = ops_event;
   p->run.pArg = p;
-  if (argc == 0) return 1;
-  const char *zOpt = (const char *)sqlite3_value_text(argv[0]);
-  char *zErr = 0;
-  if (zOpt && strcmp(zOpt, "rehearse") == 0 && argc == 1) {
-    p->run.bRehearse = 1;
-    p->pReport = sqlite3_str_new(0);
-    return 1;
-  }
-  if (zOpt && strcmp(zOpt, "backup") == 0 && argc == 2 &&
-      sqlite3_value_type(argv[1]) == SQLITE_TEXT) {
-    p->zBackup = (const char *)sqlite3_value_text(argv[1]);
-    return 1;
-  }
-  if (zOpt && strcmp(zOpt, "backup") == 0) {
-    zErr = sqlite3_mprintf(
-        "%s(target, 'backup', file): give the backup file as the third "
-        "argument, as in %s('head', 'backup', 'backup.db')",
-        p->zFunc, p->zFunc);
-  } else if (zOpt && strcmp(zOpt, "rehearse") == 0) {
-    zErr = sqlite3_mprintf("%s(target, 'rehearse') takes no further argument",
-                           p->zFunc);
-  } else {
-    zErr = sqlite3_mprintf(
-        "%s(target, option): unknown option '%s'; the options are "
-        "'rehearse', and 'backup' followed by a file name",
-        p->zFunc, zOpt ? zOpt : "NULL");
-  }
-  sqlite3_result_error(ctx, zErr ? zErr : "out of memory", -1);
-  sqlite3_free(zErr);
-  return 0;
+  p->run.bRehearse = bRehearse;
+  if (bRehearse) p->pReport = sqlite3_str_new(0);
+  p->zBackup = zBackup;
 }
 
 void dm_ops_finish(DmOps *p, int rc, char **pzResult, char **pzErr) {
@@ -172,14 +143,4 @@ void dm_ops_finish(DmOps *p, int rc, char **pzResult, char **pzErr) {
     *pzErr = z;
   }
   sqlite3_free(zSteps);
-}
-
-void dm_strict_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  if (!dm_check_argc(ctx, "migrate_strict(1) or migrate_strict(0)", argc, 1, 1)) return;
-  /* A hostile database's CHECK constraint must not turn the check off. */
-  if (!dm_check_alone(ctx, "migrate_strict", "migrate_strict(1)")) return;
-  DmConn *pConn = sqlite3_user_data(ctx);
-  int bWas = pConn->bStrict;
-  pConn->bStrict = sqlite3_value_int(argv[0]) != 0;
-  sqlite3_result_int(ctx, bWas);
 }

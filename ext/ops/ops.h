@@ -31,20 +31,16 @@ struct DmOps {
 };
 
 /*
-** Read the options (argv: the arguments after the target) into *p. On a
-** bad option, sets the error on ctx and returns 0. bStrict: the
-** connection's strict setting (applies to upgrades only).
+** Ready *p for a run of eOp: bStrict is the connection's strict setting
+** (it applies to upgrades only), bRehearse and zBackup (0: none) the
+** options the caller asked for.
 */
-int dm_ops_init(DmOps *p, sqlite3_context *ctx, DmOp eOp, int bStrict, int argc,
-                sqlite3_value **argv);
+void dm_ops_init(DmOps *p, DmOp eOp, int bStrict, int bRehearse, const char *zBackup);
 
 /*
 ** After dm_run_ex(): a rehearsal's report becomes the result, or leads the
 ** error. Takes over *pzResult and *pzErr and frees what p holds.
 */
 void dm_ops_finish(DmOps *p, int rc, char **pzResult, char **pzErr);
-
-/* migrate_strict(1) / migrate_strict(0): returns the previous setting. */
-void dm_strict_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 #endif
