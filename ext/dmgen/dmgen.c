@@ -350,10 +350,9 @@ static int unplaced_prerequisite(const Set *p, const char *aPlaced, int i,
   return -1;
 }
 
-static int validate_set(Set *p) {
-  int n = p->nFile;
-  /* Duplicate ids and labels. */
-  for (int i = 0; i < n; i++) {
+/* Revision ids and branch labels are each used once, and not as the other. */
+static int check_unique_names(Set *p) {
+  for (int i = 0; i < p->nFile; i++) {
     DmgFile *pF = &p->aFile[i];
     for (int j = 0; j < i; j++) {
       if (strcmp(p->aFile[j].zId, pF->zId) == 0) {
@@ -380,20 +379,27 @@ static int validate_set(Set *p) {
       }
     }
   }
-  if (p->nError) return p->nError;
+  return p->nError;
+}
 
-  /* Parents and dependencies exist. */
+/* Parents and dependencies exist: their names to file indexes. */
+static int resolve_edges(Set *p) {
+  int n = p->nFile;
   p->aaParent = xmalloc(sizeof(int *) * (size_t)n);
   p->aaDepend = xmalloc(sizeof(int *) * (size_t)n);
   for (int i = 0; i < n; i++) {
     p->aaParent[i] = resolve_list(p, &p->aFile[i], &p->aFile[i].parents, "Revises", 0);
     p->aaDepend[i] = resolve_list(p, &p->aFile[i], &p->aFile[i].depends, "Depends On", 1);
   }
-  if (p->nError) return p->nError;
+  return p->nError;
+}
 
-  /* A parent is already required: naming it again as a dependency says
-  ** nothing, and is probably a slip for another revision. */
-  for (int i = 0; i < n; i++) {
+/*
+** A parent is already required: naming it again as a dependency says
+** nothing, and is probably a slip for another revision.
+*/
+static int check_depends_not_parents(Set *p) {
+  for (int i = 0; i < p->nFile; i++) {
     const DmgFile *pF = &p->aFile[i];
     for (int j = 0; j < pF->depends.n; j++) {
       for (int k = 0; k < pF->parents.n; k++) {
@@ -410,20 +416,60 @@ static int validate_set(Set *p) {
       }
     }
   }
-  if (p->nError) return p->nError;
+  return p->nError;
+}
 
-  /* Without a base every revision waits for another: say that, rather than
-  ** name the cycle it makes. */
+/*
+** Without a base every revision waits for another: say that, rather than
+** name the cycle it makes.
+*/
+static int check_has_base(Set *p) {
+  int n = p->nFile;
   int iBase = 0;
   while (iBase < n && p->aFile[iBase].parents.n > 0) iBase++;
   if (iBase == n) {
     error_at(p, &p->aFile[0], p->aFile[0].parents.iLine,
              "no base revision: every file's 'Revises:' names a parent; the "
              "first revision needs an empty 'Revises:'");
-    return p->nError;
   }
+  return p->nError;
+}
 
-  /* Topological order (Kahn), ties broken by file name. */
+/*
+** The revisions the sort could not place wait on each other: walk
+** prerequisites among them until one repeats, and print that cycle.
+*/
+static void report_cycle(Set *p, const char *aPlaced) {
+  int n = p->nFile;
+  int *aSeen = xmalloc(sizeof(int) * (size_t)n);
+  for (int i = 0; i < n; i++) aSeen[i] = -1;
+  int i = 0;
+  while (aPlaced[i]) i++;
+  int iStep = 0;
+  int bDepend = 0;
+  while (aSeen[i] < 0) {
+    aSeen[i] = iStep++;
+    i = unplaced_prerequisite(p, aPlaced, i, &bDepend);
+  }
+  /* i is on the cycle; print it starting there, on the line of the field
+  ** that holds its first edge. */
+  const DmgFile *pStart = &p->aFile[i];
+  unplaced_prerequisite(p, aPlaced, i, &bDepend);
+  fprintf(stderr, "%s:%d: cycle in the revision graph: %s", pStart->zPath,
+          bDepend ? pStart->depends.iLine : pStart->parents.iLine, pStart->zId);
+  int k = i;
+  do {
+    k = unplaced_prerequisite(p, aPlaced, k, &bDepend);
+    fprintf(stderr, " %s %s", bDepend ? "depends on" : "revises", p->aFile[k].zId);
+  } while (k != i);
+  fputc('\n', stderr);
+  p->nError++;
+  free(aSeen);
+}
+
+/* Topological order (Kahn), ties broken by file name, into p->aOrder. */
+static int sort_topologically(Set *p) {
+  int n = p->nFile;
   int *aPending = xmalloc(sizeof(int) * (size_t)n); /* unplaced prerequisites */
   char *aPlaced = xmalloc((size_t)n);
   p->aOrder = xmalloc(sizeof(int) * (size_t)n);
@@ -448,40 +494,19 @@ static int validate_set(Set *p) {
       }
     }
   }
-  if (nPlaced < n) {
-    /* Walk prerequisites among the unplaced until one repeats: a cycle. */
-    int *aSeen = xmalloc(sizeof(int) * (size_t)n);
-    for (int i = 0; i < n; i++) aSeen[i] = -1;
-    int i = 0;
-    while (aPlaced[i]) i++;
-    int iStep = 0;
-    int bDepend = 0;
-    while (aSeen[i] < 0) {
-      aSeen[i] = iStep++;
-      i = unplaced_prerequisite(p, aPlaced, i, &bDepend);
-    }
-    /* i is on the cycle; print it starting there, on the line of the field
-    ** that holds its first edge. */
-    const DmgFile *pStart = &p->aFile[i];
-    unplaced_prerequisite(p, aPlaced, i, &bDepend);
-    fprintf(stderr, "%s:%d: cycle in the revision graph: %s", pStart->zPath,
-            bDepend ? pStart->depends.iLine : pStart->parents.iLine, pStart->zId);
-    int k = i;
-    do {
-      k = unplaced_prerequisite(p, aPlaced, k, &bDepend);
-      fprintf(stderr, " %s %s", bDepend ? "depends on" : "revises", p->aFile[k].zId);
-    } while (k != i);
-    fputc('\n', stderr);
-    p->nError++;
-    free(aSeen);
-  }
+  if (nPlaced < n) report_cycle(p, aPlaced);
   free(aPending);
   free(aPlaced);
-  if (p->nError) return p->nError;
+  return p->nError;
+}
 
-  /* A merge whose parents are on one line: one of them is an ancestor of
-  ** another, so the "merge" joins nothing and alembic_version would hold
-  ** the rows of a line as if it were two branches. */
+/*
+** A merge whose parents are on one line: one of them is an ancestor of
+** another, so the "merge" joins nothing and alembic_version would hold the
+** rows of a line as if it were two branches.
+*/
+static int check_merges_join(Set *p) {
+  int n = p->nFile;
   char *aAbove = xmalloc((size_t)n);
   for (int i = 0; i < n; i++) {
     const DmgFile *pF = &p->aFile[i];
@@ -505,9 +530,12 @@ static int validate_set(Set *p) {
     }
   }
   free(aAbove);
-  if (p->nError) return p->nError;
+  return p->nError;
+}
 
-  /* One base, or several joined by a merge: the graph is connected. */
+/* One base, or several joined by a merge: the graph is connected. */
+static int check_connected(Set *p) {
+  int n = p->nFile;
   int *aUf = xmalloc(sizeof(int) * (size_t)n);
   for (int i = 0; i < n; i++) aUf[i] = i;
   for (int i = 0; i < n; i++) {
@@ -534,16 +562,18 @@ static int validate_set(Set *p) {
     }
   }
   free(aUf);
-  if (p->nError) return p->nError;
+  return p->nError;
+}
 
-  /* Sections end with complete statements. */
+/* Sections end with complete statements. */
+static int check_sections_complete(Set *p) {
   sqlite3 *db = 0;
   if (sqlite3_open(":memory:", &db) != SQLITE_OK) {
     fprintf(stderr, "dmgen: cannot open an in-memory SQLite database\n");
     sqlite3_close(db);
     return ++p->nError;
   }
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < p->nFile; i++) {
     const DmgFile *pF = &p->aFile[i];
     check_section(p, db, pF, "up", pF->zUp, pF->iUpLine);
     check_section(p, db, pF, "down", pF->zDown, pF->iDownLine);
@@ -552,6 +582,19 @@ static int validate_set(Set *p) {
   }
   sqlite3_close(db);
   return p->nError;
+}
+
+/* The set's checks in order; each needs the ones before it passed. */
+static int validate_set(Set *p) {
+  int nError = check_unique_names(p);
+  if (!nError) nError = resolve_edges(p);
+  if (!nError) nError = check_depends_not_parents(p);
+  if (!nError) nError = check_has_base(p);
+  if (!nError) nError = sort_topologically(p);
+  if (!nError) nError = check_merges_join(p);
+  if (!nError) nError = check_connected(p);
+  if (!nError) nError = check_sections_complete(p);
+  return nError;
 }
 
 /* Write z as a C string literal, one source line per line of text. */
