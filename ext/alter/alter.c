@@ -1361,6 +1361,208 @@ static int scratch_row(Alter *p, InPlace *q, const ColumnList *pCols) {
   return rc;
 }
 
+/* The reason for a rebuild; out of memory if it could not be written. */
+static int why_rebuild(InPlace *q, char *zWhy) {
+  q->zWhy = zWhy;
+  return zWhy ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/* The plan still holds: no error, no reason to rebuild yet. */
+static int still_in_place(int rc, const InPlace *q) {
+  return rc == SQLITE_OK && !q->zWhy;
+}
+
+/* What rebuilds without a try: computed columns, no scratch, a new name. */
+static int refuse_before_trying(Alter *p, InPlace *q) {
+  if (p->nExpr > 0) {
+    for (int i = 0; i < p->nMap; i++) {
+      if (!p->aMap[i].zFrom && p->aMap[i].bExpr) {
+        return why_rebuild(q, sqlite3_mprintf("the mapping computes %s (%s)", p->aMap[i].zCol,
+                                              p->aMap[i].zExpr));
+      }
+    }
+    return SQLITE_NOMEM; /* No reason found: as one that could not be written */
+  }
+  if (!p->bScratch) return why_rebuild(q, sqlite3_mprintf("%s", p->zScratchErr));
+  if (strcmp(p->def.zName, p->zTable) != 0) {
+    return why_rebuild(q, sqlite3_mprintf("the table's name changes from %s to %s", p->zTable,
+                                          p->def.zName));
+  }
+  return SQLITE_OK;
+}
+
+/* Renames first, on the scratch copy; then the columns there and wanted. */
+static int rename_on_scratch(Alter *p, InPlace *q, ColumnList *pCur, ColumnList *pWant) {
+  for (int i = 0; i < p->nMap; i++) q->nRename += p->aMap[i].zFrom != 0;
+  InPlace renames;
+  memset(&renames, 0, sizeof(renames));
+  int rc = run_alters(p, p->pOld, &renames, 1, 0);
+  if (renames.zWhy) {
+    q->zWhy = renames.zWhy;
+    return rc;
+  }
+  if (rc == SQLITE_OK) rc = read_columns(p->pOld, p->zTable, pCur);
+  if (rc == SQLITE_OK) rc = read_columns(p->pNew, p->zTable, pWant);
+  return rc;
+}
+
+/* SQLite's reading of the statement must be ours, or nothing below holds. */
+static int check_same_reading(Alter *p, InPlace *q, const ColumnList *pWant) {
+  int bSameReading = pWant->n == p->def.nCol;
+  for (int i = 0; bSameReading && i < pWant->n; i++) {
+    /* SQLite keeps a type as its raw text (a quoted one dequoted: rare
+    ** enough to leave to the rebuild). */
+    const Elem *e = &p->def.aElem[i];
+    const Token *a = &p->def.aTok[e->iType];
+    const Token *b = &p->def.aTok[e->iTypeEnd - 1];
+    int nType = e->iTypeEnd > e->iType ? b->iOff + b->n - a->iOff : 0;
+    bSameReading = strcmp(pWant->a[i].zName, e->zName) == 0 &&
+                   (int)strlen(pWant->a[i].zType) == nType &&
+                   memcmp(pWant->a[i].zType, p->def.zSql + a->iOff, (size_t)nType) == 0 &&
+                   (nType == 0 || a->eType == TK_WORD);
+  }
+  if (bSameReading) return SQLITE_OK;
+  return why_rebuild(q, sqlite3_mprintf("the statement is too unusual to compare column by column"));
+}
+
+/*
+** Which columns go, stay and come. Columns that stay keep their order; new
+** ones come last (ADD COLUMN appends).
+*/
+static int plan_columns(InPlace *q, const ColumnList *pCur, const ColumnList *pWant) {
+  int iPrevOld = -1, bAddedSeen = 0;
+  q->aiAdd = sqlite3_malloc64(sizeof(int) * (sqlite3_uint64)(pWant->n + 1));
+  q->azDrop = sqlite3_malloc64(sizeof(char *) * (sqlite3_uint64)(pCur->n + 1));
+  if (!q->aiAdd || !q->azDrop) return SQLITE_NOMEM;
+  for (int i = 0; i < pWant->n; i++) {
+    int iOld = -1;
+    for (int k = 0; k < pCur->n; k++) {
+      if (sqlite3_stricmp(pCur->a[k].zName, pWant->a[i].zName) == 0) iOld = k;
+    }
+    if (iOld < 0) {
+      q->aiAdd[q->nAdd++] = i;
+      bAddedSeen = 1;
+      continue;
+    }
+    if (bAddedSeen) {
+      return why_rebuild(q, sqlite3_mprintf(
+          "new column %s comes before existing column %s, and ALTER TABLE ADD COLUMN "
+          "can only append",
+          pWant->a[q->aiAdd[q->nAdd - 1]].zName, pWant->a[i].zName));
+    }
+    if (iOld < iPrevOld) {
+      return why_rebuild(q, sqlite3_mprintf("column %s moves", pWant->a[i].zName));
+    }
+    iPrevOld = iOld;
+  }
+  for (int k = 0; k < pCur->n; k++) {
+    if (!column_find(pWant, pCur->a[k].zName)) {
+      q->azDrop[q->nDrop] = sqlite3_mprintf("%s", pCur->a[k].zName);
+      if (!q->azDrop[q->nDrop++]) return SQLITE_NOMEM;
+    }
+  }
+  return SQLITE_OK;
+}
+
+/*
+** SQLite's ALTER TABLE on the scratch copy (the renames ran already), with
+** a row in it where columns are added.
+*/
+static int alter_scratch(Alter *p, InPlace *q, const ColumnList *pCur) {
+  int rc = SQLITE_OK;
+  if (q->nAdd > 0) rc = scratch_row(p, q, pCur);
+  if (rc || q->zWhy) return rc;
+  return run_alters(p, p->pOld, q, 0, 0);
+}
+
+/*
+** The result must be the statement, declared types and layout aside.
+** *pzText is the text ALTER TABLE wrote.
+*/
+static int compare_result(Alter *p, InPlace *q, char **pzText) {
+  int rc = query_text(p->pOld, pzText,
+                      "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
+                      p->zTable);
+  if (rc) return rc;
+  TableDef now;
+  memset(&now, 0, sizeof(now));
+  char *zIgnored = 0;
+  rc = def_parse(*pzText ? *pzText : "", &now, &zIgnored);
+  sqlite3_free(zIgnored);
+  int iDiff = rc ? -1 : def_difference(&now, &p->def);
+  def_clear(&now);
+  if (rc) {
+    if (rc == SQLITE_NOMEM) return rc;
+    return why_rebuild(q, sqlite3_mprintf("the table's stored text is too unusual to compare"));
+  }
+  if (iDiff == -1) return SQLITE_OK;
+  if (iDiff == DEF_DIFF_OPTIONS) {
+    return why_rebuild(q, sqlite3_mprintf("the table options (WITHOUT ROWID, STRICT) change"));
+  } else if (iDiff == DEF_DIFF_COUNT || iDiff == DEF_DIFF_NAME) {
+    return why_rebuild(q, sqlite3_mprintf("the table constraints change"));
+  } else if (iDiff < p->def.nCol) {
+    return why_rebuild(q, sqlite3_mprintf("column %s changes more than its declared type",
+                                          p->def.aElem[iDiff].zName));
+  }
+  return why_rebuild(q, sqlite3_mprintf("a table constraint changes"));
+}
+
+/* Types: only within their affinity, never in a STRICT table. */
+static int check_types(Alter *p, InPlace *q, ColumnList *pCur, const ColumnList *pWant) {
+  int rc = read_columns(p->pOld, p->zTable, pCur);
+  if (rc) return rc;
+  q->pTypes = sqlite3_str_new(0);
+  for (int i = 0; i < pWant->n; i++) {
+    const Column *c = &pCur->a[i], *w = &pWant->a[i];
+    if (strcmp(c->zType, w->zType) == 0) continue;
+    const char *zFrom = affinity(c->zType), *zTo = affinity(w->zType);
+    if (strcmp(zFrom, zTo) != 0) {
+      return why_rebuild(q, sqlite3_mprintf("column %s changes affinity (%s %s -> %s %s)",
+                                            w->zName, c->zType, zFrom, w->zType, zTo));
+    }
+    sqlite3_str_appendf(q->pTypes, "%s%s %s -> %s (%s affinity)", q->nTypes ? ", " : "",
+                        w->zName, c->zType[0] ? c->zType : "(none)",
+                        w->zType[0] ? w->zType : "(none)", zTo);
+    q->nTypes++;
+  }
+  sqlite3_int64 bStrict = 0;
+  rc = query_int64(p->pNew, &bStrict, "SELECT strict FROM pragma_table_list(%Q) WHERE schema = 'main'",
+                   p->zTable);
+  if (rc) return rc;
+  if (q->nTypes && bStrict) {
+    return why_rebuild(q, sqlite3_mprintf("a declared type changes in a STRICT table"));
+  }
+  if (q->nTypes && p->bDefensive) {
+    char *zTypes = sqlite3_str_value(q->pTypes);
+    return why_rebuild(q, sqlite3_mprintf("%s needs the writable_schema edit, which the "
+                                          "connection's defensive mode forbids",
+                                          zTypes ? zTypes : "a type change"));
+  }
+  return SQLITE_OK;
+}
+
+/*
+** The writable_schema edit, if one follows, must leave how SQLite stores
+** the rows as it is. zText is the text ALTER TABLE wrote (the types differ
+** only in the pragmas, not in what was compared).
+*/
+static int check_layout(Alter *p, InPlace *q, const char *zText) {
+  char *zOldLayout = 0, *zNewLayout = 0;
+  int rc = SQLITE_OK;
+  q->bLayout = strcmp(zText ? zText : "", p->zStored) != 0;
+  q->bEdit = (q->nTypes > 0 || q->bLayout) && !p->bDefensive;
+  if (!q->bEdit) return SQLITE_OK;
+  rc = layout_summary(p->pOld, p->zTable, &zOldLayout);
+  if (rc == SQLITE_OK) rc = layout_summary(p->pNew, p->zTable, &zNewLayout);
+  if (rc == SQLITE_OK && (!zOldLayout || !zNewLayout || strcmp(zOldLayout, zNewLayout) != 0)) {
+    rc = why_rebuild(q, sqlite3_mprintf("the new declaration would change how SQLite stores "
+                                        "the rows (keys, automatic indexes or the rowid)"));
+  }
+  sqlite3_free(zOldLayout);
+  sqlite3_free(zNewLayout);
+  return rc;
+}
+
 /*
 ** Can the change be made without copying the table? Works it out on the
 ** scratch copies (the old one holding a row if columns are added, see
@@ -1369,197 +1571,18 @@ static int scratch_row(Alter *p, InPlace *q, const ColumnList *pCols) {
 ** the answer is no.
 */
 static int plan_in_place(Alter *p, InPlace *q) {
-  int rc = SQLITE_OK;
-  char *zOldLayout = 0, *zNewLayout = 0, *zText = 0;
-  TableDef now;
-  memset(&now, 0, sizeof(now));
+  char *zText = 0;
   ColumnList cur = {0, 0}, want = {0, 0};
+  int rc = refuse_before_trying(p, q);
+  if (still_in_place(rc, q)) rc = rename_on_scratch(p, q, &cur, &want);
+  if (still_in_place(rc, q)) rc = check_same_reading(p, q, &want);
+  if (still_in_place(rc, q)) rc = plan_columns(q, &cur, &want);
+  if (still_in_place(rc, q)) rc = alter_scratch(p, q, &cur);
+  if (still_in_place(rc, q)) rc = compare_result(p, q, &zText);
+  if (still_in_place(rc, q)) rc = check_types(p, q, &cur, &want);
+  if (still_in_place(rc, q)) rc = check_layout(p, q, zText);
+  if (still_in_place(rc, q)) q->bInPlace = 1;
 
-  if (p->nExpr > 0) {
-    for (int i = 0; i < p->nMap; i++) {
-      if (!p->aMap[i].zFrom && p->aMap[i].bExpr) {
-        q->zWhy = sqlite3_mprintf("the mapping computes %s (%s)", p->aMap[i].zCol,
-                                  p->aMap[i].zExpr);
-        break;
-      }
-    }
-    goto done;
-  }
-  if (!p->bScratch) {
-    q->zWhy = sqlite3_mprintf("%s", p->zScratchErr);
-    goto done;
-  }
-  if (strcmp(p->def.zName, p->zTable) != 0) {
-    q->zWhy = sqlite3_mprintf("the table's name changes from %s to %s", p->zTable,
-                              p->def.zName);
-    goto done;
-  }
-  for (int i = 0; i < p->nMap; i++) q->nRename += p->aMap[i].zFrom != 0;
-
-  /* Renames first, then which columns go, stay and come. */
-  InPlace renames;
-  memset(&renames, 0, sizeof(renames));
-  rc = run_alters(p, p->pOld, &renames, 1, 0);
-  if (renames.zWhy) {
-    q->zWhy = renames.zWhy;
-    goto done;
-  }
-  if (rc == SQLITE_OK) rc = read_columns(p->pOld, p->zTable, &cur);
-  if (rc == SQLITE_OK) rc = read_columns(p->pNew, p->zTable, &want);
-  if (rc) goto done;
-  /* SQLite's reading of the statement must be ours, or nothing below holds. */
-  int bSameReading = want.n == p->def.nCol;
-  for (int i = 0; bSameReading && i < want.n; i++) {
-    /* SQLite keeps a type as its raw text (a quoted one dequoted: rare
-    ** enough to leave to the rebuild). */
-    const Elem *e = &p->def.aElem[i];
-    const Token *a = &p->def.aTok[e->iType];
-    const Token *b = &p->def.aTok[e->iTypeEnd - 1];
-    int nType = e->iTypeEnd > e->iType ? b->iOff + b->n - a->iOff : 0;
-    bSameReading = strcmp(want.a[i].zName, e->zName) == 0 &&
-                   (int)strlen(want.a[i].zType) == nType &&
-                   memcmp(want.a[i].zType, p->def.zSql + a->iOff, (size_t)nType) == 0 &&
-                   (nType == 0 || a->eType == TK_WORD);
-  }
-  if (!bSameReading) {
-    q->zWhy = sqlite3_mprintf("the statement is too unusual to compare column by column");
-    goto done;
-  }
-
-  /* Columns that stay keep their order; new ones come last (ADD COLUMN
-  ** appends). */
-  int iPrevOld = -1, bAddedSeen = 0;
-  q->aiAdd = sqlite3_malloc64(sizeof(int) * (sqlite3_uint64)(want.n + 1));
-  q->azDrop = sqlite3_malloc64(sizeof(char *) * (sqlite3_uint64)(cur.n + 1));
-  if (!q->aiAdd || !q->azDrop) {
-    rc = SQLITE_NOMEM;
-    goto done;
-  }
-  for (int i = 0; i < want.n; i++) {
-    int iOld = -1;
-    for (int k = 0; k < cur.n; k++) {
-      if (sqlite3_stricmp(cur.a[k].zName, want.a[i].zName) == 0) iOld = k;
-    }
-    if (iOld < 0) {
-      q->aiAdd[q->nAdd++] = i;
-      bAddedSeen = 1;
-      continue;
-    }
-    if (bAddedSeen) {
-      q->zWhy = sqlite3_mprintf(
-          "new column %s comes before existing column %s, and ALTER TABLE ADD COLUMN "
-          "can only append",
-          want.a[q->aiAdd[q->nAdd - 1]].zName, want.a[i].zName);
-      goto done;
-    }
-    if (iOld < iPrevOld) {
-      q->zWhy = sqlite3_mprintf("column %s moves", want.a[i].zName);
-      goto done;
-    }
-    iPrevOld = iOld;
-  }
-  for (int k = 0; k < cur.n; k++) {
-    if (!column_find(&want, cur.a[k].zName)) {
-      q->azDrop[q->nDrop] = sqlite3_mprintf("%s", cur.a[k].zName);
-      if (!q->azDrop[q->nDrop++]) {
-        rc = SQLITE_NOMEM;
-        goto done;
-      }
-    }
-  }
-
-  /* SQLite's ALTER TABLE on the scratch copy (the renames ran already),
-  ** with a row in it where columns are added. */
-  if (q->nAdd > 0) rc = scratch_row(p, q, &cur);
-  if (rc || q->zWhy) goto done;
-  rc = run_alters(p, p->pOld, q, 0, 0);
-  if (rc || q->zWhy) goto done;
-
-  /* The result must be the statement, declared types and layout aside. */
-  rc = query_text(p->pOld, &zText,
-                  "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
-                  p->zTable);
-  if (rc) goto done;
-  char *zIgnored = 0;
-  rc = def_parse(zText ? zText : "", &now, &zIgnored);
-  sqlite3_free(zIgnored);
-  if (rc) {
-    if (rc != SQLITE_NOMEM) {
-      rc = SQLITE_OK;
-      q->zWhy = sqlite3_mprintf("the table's stored text is too unusual to compare");
-    }
-    goto done;
-  }
-  int iDiff = def_difference(&now, &p->def);
-  if (iDiff != -1) {
-    if (iDiff == DEF_DIFF_OPTIONS) {
-      q->zWhy = sqlite3_mprintf("the table options (WITHOUT ROWID, STRICT) change");
-    } else if (iDiff == DEF_DIFF_COUNT || iDiff == DEF_DIFF_NAME) {
-      q->zWhy = sqlite3_mprintf("the table constraints change");
-    } else if (iDiff < p->def.nCol) {
-      q->zWhy = sqlite3_mprintf("column %s changes more than its declared type",
-                                p->def.aElem[iDiff].zName);
-    } else {
-      q->zWhy = sqlite3_mprintf("a table constraint changes");
-    }
-    goto done;
-  }
-
-  /* Types: only within their affinity, never in a STRICT table. */
-  rc = read_columns(p->pOld, p->zTable, &cur);
-  if (rc) goto done;
-  q->pTypes = sqlite3_str_new(0);
-  for (int i = 0; i < want.n; i++) {
-    if (strcmp(cur.a[i].zType, want.a[i].zType) == 0) continue;
-    const char *zFrom = affinity(cur.a[i].zType), *zTo = affinity(want.a[i].zType);
-    if (strcmp(zFrom, zTo) != 0) {
-      q->zWhy = sqlite3_mprintf("column %s changes affinity (%s %s -> %s %s)",
-                                want.a[i].zName, cur.a[i].zType, zFrom, want.a[i].zType, zTo);
-      goto done;
-    }
-    sqlite3_str_appendf(q->pTypes, "%s%s %s -> %s (%s affinity)", q->nTypes ? ", " : "",
-                        want.a[i].zName, cur.a[i].zType[0] ? cur.a[i].zType : "(none)",
-                        want.a[i].zType[0] ? want.a[i].zType : "(none)", zTo);
-    q->nTypes++;
-  }
-  sqlite3_int64 bStrict = 0;
-  rc = query_int64(p->pNew, &bStrict, "SELECT strict FROM pragma_table_list(%Q) WHERE schema = 'main'",
-                   p->zTable);
-  if (rc) goto done;
-  if (q->nTypes && bStrict) {
-    q->zWhy = sqlite3_mprintf("a declared type changes in a STRICT table");
-    goto done;
-  }
-  if (q->nTypes && p->bDefensive) {
-    char *zTypes = sqlite3_str_value(q->pTypes);
-    q->zWhy = sqlite3_mprintf("%s needs the writable_schema edit, which the connection's "
-                              "defensive mode forbids",
-                              zTypes ? zTypes : "a type change");
-    goto done;
-  }
-  /* The text ALTER TABLE wrote is still zText (the types differ only in
-  ** the pragmas, not in what was compared). */
-  q->bLayout = strcmp(zText ? zText : "", p->zStored) != 0;
-  q->bEdit = (q->nTypes > 0 || q->bLayout) && !p->bDefensive;
-  if (q->bEdit) {
-    rc = layout_summary(p->pOld, p->zTable, &zOldLayout);
-    if (rc == SQLITE_OK) rc = layout_summary(p->pNew, p->zTable, &zNewLayout);
-    if (rc) goto done;
-    if (!zOldLayout || !zNewLayout || strcmp(zOldLayout, zNewLayout) != 0) {
-      q->zWhy = sqlite3_mprintf("the new declaration would change how SQLite stores the "
-                                "rows (keys, automatic indexes or the rowid)");
-      goto done;
-    }
-  }
-  q->bInPlace = 1;
-
-done:
-  if (rc == SQLITE_OK && !q->bInPlace && !q->zWhy) {
-    /* The reason for a rebuild could not be written down: without this,
-    ** the table would be left as it is, and the run would go on as if it
-    ** had been changed. */
-    rc = SQLITE_NOMEM;
-  }
   if (rc && rc != SQLITE_NOMEM && !q->zWhy) {
     /* A question the scratch copies could not answer: in doubt, rebuild. */
     q->zWhy = sqlite3_mprintf("the plan could not be worked out (%s)",
@@ -1567,9 +1590,6 @@ done:
     rc = q->zWhy ? SQLITE_OK : SQLITE_NOMEM;
   }
   sqlite3_free(zText);
-  sqlite3_free(zOldLayout);
-  sqlite3_free(zNewLayout);
-  def_clear(&now);
   columns_clear(&cur);
   columns_clear(&want);
   return rc;
