@@ -922,14 +922,8 @@ static int load_table(Alter *p) {
   return SQLITE_OK;
 }
 
-/*
-** The mapping: {"new column": "expression"}. A value that is just an old
-** column's name renames it, which SQLite's ALTER TABLE RENAME COLUMN does
-** best (it rewrites the indexes, triggers, views and foreign keys that use
-** the column); anything else is computed in the rebuild's INSERT ... SELECT.
-*/
-static int read_mapping(Alter *p, const char *zMap) {
-  if (!zMap) return SQLITE_OK;
+/* The mapping is a JSON object, or the call fails saying what it is. */
+static int check_mapping_is_object(Alter *p, const char *zMap) {
   sqlite3 *js = p->pOld;
   char *zType = 0;
   sqlite3_stmt *pStmt = 0;
@@ -958,113 +952,148 @@ static int read_mapping(Alter *p, const char *zMap) {
   }
   sqlite3_finalize(pStmt);
   sqlite3_free(zType);
-  if (rc) return rc;
+  return rc;
+}
 
-  rc = sqlite3_prepare_v2(js, "SELECT key, value, type FROM json_each(?1)", -1, &pStmt, 0);
+/* One member of the mapping: text, named once; SQLITE_ROW to go on. */
+static int add_mapping(Alter *p, sqlite3_stmt *pStmt, int *pnAlloc) {
+  const char *zKey = (const char *)sqlite3_column_text(pStmt, 0);
+  const char *zVal = (const char *)sqlite3_column_text(pStmt, 1);
+  const char *zJsonType = (const char *)sqlite3_column_text(pStmt, 2);
+  int rc = SQLITE_ROW;
+  if (!zKey || !zJsonType || (!zVal && strcmp(zJsonType, "text") == 0)) {
+    return SQLITE_NOMEM; /* json_each gives these for every member */
+  }
+  if (strcmp(zJsonType, "text") != 0 || !zVal[0]) {
+    return fail(p, SQLITE_ERROR,
+                "the mapping for %s must be text holding an SQL expression over the "
+                "old columns, e.g. \"old_name\" or \"trim(old_name)\"",
+                zKey);
+  }
+  for (int i = 0; i < p->nMap; i++) {
+    if (sqlite3_stricmp(p->aMap[i].zCol, zKey) == 0) {
+      rc = fail(p, SQLITE_ERROR, "the mapping names column %s twice", zKey);
+    }
+  }
+  if (rc != SQLITE_ROW) return rc;
+  if (p->nMap == *pnAlloc) {
+    int nAlloc = *pnAlloc ? 2 * *pnAlloc : 8;
+    Mapping *aNew = sqlite3_realloc64(p->aMap, sizeof(Mapping) * (sqlite3_uint64)nAlloc);
+    if (!aNew) return SQLITE_NOMEM;
+    *pnAlloc = nAlloc;
+    p->aMap = aNew;
+  }
+  Mapping *m = &p->aMap[p->nMap++];
+  memset(m, 0, sizeof(*m));
+  m->zCol = sqlite3_mprintf("%s", zKey);
+  m->zExpr = sqlite3_mprintf("%s", zVal);
+  if (!m->zCol || !m->zExpr) return SQLITE_NOMEM;
+  return SQLITE_ROW;
+}
+
+/* The members of the mapping into p->aMap. */
+static int read_mapping_members(Alter *p, const char *zMap) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(p->pOld, "SELECT key, value, type FROM json_each(?1)", -1,
+                              &pStmt, 0);
   if (rc) return rc;
   sqlite3_bind_text(pStmt, 1, zMap, -1, SQLITE_STATIC);
   int nAlloc = 0;
   while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-    const char *zKey = (const char *)sqlite3_column_text(pStmt, 0);
-    const char *zVal = (const char *)sqlite3_column_text(pStmt, 1);
-    const char *zJsonType = (const char *)sqlite3_column_text(pStmt, 2);
-    if (!zKey || !zJsonType || (!zVal && strcmp(zJsonType, "text") == 0)) {
-      rc = SQLITE_NOMEM; /* json_each gives these for every member */
-      break;
-    }
-    if (strcmp(zJsonType, "text") != 0 || !zVal[0]) {
-      rc = fail(p, SQLITE_ERROR,
-                "the mapping for %s must be text holding an SQL expression over the "
-                "old columns, e.g. \"old_name\" or \"trim(old_name)\"",
-                zKey);
-      break;
-    }
-    for (int i = 0; i < p->nMap; i++) {
-      if (sqlite3_stricmp(p->aMap[i].zCol, zKey) == 0) {
-        rc = fail(p, SQLITE_ERROR, "the mapping names column %s twice", zKey);
-      }
-    }
+    rc = add_mapping(p, pStmt, &nAlloc);
     if (rc != SQLITE_ROW) break;
-    if (p->nMap == nAlloc) {
-      nAlloc = nAlloc ? 2 * nAlloc : 8;
-      Mapping *aNew = sqlite3_realloc64(p->aMap, sizeof(Mapping) * (sqlite3_uint64)nAlloc);
-      if (!aNew) {
-        rc = SQLITE_NOMEM;
-        break;
-      }
-      p->aMap = aNew;
-    }
-    Mapping *m = &p->aMap[p->nMap++];
-    memset(m, 0, sizeof(*m));
-    m->zCol = sqlite3_mprintf("%s", zKey);
-    m->zExpr = sqlite3_mprintf("%s", zVal);
-    if (!m->zCol || !m->zExpr) {
-      rc = SQLITE_NOMEM;
-      break;
-    }
   }
   sqlite3_finalize(pStmt);
   if (rc != SQLITE_DONE) return rc == SQLITE_ROW ? SQLITE_ERROR : rc;
+  return SQLITE_OK;
+}
 
+/* The mapping names a column the new table does not have. */
+static int unknown_mapped_column(Alter *p, const Mapping *m) {
+  sqlite3_str *pCols = sqlite3_str_new(0);
+  for (int k = 0; k < p->def.nCol; k++) {
+    sqlite3_str_appendf(pCols, "%s%s", k ? ", " : "", p->def.aElem[k].zName);
+  }
+  char *zCols = sqlite3_str_finish(pCols);
+  int rc = fail(p, SQLITE_ERROR,
+                "the mapping names column %s, which the new table does not have "
+                "(its columns: %s)",
+                m->zCol, zCols ? zCols : "");
+  sqlite3_free(zCols);
+  return rc;
+}
+
+/* m->zFrom: the old column the mapping's value names alone, if it is one. */
+static int mapped_old_column(Alter *p, Mapping *m) {
+  Token *aTok = 0;
+  int nTok = 0;
+  int rc = tokenize(m->zExpr, &aTok, &nTok);
+  if (rc) return rc;
+  if (nTok == 1 && (aTok[0].eType == TK_QUOTED ||
+                    (aTok[0].eType == TK_WORD &&
+                     !sqlite3_keyword_check(m->zExpr + aTok[0].iOff, aTok[0].n)))) {
+    char *zFrom = dequote(m->zExpr + aTok[0].iOff, aTok[0].n);
+    if (!zFrom) rc = SQLITE_NOMEM;
+    if (zFrom && column_find(&p->oldCols, zFrom)) {
+      m->zFrom = zFrom;
+      zFrom = 0;
+    }
+    sqlite3_free(zFrom);
+  }
+  sqlite3_free(aTok);
+  return rc;
+}
+
+/*
+** Mapping i as a rename (m->zFrom), an expression (m->bExpr), or the column
+** as it is (neither).
+*/
+static void classify_mapping(Alter *p, int i) {
+  Mapping *m = &p->aMap[i];
+  int bRename = m->zFrom && sqlite3_stricmp(m->zFrom, m->zCol) != 0 &&
+                !column_find(&p->oldCols, m->zCol);
+  for (int k = 0; bRename && k < p->def.nCol; k++) {
+    if (sqlite3_stricmp(p->def.aElem[k].zName, m->zFrom) == 0) bRename = 0;
+  }
+  for (int k = 0; bRename && k < i; k++) {
+    if (p->aMap[k].zFrom && sqlite3_stricmp(p->aMap[k].zFrom, m->zFrom) == 0) bRename = 0;
+  }
+  if (m->zFrom && sqlite3_stricmp(m->zFrom, m->zCol) == 0) {
+    /* The column as it is: nothing to do, and no rename. */
+    sqlite3_free(m->zFrom);
+    m->zFrom = 0;
+    return;
+  }
+  if (!bRename) {
+    sqlite3_free(m->zFrom);
+    m->zFrom = 0;
+    m->bExpr = 1;
+    p->nExpr++;
+  }
+}
+
+/*
+** The mapping: {"new column": "expression"}. A value that is just an old
+** column's name renames it, which SQLite's ALTER TABLE RENAME COLUMN does
+** best (it rewrites the indexes, triggers, views and foreign keys that use
+** the column); anything else is computed in the rebuild's INSERT ... SELECT.
+*/
+static int read_mapping(Alter *p, const char *zMap) {
+  if (!zMap) return SQLITE_OK;
+  int rc = check_mapping_is_object(p, zMap);
+  if (rc == SQLITE_OK) rc = read_mapping_members(p, zMap);
   /* Check the names against the new columns, sort out the renames. */
-  for (int i = 0; i < p->nMap; i++) {
+  for (int i = 0; rc == SQLITE_OK && i < p->nMap; i++) {
     Mapping *m = &p->aMap[i];
     const Elem *e = 0;
     for (int k = 0; k < p->def.nCol; k++) {
       if (sqlite3_stricmp(p->def.aElem[k].zName, m->zCol) == 0) e = &p->def.aElem[k];
     }
-    if (!e) {
-      sqlite3_str *pCols = sqlite3_str_new(0);
-      for (int k = 0; k < p->def.nCol; k++) {
-        sqlite3_str_appendf(pCols, "%s%s", k ? ", " : "", p->def.aElem[k].zName);
-      }
-      char *zCols = sqlite3_str_finish(pCols);
-      rc = fail(p, SQLITE_ERROR,
-                "the mapping names column %s, which the new table does not have "
-                "(its columns: %s)",
-                m->zCol, zCols ? zCols : "");
-      sqlite3_free(zCols);
-      return rc;
-    }
-    Token *aTok = 0;
-    int nTok = 0;
-    rc = tokenize(m->zExpr, &aTok, &nTok);
-    if (rc) return rc;
-    if (nTok == 1 && (aTok[0].eType == TK_QUOTED ||
-                      (aTok[0].eType == TK_WORD &&
-                       !sqlite3_keyword_check(m->zExpr + aTok[0].iOff, aTok[0].n)))) {
-      char *zFrom = dequote(m->zExpr + aTok[0].iOff, aTok[0].n);
-      if (!zFrom) rc = SQLITE_NOMEM;
-      if (zFrom && column_find(&p->oldCols, zFrom)) {
-        m->zFrom = zFrom;
-        zFrom = 0;
-      }
-      sqlite3_free(zFrom);
-    }
-    sqlite3_free(aTok);
-    if (rc) return rc;
-    int bRename = m->zFrom && sqlite3_stricmp(m->zFrom, m->zCol) != 0 &&
-                  !column_find(&p->oldCols, m->zCol);
-    for (int k = 0; bRename && k < p->def.nCol; k++) {
-      if (sqlite3_stricmp(p->def.aElem[k].zName, m->zFrom) == 0) bRename = 0;
-    }
-    for (int k = 0; bRename && k < i; k++) {
-      if (p->aMap[k].zFrom && sqlite3_stricmp(p->aMap[k].zFrom, m->zFrom) == 0) bRename = 0;
-    }
-    if (m->zFrom && sqlite3_stricmp(m->zFrom, m->zCol) == 0) {
-      /* The column as it is: nothing to do, and no rename. */
-      sqlite3_free(m->zFrom);
-      m->zFrom = 0;
-      continue;
-    }
-    if (!bRename) {
-      sqlite3_free(m->zFrom);
-      m->zFrom = 0;
-      m->bExpr = 1;
-      p->nExpr++;
-    }
+    if (!e) return unknown_mapped_column(p, m);
+    rc = mapped_old_column(p, m);
+    if (rc == SQLITE_OK) classify_mapping(p, i);
   }
-  return SQLITE_OK;
+  return rc;
 }
 
 /* ---- SQLite's own check of the schema ----------------------------------- */
@@ -2383,6 +2412,80 @@ static int check_foreign_keys(Alter *p) {
 
 /* ---- the call ---------------------------------------------------------------- */
 
+/*
+** The call runs only inside a migration; its statement must parse. Reads
+** the text to store and the connection's defensive mode.
+*/
+static int read_statement(Alter *p, const char *zCreate) {
+  if (!p->pConn->bRunning) {
+    return fail(p, SQLITE_MISUSE,
+                "it runs only inside a migration, during migrate_upgrade() or "
+                "migrate_downgrade(), where the run's transaction and foreign-key "
+                "handling make it safe: put the call in a migration's SQL");
+  }
+  char *zParseErr = 0;
+  int rc = def_parse(zCreate, &p->def, &zParseErr);
+  if (rc && zParseErr) rc = fail(p, rc, "%s", zParseErr);
+  sqlite3_free(zParseErr);
+  if (rc) return rc;
+  p->zStored = def_stored_text(&p->def);
+  if (!p->zStored) return SQLITE_NOMEM;
+  int bDefensive = 0;
+  sqlite3_db_config(p->db, SQLITE_DBCONFIG_DEFENSIVE, -1, &bDefensive);
+  p->bDefensive = bDefensive;
+  return SQLITE_OK;
+}
+
+/* Make the change the plan chose: in place, or by the rebuild. */
+static int make_change(Alter *p, InPlace *q, const char **pzStrategy) {
+  note_strategy(p, q);
+  if (q->bInPlace) {
+    int rc = run_in_place(p, q);
+    if (rc == SQLITE_OK) *pzStrategy = in_place_strategy(q);
+    return rc;
+  }
+  int rc = rebuild(p);
+  if (rc == SQLITE_OK) *pzStrategy = "rebuild";
+  return rc;
+}
+
+/*
+** Checked when the caller had foreign keys on (the run turned them off),
+** or has them on now, inside a transaction: SQLite then enforces rows, but
+** a key that a foreign key refers to can still have gone.
+*/
+static int check_keys_after(Alter *p) {
+  sqlite3_int64 bFkOn = 0;
+  int rc = SQLITE_OK;
+  if (!p->pConn->bFkWas) rc = query_int64(p->db, &bFkOn, "PRAGMA foreign_keys");
+  if (rc == SQLITE_OK && (p->pConn->bFkWas || bFkOn)) rc = check_foreign_keys(p);
+  return rc;
+}
+
+static void alter_clear(Alter *p) {
+  def_clear(&p->def);
+  sqlite3_free(p->zStored);
+  sqlite3_free(p->zTable);
+  sqlite3_free(p->zOldSql);
+  sqlite3_close(p->pOld);
+  sqlite3_close(p->pNew);
+  sqlite3_free(p->zScratchErr);
+  for (int i = 0; i < p->nMap; i++) {
+    sqlite3_free(p->aMap[i].zCol);
+    sqlite3_free(p->aMap[i].zExpr);
+    sqlite3_free(p->aMap[i].zFrom);
+  }
+  sqlite3_free(p->aMap);
+  for (int i = 0; i < p->nRef; i++) {
+    sqlite3_free(p->aRef[i].zTable);
+    sqlite3_free(p->aRef[i].zTo);
+  }
+  sqlite3_free(p->aRef);
+  columns_clear(&p->oldCols);
+  columns_clear(&p->newCols);
+  sqlite3_free(p->zOldFks);
+}
+
 int dm_alter_table(sqlite3 *db, DmConn *pConn, const char *zCreate, const char *zMap,
                    const char **pzStrategy, char **pzErr) {
   Alter a;
@@ -2395,56 +2498,16 @@ int dm_alter_table(sqlite3 *db, DmConn *pConn, const char *zCreate, const char *
   memset(&plan, 0, sizeof(plan));
   *pzStrategy = 0;
   *pzErr = 0;
-  int rc = SQLITE_OK;
-  char *zParseErr = 0;
 
-  if (!pConn->bRunning) {
-    rc = fail(&a, SQLITE_MISUSE,
-              "it runs only inside a migration, during migrate_upgrade() or "
-              "migrate_downgrade(), where the run's transaction and foreign-key "
-              "handling make it safe: put the call in a migration's SQL");
-    goto done;
-  }
-  rc = def_parse(zCreate, &a.def, &zParseErr);
-  if (rc) {
-    if (zParseErr) rc = fail(&a, rc, "%s", zParseErr);
-    goto done;
-  }
-  a.zStored = def_stored_text(&a.def);
-  if (!a.zStored) {
-    rc = SQLITE_NOMEM;
-    goto done;
-  }
-  int bDefensive = 0;
-  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, -1, &bDefensive);
-  a.bDefensive = bDefensive;
-
-  rc = load_table(&a);
+  int rc = read_statement(&a, zCreate);
+  if (rc == SQLITE_OK) rc = load_table(&a);
   if (rc == SQLITE_OK) rc = read_mapping(&a, zMap);
-  if (rc) goto done;
-  rc = fk_summary(db, a.zTable, &a.zOldFks);
+  if (rc == SQLITE_OK) rc = fk_summary(db, a.zTable, &a.zOldFks);
   if (rc == SQLITE_OK) rc = read_referrers(&a);
   if (rc == SQLITE_OK) rc = plan_in_place(&a, &plan);
-  if (rc) goto done;
+  if (rc == SQLITE_OK) rc = make_change(&a, &plan, pzStrategy);
+  if (rc == SQLITE_OK) rc = check_keys_after(&a);
 
-  note_strategy(&a, &plan);
-  if (plan.bInPlace) {
-    rc = run_in_place(&a, &plan);
-    if (rc) goto done;
-    *pzStrategy = in_place_strategy(&plan);
-  } else {
-    rc = rebuild(&a);
-    if (rc) goto done;
-    *pzStrategy = "rebuild";
-  }
-  /* Checked when the caller had foreign keys on (the run turned them off),
-  ** or has them on now, inside a transaction: SQLite then enforces rows,
-  ** but a key that a foreign key refers to can still have gone. */
-  sqlite3_int64 bFkOn = 0;
-  if (rc == SQLITE_OK && !pConn->bFkWas) rc = query_int64(db, &bFkOn, "PRAGMA foreign_keys");
-  if (rc == SQLITE_OK && (pConn->bFkWas || bFkOn)) rc = check_foreign_keys(&a);
-
-done:
   if (rc && !a.zErr) {
     a.zErr = sqlite3_mprintf("migrate_alter_table(%s): %s", a.zTable ? a.zTable : "",
                              rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(db));
@@ -2456,27 +2519,6 @@ done:
     sqlite3_free(a.zErr);
   }
   in_place_clear(&plan);
-  sqlite3_free(zParseErr);
-  def_clear(&a.def);
-  sqlite3_free(a.zStored);
-  sqlite3_free(a.zTable);
-  sqlite3_free(a.zOldSql);
-  sqlite3_close(a.pOld);
-  sqlite3_close(a.pNew);
-  sqlite3_free(a.zScratchErr);
-  for (int i = 0; i < a.nMap; i++) {
-    sqlite3_free(a.aMap[i].zCol);
-    sqlite3_free(a.aMap[i].zExpr);
-    sqlite3_free(a.aMap[i].zFrom);
-  }
-  sqlite3_free(a.aMap);
-  for (int i = 0; i < a.nRef; i++) {
-    sqlite3_free(a.aRef[i].zTable);
-    sqlite3_free(a.aRef[i].zTo);
-  }
-  sqlite3_free(a.aRef);
-  columns_clear(&a.oldCols);
-  columns_clear(&a.newCols);
-  sqlite3_free(a.zOldFks);
+  alter_clear(&a);
   return rc;
 }
