@@ -2319,6 +2319,104 @@ static int check_table(Alter *p, const char *zTable, int bScan, const char *zWhy
 }
 
 /*
+** In place: renamed and retyped columns (same affinity, same collation)
+** hold the same values; added ones hold their default.
+*/
+static int mark_verbatim_in_place(Alter *p) {
+  int rc = read_columns(p->db, p->zTable, &p->newCols);
+  for (int i = 0; rc == SQLITE_OK && i < p->newCols.n; i++) {
+    int bOld = column_find(&p->oldCols, p->newCols.a[i].zName) != 0;
+    for (int k = 0; k < p->nMap; k++) {
+      bOld |= p->aMap[k].zFrom && sqlite3_stricmp(p->aMap[k].zCol, p->newCols.a[i].zName) == 0;
+    }
+    p->newCols.a[i].bVerbatim = bOld;
+  }
+  return rc;
+}
+
+/* Who refers to the table now (a renamed key column is renamed there too). */
+static int reread_referrers(Alter *p) {
+  for (int i = 0; i < p->nRef; i++) {
+    sqlite3_free(p->aRef[i].zTable);
+    sqlite3_free(p->aRef[i].zTo);
+  }
+  p->nRef = 0;
+  return read_referrers(p);
+}
+
+/* The table as a child: scanned if its keys or a child column changed. */
+static int check_as_child(Alter *p, const char *zNewFks) {
+  int bScan = p->bRebuilt && (!p->zOldFks || strcmp(p->zOldFks, zNewFks) != 0);
+  const char *zWhy = "its foreign keys and their columns are unchanged";
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(p->db,
+                              "SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?1, 'main')",
+                              -1, &pStmt, 0);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(pStmt, 1, p->zTable, -1, SQLITE_STATIC);
+    while (sqlite3_step(pStmt) == SQLITE_ROW) {
+      Column *c = column_find(&p->newCols, (const char *)sqlite3_column_text(pStmt, 0));
+      if (!c || !c->bVerbatim) bScan = 1;
+    }
+    rc = sqlite3_finalize(pStmt);
+  }
+  /* Self-references: the parent side below may need the scan too. */
+  for (int i = 0; rc == SQLITE_OK && i < p->nRef; i++) {
+    if (sqlite3_stricmp(p->aRef[i].zTable, p->zTable) != 0) continue;
+    Column *c = p->aRef[i].zTo ? column_find(&p->newCols, p->aRef[i].zTo) : 0;
+    if (!c || !c->bVerbatim) bScan = 1;
+  }
+  if (rc == SQLITE_OK) rc = check_table(p, p->zTable, bScan, zWhy);
+  return rc;
+}
+
+/*
+** The column a referrer's foreign key k refers to, as *ppCol: its named
+** column, or for the primary key the first that is not verbatim (else the
+** last key column).
+*/
+static int referred_column(Alter *p, int k, Column **ppCol) {
+  *ppCol = 0;
+  if (p->aRef[k].zTo) {
+    *ppCol = column_find(&p->newCols, p->aRef[k].zTo);
+    return SQLITE_OK;
+  }
+  /* The primary key: verbatim if all its columns are. */
+  for (int j = 0; j < p->newCols.n; j++) {
+    sqlite3_int64 bPk = 0;
+    int rc = query_int64(p->db, &bPk,
+                         "SELECT pk FROM pragma_table_xinfo(%Q, 'main') WHERE name = %Q",
+                         p->zTable, p->newCols.a[j].zName);
+    if (rc) return rc;
+    if (bPk) {
+      *ppCol = &p->newCols.a[j];
+      if (!(*ppCol)->bVerbatim) break;
+    }
+  }
+  return SQLITE_OK;
+}
+
+/* Each referrer, once: scanned if a column it refers to changed values. */
+static int check_referrers(Alter *p) {
+  int rc = SQLITE_OK;
+  for (int i = 0; rc == SQLITE_OK && i < p->nRef; i++) {
+    const char *zRef = p->aRef[i].zTable;
+    if (sqlite3_stricmp(zRef, p->zTable) == 0) continue;
+    if (i > 0 && sqlite3_stricmp(zRef, p->aRef[i - 1].zTable) == 0) continue;
+    int bScan = 0;
+    for (int k = i; k < p->nRef && sqlite3_stricmp(p->aRef[k].zTable, zRef) == 0; k++) {
+      Column *c = 0;
+      rc = referred_column(p, k, &c);
+      if (rc) return rc;
+      if (!c || !c->bVerbatim) bScan = 1;
+    }
+    rc = check_table(p, zRef, bScan,
+                     "the keys it refers to hold the same values as before");
+  }
+  return rc;
+}
+
+/*
 ** After the change, when the caller had foreign keys on: the table itself,
 ** if it has foreign keys, and every table whose foreign keys point at it.
 ** Never the whole database. Rows are scanned only where something can have
@@ -2330,82 +2428,11 @@ static int check_table(Alter *p, const char *zTable, int bScan, const char *zWhy
 static int check_foreign_keys(Alter *p) {
   char *zNewFks = 0;
   int rc = SQLITE_OK;
-  if (!p->bRebuilt) {
-    /* In place: renamed and retyped columns (same affinity, same collation)
-    ** hold the same values; added ones hold their default. */
-    rc = read_columns(p->db, p->zTable, &p->newCols);
-    for (int i = 0; rc == SQLITE_OK && i < p->newCols.n; i++) {
-      int bOld = column_find(&p->oldCols, p->newCols.a[i].zName) != 0;
-      for (int k = 0; k < p->nMap; k++) {
-        bOld |= p->aMap[k].zFrom && sqlite3_stricmp(p->aMap[k].zCol, p->newCols.a[i].zName) == 0;
-      }
-      p->newCols.a[i].bVerbatim = bOld;
-    }
-  }
-  /* Who refers to the table now (a renamed key column is renamed there too). */
-  for (int i = 0; i < p->nRef; i++) {
-    sqlite3_free(p->aRef[i].zTable);
-    sqlite3_free(p->aRef[i].zTo);
-  }
-  p->nRef = 0;
-  if (rc == SQLITE_OK) rc = read_referrers(p);
+  if (!p->bRebuilt) rc = mark_verbatim_in_place(p);
+  if (rc == SQLITE_OK) rc = reread_referrers(p);
   if (rc == SQLITE_OK) rc = fk_summary(p->db, p->zTable, &zNewFks);
-  if (rc) return rc;
-
-  /* The table as a child. */
-  if (zNewFks) {
-    int bScan = p->bRebuilt && (!p->zOldFks || strcmp(p->zOldFks, zNewFks) != 0);
-    const char *zWhy = "its foreign keys and their columns are unchanged";
-    sqlite3_stmt *pStmt = 0;
-    rc = sqlite3_prepare_v2(p->db,
-                            "SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?1, 'main')",
-                            -1, &pStmt, 0);
-    if (rc == SQLITE_OK) {
-      sqlite3_bind_text(pStmt, 1, p->zTable, -1, SQLITE_STATIC);
-      while (sqlite3_step(pStmt) == SQLITE_ROW) {
-        Column *c = column_find(&p->newCols, (const char *)sqlite3_column_text(pStmt, 0));
-        if (!c || !c->bVerbatim) bScan = 1;
-      }
-      rc = sqlite3_finalize(pStmt);
-    }
-    /* Self-references: the parent side below may need the scan too. */
-    for (int i = 0; rc == SQLITE_OK && i < p->nRef; i++) {
-      if (sqlite3_stricmp(p->aRef[i].zTable, p->zTable) != 0) continue;
-      Column *c = p->aRef[i].zTo ? column_find(&p->newCols, p->aRef[i].zTo) : 0;
-      if (!c || !c->bVerbatim) bScan = 1;
-    }
-    if (rc == SQLITE_OK) rc = check_table(p, p->zTable, bScan, zWhy);
-  }
-
-  /* Each referrer, once. */
-  for (int i = 0; rc == SQLITE_OK && i < p->nRef; i++) {
-    const char *zRef = p->aRef[i].zTable;
-    if (sqlite3_stricmp(zRef, p->zTable) == 0) continue;
-    if (i > 0 && sqlite3_stricmp(zRef, p->aRef[i - 1].zTable) == 0) continue;
-    int bScan = 0;
-    for (int k = i; k < p->nRef && sqlite3_stricmp(p->aRef[k].zTable, zRef) == 0; k++) {
-      Column *c = 0;
-      if (p->aRef[k].zTo) {
-        c = column_find(&p->newCols, p->aRef[k].zTo);
-      } else {
-        /* The primary key: verbatim if all its columns are. */
-        for (int j = 0; j < p->newCols.n; j++) {
-          sqlite3_int64 bPk = 0;
-          rc = query_int64(p->db, &bPk,
-                           "SELECT pk FROM pragma_table_xinfo(%Q, 'main') WHERE name = %Q",
-                           p->zTable, p->newCols.a[j].zName);
-          if (rc) return rc;
-          if (bPk) {
-            c = &p->newCols.a[j];
-            if (!c->bVerbatim) break;
-          }
-        }
-      }
-      if (!c || !c->bVerbatim) bScan = 1;
-    }
-    rc = check_table(p, zRef, bScan,
-                     "the keys it refers to hold the same values as before");
-  }
+  if (rc == SQLITE_OK && zNewFks) rc = check_as_child(p, zNewFks);
+  if (rc == SQLITE_OK) rc = check_referrers(p);
   sqlite3_free(zNewFks);
   return rc;
 }
