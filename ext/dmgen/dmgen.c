@@ -1063,39 +1063,28 @@ error:
   return 0;
 }
 
-/*
-** make revision / make merge: the next file, numbered after the highest
-** numbered one, from the template with ${message}, ${up_revision},
-** ${down_revision}, ${branch_labels}, ${depends_on} and ${create_date}
-** filled in (the names of Alembic's script.py.mako). A template line whose
-** ${branch_labels} or ${depends_on} is empty is left out.
-*/
-static int new_revision(Set *p, const char *zTemplate, const char *zMsgArg,
-                        const RevOpts *pOpt) {
-  int rc = 1;
-  char *zDefault = 0, *zTmpl = 0, *zOut = 0, *zPath = 0;
-  DmSet *pSet = p->nFile ? graph_of(p) : 0;
-  char *zParents = new_parents(p, pSet, pOpt);
-  char *zLabels = zParents ? new_labels(p, pOpt) : 0;
-  char *zDepends = zLabels ? new_depends(pSet, pOpt) : 0;
-  if (!zDepends) goto done;
-
-  /* `alembic merge` without -m: name the merged revisions. */
-  const char *zMsg = zMsgArg;
-  if (pOpt->bMerge && !zMsg[0]) {
-    size_t nz = 0, nAlloc = 0;
-    append(&zDefault, &nz, &nAlloc, "merge ", 6);
-    for (const char *z = zParents; *z; z++) {
-      if (z[0] == ',' && z[1] == ' ') {
-        append(&zDefault, &nz, &nAlloc, " and ", 5);
-        z++;
-      } else {
-        append(&zDefault, &nz, &nAlloc, z, 1);
-      }
+/* `alembic merge` without -m: name the merged revisions ("merge a and b"). */
+static char *merge_message(const char *zParents) {
+  char *zDefault = 0;
+  size_t nz = 0, nAlloc = 0;
+  append(&zDefault, &nz, &nAlloc, "merge ", 6);
+  for (const char *z = zParents; *z; z++) {
+    if (z[0] == ',' && z[1] == ' ') {
+      append(&zDefault, &nz, &nAlloc, " and ", 5);
+      z++;
+    } else {
+      append(&zDefault, &nz, &nAlloc, z, 1);
     }
-    zMsg = zDefault;
   }
+  return zDefault;
+}
 
+/*
+** The new file's id into zId: numbered after the highest numbered file,
+** then the message's slug. 1 (reported) if the message gives no slug.
+*/
+static int next_id(const Set *p, const char *zMsg, char *zId, size_t nId,
+                   const RevOpts *pOpt) {
   int nMax = 0;
   for (int i = 0; i < p->nFile; i++) {
     const char *zBase = strrchr(p->aFile[i].zPath, '/');
@@ -1104,47 +1093,57 @@ static int new_revision(Set *p, const char *zTemplate, const char *zMsgArg,
     if (v > nMax) nMax = v;
   }
   char zSlug[DMG_MAX_ID + 1];
-  char zId[2 * DMG_MAX_ID];
-  int nNum = snprintf(zId, sizeof(zId), "%03d", nMax + 1);
+  int nNum = snprintf(zId, nId, "%03d", nMax + 1);
   slug(zMsg, zSlug, (size_t)(DMG_MAX_ID - nNum - 1));
   if (!zSlug[0]) {
     fprintf(stderr, "%s: MSG=\"...\" must hold a letter or digit, "
                     "e.g. %s MSG=\"add foo to questions\"\n", pOpt->zWho, pOpt->zWho);
-    goto done;
+    return 1;
   }
-  snprintf(zId + nNum, sizeof(zId) - (size_t)nNum, "_%s", zSlug);
+  snprintf(zId + nNum, nId - (size_t)nNum, "_%s", zSlug);
+  return 0;
+}
 
-  char zDate[64];
+/* ${create_date}: local time to the microsecond, as Alembic writes it. */
+static void create_date(char *zDate, size_t nDate) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm;
   localtime_r(&ts.tv_sec, &tm);
-  size_t nDate = strftime(zDate, sizeof(zDate), "%Y-%m-%d %H:%M:%S", &tm);
-  snprintf(zDate + nDate, sizeof(zDate) - nDate, ".%06ld", ts.tv_nsec / 1000);
+  size_t n = strftime(zDate, nDate, "%Y-%m-%d %H:%M:%S", &tm);
+  snprintf(zDate + n, nDate - n, ".%06ld", ts.tv_nsec / 1000);
+}
 
+/* The template, 0-terminated; 0 (reported) if it cannot be read. */
+static char *read_template(const char *zTemplate, const RevOpts *pOpt) {
   size_t nTmpl = 0;
-  zTmpl = read_file(zTemplate, &nTmpl);
+  char *zTmpl = read_file(zTemplate, &nTmpl);
   if (!zTmpl) {
     fprintf(stderr, "%s: cannot read the template %s: %s\n", pOpt->zWho,
             zTemplate, strerror(errno));
-    goto done;
+    return 0;
   }
   zTmpl = realloc(zTmpl, nTmpl + 1);
   if (!zTmpl) exit(2);
   zTmpl[nTmpl] = 0;
-  const char *azVar[][2] = {{"${message}", zMsg},
-                            {"${up_revision}", zId},
-                            {"${down_revision}", zParents},
-                            {"${branch_labels}", zLabels},
-                            {"${depends_on}", zDepends},
-                            {"${create_date}", zDate}};
+  return zTmpl;
+}
+
+/*
+** The template with each ${name} of azVar replaced by its value. A line
+** whose ${branch_labels} or ${depends_on} (azVar[3] and [4]) is empty is
+** left out.
+*/
+static char *fill_template(const char *zTmpl, const char *const (*azVar)[2], size_t nVarAll,
+                           size_t *pnOut) {
+  char *zOut = 0;
   size_t nOut = 0, nAlloc = 0;
   append(&zOut, &nOut, &nAlloc, "", 0);
   size_t iLineStart = 0;   /* Where the current output line starts */
   int bDropLine = 0;       /* It holds an optional field that is empty */
   for (const char *z = zTmpl; *z;) {
     int bHit = 0;
-    for (size_t v = 0; v < sizeof(azVar) / sizeof(azVar[0]); v++) {
+    for (size_t v = 0; v < nVarAll; v++) {
       size_t nVar = strlen(azVar[v][0]);
       if (strncmp(z, azVar[v][0], nVar) == 0) {
         append(&zOut, &nOut, &nAlloc, azVar[v][1], strlen(azVar[v][1]));
@@ -1165,14 +1164,19 @@ static int new_revision(Set *p, const char *zTemplate, const char *zMsgArg,
       bDropLine = 0;
     }
   }
-  free(zTmpl);
-  zTmpl = 0;
+  *pnOut = nOut;
+  return zOut;
+}
 
+/* Write DIR/ID.sql, which must parse and must not exist yet; 0 if written. */
+static int write_new_file(const Set *p, const char *zId, const char *zOut, size_t nOut,
+                          const RevOpts *pOpt) {
+  int rc = 1;
   /* The new file must parse: a message with a newline would not. */
   DmgFile check;
   char *zErr = 0;
   size_t nPath = strlen(p->zDir) + strlen(zId) + 8;
-  zPath = xmalloc(nPath);
+  char *zPath = xmalloc(nPath);
   snprintf(zPath, nPath, "%s/%s.sql", p->zDir, zId);
   if (dmg_parse(zPath, zOut, nOut, &check, &zErr)) {
     fprintf(stderr, "%s: the template gives a file that does not "
@@ -1196,9 +1200,47 @@ static int new_revision(Set *p, const char *zTemplate, const char *zMsgArg,
   printf("%s\n", zPath);
   rc = 0;
 done:
+  free(zPath);
+  return rc;
+}
+
+/*
+** make revision / make merge: the next file, numbered after the highest
+** numbered one, from the template with ${message}, ${up_revision},
+** ${down_revision}, ${branch_labels}, ${depends_on} and ${create_date}
+** filled in (the names of Alembic's script.py.mako). A template line whose
+** ${branch_labels} or ${depends_on} is empty is left out.
+*/
+static int new_revision(Set *p, const char *zTemplate, const char *zMsgArg,
+                        const RevOpts *pOpt) {
+  int rc = 1;
+  char *zDefault = 0, *zTmpl = 0, *zOut = 0;
+  DmSet *pSet = p->nFile ? graph_of(p) : 0;
+  char *zParents = new_parents(p, pSet, pOpt);
+  char *zLabels = zParents ? new_labels(p, pOpt) : 0;
+  char *zDepends = zLabels ? new_depends(pSet, pOpt) : 0;
+  if (!zDepends) goto done;
+
+  const char *zMsg = zMsgArg;
+  if (pOpt->bMerge && !zMsg[0]) zMsg = zDefault = merge_message(zParents);
+  char zId[2 * DMG_MAX_ID];
+  if (next_id(p, zMsg, zId, sizeof(zId), pOpt)) goto done;
+  char zDate[64];
+  create_date(zDate, sizeof(zDate));
+  zTmpl = read_template(zTemplate, pOpt);
+  if (!zTmpl) goto done;
+  const char *const azVar[][2] = {{"${message}", zMsg},
+                                  {"${up_revision}", zId},
+                                  {"${down_revision}", zParents},
+                                  {"${branch_labels}", zLabels},
+                                  {"${depends_on}", zDepends},
+                                  {"${create_date}", zDate}};
+  size_t nOut = 0;
+  zOut = fill_template(zTmpl, azVar, sizeof(azVar) / sizeof(azVar[0]), &nOut);
+  rc = write_new_file(p, zId, zOut, nOut, pOpt);
+done:
   free(zTmpl);
   free(zOut);
-  free(zPath);
   free(zDefault);
   free(zDepends);
   free(zLabels);
