@@ -1267,49 +1267,55 @@ static int load_for_revision(Set *p, const char *zDir) {
   return load_set(p, zDir, 1) || (p->nFile > 0 && validate_set(p));
 }
 
-int main(int argc, char **argv) {
+/* dmgen --heads DIR: print the head revisions. */
+static int print_heads(const char *zDir) {
   Set set;
-  if (argc == 3 && strcmp(argv[1], "--heads") == 0) {
-    int rc = load_set(&set, argv[2], 0) || validate_set(&set);
-    if (rc == 0) {
-      DmSet *pSet = graph_of(&set);
-      int *aHead = xmalloc(sizeof(int) * (size_t)(set.nFile + 1));
-      int nHead = graph_heads(pSet, aHead);
-      for (int j = 0; j < nHead; j++) printf("%s\n", pSet->aRev[aHead[j]].zId);
-      free(aHead);
-      graph_free(pSet);
-    }
-    set_clear(&set);
-    return rc;
+  int rc = load_set(&set, zDir, 0) || validate_set(&set);
+  if (rc == 0) {
+    DmSet *pSet = graph_of(&set);
+    int *aHead = xmalloc(sizeof(int) * (size_t)(set.nFile + 1));
+    int nHead = graph_heads(pSet, aHead);
+    for (int j = 0; j < nHead; j++) printf("%s\n", pSet->aRev[aHead[j]].zId);
+    free(aHead);
+    graph_free(pSet);
   }
-  if (argc >= 5 && (strcmp(argv[1], "--revision") == 0 ||
-                    strcmp(argv[1], "--merge") == 0)) {
-    RevOpts opt;
-    memset(&opt, 0, sizeof(opt));
-    opt.bMerge = argv[1][2] == 'm';
-    opt.zWho = opt.bMerge ? "make merge" : "make revision";
-    opt.azMerge = argv + 5;
-    for (int i = 5; i < argc; i++) {
-      const char *z = argv[i];
-      if (opt.bMerge) {
-        opt.nMerge++;
-      } else if (strncmp(z, "--head=", 7) == 0) {
-        opt.zHead = z + 7;
-      } else if (strncmp(z, "--branch-label=", 15) == 0) {
-        opt.zLabels = z + 15;
-      } else if (strncmp(z, "--depends-on=", 13) == 0) {
-        opt.zDepends = z + 13;
-      } else if (strcmp(z, "--splice") == 0) {
-        opt.bSplice = 1;
-      } else {
-        return usage();
-      }
+  set_clear(&set);
+  return rc;
+}
+
+/* dmgen --revision|--merge DIR TEMPLATE MESSAGE ...: write the next file. */
+static int make_revision(int argc, char **argv) {
+  Set set;
+  RevOpts opt;
+  memset(&opt, 0, sizeof(opt));
+  opt.bMerge = argv[1][2] == 'm';
+  opt.zWho = opt.bMerge ? "make merge" : "make revision";
+  opt.azMerge = argv + 5;
+  for (int i = 5; i < argc; i++) {
+    const char *z = argv[i];
+    if (opt.bMerge) {
+      opt.nMerge++;
+    } else if (strncmp(z, "--head=", 7) == 0) {
+      opt.zHead = z + 7;
+    } else if (strncmp(z, "--branch-label=", 15) == 0) {
+      opt.zLabels = z + 15;
+    } else if (strncmp(z, "--depends-on=", 13) == 0) {
+      opt.zDepends = z + 13;
+    } else if (strcmp(z, "--splice") == 0) {
+      opt.bSplice = 1;
+    } else {
+      return usage();
     }
-    int rc = load_for_revision(&set, argv[2]);
-    if (rc == 0) rc = new_revision(&set, argv[3], argv[4], &opt);
-    set_clear(&set);
-    return rc;
   }
+  int rc = load_for_revision(&set, argv[2]);
+  if (rc == 0) rc = new_revision(&set, argv[3], argv[4], &opt);
+  set_clear(&set);
+  return rc;
+}
+
+/* dmgen [options] DIR OUT.c [SYMBOL]: check the set, write the table. */
+static int build_table(int argc, char **argv) {
+  Set set;
   int eHeads = HEADS_OK; /* The Makefile says what the build wants. */
   if (argc > 1 && strncmp(argv[1], "--multiple-heads=", 17) == 0) {
     const char *zMode = argv[1] + 17;
@@ -1349,4 +1355,13 @@ int main(int argc, char **argv) {
   }
   set_clear(&set);
   return rc;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--heads") == 0) return print_heads(argv[2]);
+  if (argc >= 5 && (strcmp(argv[1], "--revision") == 0 ||
+                    strcmp(argv[1], "--merge") == 0)) {
+    return make_revision(argc, argv);
+  }
+  return build_table(argc, argv);
 }
