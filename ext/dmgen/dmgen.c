@@ -868,6 +868,87 @@ static void list_add(char **pz, size_t *pn, size_t *pnAlloc, const char *z) {
   append(pz, pn, pnAlloc, z, strlen(z));
 }
 
+/* Why HEAD= must be given: several heads, and advice that names one. */
+static void report_several_heads(const DmSet *pSet, int *aPoint, const RevOpts *pOpt) {
+  int nHead = graph_heads(pSet, aPoint);
+  char *zList = dm_join_ids(pSet, aPoint, nHead);
+  /* Advice names a branch if the first head has a label. */
+  char *zLabels = dm_branch_labels(pSet, aPoint[0]);
+  char *zComma = zLabels ? strchr(zLabels, ',') : 0;
+  if (zComma) *zComma = 0;
+  fprintf(stderr,
+          "%s: several heads are present (%s); name the one the new "
+          "revision revises, as in HEAD=%s%s, or merge them first with "
+          "make merge\n",
+          pOpt->zWho, zList ? zList : "",
+          zLabels && zLabels[0] ? zLabels : pSet->aRev[aPoint[0]].zId,
+          zLabels && zLabels[0] ? "@head" : "");
+  sqlite3_free(zList);
+  sqlite3_free(zLabels);
+}
+
+/* The revisions zArg names into aPoint; 1 (reported) if it names none. */
+static int arg_points(const DmSet *pSet, const char *zArg, const RevOpts *pOpt, int *aPoint,
+                      int *pnPoint) {
+  char *zErr = 0;
+  *pnPoint = 0;
+  if (!pSet || pSet->nRev == 0) {
+    if (pOpt->bMerge || (strcmp(zArg, "head") != 0 && strcmp(zArg, "base") != 0)) {
+      fprintf(stderr, "%s: %s%s: the set is empty, so the new revision "
+                      "can only be a base\n",
+              pOpt->zWho, pOpt->bMerge ? "" : "HEAD=", zArg);
+      return 1;
+    }
+    return 0;
+  }
+  if (!dm_points(pSet, zArg, aPoint, pnPoint, &zErr)) return 0;
+  if (!pOpt->bMerge && !pOpt->zHead && graph_heads(pSet, aPoint) > 1) {
+    report_several_heads(pSet, aPoint, pOpt);
+  } else {
+    fprintf(stderr, "%s: %s%s: %s\n", pOpt->zWho,
+            pOpt->bMerge ? "" : "HEAD=", zArg, zErr ? zErr : "out of memory");
+  }
+  sqlite3_free(zErr);
+  return 1;
+}
+
+/* Like Alembic, build on heads only, unless asked to start a branch. */
+static int check_parents_are_heads(const DmSet *pSet, const int *aParent, int nParent,
+                                   const RevOpts *pOpt) {
+  int n = pSet ? pSet->nRev : 0;
+  int *aHead = xmalloc(sizeof(int) * (size_t)(n + 1));
+  int nHead = n ? graph_heads(pSet, aHead) : 0;
+  int rc = 0;
+  for (int k = 0; k < nParent && !pOpt->bSplice && !rc; k++) {
+    int bHead = 0;
+    for (int m = 0; m < nHead; m++) bHead |= aHead[m] == aParent[k];
+    if (!bHead) {
+      fprintf(stderr,
+              "%s: revision %s is not a head revision; %s\n", pOpt->zWho,
+              pSet->aRev[aParent[k]].zId,
+              pOpt->bMerge ? "merge heads only (make merge REVISIONS=\"a b\")"
+                           : "set SPLICE=1 to start a new branch from it");
+      rc = 1;
+    }
+  }
+  free(aHead);
+  return rc;
+}
+
+/* A merge joins two revisions or more. */
+static int check_merge_count(const DmSet *pSet, const int *aParent, int nParent,
+                             const RevOpts *pOpt) {
+  if (!pOpt->bMerge || nParent >= 2) return 0;
+  if (pOpt->nMerge) {
+    fprintf(stderr, "%s: nothing to merge: name two revisions or more\n",
+            pOpt->zWho);
+  } else {
+    fprintf(stderr, "%s: nothing to merge: the set has one head, %s\n",
+            pOpt->zWho, pSet->aRev[aParent[0]].zId);
+  }
+  return 1;
+}
+
 /*
 ** The parents of the new revision, as `alembic revision --head` and
 ** `alembic merge` choose them; "" for a new base. 0 on error (reported).
@@ -876,7 +957,6 @@ static char *new_parents(Set *p, const DmSet *pSet, const RevOpts *pOpt) {
   int n = pSet ? pSet->nRev : 0;
   int *aPoint = xmalloc(sizeof(int) * (size_t)(n + 1));
   int *aParent = xmalloc(sizeof(int) * (size_t)(n + 1));
-  int *aHead = xmalloc(sizeof(int) * (size_t)(n + 1));
   int nParent = 0;
   char *z = 0;
   int nArg = pOpt->bMerge ? (pOpt->nMerge ? pOpt->nMerge : 1) : 1;
@@ -884,38 +964,7 @@ static char *new_parents(Set *p, const DmSet *pSet, const RevOpts *pOpt) {
     const char *zArg = pOpt->bMerge ? (pOpt->nMerge ? pOpt->azMerge[a] : "heads")
                                     : (pOpt->zHead ? pOpt->zHead : "head");
     int nPoint = 0;
-    char *zErr = 0;
-    if (n == 0) {
-      if (pOpt->bMerge || (strcmp(zArg, "head") != 0 && strcmp(zArg, "base") != 0)) {
-        fprintf(stderr, "%s: %s%s: the set is empty, so the new revision "
-                        "can only be a base\n",
-                pOpt->zWho, pOpt->bMerge ? "" : "HEAD=", zArg);
-        goto done;
-      }
-    } else if (dm_points(pSet, zArg, aPoint, &nPoint, &zErr)) {
-      int nHead = graph_heads(pSet, aPoint);
-      if (!pOpt->bMerge && !pOpt->zHead && nHead > 1) {
-        char *zList = dm_join_ids(pSet, aPoint, nHead);
-        /* Advice names a branch if the first head has a label. */
-        char *zLabels = dm_branch_labels(pSet, aPoint[0]);
-        char *zComma = zLabels ? strchr(zLabels, ',') : 0;
-        if (zComma) *zComma = 0;
-        fprintf(stderr,
-                "%s: several heads are present (%s); name the one the new "
-                "revision revises, as in HEAD=%s%s, or merge them first with "
-                "make merge\n",
-                pOpt->zWho, zList ? zList : "",
-                zLabels && zLabels[0] ? zLabels : pSet->aRev[aPoint[0]].zId,
-                zLabels && zLabels[0] ? "@head" : "");
-        sqlite3_free(zList);
-        sqlite3_free(zLabels);
-      } else {
-        fprintf(stderr, "%s: %s%s: %s\n", pOpt->zWho,
-                pOpt->bMerge ? "" : "HEAD=", zArg, zErr ? zErr : "out of memory");
-      }
-      sqlite3_free(zErr);
-      goto done;
-    }
+    if (arg_points(pSet, zArg, pOpt, aPoint, &nPoint)) goto done;
     for (int k = 0; k < nPoint; k++) {
       for (int m = 0; m < nParent; m++) {
         if (aParent[m] == aPoint[k]) {
@@ -927,35 +976,12 @@ static char *new_parents(Set *p, const DmSet *pSet, const RevOpts *pOpt) {
       aParent[nParent++] = aPoint[k];
     }
   }
-  /* Like Alembic, build on heads only, unless asked to start a branch. */
-  int nHead = n ? graph_heads(pSet, aHead) : 0;
-  for (int k = 0; k < nParent && !pOpt->bSplice; k++) {
-    int bHead = 0;
-    for (int m = 0; m < nHead; m++) bHead |= aHead[m] == aParent[k];
-    if (!bHead) {
-      fprintf(stderr,
-              "%s: revision %s is not a head revision; %s\n", pOpt->zWho,
-              pSet->aRev[aParent[k]].zId,
-              pOpt->bMerge ? "merge heads only (make merge REVISIONS=\"a b\")"
-                           : "set SPLICE=1 to start a new branch from it");
-      goto done;
-    }
-  }
-  if (pOpt->bMerge && nParent < 2) {
-    if (pOpt->nMerge) {
-      fprintf(stderr, "%s: nothing to merge: name two revisions or more\n",
-              pOpt->zWho);
-    } else {
-      fprintf(stderr, "%s: nothing to merge: the set has one head, %s\n",
-              pOpt->zWho, pSet->aRev[aParent[0]].zId);
-    }
-    goto done;
-  }
+  if (check_parents_are_heads(pSet, aParent, nParent, pOpt)) goto done;
+  if (check_merge_count(pSet, aParent, nParent, pOpt)) goto done;
   size_t nz = 0, nAlloc = 0;
   append(&z, &nz, &nAlloc, "", 0);
   for (int k = 0; k < nParent; k++) list_add(&z, &nz, &nAlloc, pSet->aRev[aParent[k]].zId);
 done:
-  free(aHead);
   free(aPoint);
   free(aParent);
   return z;
