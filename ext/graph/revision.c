@@ -740,66 +740,84 @@ static int current_start(Resolver *p, int *piRev, int *piBranch) {
 }
 
 /*
+** Going up from a branch point: ambiguous. Advice names a real branch: the
+** first labelled next revision, else the first next revision (iNext).
+*/
+static int branch_point_error(Resolver *p, int iCur, int iNext) {
+  const DmSet *pSet = p->pSet;
+  const Target *pT = p->pT;
+  char *zLabels = 0;
+  for (int j = iNext; j < pSet->nRev && !zLabels; j++) {
+    const DmRevision *pRev = &pSet->aRev[j];
+    if (iCur < 0 ? pRev->nParent != 0 : !has_edge(pRev, iCur, 0)) continue;
+    zLabels = dm_branch_labels(pSet, j);
+    if (!zLabels) return SQLITE_NOMEM;
+    if (!zLabels[0]) {
+      sqlite3_free(zLabels);
+      zLabels = 0;
+    }
+  }
+  char *zComma = zLabels ? strchr(zLabels, ',') : 0;
+  if (zComma) *zComma = 0;
+  *p->pzErr = sqlite3_mprintf(
+      "Relative revision %s is ambiguous: %s has several next "
+      "revisions (a branch point); name the branch%s, as in '%s@%+d', "
+      "or the target revision",
+      pT->zText, iCur < 0 ? "base" : pSet->aRev[iCur].zId,
+      zLabels ? "" : " by a revision on it",
+      zLabels ? zLabels : pSet->aRev[iNext].zId, pT->nDelta);
+  sqlite3_free(zLabels);
+  return SQLITE_ERROR;
+}
+
+/* One step up to the child on the branch; *pbEnd at a head. */
+static int step_up(Resolver *p, int iCur, int *piNext, int *pbEnd) {
+  const DmSet *pSet = p->pSet;
+  int nNext = 0;
+  for (int j = (iCur < 0 ? 0 : iCur + 1); j < pSet->nRev; j++) {
+    const DmRevision *pRev = &pSet->aRev[j];
+    int bChild = iCur < 0 ? pRev->nParent == 0 : has_edge(pRev, iCur, 0);
+    if (bChild && (p->iBranch < 0 || p->aBranch[j])) {
+      if (nNext++ == 0) *piNext = j;
+    }
+  }
+  *pbEnd = nNext == 0;
+  return nNext > 1 ? branch_point_error(p, iCur, *piNext) : SQLITE_OK;
+}
+
+/* One step down to the parent; *pbEnd at base. A merge is ambiguous. */
+static int step_down(Resolver *p, int iCur, int *piNext, int *pbEnd) {
+  *pbEnd = iCur < 0;
+  if (*pbEnd) return SQLITE_OK;
+  const DmRevision *pRev = &p->pSet->aRev[iCur];
+  if (pRev->nParent > 1) {
+    *p->pzErr = sqlite3_mprintf(
+        "Relative revision %s is ambiguous: %s is a merge of several "
+        "revisions; name the target revision instead",
+        p->pT->zText, pRev->zId);
+    return SQLITE_ERROR;
+  }
+  *piNext = pRev->nParent ? pRev->aParent[0] : TARGET_BASE;
+  return SQLITE_OK;
+}
+
+/*
 ** Walk |nDelta| steps up (children) or down (parents) from iFrom. Only
 ** "Revises:" edges count, as in Alembic; going up, only children on the
 ** branch count.
 */
 static int walk(Resolver *p, int iFrom, const char *zFrom, int *piTo) {
-  const DmSet *pSet = p->pSet;
   const Target *pT = p->pT;
   int iCur = iFrom;
   int nWant = pT->nDelta < 0 ? -pT->nDelta : pT->nDelta;
   int nDone = 0;
   for (; nDone < nWant; nDone++) {
     int iNext = TARGET_BASE;
-    int nNext = 0;
-    if (pT->nDelta > 0) {
-      for (int j = (iCur < 0 ? 0 : iCur + 1); j < pSet->nRev; j++) {
-        const DmRevision *pRev = &pSet->aRev[j];
-        int bChild = iCur < 0 ? pRev->nParent == 0 : has_edge(pRev, iCur, 0);
-        if (bChild && (p->iBranch < 0 || p->aBranch[j])) {
-          if (nNext++ == 0) iNext = j;
-        }
-      }
-      if (nNext == 0) break;
-      if (nNext > 1) {
-        /* Advice names a real branch: the first labelled next revision,
-        ** else the first next revision. */
-        char *zLabels = 0;
-        for (int j = iNext; j < pSet->nRev && !zLabels; j++) {
-          const DmRevision *pRev = &pSet->aRev[j];
-          if (iCur < 0 ? pRev->nParent != 0 : !has_edge(pRev, iCur, 0)) continue;
-          zLabels = dm_branch_labels(pSet, j);
-          if (!zLabels) return SQLITE_NOMEM;
-          if (!zLabels[0]) {
-            sqlite3_free(zLabels);
-            zLabels = 0;
-          }
-        }
-        char *zComma = zLabels ? strchr(zLabels, ',') : 0;
-        if (zComma) *zComma = 0;
-        *p->pzErr = sqlite3_mprintf(
-            "Relative revision %s is ambiguous: %s has several next "
-            "revisions (a branch point); name the branch%s, as in '%s@%+d', "
-            "or the target revision",
-            pT->zText, iCur < 0 ? "base" : pSet->aRev[iCur].zId,
-            zLabels ? "" : " by a revision on it",
-            zLabels ? zLabels : pSet->aRev[iNext].zId, pT->nDelta);
-        sqlite3_free(zLabels);
-        return SQLITE_ERROR;
-      }
-    } else {
-      if (iCur < 0) break;
-      const DmRevision *pRev = &pSet->aRev[iCur];
-      if (pRev->nParent > 1) {
-        *p->pzErr = sqlite3_mprintf(
-            "Relative revision %s is ambiguous: %s is a merge of several "
-            "revisions; name the target revision instead",
-            pT->zText, pRev->zId);
-        return SQLITE_ERROR;
-      }
-      iNext = pRev->nParent ? pRev->aParent[0] : TARGET_BASE;
-    }
+    int bEnd = 0;
+    int rc = pT->nDelta > 0 ? step_up(p, iCur, &iNext, &bEnd)
+                            : step_down(p, iCur, &iNext, &bEnd);
+    if (rc) return rc;
+    if (bEnd) break;
     iCur = iNext;
   }
   if (nDone < nWant) {
