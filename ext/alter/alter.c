@@ -321,26 +321,23 @@ static int starts_table_constraint(const char *zSql, const Token *t) {
          is_word(zSql, t, "FOREIGN");
 }
 
-/*
-** Take zSql apart as CREATE TABLE [IF NOT EXISTS] [main.]name (elements)
-** [options] [;]. Only the shape is checked here: SQLite parses the
-** statement itself before anything relies on it. On an error *pzErr says
-** what to write instead.
-*/
-static int def_parse(const char *zSql, TableDef *p, char **pzErr) {
-  memset(p, 0, sizeof(*p));
-  p->zSql = zSql;
-  int rc = tokenize(zSql, &p->aTok, &p->nTok);
-  if (rc) return rc;
-  const Token *a = p->aTok;
-  int n = p->nTok;
-  for (int i = 0; i < n; i++) {
-    if (a[i].eType == TK_ILLEGAL) {
+/* A token SQLite would not read fails the parse, quoted to 40 bytes. */
+static int refuse_illegal_tokens(const TableDef *p, char **pzErr) {
+  for (int i = 0; i < p->nTok; i++) {
+    if (p->aTok[i].eType == TK_ILLEGAL) {
       *pzErr = sqlite3_mprintf("unrecognized token or unterminated text: %.*s",
-                               a[i].n > 40 ? 40 : a[i].n, zSql + a[i].iOff);
+                               p->aTok[i].n > 40 ? 40 : p->aTok[i].n, p->zSql + p->aTok[i].iOff);
       return SQLITE_ERROR;
     }
   }
+  return SQLITE_OK;
+}
+
+/* CREATE TABLE [IF NOT EXISTS]: *pi to the token after it. */
+static int parse_create_table(const TableDef *p, int *pi, char **pzErr) {
+  const char *zSql = p->zSql;
+  const Token *a = p->aTok;
+  int n = p->nTok;
   int i = 0;
   if (i < n && is_word(zSql, &a[i], "CREATE")) i++;
   if (i < n && (is_word(zSql, &a[i], "TEMP") || is_word(zSql, &a[i], "TEMPORARY"))) {
@@ -359,6 +356,15 @@ static int def_parse(const char *zSql, TableDef *p, char **pzErr) {
       is_word(zSql, &a[i + 2], "EXISTS")) {
     i += 3;
   }
+  *pi = i;
+  return SQLITE_OK;
+}
+
+/* [main.]name, then "(": sets iName, zName and iOpen. */
+static int parse_table_name(TableDef *p, int i, char **pzErr) {
+  const char *zSql = p->zSql;
+  const Token *a = p->aTok;
+  int n = p->nTok;
   if (i < n && is_name(&a[i]) && i + 2 < n && is_punct(zSql, &a[i + 1], '.')) {
     char *zSchema = dequote(zSql + a[i].iOff, a[i].n);
     if (!zSchema) return SQLITE_NOMEM;
@@ -390,13 +396,53 @@ static int def_parse(const char *zSql, TableDef *p, char **pzErr) {
     return SQLITE_ERROR;
   }
   p->iOpen = i;
+  return SQLITE_OK;
+}
 
-  /* Split the body at the commas outside parentheses. */
+/*
+** Element e, tokens iStart to iEnd (excluded): a column has a name, then
+** its type up to the first constraint word or after its "(...)".
+*/
+static int parse_element(TableDef *p, Elem *e, int iStart, int iEnd) {
+  const char *zSql = p->zSql;
+  const Token *a = p->aTok;
+  e->iFirst = iStart;
+  e->iEnd = iEnd;
+  if (starts_table_constraint(zSql, &a[iStart]) || !is_name(&a[iStart])) {
+    e->iType = e->iTypeEnd = iEnd;
+    return SQLITE_OK;
+  }
+  e->zName = dequote(zSql + a[iStart].iOff, a[iStart].n);
+  if (!e->zName) return SQLITE_NOMEM;
+  int j = iStart + 1;
+  e->iType = j;
+  while (j < iEnd && is_name(&a[j]) && !ends_type(zSql, &a[j])) j++;
+  if (j > e->iType && j < iEnd && is_punct(zSql, &a[j], '(')) {
+    int d = 0;
+    for (; j < iEnd; j++) {
+      if (is_punct(zSql, &a[j], '(')) d++;
+      if (is_punct(zSql, &a[j], ')') && --d == 0) {
+        j++;
+        break;
+      }
+    }
+  }
+  e->iTypeEnd = j;
+  if (p->nCol == p->nElem - 1) p->nCol = p->nElem;
+  return SQLITE_OK;
+}
+
+/* Split the body at the commas outside parentheses; sets iClose. */
+static int parse_elements(TableDef *p, char **pzErr) {
+  const char *zSql = p->zSql;
+  const Token *a = p->aTok;
+  int n = p->nTok;
   int nAlloc = 16;
   p->aElem = sqlite3_malloc64(sizeof(Elem) * (sqlite3_uint64)nAlloc);
   if (!p->aElem) return SQLITE_NOMEM;
-  int depth = 0, iStart = i + 1;
-  for (i = i + 1; i < n; i++) {
+  int depth = 0, iStart = p->iOpen + 1;
+  int i;
+  for (i = p->iOpen + 1; i < n; i++) {
     int bComma = depth == 0 && is_punct(zSql, &a[i], ',');
     int bEnd = depth == 0 && is_punct(zSql, &a[i], ')');
     if (is_punct(zSql, &a[i], '(')) depth++;
@@ -415,29 +461,8 @@ static int def_parse(const char *zSql, TableDef *p, char **pzErr) {
     }
     Elem *e = &p->aElem[p->nElem++];
     memset(e, 0, sizeof(*e));
-    e->iFirst = iStart;
-    e->iEnd = i;
-    if (!starts_table_constraint(zSql, &a[iStart]) && is_name(&a[iStart])) {
-      e->zName = dequote(zSql + a[iStart].iOff, a[iStart].n);
-      if (!e->zName) return SQLITE_NOMEM;
-      int j = iStart + 1;
-      e->iType = j;
-      while (j < i && is_name(&a[j]) && !ends_type(zSql, &a[j])) j++;
-      if (j > e->iType && j < i && is_punct(zSql, &a[j], '(')) {
-        int d = 0;
-        for (; j < i; j++) {
-          if (is_punct(zSql, &a[j], '(')) d++;
-          if (is_punct(zSql, &a[j], ')') && --d == 0) {
-            j++;
-            break;
-          }
-        }
-      }
-      e->iTypeEnd = j;
-      if (p->nCol == p->nElem - 1) p->nCol = p->nElem;
-    } else {
-      e->iType = e->iTypeEnd = i;
-    }
+    int rc = parse_element(p, e, iStart, i);
+    if (rc) return rc;
     iStart = i + 1;
     if (bEnd) break;
   }
@@ -446,10 +471,15 @@ static int def_parse(const char *zSql, TableDef *p, char **pzErr) {
     return SQLITE_ERROR;
   }
   p->iClose = i;
-  /* Options (WITHOUT ROWID, STRICT), then at most a ";". */
+  return SQLITE_OK;
+}
+
+/* Options (WITHOUT ROWID, STRICT), then at most a ";": nTok ends there. */
+static int parse_options(TableDef *p, char **pzErr) {
+  int n = p->nTok;
   int iEnd = n;
-  for (i = p->iClose + 1; i < n; i++) {
-    if (is_punct(zSql, &a[i], ';')) {
+  for (int i = p->iClose + 1; i < n; i++) {
+    if (is_punct(p->zSql, &p->aTok[i], ';')) {
       iEnd = i;
       break;
     }
@@ -457,11 +487,30 @@ static int def_parse(const char *zSql, TableDef *p, char **pzErr) {
   if (iEnd < n - 1) {
     *pzErr = sqlite3_mprintf(
         "give one CREATE TABLE statement; there is more after it: %.40s",
-        zSql + a[iEnd + 1].iOff);
+        p->zSql + p->aTok[iEnd + 1].iOff);
     return SQLITE_ERROR;
   }
   p->nTok = iEnd;
   return SQLITE_OK;
+}
+
+/*
+** Take zSql apart as CREATE TABLE [IF NOT EXISTS] [main.]name (elements)
+** [options] [;]. Only the shape is checked here: SQLite parses the
+** statement itself before anything relies on it. On an error *pzErr says
+** what to write instead.
+*/
+static int def_parse(const char *zSql, TableDef *p, char **pzErr) {
+  memset(p, 0, sizeof(*p));
+  p->zSql = zSql;
+  int i = 0;
+  int rc = tokenize(zSql, &p->aTok, &p->nTok);
+  if (rc == SQLITE_OK) rc = refuse_illegal_tokens(p, pzErr);
+  if (rc == SQLITE_OK) rc = parse_create_table(p, &i, pzErr);
+  if (rc == SQLITE_OK) rc = parse_table_name(p, i, pzErr);
+  if (rc == SQLITE_OK) rc = parse_elements(p, pzErr);
+  if (rc == SQLITE_OK) rc = parse_options(p, pzErr);
+  return rc;
 }
 
 /* The text sqlite_schema keeps for the statement: "CREATE TABLE " and the
