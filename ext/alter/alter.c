@@ -1200,24 +1200,13 @@ static int types_text(sqlite3 *db, const char *zTable, char **pz) {
 
 
 /*
-** Replace the table's text in sqlite_schema by zSql, as documented: note
-** schema_version, writable_schema on, UPDATE, schema_version + 1,
-** writable_schema off. Then prove it before anything else runs: the schema
-** reloads, the text is zSql, SQLite's description of how the rows are
-** stored has not moved, the types are zWantTypes ("a|b|", 0: unchanged),
-** and the table reads. Only called where the plan showed the new text
-** stores rows exactly as the old one did.
+** The edit itself, as documented: note schema_version, writable_schema on,
+** UPDATE, schema_version + 1, writable_schema back as it was.
 */
-static int edit_schema(Alter *p, const char *zSql, const char *zWantTypes) {
+static int write_schema_text(Alter *p, const char *zSql, sqlite3_int64 *piVersion) {
   sqlite3 *db = p->db;
-  sqlite3_int64 iVersion = 0, iAfter = 0, bWritable = 0;
-  char *zBefore = 0, *zAfter = 0, *zTypes = 0, *zTypesBefore = 0, *zText = 0;
-  int rc = layout_summary(db, p->zTable, &zBefore);
-  if (rc == SQLITE_OK && !zWantTypes) {
-    rc = types_text(db, p->zTable, &zTypesBefore);
-    zWantTypes = zTypesBefore;
-  }
-  if (rc == SQLITE_OK) rc = query_int64(db, &iVersion, "PRAGMA main.schema_version");
+  sqlite3_int64 bWritable = 0;
+  int rc = query_int64(db, piVersion, "PRAGMA main.schema_version");
   if (rc == SQLITE_OK) rc = query_int64(db, &bWritable, "PRAGMA writable_schema");
   if (rc == SQLITE_OK) {
     rc = execf(p, db, "PRAGMA writable_schema=ON");
@@ -1228,7 +1217,7 @@ static int edit_schema(Alter *p, const char *zSql, const char *zWantTypes) {
     }
     if (rc == SQLITE_OK && sqlite3_changes(db) != 1) rc = SQLITE_CORRUPT;
     if (rc == SQLITE_OK) {
-      rc = execf(p, db, "PRAGMA main.schema_version=%lld", iVersion + 1);
+      rc = execf(p, db, "PRAGMA main.schema_version=%lld", *piVersion + 1);
     }
     int rc2 = execf(p, db, "PRAGMA writable_schema=%s", bWritable ? "ON" : "OFF");
     /* SQLite applies the pragma while compiling it, so an interrupted ON is
@@ -1236,13 +1225,20 @@ static int edit_schema(Alter *p, const char *zSql, const char *zWantTypes) {
     ** runner puts the setting back once the run is over (restore_modes). */
     if (rc == SQLITE_OK) rc = rc2;
   }
-  if (rc) {
-    rc = fail_sqlite(p, db, rc, 0, "the writable_schema edit");
-    goto done;
-  }
+  return rc;
+}
 
-  /* The proof. Reading the version reloads the schema. */
-  rc = query_int64(db, &iAfter, "PRAGMA main.schema_version");
+/*
+** The proof. Reading the version reloads the schema; then the text is
+** zSql, the layout is still zBefore, the types are zWantTypes, and the
+** table reads.
+*/
+static int prove_schema_edit(Alter *p, const char *zSql, const char *zBefore,
+                             const char *zWantTypes, sqlite3_int64 iVersion) {
+  sqlite3 *db = p->db;
+  sqlite3_int64 iAfter = 0;
+  char *zAfter = 0, *zTypes = 0, *zText = 0;
+  int rc = query_int64(db, &iAfter, "PRAGMA main.schema_version");
   if (rc == SQLITE_OK) {
     rc = query_text(db, &zText,
                     "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
@@ -1269,12 +1265,37 @@ static int edit_schema(Alter *p, const char *zSql, const char *zWantTypes) {
             "%lld -> %lld, the table reads back",
          iVersion, iAfter);
   }
-done:
-  sqlite3_free(zBefore);
   sqlite3_free(zAfter);
   sqlite3_free(zTypes);
-  sqlite3_free(zTypesBefore);
   sqlite3_free(zText);
+  return rc;
+}
+
+/*
+** Replace the table's text in sqlite_schema by zSql, as documented: note
+** schema_version, writable_schema on, UPDATE, schema_version + 1,
+** writable_schema off. Then prove it before anything else runs: the schema
+** reloads, the text is zSql, SQLite's description of how the rows are
+** stored has not moved, the types are zWantTypes ("a|b|", 0: unchanged),
+** and the table reads. Only called where the plan showed the new text
+** stores rows exactly as the old one did.
+*/
+static int edit_schema(Alter *p, const char *zSql, const char *zWantTypes) {
+  sqlite3_int64 iVersion = 0;
+  char *zBefore = 0, *zTypesBefore = 0;
+  int rc = layout_summary(p->db, p->zTable, &zBefore);
+  if (rc == SQLITE_OK && !zWantTypes) {
+    rc = types_text(p->db, p->zTable, &zTypesBefore);
+    zWantTypes = zTypesBefore;
+  }
+  if (rc == SQLITE_OK) rc = write_schema_text(p, zSql, &iVersion);
+  if (rc) {
+    rc = fail_sqlite(p, p->db, rc, 0, "the writable_schema edit");
+  } else {
+    rc = prove_schema_edit(p, zSql, zBefore, zWantTypes, iVersion);
+  }
+  sqlite3_free(zBefore);
+  sqlite3_free(zTypesBefore);
   return rc;
 }
 
@@ -1304,48 +1325,62 @@ static void in_place_clear(InPlace *q) {
 }
 
 /*
-** Run the ALTER TABLE statements of the plan on db: the scratch copy
-** (bReal 0: a refusal goes to q->zWhy) or the database (an error). The
-** mapping's renames run when bRenames.
+** A refused ALTER TABLE z (sqlite3_malloc'd, freed here): an error on the
+** database, a finding on the scratch copy ("z refuses[zHow]: why").
 */
-static int run_alters(Alter *p, sqlite3 *db, InPlace *q, int bRenames, int bReal) {
+static void alter_refused(Alter *p, sqlite3 *db, InPlace *q, int rc, int bReal, char *z,
+                          const char *zWhat, const char *zHow) {
+  if (bReal) {
+    fail_sqlite(p, db, rc, 0, z ? z : zWhat);
+  } else {
+    q->zWhy = sqlite3_mprintf("%s refuses%s: %s", z, zHow, sqlite3_errmsg(db));
+  }
+  sqlite3_free(z);
+}
+
+/* The mapping's renames, by ALTER TABLE RENAME COLUMN. */
+static int run_renames(Alter *p, sqlite3 *db, InPlace *q, int bReal) {
   int rc = SQLITE_OK;
-  for (int i = 0; bRenames && rc == SQLITE_OK && i < p->nMap; i++) {
+  for (int i = 0; rc == SQLITE_OK && i < p->nMap; i++) {
     if (!p->aMap[i].zFrom) continue;
     rc = execf(p, db, "ALTER TABLE main.\"%w\" RENAME COLUMN \"%w\" TO \"%w\"", p->zTable,
                p->aMap[i].zFrom, p->aMap[i].zCol);
     if (rc) {
-      char *z = sqlite3_mprintf("ALTER TABLE RENAME COLUMN %s TO %s", p->aMap[i].zFrom,
-                                p->aMap[i].zCol);
-      if (bReal) {
-        fail_sqlite(p, db, rc, 0, z ? z : "ALTER TABLE RENAME COLUMN");
-      } else {
-        q->zWhy = sqlite3_mprintf("%s refuses: %s", z, sqlite3_errmsg(db));
-      }
-      sqlite3_free(z);
+      alter_refused(p, db, q, rc, bReal,
+                    sqlite3_mprintf("ALTER TABLE RENAME COLUMN %s TO %s", p->aMap[i].zFrom,
+                                    p->aMap[i].zCol),
+                    "ALTER TABLE RENAME COLUMN", "");
     } else if (bReal) {
       note(p, "rename column %s to %s: ALTER TABLE RENAME COLUMN", p->aMap[i].zFrom,
            p->aMap[i].zCol);
       p->bRenamed = 1;
     }
   }
+  return rc;
+}
+
+/* The plan's drops, by ALTER TABLE DROP COLUMN. */
+static int run_drops(Alter *p, sqlite3 *db, InPlace *q, int bReal) {
+  int rc = SQLITE_OK;
   for (int i = 0; rc == SQLITE_OK && i < q->nDrop; i++) {
     double t0 = now_ms();
     rc = execf(p, db, "ALTER TABLE main.\"%w\" DROP COLUMN \"%w\"", p->zTable, q->azDrop[i]);
     if (rc) {
-      char *z = sqlite3_mprintf("ALTER TABLE DROP COLUMN %s", q->azDrop[i]);
-      if (bReal) {
-        fail_sqlite(p, db, rc, 0, z ? z : "ALTER TABLE DROP COLUMN");
-      } else {
-        q->zWhy = sqlite3_mprintf("%s refuses: %s", z, sqlite3_errmsg(db));
-      }
-      sqlite3_free(z);
+      alter_refused(p, db, q, rc, bReal,
+                    sqlite3_mprintf("ALTER TABLE DROP COLUMN %s", q->azDrop[i]),
+                    "ALTER TABLE DROP COLUMN", "");
     } else if (bReal) {
       note(p, "drop column %s: ALTER TABLE DROP COLUMN (rewrites the rows in place), "
               "%.1f ms",
            q->azDrop[i], now_ms() - t0);
     }
   }
+  return rc;
+}
+
+/* The plan's additions, by ALTER TABLE ADD COLUMN. */
+static int run_adds(Alter *p, sqlite3 *db, InPlace *q, int bReal) {
+  int rc = SQLITE_OK;
   for (int i = 0; rc == SQLITE_OK && i < q->nAdd; i++) {
     char *zCol = elem_text(&p->def, q->aiAdd[i]);
     if (!zCol) return SQLITE_NOMEM;
@@ -1353,19 +1388,26 @@ static int run_alters(Alter *p, sqlite3 *db, InPlace *q, int bRenames, int bReal
     rc = execf(p, db, "ALTER TABLE main.\"%w\" ADD COLUMN %s", p->zTable, zCol);
     const char *zName = p->def.aElem[q->aiAdd[i]].zName;
     if (rc) {
-      char *z = sqlite3_mprintf("ALTER TABLE ADD COLUMN %s", zName);
-      if (bReal) {
-        fail_sqlite(p, db, rc, 0, z ? z : "ALTER TABLE ADD COLUMN");
-      } else {
-        /* The scratch copy holds a row (scratch_row()). */
-        q->zWhy = sqlite3_mprintf("%s refuses on a table with rows: %s", z, sqlite3_errmsg(db));
-      }
-      sqlite3_free(z);
+      /* The scratch copy holds a row (scratch_row()). */
+      alter_refused(p, db, q, rc, bReal, sqlite3_mprintf("ALTER TABLE ADD COLUMN %s", zName),
+                    "ALTER TABLE ADD COLUMN", " on a table with rows");
     } else if (bReal) {
       note(p, "add column %s: ALTER TABLE ADD COLUMN, %.1f ms", zName, now_ms() - t0);
     }
     sqlite3_free(zCol);
   }
+  return rc;
+}
+
+/*
+** Run the ALTER TABLE statements of the plan on db: the scratch copy
+** (bReal 0: a refusal goes to q->zWhy) or the database (an error). The
+** mapping's renames run when bRenames.
+*/
+static int run_alters(Alter *p, sqlite3 *db, InPlace *q, int bRenames, int bReal) {
+  int rc = bRenames ? run_renames(p, db, q, bReal) : SQLITE_OK;
+  if (rc == SQLITE_OK) rc = run_drops(p, db, q, bReal);
+  if (rc == SQLITE_OK) rc = run_adds(p, db, q, bReal);
   /* On the scratch copy a refusal is a finding (rebuild instead); out of
   ** memory is not one, and fails the call. */
   if (!bReal && q->zWhy && rc != SQLITE_NOMEM) rc = SQLITE_OK;
