@@ -85,74 +85,81 @@ static int is_id_char(unsigned char c) {
   return is_id_start(c) || is_digit(c) || c == '$';
 }
 
-/* Length of the token at z; *peType is 0 for white space and comments. */
-static int token_length(const unsigned char *z, int *peType) {
+/* White space or a comment at z (0 if none): its length; ILLEGAL if unterminated. */
+static int space_or_comment_length(const unsigned char *z, int *peType) {
   int i;
-  unsigned char c = z[0];
-  *peType = TK_PUNCT;
-  if (is_space(c)) {
+  *peType = 0;
+  if (is_space(z[0])) {
     for (i = 1; is_space(z[i]); i++) {
     }
-    *peType = 0;
     return i;
   }
-  if (c == '-' && z[1] == '-') {
+  if (z[0] == '-' && z[1] == '-') {
     for (i = 2; z[i] && z[i] != '\n'; i++) {
     }
-    *peType = 0;
     return i;
   }
-  if (c == '/' && z[1] == '*') {
+  if (z[0] == '/' && z[1] == '*') {
     for (i = 2; z[i] && !(z[i] == '*' && z[i + 1] == '/'); i++) {
     }
     if (!z[i]) {
       *peType = TK_ILLEGAL;
       return i;
     }
-    *peType = 0;
     return i + 2;
   }
-  if (c == '\'' || c == '"' || c == '`' || c == '[') {
-    unsigned char cEnd = c == '[' ? ']' : c;
-    for (i = 1; z[i]; i++) {
-      if (z[i] == cEnd) {
-        if (cEnd != ']' && z[i + 1] == cEnd) {
-          i++; /* A doubled quote stands for itself */
-        } else {
-          *peType = c == '\'' ? TK_STRING : TK_QUOTED;
-          return i + 1;
-        }
+  *peType = TK_PUNCT;
+  return 0;
+}
+
+/* A string or quoted name ('', "", ``, []); a doubled quote stands for itself. */
+static int quoted_length(const unsigned char *z, int *peType) {
+  unsigned char c = z[0];
+  unsigned char cEnd = c == '[' ? ']' : c;
+  int i;
+  for (i = 1; z[i]; i++) {
+    if (z[i] == cEnd) {
+      if (cEnd != ']' && z[i + 1] == cEnd) {
+        i++; /* A doubled quote stands for itself */
+      } else {
+        *peType = c == '\'' ? TK_STRING : TK_QUOTED;
+        return i + 1;
       }
     }
-    *peType = TK_ILLEGAL;
-    return i;
   }
-  if ((c == 'x' || c == 'X') && z[1] == '\'') {
-    for (i = 2; z[i] && z[i] != '\''; i++) {
-    }
-    *peType = z[i] ? TK_BLOB : TK_ILLEGAL;
-    return z[i] ? i + 1 : i;
+  *peType = TK_ILLEGAL;
+  return i;
+}
+
+/* A blob literal x'..'. */
+static int blob_length(const unsigned char *z, int *peType) {
+  int i;
+  for (i = 2; z[i] && z[i] != '\''; i++) {
   }
-  if (is_digit(c) || (c == '.' && is_digit(z[1]))) {
-    for (i = 1; is_id_char(z[i]) || z[i] == '.' ||
-                ((z[i] == '+' || z[i] == '-') && (z[i - 1] == 'e' || z[i - 1] == 'E'));
-         i++) {
-    }
-    *peType = TK_NUMBER;
-    return i;
+  *peType = z[i] ? TK_BLOB : TK_ILLEGAL;
+  return z[i] ? i + 1 : i;
+}
+
+/* A number: digits, letters, '.', and a sign after an exponent's e. */
+static int number_length(const unsigned char *z) {
+  int i;
+  for (i = 1; is_id_char(z[i]) || z[i] == '.' ||
+              ((z[i] == '+' || z[i] == '-') && (z[i - 1] == 'e' || z[i - 1] == 'E'));
+       i++) {
   }
-  if (is_id_start(c)) {
-    for (i = 1; is_id_char(z[i]); i++) {
-    }
-    *peType = TK_WORD;
-    return i;
+  return i;
+}
+
+/* A word, or a variable's name after its first character. */
+static int name_length(const unsigned char *z) {
+  int i;
+  for (i = 1; is_id_char(z[i]); i++) {
   }
-  if (c == '?' || c == ':' || c == '@' || c == '$' || c == '#') {
-    for (i = 1; is_id_char(z[i]); i++) {
-    }
-    *peType = TK_VARIABLE;
-    return i;
-  }
+  return i;
+}
+
+/* An operator of two or three characters, else one character. */
+static int operator_length(const unsigned char *z) {
   static const char *const azOp[] = {"->>", "||", "<=", ">=", "==", "!=",
                                      "<>", "<<", ">>", "->"};
   for (size_t k = 0; k < sizeof(azOp) / sizeof(azOp[0]); k++) {
@@ -161,6 +168,28 @@ static int token_length(const unsigned char *z, int *peType) {
     if (strncmp((const char *)z, azOp[k], n) == 0) return (int)n;
   }
   return 1;
+}
+
+/* Length of the token at z; *peType is 0 for white space and comments. */
+static int token_length(const unsigned char *z, int *peType) {
+  unsigned char c = z[0];
+  int n = space_or_comment_length(z, peType);
+  if (n) return n;
+  if (c == '\'' || c == '"' || c == '`' || c == '[') return quoted_length(z, peType);
+  if ((c == 'x' || c == 'X') && z[1] == '\'') return blob_length(z, peType);
+  if (is_digit(c) || (c == '.' && is_digit(z[1]))) {
+    *peType = TK_NUMBER;
+    return number_length(z);
+  }
+  if (is_id_start(c)) {
+    *peType = TK_WORD;
+    return name_length(z);
+  }
+  if (c == '?' || c == ':' || c == '@' || c == '$' || c == '#') {
+    *peType = TK_VARIABLE;
+    return name_length(z);
+  }
+  return operator_length(z);
 }
 
 /* The tokens of zSql without white space and comments, sqlite3_malloc'd. */
