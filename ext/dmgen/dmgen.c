@@ -350,10 +350,9 @@ static int unplaced_prerequisite(const Set *p, const char *aPlaced, int i,
   return -1;
 }
 
-static int validate_set(Set *p) {
-  int n = p->nFile;
-  /* Duplicate ids and labels. */
-  for (int i = 0; i < n; i++) {
+/* Revision ids and branch labels are each used once, and not as the other. */
+static int check_unique_names(Set *p) {
+  for (int i = 0; i < p->nFile; i++) {
     DmgFile *pF = &p->aFile[i];
     for (int j = 0; j < i; j++) {
       if (strcmp(p->aFile[j].zId, pF->zId) == 0) {
@@ -380,20 +379,27 @@ static int validate_set(Set *p) {
       }
     }
   }
-  if (p->nError) return p->nError;
+  return p->nError;
+}
 
-  /* Parents and dependencies exist. */
+/* Parents and dependencies exist: their names to file indexes. */
+static int resolve_edges(Set *p) {
+  int n = p->nFile;
   p->aaParent = xmalloc(sizeof(int *) * (size_t)n);
   p->aaDepend = xmalloc(sizeof(int *) * (size_t)n);
   for (int i = 0; i < n; i++) {
     p->aaParent[i] = resolve_list(p, &p->aFile[i], &p->aFile[i].parents, "Revises", 0);
     p->aaDepend[i] = resolve_list(p, &p->aFile[i], &p->aFile[i].depends, "Depends On", 1);
   }
-  if (p->nError) return p->nError;
+  return p->nError;
+}
 
-  /* A parent is already required: naming it again as a dependency says
-  ** nothing, and is probably a slip for another revision. */
-  for (int i = 0; i < n; i++) {
+/*
+** A parent is already required: naming it again as a dependency says
+** nothing, and is probably a slip for another revision.
+*/
+static int check_depends_not_parents(Set *p) {
+  for (int i = 0; i < p->nFile; i++) {
     const DmgFile *pF = &p->aFile[i];
     for (int j = 0; j < pF->depends.n; j++) {
       for (int k = 0; k < pF->parents.n; k++) {
@@ -410,20 +416,60 @@ static int validate_set(Set *p) {
       }
     }
   }
-  if (p->nError) return p->nError;
+  return p->nError;
+}
 
-  /* Without a base every revision waits for another: say that, rather than
-  ** name the cycle it makes. */
+/*
+** Without a base every revision waits for another: say that, rather than
+** name the cycle it makes.
+*/
+static int check_has_base(Set *p) {
+  int n = p->nFile;
   int iBase = 0;
   while (iBase < n && p->aFile[iBase].parents.n > 0) iBase++;
   if (iBase == n) {
     error_at(p, &p->aFile[0], p->aFile[0].parents.iLine,
              "no base revision: every file's 'Revises:' names a parent; the "
              "first revision needs an empty 'Revises:'");
-    return p->nError;
   }
+  return p->nError;
+}
 
-  /* Topological order (Kahn), ties broken by file name. */
+/*
+** The revisions the sort could not place wait on each other: walk
+** prerequisites among them until one repeats, and print that cycle.
+*/
+static void report_cycle(Set *p, const char *aPlaced) {
+  int n = p->nFile;
+  int *aSeen = xmalloc(sizeof(int) * (size_t)n);
+  for (int i = 0; i < n; i++) aSeen[i] = -1;
+  int i = 0;
+  while (aPlaced[i]) i++;
+  int iStep = 0;
+  int bDepend = 0;
+  while (aSeen[i] < 0) {
+    aSeen[i] = iStep++;
+    i = unplaced_prerequisite(p, aPlaced, i, &bDepend);
+  }
+  /* i is on the cycle; print it starting there, on the line of the field
+  ** that holds its first edge. */
+  const DmgFile *pStart = &p->aFile[i];
+  unplaced_prerequisite(p, aPlaced, i, &bDepend);
+  fprintf(stderr, "%s:%d: cycle in the revision graph: %s", pStart->zPath,
+          bDepend ? pStart->depends.iLine : pStart->parents.iLine, pStart->zId);
+  int k = i;
+  do {
+    k = unplaced_prerequisite(p, aPlaced, k, &bDepend);
+    fprintf(stderr, " %s %s", bDepend ? "depends on" : "revises", p->aFile[k].zId);
+  } while (k != i);
+  fputc('\n', stderr);
+  p->nError++;
+  free(aSeen);
+}
+
+/* Topological order (Kahn), ties broken by file name, into p->aOrder. */
+static int sort_topologically(Set *p) {
+  int n = p->nFile;
   int *aPending = xmalloc(sizeof(int) * (size_t)n); /* unplaced prerequisites */
   char *aPlaced = xmalloc((size_t)n);
   p->aOrder = xmalloc(sizeof(int) * (size_t)n);
@@ -448,40 +494,19 @@ static int validate_set(Set *p) {
       }
     }
   }
-  if (nPlaced < n) {
-    /* Walk prerequisites among the unplaced until one repeats: a cycle. */
-    int *aSeen = xmalloc(sizeof(int) * (size_t)n);
-    for (int i = 0; i < n; i++) aSeen[i] = -1;
-    int i = 0;
-    while (aPlaced[i]) i++;
-    int iStep = 0;
-    int bDepend = 0;
-    while (aSeen[i] < 0) {
-      aSeen[i] = iStep++;
-      i = unplaced_prerequisite(p, aPlaced, i, &bDepend);
-    }
-    /* i is on the cycle; print it starting there, on the line of the field
-    ** that holds its first edge. */
-    const DmgFile *pStart = &p->aFile[i];
-    unplaced_prerequisite(p, aPlaced, i, &bDepend);
-    fprintf(stderr, "%s:%d: cycle in the revision graph: %s", pStart->zPath,
-            bDepend ? pStart->depends.iLine : pStart->parents.iLine, pStart->zId);
-    int k = i;
-    do {
-      k = unplaced_prerequisite(p, aPlaced, k, &bDepend);
-      fprintf(stderr, " %s %s", bDepend ? "depends on" : "revises", p->aFile[k].zId);
-    } while (k != i);
-    fputc('\n', stderr);
-    p->nError++;
-    free(aSeen);
-  }
+  if (nPlaced < n) report_cycle(p, aPlaced);
   free(aPending);
   free(aPlaced);
-  if (p->nError) return p->nError;
+  return p->nError;
+}
 
-  /* A merge whose parents are on one line: one of them is an ancestor of
-  ** another, so the "merge" joins nothing and alembic_version would hold
-  ** the rows of a line as if it were two branches. */
+/*
+** A merge whose parents are on one line: one of them is an ancestor of
+** another, so the "merge" joins nothing and alembic_version would hold the
+** rows of a line as if it were two branches.
+*/
+static int check_merges_join(Set *p) {
+  int n = p->nFile;
   char *aAbove = xmalloc((size_t)n);
   for (int i = 0; i < n; i++) {
     const DmgFile *pF = &p->aFile[i];
@@ -505,9 +530,12 @@ static int validate_set(Set *p) {
     }
   }
   free(aAbove);
-  if (p->nError) return p->nError;
+  return p->nError;
+}
 
-  /* One base, or several joined by a merge: the graph is connected. */
+/* One base, or several joined by a merge: the graph is connected. */
+static int check_connected(Set *p) {
+  int n = p->nFile;
   int *aUf = xmalloc(sizeof(int) * (size_t)n);
   for (int i = 0; i < n; i++) aUf[i] = i;
   for (int i = 0; i < n; i++) {
@@ -534,16 +562,18 @@ static int validate_set(Set *p) {
     }
   }
   free(aUf);
-  if (p->nError) return p->nError;
+  return p->nError;
+}
 
-  /* Sections end with complete statements. */
+/* Sections end with complete statements. */
+static int check_sections_complete(Set *p) {
   sqlite3 *db = 0;
   if (sqlite3_open(":memory:", &db) != SQLITE_OK) {
     fprintf(stderr, "dmgen: cannot open an in-memory SQLite database\n");
     sqlite3_close(db);
     return ++p->nError;
   }
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < p->nFile; i++) {
     const DmgFile *pF = &p->aFile[i];
     check_section(p, db, pF, "up", pF->zUp, pF->iUpLine);
     check_section(p, db, pF, "down", pF->zDown, pF->iDownLine);
@@ -552,6 +582,19 @@ static int validate_set(Set *p) {
   }
   sqlite3_close(db);
   return p->nError;
+}
+
+/* The set's checks in order; each needs the ones before it passed. */
+static int validate_set(Set *p) {
+  int nError = check_unique_names(p);
+  if (!nError) nError = resolve_edges(p);
+  if (!nError) nError = check_depends_not_parents(p);
+  if (!nError) nError = check_has_base(p);
+  if (!nError) nError = sort_topologically(p);
+  if (!nError) nError = check_merges_join(p);
+  if (!nError) nError = check_connected(p);
+  if (!nError) nError = check_sections_complete(p);
+  return nError;
 }
 
 /* Write z as a C string literal, one source line per line of text. */
@@ -825,6 +868,87 @@ static void list_add(char **pz, size_t *pn, size_t *pnAlloc, const char *z) {
   append(pz, pn, pnAlloc, z, strlen(z));
 }
 
+/* Why HEAD= must be given: several heads, and advice that names one. */
+static void report_several_heads(const DmSet *pSet, int *aPoint, const RevOpts *pOpt) {
+  int nHead = graph_heads(pSet, aPoint);
+  char *zList = dm_join_ids(pSet, aPoint, nHead);
+  /* Advice names a branch if the first head has a label. */
+  char *zLabels = dm_branch_labels(pSet, aPoint[0]);
+  char *zComma = zLabels ? strchr(zLabels, ',') : 0;
+  if (zComma) *zComma = 0;
+  fprintf(stderr,
+          "%s: several heads are present (%s); name the one the new "
+          "revision revises, as in HEAD=%s%s, or merge them first with "
+          "make merge\n",
+          pOpt->zWho, zList ? zList : "",
+          zLabels && zLabels[0] ? zLabels : pSet->aRev[aPoint[0]].zId,
+          zLabels && zLabels[0] ? "@head" : "");
+  sqlite3_free(zList);
+  sqlite3_free(zLabels);
+}
+
+/* The revisions zArg names into aPoint; 1 (reported) if it names none. */
+static int arg_points(const DmSet *pSet, const char *zArg, const RevOpts *pOpt, int *aPoint,
+                      int *pnPoint) {
+  char *zErr = 0;
+  *pnPoint = 0;
+  if (!pSet || pSet->nRev == 0) {
+    if (pOpt->bMerge || (strcmp(zArg, "head") != 0 && strcmp(zArg, "base") != 0)) {
+      fprintf(stderr, "%s: %s%s: the set is empty, so the new revision "
+                      "can only be a base\n",
+              pOpt->zWho, pOpt->bMerge ? "" : "HEAD=", zArg);
+      return 1;
+    }
+    return 0;
+  }
+  if (!dm_points(pSet, zArg, aPoint, pnPoint, &zErr)) return 0;
+  if (!pOpt->bMerge && !pOpt->zHead && graph_heads(pSet, aPoint) > 1) {
+    report_several_heads(pSet, aPoint, pOpt);
+  } else {
+    fprintf(stderr, "%s: %s%s: %s\n", pOpt->zWho,
+            pOpt->bMerge ? "" : "HEAD=", zArg, zErr ? zErr : "out of memory");
+  }
+  sqlite3_free(zErr);
+  return 1;
+}
+
+/* Like Alembic, build on heads only, unless asked to start a branch. */
+static int check_parents_are_heads(const DmSet *pSet, const int *aParent, int nParent,
+                                   const RevOpts *pOpt) {
+  int n = pSet ? pSet->nRev : 0;
+  int *aHead = xmalloc(sizeof(int) * (size_t)(n + 1));
+  int nHead = n ? graph_heads(pSet, aHead) : 0;
+  int rc = 0;
+  for (int k = 0; k < nParent && !pOpt->bSplice && !rc; k++) {
+    int bHead = 0;
+    for (int m = 0; m < nHead; m++) bHead |= aHead[m] == aParent[k];
+    if (!bHead) {
+      fprintf(stderr,
+              "%s: revision %s is not a head revision; %s\n", pOpt->zWho,
+              pSet->aRev[aParent[k]].zId,
+              pOpt->bMerge ? "merge heads only (make merge REVISIONS=\"a b\")"
+                           : "set SPLICE=1 to start a new branch from it");
+      rc = 1;
+    }
+  }
+  free(aHead);
+  return rc;
+}
+
+/* A merge joins two revisions or more. */
+static int check_merge_count(const DmSet *pSet, const int *aParent, int nParent,
+                             const RevOpts *pOpt) {
+  if (!pOpt->bMerge || nParent >= 2) return 0;
+  if (pOpt->nMerge) {
+    fprintf(stderr, "%s: nothing to merge: name two revisions or more\n",
+            pOpt->zWho);
+  } else {
+    fprintf(stderr, "%s: nothing to merge: the set has one head, %s\n",
+            pOpt->zWho, pSet->aRev[aParent[0]].zId);
+  }
+  return 1;
+}
+
 /*
 ** The parents of the new revision, as `alembic revision --head` and
 ** `alembic merge` choose them; "" for a new base. 0 on error (reported).
@@ -833,7 +957,6 @@ static char *new_parents(Set *p, const DmSet *pSet, const RevOpts *pOpt) {
   int n = pSet ? pSet->nRev : 0;
   int *aPoint = xmalloc(sizeof(int) * (size_t)(n + 1));
   int *aParent = xmalloc(sizeof(int) * (size_t)(n + 1));
-  int *aHead = xmalloc(sizeof(int) * (size_t)(n + 1));
   int nParent = 0;
   char *z = 0;
   int nArg = pOpt->bMerge ? (pOpt->nMerge ? pOpt->nMerge : 1) : 1;
@@ -841,38 +964,7 @@ static char *new_parents(Set *p, const DmSet *pSet, const RevOpts *pOpt) {
     const char *zArg = pOpt->bMerge ? (pOpt->nMerge ? pOpt->azMerge[a] : "heads")
                                     : (pOpt->zHead ? pOpt->zHead : "head");
     int nPoint = 0;
-    char *zErr = 0;
-    if (n == 0) {
-      if (pOpt->bMerge || (strcmp(zArg, "head") != 0 && strcmp(zArg, "base") != 0)) {
-        fprintf(stderr, "%s: %s%s: the set is empty, so the new revision "
-                        "can only be a base\n",
-                pOpt->zWho, pOpt->bMerge ? "" : "HEAD=", zArg);
-        goto done;
-      }
-    } else if (dm_points(pSet, zArg, aPoint, &nPoint, &zErr)) {
-      int nHead = graph_heads(pSet, aPoint);
-      if (!pOpt->bMerge && !pOpt->zHead && nHead > 1) {
-        char *zList = dm_join_ids(pSet, aPoint, nHead);
-        /* Advice names a branch if the first head has a label. */
-        char *zLabels = dm_branch_labels(pSet, aPoint[0]);
-        char *zComma = zLabels ? strchr(zLabels, ',') : 0;
-        if (zComma) *zComma = 0;
-        fprintf(stderr,
-                "%s: several heads are present (%s); name the one the new "
-                "revision revises, as in HEAD=%s%s, or merge them first with "
-                "make merge\n",
-                pOpt->zWho, zList ? zList : "",
-                zLabels && zLabels[0] ? zLabels : pSet->aRev[aPoint[0]].zId,
-                zLabels && zLabels[0] ? "@head" : "");
-        sqlite3_free(zList);
-        sqlite3_free(zLabels);
-      } else {
-        fprintf(stderr, "%s: %s%s: %s\n", pOpt->zWho,
-                pOpt->bMerge ? "" : "HEAD=", zArg, zErr ? zErr : "out of memory");
-      }
-      sqlite3_free(zErr);
-      goto done;
-    }
+    if (arg_points(pSet, zArg, pOpt, aPoint, &nPoint)) goto done;
     for (int k = 0; k < nPoint; k++) {
       for (int m = 0; m < nParent; m++) {
         if (aParent[m] == aPoint[k]) {
@@ -884,35 +976,12 @@ static char *new_parents(Set *p, const DmSet *pSet, const RevOpts *pOpt) {
       aParent[nParent++] = aPoint[k];
     }
   }
-  /* Like Alembic, build on heads only, unless asked to start a branch. */
-  int nHead = n ? graph_heads(pSet, aHead) : 0;
-  for (int k = 0; k < nParent && !pOpt->bSplice; k++) {
-    int bHead = 0;
-    for (int m = 0; m < nHead; m++) bHead |= aHead[m] == aParent[k];
-    if (!bHead) {
-      fprintf(stderr,
-              "%s: revision %s is not a head revision; %s\n", pOpt->zWho,
-              pSet->aRev[aParent[k]].zId,
-              pOpt->bMerge ? "merge heads only (make merge REVISIONS=\"a b\")"
-                           : "set SPLICE=1 to start a new branch from it");
-      goto done;
-    }
-  }
-  if (pOpt->bMerge && nParent < 2) {
-    if (pOpt->nMerge) {
-      fprintf(stderr, "%s: nothing to merge: name two revisions or more\n",
-              pOpt->zWho);
-    } else {
-      fprintf(stderr, "%s: nothing to merge: the set has one head, %s\n",
-              pOpt->zWho, pSet->aRev[aParent[0]].zId);
-    }
-    goto done;
-  }
+  if (check_parents_are_heads(pSet, aParent, nParent, pOpt)) goto done;
+  if (check_merge_count(pSet, aParent, nParent, pOpt)) goto done;
   size_t nz = 0, nAlloc = 0;
   append(&z, &nz, &nAlloc, "", 0);
   for (int k = 0; k < nParent; k++) list_add(&z, &nz, &nAlloc, pSet->aRev[aParent[k]].zId);
 done:
-  free(aHead);
   free(aPoint);
   free(aParent);
   return z;
@@ -1020,39 +1089,28 @@ error:
   return 0;
 }
 
-/*
-** make revision / make merge: the next file, numbered after the highest
-** numbered one, from the template with ${message}, ${up_revision},
-** ${down_revision}, ${branch_labels}, ${depends_on} and ${create_date}
-** filled in (the names of Alembic's script.py.mako). A template line whose
-** ${branch_labels} or ${depends_on} is empty is left out.
-*/
-static int new_revision(Set *p, const char *zTemplate, const char *zMsgArg,
-                        const RevOpts *pOpt) {
-  int rc = 1;
-  char *zDefault = 0, *zTmpl = 0, *zOut = 0, *zPath = 0;
-  DmSet *pSet = p->nFile ? graph_of(p) : 0;
-  char *zParents = new_parents(p, pSet, pOpt);
-  char *zLabels = zParents ? new_labels(p, pOpt) : 0;
-  char *zDepends = zLabels ? new_depends(pSet, pOpt) : 0;
-  if (!zDepends) goto done;
-
-  /* `alembic merge` without -m: name the merged revisions. */
-  const char *zMsg = zMsgArg;
-  if (pOpt->bMerge && !zMsg[0]) {
-    size_t nz = 0, nAlloc = 0;
-    append(&zDefault, &nz, &nAlloc, "merge ", 6);
-    for (const char *z = zParents; *z; z++) {
-      if (z[0] == ',' && z[1] == ' ') {
-        append(&zDefault, &nz, &nAlloc, " and ", 5);
-        z++;
-      } else {
-        append(&zDefault, &nz, &nAlloc, z, 1);
-      }
+/* `alembic merge` without -m: name the merged revisions ("merge a and b"). */
+static char *merge_message(const char *zParents) {
+  char *zDefault = 0;
+  size_t nz = 0, nAlloc = 0;
+  append(&zDefault, &nz, &nAlloc, "merge ", 6);
+  for (const char *z = zParents; *z; z++) {
+    if (z[0] == ',' && z[1] == ' ') {
+      append(&zDefault, &nz, &nAlloc, " and ", 5);
+      z++;
+    } else {
+      append(&zDefault, &nz, &nAlloc, z, 1);
     }
-    zMsg = zDefault;
   }
+  return zDefault;
+}
 
+/*
+** The new file's id into zId: numbered after the highest numbered file,
+** then the message's slug. 1 (reported) if the message gives no slug.
+*/
+static int next_id(const Set *p, const char *zMsg, char *zId, size_t nId,
+                   const RevOpts *pOpt) {
   int nMax = 0;
   for (int i = 0; i < p->nFile; i++) {
     const char *zBase = strrchr(p->aFile[i].zPath, '/');
@@ -1061,47 +1119,57 @@ static int new_revision(Set *p, const char *zTemplate, const char *zMsgArg,
     if (v > nMax) nMax = v;
   }
   char zSlug[DMG_MAX_ID + 1];
-  char zId[2 * DMG_MAX_ID];
-  int nNum = snprintf(zId, sizeof(zId), "%03d", nMax + 1);
+  int nNum = snprintf(zId, nId, "%03d", nMax + 1);
   slug(zMsg, zSlug, (size_t)(DMG_MAX_ID - nNum - 1));
   if (!zSlug[0]) {
     fprintf(stderr, "%s: MSG=\"...\" must hold a letter or digit, "
                     "e.g. %s MSG=\"add foo to questions\"\n", pOpt->zWho, pOpt->zWho);
-    goto done;
+    return 1;
   }
-  snprintf(zId + nNum, sizeof(zId) - (size_t)nNum, "_%s", zSlug);
+  snprintf(zId + nNum, nId - (size_t)nNum, "_%s", zSlug);
+  return 0;
+}
 
-  char zDate[64];
+/* ${create_date}: local time to the microsecond, as Alembic writes it. */
+static void create_date(char *zDate, size_t nDate) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm;
   localtime_r(&ts.tv_sec, &tm);
-  size_t nDate = strftime(zDate, sizeof(zDate), "%Y-%m-%d %H:%M:%S", &tm);
-  snprintf(zDate + nDate, sizeof(zDate) - nDate, ".%06ld", ts.tv_nsec / 1000);
+  size_t n = strftime(zDate, nDate, "%Y-%m-%d %H:%M:%S", &tm);
+  snprintf(zDate + n, nDate - n, ".%06ld", ts.tv_nsec / 1000);
+}
 
+/* The template, 0-terminated; 0 (reported) if it cannot be read. */
+static char *read_template(const char *zTemplate, const RevOpts *pOpt) {
   size_t nTmpl = 0;
-  zTmpl = read_file(zTemplate, &nTmpl);
+  char *zTmpl = read_file(zTemplate, &nTmpl);
   if (!zTmpl) {
     fprintf(stderr, "%s: cannot read the template %s: %s\n", pOpt->zWho,
             zTemplate, strerror(errno));
-    goto done;
+    return 0;
   }
   zTmpl = realloc(zTmpl, nTmpl + 1);
   if (!zTmpl) exit(2);
   zTmpl[nTmpl] = 0;
-  const char *azVar[][2] = {{"${message}", zMsg},
-                            {"${up_revision}", zId},
-                            {"${down_revision}", zParents},
-                            {"${branch_labels}", zLabels},
-                            {"${depends_on}", zDepends},
-                            {"${create_date}", zDate}};
+  return zTmpl;
+}
+
+/*
+** The template with each ${name} of azVar replaced by its value. A line
+** whose ${branch_labels} or ${depends_on} (azVar[3] and [4]) is empty is
+** left out.
+*/
+static char *fill_template(const char *zTmpl, const char *const (*azVar)[2], size_t nVarAll,
+                           size_t *pnOut) {
+  char *zOut = 0;
   size_t nOut = 0, nAlloc = 0;
   append(&zOut, &nOut, &nAlloc, "", 0);
   size_t iLineStart = 0;   /* Where the current output line starts */
   int bDropLine = 0;       /* It holds an optional field that is empty */
   for (const char *z = zTmpl; *z;) {
     int bHit = 0;
-    for (size_t v = 0; v < sizeof(azVar) / sizeof(azVar[0]); v++) {
+    for (size_t v = 0; v < nVarAll; v++) {
       size_t nVar = strlen(azVar[v][0]);
       if (strncmp(z, azVar[v][0], nVar) == 0) {
         append(&zOut, &nOut, &nAlloc, azVar[v][1], strlen(azVar[v][1]));
@@ -1122,14 +1190,19 @@ static int new_revision(Set *p, const char *zTemplate, const char *zMsgArg,
       bDropLine = 0;
     }
   }
-  free(zTmpl);
-  zTmpl = 0;
+  *pnOut = nOut;
+  return zOut;
+}
 
+/* Write DIR/ID.sql, which must parse and must not exist yet; 0 if written. */
+static int write_new_file(const Set *p, const char *zId, const char *zOut, size_t nOut,
+                          const RevOpts *pOpt) {
+  int rc = 1;
   /* The new file must parse: a message with a newline would not. */
   DmgFile check;
   char *zErr = 0;
   size_t nPath = strlen(p->zDir) + strlen(zId) + 8;
-  zPath = xmalloc(nPath);
+  char *zPath = xmalloc(nPath);
   snprintf(zPath, nPath, "%s/%s.sql", p->zDir, zId);
   if (dmg_parse(zPath, zOut, nOut, &check, &zErr)) {
     fprintf(stderr, "%s: the template gives a file that does not "
@@ -1153,9 +1226,47 @@ static int new_revision(Set *p, const char *zTemplate, const char *zMsgArg,
   printf("%s\n", zPath);
   rc = 0;
 done:
+  free(zPath);
+  return rc;
+}
+
+/*
+** make revision / make merge: the next file, numbered after the highest
+** numbered one, from the template with ${message}, ${up_revision},
+** ${down_revision}, ${branch_labels}, ${depends_on} and ${create_date}
+** filled in (the names of Alembic's script.py.mako). A template line whose
+** ${branch_labels} or ${depends_on} is empty is left out.
+*/
+static int new_revision(Set *p, const char *zTemplate, const char *zMsgArg,
+                        const RevOpts *pOpt) {
+  int rc = 1;
+  char *zDefault = 0, *zTmpl = 0, *zOut = 0;
+  DmSet *pSet = p->nFile ? graph_of(p) : 0;
+  char *zParents = new_parents(p, pSet, pOpt);
+  char *zLabels = zParents ? new_labels(p, pOpt) : 0;
+  char *zDepends = zLabels ? new_depends(pSet, pOpt) : 0;
+  if (!zDepends) goto done;
+
+  const char *zMsg = zMsgArg;
+  if (pOpt->bMerge && !zMsg[0]) zMsg = zDefault = merge_message(zParents);
+  char zId[2 * DMG_MAX_ID];
+  if (next_id(p, zMsg, zId, sizeof(zId), pOpt)) goto done;
+  char zDate[64];
+  create_date(zDate, sizeof(zDate));
+  zTmpl = read_template(zTemplate, pOpt);
+  if (!zTmpl) goto done;
+  const char *const azVar[][2] = {{"${message}", zMsg},
+                                  {"${up_revision}", zId},
+                                  {"${down_revision}", zParents},
+                                  {"${branch_labels}", zLabels},
+                                  {"${depends_on}", zDepends},
+                                  {"${create_date}", zDate}};
+  size_t nOut = 0;
+  zOut = fill_template(zTmpl, azVar, sizeof(azVar) / sizeof(azVar[0]), &nOut);
+  rc = write_new_file(p, zId, zOut, nOut, pOpt);
+done:
   free(zTmpl);
   free(zOut);
-  free(zPath);
   free(zDefault);
   free(zDepends);
   free(zLabels);
@@ -1182,49 +1293,55 @@ static int load_for_revision(Set *p, const char *zDir) {
   return load_set(p, zDir, 1) || (p->nFile > 0 && validate_set(p));
 }
 
-int main(int argc, char **argv) {
+/* dmgen --heads DIR: print the head revisions. */
+static int print_heads(const char *zDir) {
   Set set;
-  if (argc == 3 && strcmp(argv[1], "--heads") == 0) {
-    int rc = load_set(&set, argv[2], 0) || validate_set(&set);
-    if (rc == 0) {
-      DmSet *pSet = graph_of(&set);
-      int *aHead = xmalloc(sizeof(int) * (size_t)(set.nFile + 1));
-      int nHead = graph_heads(pSet, aHead);
-      for (int j = 0; j < nHead; j++) printf("%s\n", pSet->aRev[aHead[j]].zId);
-      free(aHead);
-      graph_free(pSet);
-    }
-    set_clear(&set);
-    return rc;
+  int rc = load_set(&set, zDir, 0) || validate_set(&set);
+  if (rc == 0) {
+    DmSet *pSet = graph_of(&set);
+    int *aHead = xmalloc(sizeof(int) * (size_t)(set.nFile + 1));
+    int nHead = graph_heads(pSet, aHead);
+    for (int j = 0; j < nHead; j++) printf("%s\n", pSet->aRev[aHead[j]].zId);
+    free(aHead);
+    graph_free(pSet);
   }
-  if (argc >= 5 && (strcmp(argv[1], "--revision") == 0 ||
-                    strcmp(argv[1], "--merge") == 0)) {
-    RevOpts opt;
-    memset(&opt, 0, sizeof(opt));
-    opt.bMerge = argv[1][2] == 'm';
-    opt.zWho = opt.bMerge ? "make merge" : "make revision";
-    opt.azMerge = argv + 5;
-    for (int i = 5; i < argc; i++) {
-      const char *z = argv[i];
-      if (opt.bMerge) {
-        opt.nMerge++;
-      } else if (strncmp(z, "--head=", 7) == 0) {
-        opt.zHead = z + 7;
-      } else if (strncmp(z, "--branch-label=", 15) == 0) {
-        opt.zLabels = z + 15;
-      } else if (strncmp(z, "--depends-on=", 13) == 0) {
-        opt.zDepends = z + 13;
-      } else if (strcmp(z, "--splice") == 0) {
-        opt.bSplice = 1;
-      } else {
-        return usage();
-      }
+  set_clear(&set);
+  return rc;
+}
+
+/* dmgen --revision|--merge DIR TEMPLATE MESSAGE ...: write the next file. */
+static int make_revision(int argc, char **argv) {
+  Set set;
+  RevOpts opt;
+  memset(&opt, 0, sizeof(opt));
+  opt.bMerge = argv[1][2] == 'm';
+  opt.zWho = opt.bMerge ? "make merge" : "make revision";
+  opt.azMerge = argv + 5;
+  for (int i = 5; i < argc; i++) {
+    const char *z = argv[i];
+    if (opt.bMerge) {
+      opt.nMerge++;
+    } else if (strncmp(z, "--head=", 7) == 0) {
+      opt.zHead = z + 7;
+    } else if (strncmp(z, "--branch-label=", 15) == 0) {
+      opt.zLabels = z + 15;
+    } else if (strncmp(z, "--depends-on=", 13) == 0) {
+      opt.zDepends = z + 13;
+    } else if (strcmp(z, "--splice") == 0) {
+      opt.bSplice = 1;
+    } else {
+      return usage();
     }
-    int rc = load_for_revision(&set, argv[2]);
-    if (rc == 0) rc = new_revision(&set, argv[3], argv[4], &opt);
-    set_clear(&set);
-    return rc;
   }
+  int rc = load_for_revision(&set, argv[2]);
+  if (rc == 0) rc = new_revision(&set, argv[3], argv[4], &opt);
+  set_clear(&set);
+  return rc;
+}
+
+/* dmgen [options] DIR OUT.c [SYMBOL]: check the set, write the table. */
+static int build_table(int argc, char **argv) {
+  Set set;
   int eHeads = HEADS_OK; /* The Makefile says what the build wants. */
   if (argc > 1 && strncmp(argv[1], "--multiple-heads=", 17) == 0) {
     const char *zMode = argv[1] + 17;
@@ -1264,4 +1381,13 @@ int main(int argc, char **argv) {
   }
   set_clear(&set);
   return rc;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--heads") == 0) return print_heads(argv[2]);
+  if (argc >= 5 && (strcmp(argv[1], "--revision") == 0 ||
+                    strcmp(argv[1], "--merge") == 0)) {
+    return make_revision(argc, argv);
+  }
+  return build_table(argc, argv);
 }

@@ -740,66 +740,84 @@ static int current_start(Resolver *p, int *piRev, int *piBranch) {
 }
 
 /*
+** Going up from a branch point: ambiguous. Advice names a real branch: the
+** first labelled next revision, else the first next revision (iNext).
+*/
+static int branch_point_error(Resolver *p, int iCur, int iNext) {
+  const DmSet *pSet = p->pSet;
+  const Target *pT = p->pT;
+  char *zLabels = 0;
+  for (int j = iNext; j < pSet->nRev && !zLabels; j++) {
+    const DmRevision *pRev = &pSet->aRev[j];
+    if (iCur < 0 ? pRev->nParent != 0 : !has_edge(pRev, iCur, 0)) continue;
+    zLabels = dm_branch_labels(pSet, j);
+    if (!zLabels) return SQLITE_NOMEM;
+    if (!zLabels[0]) {
+      sqlite3_free(zLabels);
+      zLabels = 0;
+    }
+  }
+  char *zComma = zLabels ? strchr(zLabels, ',') : 0;
+  if (zComma) *zComma = 0;
+  *p->pzErr = sqlite3_mprintf(
+      "Relative revision %s is ambiguous: %s has several next "
+      "revisions (a branch point); name the branch%s, as in '%s@%+d', "
+      "or the target revision",
+      pT->zText, iCur < 0 ? "base" : pSet->aRev[iCur].zId,
+      zLabels ? "" : " by a revision on it",
+      zLabels ? zLabels : pSet->aRev[iNext].zId, pT->nDelta);
+  sqlite3_free(zLabels);
+  return SQLITE_ERROR;
+}
+
+/* One step up to the child on the branch; *pbEnd at a head. */
+static int step_up(Resolver *p, int iCur, int *piNext, int *pbEnd) {
+  const DmSet *pSet = p->pSet;
+  int nNext = 0;
+  for (int j = (iCur < 0 ? 0 : iCur + 1); j < pSet->nRev; j++) {
+    const DmRevision *pRev = &pSet->aRev[j];
+    int bChild = iCur < 0 ? pRev->nParent == 0 : has_edge(pRev, iCur, 0);
+    if (bChild && (p->iBranch < 0 || p->aBranch[j])) {
+      if (nNext++ == 0) *piNext = j;
+    }
+  }
+  *pbEnd = nNext == 0;
+  return nNext > 1 ? branch_point_error(p, iCur, *piNext) : SQLITE_OK;
+}
+
+/* One step down to the parent; *pbEnd at base. A merge is ambiguous. */
+static int step_down(Resolver *p, int iCur, int *piNext, int *pbEnd) {
+  *pbEnd = iCur < 0;
+  if (*pbEnd) return SQLITE_OK;
+  const DmRevision *pRev = &p->pSet->aRev[iCur];
+  if (pRev->nParent > 1) {
+    *p->pzErr = sqlite3_mprintf(
+        "Relative revision %s is ambiguous: %s is a merge of several "
+        "revisions; name the target revision instead",
+        p->pT->zText, pRev->zId);
+    return SQLITE_ERROR;
+  }
+  *piNext = pRev->nParent ? pRev->aParent[0] : TARGET_BASE;
+  return SQLITE_OK;
+}
+
+/*
 ** Walk |nDelta| steps up (children) or down (parents) from iFrom. Only
 ** "Revises:" edges count, as in Alembic; going up, only children on the
 ** branch count.
 */
 static int walk(Resolver *p, int iFrom, const char *zFrom, int *piTo) {
-  const DmSet *pSet = p->pSet;
   const Target *pT = p->pT;
   int iCur = iFrom;
   int nWant = pT->nDelta < 0 ? -pT->nDelta : pT->nDelta;
   int nDone = 0;
   for (; nDone < nWant; nDone++) {
     int iNext = TARGET_BASE;
-    int nNext = 0;
-    if (pT->nDelta > 0) {
-      for (int j = (iCur < 0 ? 0 : iCur + 1); j < pSet->nRev; j++) {
-        const DmRevision *pRev = &pSet->aRev[j];
-        int bChild = iCur < 0 ? pRev->nParent == 0 : has_edge(pRev, iCur, 0);
-        if (bChild && (p->iBranch < 0 || p->aBranch[j])) {
-          if (nNext++ == 0) iNext = j;
-        }
-      }
-      if (nNext == 0) break;
-      if (nNext > 1) {
-        /* Advice names a real branch: the first labelled next revision,
-        ** else the first next revision. */
-        char *zLabels = 0;
-        for (int j = iNext; j < pSet->nRev && !zLabels; j++) {
-          const DmRevision *pRev = &pSet->aRev[j];
-          if (iCur < 0 ? pRev->nParent != 0 : !has_edge(pRev, iCur, 0)) continue;
-          zLabels = dm_branch_labels(pSet, j);
-          if (!zLabels) return SQLITE_NOMEM;
-          if (!zLabels[0]) {
-            sqlite3_free(zLabels);
-            zLabels = 0;
-          }
-        }
-        char *zComma = zLabels ? strchr(zLabels, ',') : 0;
-        if (zComma) *zComma = 0;
-        *p->pzErr = sqlite3_mprintf(
-            "Relative revision %s is ambiguous: %s has several next "
-            "revisions (a branch point); name the branch%s, as in '%s@%+d', "
-            "or the target revision",
-            pT->zText, iCur < 0 ? "base" : pSet->aRev[iCur].zId,
-            zLabels ? "" : " by a revision on it",
-            zLabels ? zLabels : pSet->aRev[iNext].zId, pT->nDelta);
-        sqlite3_free(zLabels);
-        return SQLITE_ERROR;
-      }
-    } else {
-      if (iCur < 0) break;
-      const DmRevision *pRev = &pSet->aRev[iCur];
-      if (pRev->nParent > 1) {
-        *p->pzErr = sqlite3_mprintf(
-            "Relative revision %s is ambiguous: %s is a merge of several "
-            "revisions; name the target revision instead",
-            pT->zText, pRev->zId);
-        return SQLITE_ERROR;
-      }
-      iNext = pRev->nParent ? pRev->aParent[0] : TARGET_BASE;
-    }
+    int bEnd = 0;
+    int rc = pT->nDelta > 0 ? step_up(p, iCur, &iNext, &bEnd)
+                            : step_down(p, iCur, &iNext, &bEnd);
+    if (rc) return rc;
+    if (bEnd) break;
     iCur = iNext;
   }
   if (nDone < nWant) {
@@ -931,27 +949,163 @@ static char *destination(const Resolver *p, int iPoint) {
   return sqlite3_mprintf("%s", zName);
 }
 
+/* What the target names, as dm_resolve()'s steps hand it on. */
+typedef struct Points Points;
+struct Points {
+  const char *zTarget;   /* As the caller wrote it */
+  int *aPoint;           /* The revisions the target names */
+  int nPoint;
+  int iPoint;            /* The one point, or TARGET_BASE */
+  int iBranch;           /* The branch that limits a downgrade, or -1 */
+  int bAllHeads;         /* The target is "heads" */
+  DmFlags *aAt;          /* The points and everything below them */
+  DmFlags *aTmp;         /* Scratch, n flags */
+};
+
+/* A relative target counted from the database must go the call's way. */
+static int refuse_wrong_direction(const Target *pT, DmOp eOp, const char *zTarget,
+                                  char **pzErr) {
+  if (!pT->bRelative || pT->nSym != 0) return SQLITE_OK;
+  if (eOp == DM_OP_UPGRADE && pT->nDelta < 0) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_upgrade('%s') would go down: use migrate_downgrade('%s')",
+        zTarget, zTarget);
+    return SQLITE_ERROR;
+  }
+  if (eOp == DM_OP_DOWNGRADE && pT->nDelta > 0) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_downgrade('%s') would go up: use migrate_upgrade('%s')",
+        zTarget, zTarget);
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+/*
+** The points the target names, the branch that limits a downgrade, and the
+** set "at" the points: the points and everything below them.
+*/
+static int resolve_points(Resolver *p, Points *pP) {
+  const Target *pT = p->pT;
+  pP->iBranch = p->iBranch;
+  pP->bAllHeads = !pT->bRelative && sym_is(pT, "heads");
+  if (pT->bRelative) {
+    int iPoint;
+    int rc = resolve_relative(p, &iPoint, &pP->iBranch);
+    if (rc) return rc;
+    if (iPoint >= 0) pP->aPoint[pP->nPoint++] = iPoint;
+  } else {
+    int rc = resolve_symbol(p, pP->aPoint, &pP->nPoint);
+    if (rc) return rc;
+  }
+  pP->iPoint = pP->nPoint == 1 ? pP->aPoint[0] : TARGET_BASE;
+  for (int i = 0; i < pP->nPoint; i++) pP->aAt[pP->aPoint[i]] = 1;
+  dm_close_down(p->pSet, pP->aAt);
+  return SQLITE_OK;
+}
+
+/*
+** The error for a move the wrong way: zFormat names the destination, the
+** current revision, the destination. bAsWritten names it as the caller
+** wrote it.
+*/
+static int wrong_way(Resolver *p, const Points *pP, int bAsWritten, const char *zFormat) {
+  char *zCurrent = dm_describe(p->pSet, p->aApplied, "base");
+  char *zDest = bAsWritten ? sqlite3_mprintf("%s", pP->zTarget) : destination(p, pP->iPoint);
+  int rc = SQLITE_NOMEM;
+  if (zCurrent && zDest) {
+    *p->pzErr = sqlite3_mprintf(zFormat, zDest, zCurrent, zDest);
+    rc = SQLITE_ERROR;
+  }
+  sqlite3_free(zCurrent);
+  sqlite3_free(zDest);
+  return rc;
+}
+
+/* Upgrading adds what the points need and leaves other branches. */
+static int upgrade_target(Resolver *p, const Points *pP, DmFlags *aTarget) {
+  const DmFlags *aApplied = p->aApplied;
+  int bAdds = 0;
+  for (int i = 0; i < p->n; i++) {
+    aTarget[i] = aApplied[i] || pP->aAt[i];
+    if (pP->aAt[i] && !aApplied[i]) bAdds = 1;
+  }
+  if (bAdds || pP->bAllHeads) return SQLITE_OK;
+  /* Nothing to add: fine where the database is, an error below it
+  ** (where a downgrade to the point would remove something). */
+  int rc = downgrade_removes(p, pP->iPoint, pP->iBranch, pP->aTmp);
+  if (rc) return rc;
+  int bBelow = 0;
+  for (int i = 0; i < p->n; i++) bBelow |= pP->aTmp[i];
+  if (!bBelow) return SQLITE_OK;
+  return wrong_way(p, pP, 0,
+                   "Destination %s is below the current revision %s: "
+                   "migrate_upgrade only goes up; to go down, use "
+                   "migrate_downgrade('%s')");
+}
+
+/* Downgrading removes what stands on the point; the point must be applied. */
+static int downgrade_target(Resolver *p, const Points *pP, DmFlags *aTarget) {
+  const DmFlags *aApplied = p->aApplied;
+  int bCovered = 1;
+  for (int i = 0; i < p->n; i++) {
+    if (pP->aAt[i] && !aApplied[i]) bCovered = 0;
+  }
+  if (!bCovered) {
+    return wrong_way(p, pP, pP->bAllHeads,
+                     "Destination %s is not below the current revision %s (it is not "
+                     "applied here): migrate_downgrade only goes down; to go up, use "
+                     "migrate_upgrade('%s')");
+  }
+  memcpy(aTarget, aApplied, (size_t)p->n);
+  if (pP->bAllHeads) return SQLITE_OK; /* Every head is applied: nothing lies above. */
+  int rc = downgrade_removes(p, pP->iPoint, pP->iBranch, pP->aTmp);
+  if (rc) return rc;
+  for (int i = 0; i < p->n; i++) {
+    if (pP->aTmp[i]) aTarget[i] = 0;
+  }
+  return SQLITE_OK;
+}
+
+/*
+** Alembic's _stamp_revs: the version rows that share a lineage
+** (dependencies included) with a point, or with the branch, are replaced
+** by the points; other rows stay. Stamping base without a branch replaces
+** every row.
+*/
+static int stamp_target(Resolver *p, const Points *pP, DmFlags *aTarget) {
+  const DmSet *pSet = p->pSet;
+  int *aRow = p->aIdx;
+  int nRow = version_rows(p, aRow);
+  DmFlags *aLine = alloc_zero(2 * (sqlite3_int64)p->n);
+  if (!aLine) return SQLITE_NOMEM;
+  memset(aTarget, 0, (size_t)p->n);
+  for (int i = 0; i < pP->nPoint; i++) aTarget[pP->aPoint[i]] = 1;
+  for (int k = 0; k < nRow; k++) {
+    int bShares = pP->nPoint == 0 && pP->iBranch < 0;
+    for (int i = 0; i < pP->nPoint + 1 && !bShares; i++) {
+      int iWith = i < pP->nPoint ? pP->aPoint[i] : p->iBranch;
+      if (iWith < 0) continue;
+      lineage(pSet, iWith, 1, aLine);
+      bShares = aLine[aRow[k]];
+    }
+    if (!bShares) aTarget[aRow[k]] = 1;
+  }
+  sqlite3_free(aLine);
+  dm_close_down(pSet, aTarget);
+  return SQLITE_OK;
+}
+
 int dm_resolve(const DmSet *pSet, const DmFlags *aApplied, DmOp eOp,
                const char *zTarget, DmFlags *aTarget, char **pzErr) {
   Target t;
   Resolver r;
+  Points pts;
   int n = pSet->nRev;
   int rc = parse_target(pSet, zTarget, &t, pzErr);
   if (rc) return *pzErr ? rc : SQLITE_NOMEM;
-  if (t.bRelative && t.nSym == 0) {
-    if (eOp == DM_OP_UPGRADE && t.nDelta < 0) {
-      *pzErr = sqlite3_mprintf(
-          "migrate_upgrade('%s') would go down: use migrate_downgrade('%s')",
-          zTarget, zTarget);
-      return SQLITE_ERROR;
-    }
-    if (eOp == DM_OP_DOWNGRADE && t.nDelta > 0) {
-      *pzErr = sqlite3_mprintf(
-          "migrate_downgrade('%s') would go up: use migrate_upgrade('%s')",
-          zTarget, zTarget);
-      return SQLITE_ERROR;
-    }
-  }
+  rc = refuse_wrong_direction(&t, eOp, zTarget, pzErr);
+  if (rc) return rc;
   memset(&r, 0, sizeof(r));
   r.pSet = pSet;
   r.n = n;
@@ -960,136 +1114,29 @@ int dm_resolve(const DmSet *pSet, const DmFlags *aApplied, DmOp eOp,
   r.pzErr = pzErr;
   r.aBranch = alloc_zero(2 * (sqlite3_int64)n);
   r.aIdx = alloc_zero((sqlite3_int64)sizeof(int) * n);
-  int *aPoint = alloc_zero((sqlite3_int64)sizeof(int) * n);
-  DmFlags *aAt = alloc_zero(2 * (sqlite3_int64)n);
-  char *zCurrent = 0;
-  char *zDest = 0;
-  if (!r.aBranch || !r.aIdx || !aPoint || !aAt) {
+  memset(&pts, 0, sizeof(pts));
+  pts.zTarget = zTarget;
+  pts.aPoint = alloc_zero((sqlite3_int64)sizeof(int) * n);
+  pts.aAt = alloc_zero(2 * (sqlite3_int64)n);
+  if (!r.aBranch || !r.aIdx || !pts.aPoint || !pts.aAt) {
     rc = SQLITE_NOMEM;
     goto done;
   }
-  DmFlags *aTmp = aAt + n;
+  pts.aTmp = pts.aAt + n;
   rc = resolve_branch(&r);
+  if (rc == SQLITE_OK) rc = resolve_points(&r, &pts);
   if (rc) goto done;
-
-  /* The points the target names, and the branch that limits a downgrade. */
-  int nPoint = 0;
-  int iBranch = r.iBranch;
-  int bAllHeads = !t.bRelative && sym_is(&t, "heads");
-  if (t.bRelative) {
-    int iPoint;
-    rc = resolve_relative(&r, &iPoint, &iBranch);
-    if (rc) goto done;
-    if (iPoint >= 0) aPoint[nPoint++] = iPoint;
-  } else {
-    rc = resolve_symbol(&r, aPoint, &nPoint);
-    if (rc) goto done;
-  }
-  int iPoint = nPoint == 1 ? aPoint[0] : TARGET_BASE;
-
-  /* The set "at" the points: the points and everything below them. */
-  for (int i = 0; i < nPoint; i++) aAt[aPoint[i]] = 1;
-  dm_close_down(pSet, aAt);
-
   switch (eOp) {
-    case DM_OP_UPGRADE: {
-      /* Upgrading adds what the points need and leaves other branches. */
-      int bAdds = 0;
-      for (int i = 0; i < n; i++) {
-        aTarget[i] = aApplied[i] || aAt[i];
-        if (aAt[i] && !aApplied[i]) bAdds = 1;
-      }
-      if (bAdds || bAllHeads) break;
-      /* Nothing to add: fine where the database is, an error below it
-      ** (where a downgrade to the point would remove something). */
-      rc = downgrade_removes(&r, iPoint, iBranch, aTmp);
-      if (rc) break;
-      int bBelow = 0;
-      for (int i = 0; i < n; i++) bBelow |= aTmp[i];
-      if (bBelow) {
-        zCurrent = dm_describe(pSet, aApplied, "base");
-        zDest = destination(&r, iPoint);
-        if (!zCurrent || !zDest) {
-          rc = SQLITE_NOMEM;
-          break;
-        }
-        *pzErr = sqlite3_mprintf(
-            "Destination %s is below the current revision %s: "
-            "migrate_upgrade only goes up; to go down, use "
-            "migrate_downgrade('%s')",
-            zDest, zCurrent, zDest);
-        rc = SQLITE_ERROR;
-      }
-      break;
-    }
-    case DM_OP_DOWNGRADE: {
-      int bCovered = 1;
-      for (int i = 0; i < n; i++) {
-        if (aAt[i] && !aApplied[i]) bCovered = 0;
-      }
-      if (!bCovered) {
-        zCurrent = dm_describe(pSet, aApplied, "base");
-        zDest = bAllHeads ? sqlite3_mprintf("%s", zTarget) : destination(&r, iPoint);
-        if (!zCurrent || !zDest) {
-          rc = SQLITE_NOMEM;
-          break;
-        }
-        *pzErr = sqlite3_mprintf(
-            "Destination %s is not below the current revision %s (it is not "
-            "applied here): migrate_downgrade only goes down; to go up, use "
-            "migrate_upgrade('%s')",
-            zDest, zCurrent, zDest);
-        rc = SQLITE_ERROR;
-        break;
-      }
-      memcpy(aTarget, aApplied, (size_t)n);
-      if (bAllHeads) break; /* Every head is applied: nothing lies above. */
-      rc = downgrade_removes(&r, iPoint, iBranch, aTmp);
-      if (rc) break;
-      for (int i = 0; i < n; i++) {
-        if (aTmp[i]) aTarget[i] = 0;
-      }
-      break;
-    }
-    case DM_OP_STAMP: {
-      /*
-      ** Alembic's _stamp_revs: the version rows that share a lineage
-      ** (dependencies included) with a point, or with the branch, are
-      ** replaced by the points; other rows stay. Stamping base without a
-      ** branch replaces every row.
-      */
-      int *aRow = r.aIdx;
-      int nRow = version_rows(&r, aRow);
-      DmFlags *aLine = alloc_zero(2 * (sqlite3_int64)n);
-      if (!aLine) {
-        rc = SQLITE_NOMEM;
-        break;
-      }
-      memset(aTarget, 0, (size_t)n);
-      for (int i = 0; i < nPoint; i++) aTarget[aPoint[i]] = 1;
-      for (int k = 0; k < nRow; k++) {
-        int bShares = nPoint == 0 && iBranch < 0;
-        for (int i = 0; i < nPoint + 1 && !bShares; i++) {
-          int iWith = i < nPoint ? aPoint[i] : r.iBranch;
-          if (iWith < 0) continue;
-          lineage(pSet, iWith, 1, aLine);
-          bShares = aLine[aRow[k]];
-        }
-        if (!bShares) aTarget[aRow[k]] = 1;
-      }
-      sqlite3_free(aLine);
-      dm_close_down(pSet, aTarget);
-      break;
-    }
+    case DM_OP_UPGRADE: rc = upgrade_target(&r, &pts, aTarget); break;
+    case DM_OP_DOWNGRADE: rc = downgrade_target(&r, &pts, aTarget); break;
+    case DM_OP_STAMP: rc = stamp_target(&r, &pts, aTarget); break;
   }
 
 done:
-  sqlite3_free(zCurrent);
-  sqlite3_free(zDest);
   sqlite3_free(r.aBranch);
   sqlite3_free(r.aIdx);
-  sqlite3_free(aPoint);
-  sqlite3_free(aAt);
+  sqlite3_free(pts.aPoint);
+  sqlite3_free(pts.aAt);
   /* A message that could not be allocated is an out-of-memory error. */
   if (rc == SQLITE_ERROR && !*pzErr) rc = SQLITE_NOMEM;
   return rc;

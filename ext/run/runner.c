@@ -60,6 +60,21 @@ struct Run {
   char *zErr;            /* First error */
   const DmRunOpts *pOpts;
   DmProgress *pProgress; /* Verbose mode's progress lines */
+  /* What dm_run_ex() holds from open to end */
+  int bCallerTxn;        /* Called inside the caller's transaction */
+  int bFkWas;            /* The run turned the caller's foreign_keys off */
+  int bOpen;             /* The run's transaction or savepoint is open */
+  int bMarked;           /* SAVEPOINT distmigrate is open */
+  int bStarted;          /* Something was written: worth saying it is undone */
+  int bCommitFailed;     /* The commit (not a rehearsal's rollback) failed */
+  int bVersionTable;     /* alembic_version existed when the run began */
+  int nRow;              /* alembic_version's rows, as read */
+  char **azRow;
+  char *zBefore;         /* The version the run started from */
+  char *zAfter;          /* The version the run takes the database to */
+  DmPlan plan;
+  DmFlags *aAll;         /* The four sets below, one allocation */
+  DmFlags *aApplied, *aTarget, *aCur, *aNext;
 };
 
 static const char *op_name(DmOp eOp) {
@@ -1018,37 +1033,15 @@ int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   return dm_run_ex(db, pConn, pSet, eOp, zTarget, bPurge, 0, pzResult, pzErr);
 }
 
-int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
-              const char *zTarget, int bPurge, const DmRunOpts *pOpts,
-              char **pzResult, char **pzErr) {
-  Run run;
-  memset(&run, 0, sizeof(run));
-  run.db = db;
-  run.pConn = pConn;
-  run.pSet = pSet;
-  run.eOp = eOp;
-  run.pOpts = pOpts;
-  const char *zEnv = getenv("DISTMIGRATE_VERBOSE");
-  run.bVerbose = pConn->bVerbose || (zEnv && zEnv[0] && strcmp(zEnv, "0") != 0);
-  if (pOpts && pOpts->bQuiet) run.bVerbose = 0;
-
-  int n = pSet->nRev;
-  int bCallerTxn;
-  int bFkWas = 0;
-  int bOpen = 0;         /* The run's transaction or savepoint is open */
-  int bMarked = 0;       /* SAVEPOINT distmigrate is open */
-  int bStarted = 0;      /* Something was written: worth saying it is undone */
-  int nRow = 0;
-  char **azRow = 0;
-  char *zBefore = 0;
-  char *zAfter = 0;      /* The version the run takes the database to */
-  int bCommitFailed = 0;
-  DmPlan plan = {0, 0};
-  DmFlags *aApplied = 0, *aTarget = 0, *aCur = 0, *aNext = 0;
-  int rc = SQLITE_OK;
-  *pzResult = 0;
-  *pzErr = 0;
-
+/*
+** What refuses a run before it writes: a run inside a migration, a call
+** from inside another statement, journal_mode=OFF. An earlier run's
+** transaction that out of memory left open is undone first. Sets
+** *pbCallerTxn after that undo, which may end a transaction.
+*/
+static int refuse_what_cannot_run(sqlite3 *db, DmConn *pConn, DmOp eOp, int *pbCallerTxn,
+                                  char **pzErr) {
+  int rc;
   if (pConn->bRunning) {
     *pzErr = sqlite3_mprintf(
         "%s() cannot run inside a migration: a migration's SQL must not call "
@@ -1060,7 +1053,8 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     rc = undo_left_open(db, pConn, op_name(eOp), pzErr);
     if (rc) return rc;
   }
-  bCallerTxn = !sqlite3_get_autocommit(db);
+  int bCallerTxn = !sqlite3_get_autocommit(db);
+  *pbCallerTxn = bCallerTxn;
   int bAlone = 0;
   rc = dm_called_alone(db, &bAlone);
   if (rc != SQLITE_OK) {
@@ -1072,31 +1066,50 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     return SQLITE_LOCKED;
   }
   rc = check_journal(db, eOp, pzErr);
-  if (rc) {
-    /* PRAGMA journal_mode counts as a write: interrupted, SQLite rolls back. */
-    if (bCallerTxn && sqlite3_get_autocommit(db) && *pzErr) {
-      char *z = sqlite3_mprintf("%s\n  SQLite rolled back the caller's whole transaction on "
-                                "this error", *pzErr);
-      sqlite3_free(*pzErr);
-      *pzErr = z;
-    }
-    return rc;
+  /* PRAGMA journal_mode counts as a write: interrupted, SQLite rolls back. */
+  if (rc && bCallerTxn && sqlite3_get_autocommit(db) && *pzErr) {
+    char *z = sqlite3_mprintf("%s\n  SQLite rolled back the caller's whole transaction on "
+                              "this error", *pzErr);
+    sqlite3_free(*pzErr);
+    *pzErr = z;
   }
-  pConn->bRunning = 1;
-  Modes modesWas = modes_now(db);
+  return rc;
+}
 
-  DmFlags *aAll = sqlite3_malloc64((sqlite3_uint64)(4 * n + 4));
-  if (!aAll) {
-    rc = SQLITE_NOMEM;
-    goto end;
-  }
-  memset(aAll, 0, (size_t)(4 * n + 4));
-  aApplied = aAll;
-  aTarget = aAll + n + 1;
-  aCur = aAll + 2 * n + 2;
-  aNext = aAll + 3 * n + 3;
+static void run_init(Run *p, sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
+                     const DmRunOpts *pOpts) {
+  memset(p, 0, sizeof(*p));
+  p->db = db;
+  p->pConn = pConn;
+  p->pSet = pSet;
+  p->eOp = eOp;
+  p->pOpts = pOpts;
+  const char *zEnv = getenv("DISTMIGRATE_VERBOSE");
+  p->bVerbose = pConn->bVerbose || (zEnv && zEnv[0] && strcmp(zEnv, "0") != 0);
+  if (pOpts && pOpts->bQuiet) p->bVerbose = 0;
+}
 
-  if (!bCallerTxn) {
+/* The four revision sets a run works on, in one allocation. */
+static int alloc_flags(Run *p) {
+  int n = p->pSet->nRev;
+  p->aAll = sqlite3_malloc64((sqlite3_uint64)(4 * n + 4));
+  if (!p->aAll) return SQLITE_NOMEM;
+  memset(p->aAll, 0, (size_t)(4 * n + 4));
+  p->aApplied = p->aAll;
+  p->aTarget = p->aAll + n + 1;
+  p->aCur = p->aAll + 2 * n + 2;
+  p->aNext = p->aAll + 3 * n + 3;
+  return SQLITE_OK;
+}
+
+/*
+** Open the run's transaction (or its savepoint in the caller's) and take
+** the write lock, then refuse TEMP objects that shadow main.
+*/
+static int open_transaction(Run *p) {
+  sqlite3 *db = p->db;
+  int rc;
+  if (!p->bCallerTxn) {
     /* The run's transaction is SAVEPOINT distmigrate itself (outside a
     ** transaction, a SAVEPOINT is BEGIN with a name): the name marks it as
     ** the run's, and unlike a savepoint inside BEGIN it costs nothing while
@@ -1104,207 +1117,271 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
     ** transaction, a bitmap of the pages journaled under it, ~5 bytes a
     ** page: 2 MB more peak memory for a rebuild of a 1M-row table, growing
     ** with the table. Then the lock BEGIN IMMEDIATE would take. */
-    bFkWas = set_foreign_keys(db, 0);
-    dm_undo_arm(db, pConn);  /* After the setting: changing it expires statements */
+    p->bFkWas = set_foreign_keys(db, 0);
+    dm_undo_arm(db, p->pConn);  /* After the setting: changing it expires statements */
     rc = exec(db, "SAVEPOINT distmigrate");
   } else {
-    rc = query_int(db, "PRAGMA foreign_keys", &run.bFkGuard);
-    dm_undo_arm(db, pConn);
+    rc = query_int(db, "PRAGMA foreign_keys", &p->bFkGuard);
+    dm_undo_arm(db, p->pConn);
     if (rc == SQLITE_OK) rc = exec(db, "SAVEPOINT distmigrate");
   }
-  if (rc == SQLITE_OK) {
-    bOpen = 1;
-    bMarked = 1;
-    /* The write lock before the version is read, as BEGIN IMMEDIATE takes
-    ** it, in both cases. */
-    rc = take_write_lock(db);
-    if (rc) set_error(&run, rc, begin_error(db, rc, eOp));
-    /* Again: the lock may have read the schema for the first time, and
-    ** loading it expires what was compiled before. */
-    if (rc == SQLITE_OK) dm_undo_arm(db, pConn);
-    if (rc == SQLITE_OK) rc = check_temp_shadows(&run);
-  } else if (!bCallerTxn) {
-    set_error(&run, rc, begin_error(db, rc, eOp));
+  if (rc) {
+    if (!p->bCallerTxn) set_error(p, rc, begin_error(db, rc, p->eOp));
+    return rc;
   }
-  if (rc) goto end;
-  pConn->bFkWas = bFkWas;
-  pConn->bRunVerbose = run.bVerbose;
+  p->bOpen = 1;
+  p->bMarked = 1;
+  /* The write lock before the version is read, as BEGIN IMMEDIATE takes
+  ** it, in both cases. */
+  rc = take_write_lock(db);
+  if (rc) {
+    set_error(p, rc, begin_error(db, rc, p->eOp));
+    return rc;
+  }
+  /* Again: the lock may have read the schema for the first time, and
+  ** loading it expires what was compiled before. */
+  dm_undo_arm(db, p->pConn);
+  rc = check_temp_shadows(p);
+  if (rc) return rc;
+  p->pConn->bFkWas = p->bFkWas;
+  p->pConn->bRunVerbose = p->bVerbose;
+  return SQLITE_OK;
+}
 
-  int bVersionTable = 0;
-  rc = table_exists(db, "alembic_version", &bVersionTable);
-  if (rc) goto end;
-
-  rc = dm_read_version(db, &nRow, &azRow, &run.zErr);
-  if (rc) goto end;
-  if (eOp == DM_OP_STAMP && bPurge) {
+/* Where the database is: alembic_version's rows as applied revisions. */
+static int read_version(Run *p, int bPurge) {
+  int rc = table_exists(p->db, "alembic_version", &p->bVersionTable);
+  if (rc) return rc;
+  rc = dm_read_version(p->db, &p->nRow, &p->azRow, &p->zErr);
+  if (rc) return rc;
+  if (p->eOp == DM_OP_STAMP && bPurge) {
     /* Whatever is there goes, known or not: applied is empty. */
-    if (nRow > 0) rc = exec(db, "DELETE FROM main.alembic_version");
-    zBefore = dm_join_strings(nRow, (const char *const *)azRow);
-    if (rc) goto end;
+    if (p->nRow > 0) rc = exec(p->db, "DELETE FROM main.alembic_version");
+    p->zBefore = dm_join_strings(p->nRow, (const char *const *)p->azRow);
+    if (rc) return rc;
   } else {
-    rc = dm_applied_from_rows(pSet, nRow, (const char *const *)azRow, aApplied,
-                              &run.zErr);
-    if (rc) goto end;
-    zBefore = dm_describe(pSet, aApplied, "");
+    rc = dm_applied_from_rows(p->pSet, p->nRow, (const char *const *)p->azRow, p->aApplied,
+                              &p->zErr);
+    if (rc) return rc;
+    p->zBefore = dm_describe(p->pSet, p->aApplied, "");
   }
-  if (!zBefore) {
-    rc = SQLITE_NOMEM;
-    goto end;
-  }
+  return p->zBefore ? SQLITE_OK : SQLITE_NOMEM;
+}
 
-  rc = dm_resolve(pSet, aApplied, eOp, zTarget, aTarget, &run.zErr);
-  if (rc) goto end;
-
+/* Resolve the target and plan the steps there; the observers hear of it. */
+static int plan_run(Run *p, const char *zTarget) {
+  int rc = dm_resolve(p->pSet, p->aApplied, p->eOp, zTarget, p->aTarget, &p->zErr);
+  if (rc) return rc;
   /* Anything to write? A read-only database may still be at its target.
   ** A stamp has no plan: it writes the version rows only. */
-  if (eOp != DM_OP_STAMP) {
-    rc = dm_plan(pSet, aApplied, aTarget, &plan);
-    if (rc) goto end;
+  if (p->eOp != DM_OP_STAMP) {
+    rc = dm_plan(p->pSet, p->aApplied, p->aTarget, &p->plan);
+    if (rc) return rc;
   }
   DmEvent evStart;
   memset(&evStart, 0, sizeof(evStart));
   evStart.eType = DM_EVENT_START;
-  evStart.aApplied = aApplied;
-  evStart.pPlan = &plan;
-  rc = notify(&run, &evStart);
-  if (rc) goto end;
-  if (eOp == DM_OP_STAMP || plan.nStep > 0 || !bVersionTable) {
-    if (sqlite3_db_readonly(db, "main") == 1) {
-      rc = set_error(&run, SQLITE_READONLY, begin_error(db, SQLITE_READONLY, eOp));
-      goto end;
-    }
-    if (!bVersionTable) {
-      rc = exec(db, DM_VERSION_TABLE_SQL);
-      if (rc) goto end;
-      dm_undo_arm(db, pConn);
-    }
-  }
+  evStart.aApplied = p->aApplied;
+  evStart.pPlan = &p->plan;
+  return notify(p, &evStart);
+}
 
-  memcpy(aCur, aApplied, (size_t)n);
-  bStarted = 1;
-  if (eOp == DM_OP_STAMP) {
-    sqlite3_int64 iStart = now_julian_ms();
-    rc = write_version(&run, aApplied, aTarget);
-    if (rc == SQLITE_OK) {
-      char *zTo = dm_describe(pSet, aTarget, "");
-      rc = zTo ? write_log(&run, 0, "stamp", zBefore[0] ? zBefore : 0,
-                           zTo[0] ? zTo : 0, 0, iStart, 0.0)
-               : SQLITE_NOMEM;
-      sqlite3_free(zTo);
-    }
-    if (rc) goto end;
-    memcpy(aCur, aTarget, (size_t)n);
-  } else {
-    for (int i = 0; rc == SQLITE_OK && i < plan.nStep; i++) {
-      rc = run_step(&run, &plan.aStep[i], aCur, aNext);
-    }
-    if (rc) goto end;
+/* A run that writes needs a writable database and the version table. */
+static int prepare_to_write(Run *p) {
+  if (p->eOp != DM_OP_STAMP && p->plan.nStep == 0 && p->bVersionTable) return SQLITE_OK;
+  if (sqlite3_db_readonly(p->db, "main") == 1) {
+    return set_error(p, SQLITE_READONLY, begin_error(p->db, SQLITE_READONLY, p->eOp));
   }
+  if (!p->bVersionTable) {
+    int rc = exec(p->db, DM_VERSION_TABLE_SQL);
+    if (rc) return rc;
+    dm_undo_arm(p->db, p->pConn);
+  }
+  return SQLITE_OK;
+}
 
-  if (run.bFkGuard && run.bWrote) {
+/* A stamp writes the version rows and the log, and runs nothing. */
+static int run_stamp(Run *p) {
+  sqlite3_int64 iStart = now_julian_ms();
+  int rc = write_version(p, p->aApplied, p->aTarget);
+  if (rc == SQLITE_OK) {
+    char *zTo = dm_describe(p->pSet, p->aTarget, "");
+    rc = zTo ? write_log(p, 0, "stamp", p->zBefore[0] ? p->zBefore : 0, zTo[0] ? zTo : 0, 0,
+                         iStart, 0.0)
+             : SQLITE_NOMEM;
+    sqlite3_free(zTo);
+  }
+  if (rc) return rc;
+  memcpy(p->aCur, p->aTarget, (size_t)p->pSet->nRev);
+  return SQLITE_OK;
+}
+
+static int run_steps(Run *p) {
+  int rc = SQLITE_OK;
+  memcpy(p->aCur, p->aApplied, (size_t)p->pSet->nRev);
+  p->bStarted = 1;
+  if (p->eOp == DM_OP_STAMP) return run_stamp(p);
+  for (int i = 0; rc == SQLITE_OK && i < p->plan.nStep; i++) {
+    rc = run_step(p, &p->plan.aStep[i], p->aCur, p->aNext);
+  }
+  return rc;
+}
+
+/* Foreign keys after the steps, when enforcement is on and a statement wrote. */
+static int check_after_steps(Run *p) {
+  if (p->bFkGuard && p->bWrote) {
     /* Inside the caller's transaction with enforcement on, a deferred
     ** violation would fail only the caller's COMMIT, the migration in it. */
-    rc = check_foreign_keys(&run);
-    if (rc) goto end;
-  } else if (bFkWas && run.bWrote) {
+    return check_foreign_keys(p);
+  } else if (p->bFkWas && p->bWrote) {
     double t0 = monotonic_ms();
-    rc = check_foreign_keys(&run);
-    if (rc) goto end;
-    if (run.bVerbose) {
+    int rc = check_foreign_keys(p);
+    if (rc) return rc;
+    if (p->bVerbose) {
       fprintf(stderr, "INFO  [distmigrate] whole-database foreign_key_check (a migration "
                       "statement wrote): no violations, %.1f ms\n", monotonic_ms() - t0);
     }
-  } else if (bFkWas && run.bVerbose && plan.nStep > 0) {
+  } else if (p->bFkWas && p->bVerbose && p->plan.nStep > 0) {
     fprintf(stderr, "INFO  [distmigrate] no whole-database foreign_key_check: "
                     "the migrations changed tables only through "
                     "migrate_alter_table(), which checked what it changed\n");
   }
-  zAfter = dm_describe(pSet, aCur, "");
-  if (!zAfter) {
-    rc = SQLITE_NOMEM;
-    goto end;
-  }
-  if (pOpts && pOpts->bRehearse) {
+  return SQLITE_OK;
+}
+
+/* Commit (a rehearsal rolls back); the result is the version reached. */
+static int commit_run(Run *p, char **pzResult) {
+  sqlite3 *db = p->db;
+  int bRehearse = p->pOpts && p->pOpts->bRehearse;
+  int rc;
+  p->zAfter = dm_describe(p->pSet, p->aCur, "");
+  if (!p->zAfter) return SQLITE_NOMEM;
+  if (bRehearse) {
     /* A rehearsal ends here: everything it did goes. */
-    if (bCallerTxn) {
+    if (p->bCallerTxn) {
       rc = exec(db, "ROLLBACK TO distmigrate");
       if (rc == SQLITE_OK) rc = exec(db, "RELEASE distmigrate");
     } else {
       rc = exec(db, "ROLLBACK");
     }
   } else {
-    rc = exec(db, bCallerTxn ? "RELEASE distmigrate" : "COMMIT");
+    rc = exec(db, p->bCallerTxn ? "RELEASE distmigrate" : "COMMIT");
   }
-  if (rc == SQLITE_OK) {
-    bOpen = 0;
-    if (zAfter[0]) {
-      *pzResult = zAfter;   /* 0 at base */
-      zAfter = 0;
-    }
-  } else {
-    bCommitFailed = !(pOpts && pOpts->bRehearse);
-    set_error(&run, rc, commit_error(db, rc, eOp));
+  if (rc) {
+    p->bCommitFailed = !bRehearse;
+    set_error(p, rc, commit_error(db, rc, p->eOp));
+    return rc;
   }
+  p->bOpen = 0;
+  if (p->zAfter[0]) {
+    *pzResult = p->zAfter;   /* 0 at base */
+    p->zAfter = 0;
+  }
+  return SQLITE_OK;
+}
 
-end:
-  if (rc && !run.zErr) {
-    set_error(&run, rc, sqlite3_mprintf("%s(): %s", op_name(eOp),
-                                        rc == SQLITE_NOMEM ? "out of memory"
-                                                           : sqlite3_errmsg(db)));
+/*
+** Roll the failed run back; what out of memory leaves open is recorded for
+** the next run. Returns whether the run rolled itself back.
+*/
+static int undo_failed_run(Run *p) {
+  sqlite3 *db = p->db;
+  DmConn *pConn = p->pConn;
+  /* An I/O error or OOM may already have rolled the transaction back. */
+  if (sqlite3_get_autocommit(db)) return 0;
+  int rcUndo = undo_run(db, pConn, p->bCallerTxn);
+  if (rcUndo == SQLITE_OK) return 1;
+  pConn->eLeftOpen = p->bCallerTxn ? DM_LEFT_SAVEPOINT
+                     : p->bMarked  ? DM_LEFT_TRANSACTION
+                                   : DM_LEFT_BEGIN;
+  pConn->nChangesLeft = sqlite3_total_changes64(db);
+  return 0;
+}
+
+/*
+** A commit can fail after it reached the disk (the journal is gone, then a
+** sync fails): say where the database is, read back.
+*/
+static void say_where_after_commit_failed(Run *p) {
+  char *zNow = version_now(p->db);
+  if (zNow) {
+    append_error(p, "the commit failed; read back, the database is at %s",
+                 zNow[0] ? zNow : "base");
+  } else {
+    append_error(p, "the commit failed part-way: the database is at %s "
+                    "or at %s; reopen it to see which",
+                 p->zBefore[0] ? p->zBefore : "base", p->zAfter[0] ? p->zAfter : "base");
   }
-  if (bOpen) {
-    /* An I/O error or OOM may already have rolled the transaction back. */
-    int bUndone = 0;       /* The run rolled itself back */
-    if (!sqlite3_get_autocommit(db)) {
-      int rcUndo = undo_run(db, pConn, bCallerTxn);
-      bUndone = rcUndo == SQLITE_OK;
-      if (rcUndo != SQLITE_OK) {
-        pConn->eLeftOpen = bCallerTxn ? DM_LEFT_SAVEPOINT
-                           : bMarked  ? DM_LEFT_TRANSACTION
-                                      : DM_LEFT_BEGIN;
-        pConn->nChangesLeft = sqlite3_total_changes64(db);
-      }
-    }
-    if (bCallerTxn && sqlite3_get_autocommit(db)) {
-      append_error(&run, "SQLite rolled back the caller's whole transaction "
-                         "on this error, not only the migration");
-    }
-    if (pConn->eLeftOpen) {
-      append_error(&run, "SQLite could not roll the run back now: ROLLBACK, "
-                         "or the next migrate call on this connection, undoes it");
-    } else if (bCommitFailed && !bUndone) {
-      /* A commit can fail after it reached the disk (the journal is gone,
-      ** then a sync fails): say where the database is, read back. A commit
-      ** that failed with the transaction still open (a reader holds the
-      ** lock) was rolled back above like any other error. */
-      char *zNow = version_now(db);
-      if (zNow) {
-        append_error(&run, "the commit failed; read back, the database is at %s",
-                     zNow[0] ? zNow : "base");
-      } else {
-        append_error(&run, "the commit failed part-way: the database is at %s "
-                           "or at %s; reopen it to see which",
-                     zBefore[0] ? zBefore : "base", zAfter[0] ? zAfter : "base");
-      }
-      sqlite3_free(zNow);
-    } else if (zBefore && bStarted) {
-      append_error(&run, "the run was rolled back: the database is still at %s",
-                   zBefore[0] ? zBefore : "base");
-    }
+  sqlite3_free(zNow);
+}
+
+/* The one end of a failed run: undo it and say where the database is. */
+static void undo_and_say_where(Run *p, int rc) {
+  if (rc && !p->zErr) {
+    set_error(p, rc, sqlite3_mprintf("%s(): %s", op_name(p->eOp),
+                                     rc == SQLITE_NOMEM ? "out of memory"
+                                                        : sqlite3_errmsg(p->db)));
   }
-  sqlite3_free(zAfter);
-  if (bFkWas) set_foreign_keys(db, 1);
-  restore_modes(db, modesWas);
+  if (!p->bOpen) return;
+  int bUndone = undo_failed_run(p);
+  if (p->bCallerTxn && sqlite3_get_autocommit(p->db)) {
+    append_error(p, "SQLite rolled back the caller's whole transaction "
+                    "on this error, not only the migration");
+  }
+  if (p->pConn->eLeftOpen) {
+    append_error(p, "SQLite could not roll the run back now: ROLLBACK, "
+                    "or the next migrate call on this connection, undoes it");
+  } else if (p->bCommitFailed && !bUndone) {
+    /* A commit that failed with the transaction still open (a reader holds
+    ** the lock) was rolled back above like any other error. */
+    say_where_after_commit_failed(p);
+  } else if (p->zBefore && p->bStarted) {
+    append_error(p, "the run was rolled back: the database is still at %s",
+                 p->zBefore[0] ? p->zBefore : "base");
+  }
+}
+
+/* Put the connection back as the caller had it and free the run. */
+static void release_run(Run *p, Modes modesWas) {
+  DmConn *pConn = p->pConn;
+  sqlite3_free(p->zAfter);
+  if (p->bFkWas) set_foreign_keys(p->db, 1);
+  restore_modes(p->db, modesWas);
   sqlite3_finalize(pConn->pUndo);
   pConn->pUndo = 0;
-  dm_progress_end(&run.pProgress);
+  dm_progress_end(&p->pProgress);
   pConn->bRunning = 0;
   pConn->bFkWas = 0;
   pConn->bRunVerbose = 0;
-  dm_plan_clear(&plan);
-  sqlite3_free(aAll);
-  sqlite3_free(azRow);
-  sqlite3_free(zBefore);
+  dm_plan_clear(&p->plan);
+  sqlite3_free(p->aAll);
+  sqlite3_free(p->azRow);
+  sqlite3_free(p->zBefore);
+}
+
+int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
+              const char *zTarget, int bPurge, const DmRunOpts *pOpts,
+              char **pzResult, char **pzErr) {
+  Run run;
+  run_init(&run, db, pConn, pSet, eOp, pOpts);
+  *pzResult = 0;
+  *pzErr = 0;
+  int rc = refuse_what_cannot_run(db, pConn, eOp, &run.bCallerTxn, pzErr);
+  if (rc) return rc;
+  pConn->bRunning = 1;
+  Modes modesWas = modes_now(db);
+
+  rc = alloc_flags(&run);
+  if (rc == SQLITE_OK) rc = open_transaction(&run);
+  if (rc == SQLITE_OK) rc = read_version(&run, bPurge);
+  if (rc == SQLITE_OK) rc = plan_run(&run, zTarget);
+  if (rc == SQLITE_OK) rc = prepare_to_write(&run);
+  if (rc == SQLITE_OK) rc = run_steps(&run);
+  if (rc == SQLITE_OK) rc = check_after_steps(&run);
+  if (rc == SQLITE_OK) rc = commit_run(&run, pzResult);
+
+  undo_and_say_where(&run, rc);
+  release_run(&run, modesWas);
   if (rc) {
     *pzErr = run.zErr;
   } else {
