@@ -919,6 +919,8 @@ static int check_foreign_keys(Run *p) {
 ** With journal_mode=OFF SQLite keeps no rollback journal: ROLLBACK cannot
 ** undo what a failed run wrote. Such a run must not start.
 */
+static char *begin_error(sqlite3 *db, int rc, DmOp eOp);
+
 static int check_journal(sqlite3 *db, DmOp eOp, char **pzErr) {
   sqlite3_stmt *pStmt = 0;
   int rc = sqlite3_prepare_v2(db, "PRAGMA main.journal_mode", -1, &pStmt, 0);
@@ -930,10 +932,13 @@ static int check_journal(sqlite3 *db, DmOp eOp, char **pzErr) {
   } else if (rc == SQLITE_DONE) {
     rc = SQLITE_OK;
   }
-  sqlite3_finalize(pStmt);
   if (rc) {
-    *pzErr = sqlite3_mprintf("%s(): %s", op_name(eOp), sqlite3_errmsg(db));
-  } else if (bOff) {
+    /* Compiling it reads the schema: another writer can hold it (BUSY). */
+    *pzErr = begin_error(db, rc, eOp);
+    if (!*pzErr) rc = SQLITE_NOMEM;
+  }
+  sqlite3_finalize(pStmt);
+  if (rc == SQLITE_OK && bOff) {
     *pzErr = sqlite3_mprintf(
         "%s(): the database's journal_mode is OFF, so SQLite keeps no rollback "
         "journal and could not undo a run that fails half-way; nothing was "
