@@ -150,8 +150,8 @@ $(BUILD)/unit/test_revision: tests/unit/test_revision.c ext/graph/revision.c $(E
 	  $(UNIT_SETS:%=$(BUILD)/unit/set_%.c) -lcmocka -lsqlite3
 
 # The tokenizer, its boundaries checked against the system SQLite itself.
-TOKENIZER = ext/sqltext/sqltext.c
-TOKENIZER_DEPS = $(TOKENIZER) ext/sqltext/sqltext.h tests/unit/complete_model.h
+TOKENIZER = ext/sqltext/sqltext.c ext/sqltext/token.c
+TOKENIZER_DEPS = $(TOKENIZER) ext/sqltext/sqltext.h ext/sqltext/create.h tests/unit/complete_model.h
 TOKENIZER_CFLAGS = -DSQLITE_CORE -Iext
 
 $(BUILD)/unit/test_tokenize: tests/unit/test_tokenize.c $(TOKENIZER_DEPS)

@@ -47,220 +47,34 @@
 #include <time.h>
 
 #include "run/fkguard.h"
+#include "sqltext/create.h"
 
 SQLITE_EXTENSION_INIT3
 
 /* ---- SQL tokens ------------------------------------------------------------
-** Just enough of SQLite's tokenizer to find a CREATE TABLE's name, its
-** columns and their declared types, and to compare two statements token by
-** token. Everything it finds is checked against SQLite's own reading of
-** the statement (PRAGMA table_xinfo) before it is relied on.
+** The statement is read through sqltext/'s tokenizer (SQLite's rules) to
+** find a CREATE TABLE's name, its columns and their declared types, and to
+** compare two statements token by token. Everything found is checked
+** against SQLite's own reading of the statement (PRAGMA table_xinfo) before
+** it is relied on.
 */
-enum {
-  TK_WORD = 1, /* A bare word: keyword or identifier */
-  TK_QUOTED,   /* "identifier", [identifier], `identifier` */
-  TK_STRING,   /* 'text' */
-  TK_NUMBER,
-  TK_BLOB,     /* x'00ff' */
-  TK_VARIABLE, /* ?1, :name, @name, $name */
-  TK_PUNCT,
-  TK_ILLEGAL   /* An unterminated string or comment, a stray character */
-};
-
-typedef struct Token Token;
-struct Token {
-  int eType;
-  int iOff; /* Offset in the statement */
-  int n;    /* Length in bytes */
-};
-
-static int is_space(unsigned char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
-static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-static int is_id_start(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
-}
-static int is_id_char(unsigned char c) {
-  return is_id_start(c) || is_digit(c) || c == '$';
-}
-
-/* White space or a comment at z (0 if none): its length; ILLEGAL if unterminated. */
-static int space_or_comment_length(const unsigned char *z, int *peType) {
-  int i;
-  *peType = 0;
-  if (is_space(z[0])) {
-    for (i = 1; is_space(z[i]); i++) {
-    }
-    return i;
-  }
-  if (z[0] == '-' && z[1] == '-') {
-    for (i = 2; z[i] && z[i] != '\n'; i++) {
-    }
-    return i;
-  }
-  if (z[0] == '/' && z[1] == '*') {
-    for (i = 2; z[i] && !(z[i] == '*' && z[i + 1] == '/'); i++) {
-    }
-    if (!z[i]) {
-      *peType = TK_ILLEGAL;
-      return i;
-    }
-    return i + 2;
-  }
-  *peType = TK_PUNCT;
-  return 0;
-}
-
-/* A string or quoted name ('', "", ``, []); a doubled quote stands for itself. */
-static int quoted_length(const unsigned char *z, int *peType) {
-  unsigned char c = z[0];
-  unsigned char cEnd = c == '[' ? ']' : c;
-  int i;
-  for (i = 1; z[i]; i++) {
-    if (z[i] == cEnd) {
-      if (cEnd != ']' && z[i + 1] == cEnd) {
-        i++; /* A doubled quote stands for itself */
-      } else {
-        *peType = c == '\'' ? TK_STRING : TK_QUOTED;
-        return i + 1;
-      }
-    }
-  }
-  *peType = TK_ILLEGAL;
-  return i;
-}
-
-/* A blob literal x'..'. */
-static int blob_length(const unsigned char *z, int *peType) {
-  int i;
-  for (i = 2; z[i] && z[i] != '\''; i++) {
-  }
-  *peType = z[i] ? TK_BLOB : TK_ILLEGAL;
-  return z[i] ? i + 1 : i;
-}
-
-/* A number: digits, letters, '.', and a sign after an exponent's e. */
-static int number_length(const unsigned char *z) {
-  int i;
-  for (i = 1; is_id_char(z[i]) || z[i] == '.' ||
-              ((z[i] == '+' || z[i] == '-') && (z[i - 1] == 'e' || z[i - 1] == 'E'));
-       i++) {
-  }
-  return i;
-}
-
-/* A word, or a variable's name after its first character. */
-static int name_length(const unsigned char *z) {
-  int i;
-  for (i = 1; is_id_char(z[i]); i++) {
-  }
-  return i;
-}
-
-/* An operator of two or three characters, else one character. */
-static int operator_length(const unsigned char *z) {
-  static const char *const azOp[] = {"->>", "||", "<=", ">=", "==", "!=",
-                                     "<>", "<<", ">>", "->"};
-  for (size_t k = 0; k < sizeof(azOp) / sizeof(azOp[0]); k++) {
-    size_t n = strlen(azOp[k]);
-    /* strncmp, not memcmp: z may end within n bytes (a closing ")"). */
-    if (strncmp((const char *)z, azOp[k], n) == 0) return (int)n;
-  }
-  return 1;
-}
-
-/* Length of the token at z; *peType is 0 for white space and comments. */
-static int token_length(const unsigned char *z, int *peType) {
-  unsigned char c = z[0];
-  int n = space_or_comment_length(z, peType);
-  if (n) return n;
-  if (c == '\'' || c == '"' || c == '`' || c == '[') return quoted_length(z, peType);
-  if ((c == 'x' || c == 'X') && z[1] == '\'') return blob_length(z, peType);
-  if (is_digit(c) || (c == '.' && is_digit(z[1]))) {
-    *peType = TK_NUMBER;
-    return number_length(z);
-  }
-  if (is_id_start(c)) {
-    *peType = TK_WORD;
-    return name_length(z);
-  }
-  if (c == '?' || c == ':' || c == '@' || c == '$' || c == '#') {
-    *peType = TK_VARIABLE;
-    return name_length(z);
-  }
-  return operator_length(z);
-}
-
-/* The tokens of zSql without white space and comments, sqlite3_malloc'd. */
-static int tokenize(const char *zSql, Token **paTok, int *pnTok) {
-  int nAlloc = 64, n = 0;
-  Token *a = sqlite3_malloc64(sizeof(Token) * (sqlite3_uint64)nAlloc);
-  if (!a) return SQLITE_NOMEM;
-  const unsigned char *z = (const unsigned char *)zSql;
-  int i = 0;
-  while (z[i]) {
-    int eType = 0;
-    int len = token_length(z + i, &eType);
-    if (eType) {
-      if (n == nAlloc) {
-        nAlloc *= 2;
-        Token *aNew = sqlite3_realloc64(a, sizeof(Token) * (sqlite3_uint64)nAlloc);
-        if (!aNew) {
-          sqlite3_free(a);
-          return SQLITE_NOMEM;
-        }
-        a = aNew;
-      }
-      a[n].eType = eType;
-      a[n].iOff = i;
-      a[n].n = len;
-      n++;
-    }
-    i += len;
-  }
-  *paTok = a;
-  *pnTok = n;
-  return SQLITE_OK;
-}
-
-/* A name as SQLite reads it: quotes removed, doubled quotes undone. */
-static char *dequote(const char *z, int n) {
-  char *zOut = sqlite3_malloc64((sqlite3_uint64)n + 1);
-  if (!zOut) return 0;
-  char q = n > 0 ? z[0] : 0;
-  if (q == '[') {
-    memcpy(zOut, z + 1, (size_t)(n - 2));
-    zOut[n - 2] = 0;
-  } else if (q == '"' || q == '\'' || q == '`') {
-    int j = 0;
-    for (int i = 1; i < n - 1; i++) {
-      zOut[j++] = z[i];
-      if (z[i] == q) i++;
-    }
-    zOut[j] = 0;
-  } else {
-    memcpy(zOut, z, (size_t)n);
-    zOut[n] = 0;
-  }
-  return zOut;
-}
+typedef DmSqlToken Token;
 
 static int is_word(const char *zSql, const Token *t, const char *zWord) {
-  return t->eType == TK_WORD && (int)strlen(zWord) == t->n &&
+  return t->eKind == DM_KIND_ID && (int)strlen(zWord) == t->n &&
          sqlite3_strnicmp(zSql + t->iOff, zWord, t->n) == 0;
 }
 
 static int is_punct(const char *zSql, const Token *t, char c) {
-  return t->eType == TK_PUNCT && t->n == 1 && zSql[t->iOff] == c;
+  return (t->eKind == DM_KIND_OPERATOR || t->eKind == DM_KIND_SEMI) && t->n == 1 && zSql[t->iOff] == c;
 }
 
 static int is_name(const Token *t) {
-  return t->eType == TK_WORD || t->eType == TK_QUOTED || t->eType == TK_STRING;
+  return t->eKind == DM_KIND_ID || t->eKind == DM_KIND_QUOTED || t->eKind == DM_KIND_STRING;
 }
 
 /*
-** The next byte of a name as dequote() gives it, from *pi (0 at first);
+** The next byte of a name as dm_sql_dequote() gives it, from *pi (0 at first);
 ** -1 at its end. Reads the token in place: comparing names allocates
 ** nothing, so that out of memory cannot make two equal names differ.
 */
@@ -280,11 +94,11 @@ static int name_byte(const char *z, int n, int *pi) {
 ** no keyword, everything else byte for byte.
 */
 static int token_eq(const char *zA, const Token *a, const char *zB, const Token *b) {
-  if ((a->eType == TK_WORD || a->eType == TK_QUOTED) &&
-      (b->eType == TK_WORD || b->eType == TK_QUOTED)) {
-    if (a->eType != b->eType) {
-      const Token *pBare = a->eType == TK_WORD ? a : b;
-      const char *zBare = a->eType == TK_WORD ? zA : zB;
+  if ((a->eKind == DM_KIND_ID || a->eKind == DM_KIND_QUOTED) &&
+      (b->eKind == DM_KIND_ID || b->eKind == DM_KIND_QUOTED)) {
+    if (a->eKind != b->eKind) {
+      const Token *pBare = a->eKind == DM_KIND_ID ? a : b;
+      const char *zBare = a->eKind == DM_KIND_ID ? zA : zB;
       if (sqlite3_keyword_check(zBare + pBare->iOff, pBare->n)) return 0;
     }
     int i = 0, j = 0, x, y;
@@ -294,7 +108,7 @@ static int token_eq(const char *zA, const Token *a, const char *zB, const Token 
     } while (x == y && x >= 0);
     return x == y;
   }
-  return a->eType == b->eType && a->n == b->n &&
+  return a->eKind == b->eKind && a->n == b->n &&
          memcmp(zA + a->iOff, zB + b->iOff, (size_t)a->n) == 0;
 }
 
@@ -337,7 +151,7 @@ static int ends_type(const char *zSql, const Token *t) {
                                        "NULL", "UNIQUE", "CHECK",
                                        "DEFAULT", "COLLATE", "REFERENCES",
                                        "GENERATED", "AS"};
-  if (t->eType != TK_WORD) return 0;
+  if (t->eKind != DM_KIND_ID) return 0;
   for (size_t i = 0; i < sizeof(azWord) / sizeof(azWord[0]); i++) {
     if (is_word(zSql, t, azWord[i])) return 1;
   }
@@ -353,7 +167,7 @@ static int starts_table_constraint(const char *zSql, const Token *t) {
 /* A token SQLite would not read fails the parse, quoted to 40 bytes. */
 static int refuse_illegal_tokens(const TableDef *p, char **pzErr) {
   for (int i = 0; i < p->nTok; i++) {
-    if (p->aTok[i].eType == TK_ILLEGAL) {
+    if (p->aTok[i].eKind == DM_KIND_ILLEGAL) {
       *pzErr = sqlite3_mprintf("unrecognized token or unterminated text: %.*s",
                                p->aTok[i].n > 40 ? 40 : p->aTok[i].n, p->zSql + p->aTok[i].iOff);
       return SQLITE_ERROR;
@@ -395,7 +209,7 @@ static int parse_table_name(TableDef *p, int i, char **pzErr) {
   const Token *a = p->aTok;
   int n = p->nTok;
   if (i < n && is_name(&a[i]) && i + 2 < n && is_punct(zSql, &a[i + 1], '.')) {
-    char *zSchema = dequote(zSql + a[i].iOff, a[i].n);
+    char *zSchema = dm_sql_dequote(zSql + a[i].iOff, a[i].n);
     if (!zSchema) return SQLITE_NOMEM;
     int bMain = sqlite3_stricmp(zSchema, "main") == 0;
     sqlite3_free(zSchema);
@@ -412,7 +226,7 @@ static int parse_table_name(TableDef *p, int i, char **pzErr) {
     return SQLITE_ERROR;
   }
   p->iName = i;
-  p->zName = dequote(zSql + a[i].iOff, a[i].n);
+  p->zName = dm_sql_dequote(zSql + a[i].iOff, a[i].n);
   if (!p->zName) return SQLITE_NOMEM;
   i++;
   if (i < n && is_word(zSql, &a[i], "AS")) {
@@ -441,7 +255,7 @@ static int parse_element(TableDef *p, Elem *e, int iStart, int iEnd) {
     e->iType = e->iTypeEnd = iEnd;
     return SQLITE_OK;
   }
-  e->zName = dequote(zSql + a[iStart].iOff, a[iStart].n);
+  e->zName = dm_sql_dequote(zSql + a[iStart].iOff, a[iStart].n);
   if (!e->zName) return SQLITE_NOMEM;
   int j = iStart + 1;
   e->iType = j;
@@ -533,7 +347,7 @@ static int def_parse(const char *zSql, TableDef *p, char **pzErr) {
   memset(p, 0, sizeof(*p));
   p->zSql = zSql;
   int i = 0;
-  int rc = tokenize(zSql, &p->aTok, &p->nTok);
+  int rc = dm_sql_tokenize(zSql, &p->aTok, &p->nTok);
   if (rc == SQLITE_OK) rc = refuse_illegal_tokens(p, pzErr);
   if (rc == SQLITE_OK) rc = parse_create_table(p, &i, pzErr);
   if (rc == SQLITE_OK) rc = parse_table_name(p, i, pzErr);
@@ -935,6 +749,28 @@ static int is_bookkeeping(const char *zName) {
          sqlite3_stricmp(zName, DM_LOG_TABLE) == 0;
 }
 
+/* The next token of z from *pi that is not space or a comment is zWord
+** (a keyword or bare word, any case); *pi past it. Allocates nothing. */
+static int next_word_is(const char *z, int *pi, const char *zWord) {
+  DmTokenKind eKind;
+  int n;
+  while ((n = dm_sql_token(z + *pi, &eKind)) > 0 &&
+         (eKind == DM_KIND_SPACE || eKind == DM_KIND_COMMENT)) {
+    *pi += n;
+  }
+  int bIs = eKind == DM_KIND_ID && (int)strlen(zWord) == n &&
+            sqlite3_strnicmp(z + *pi, zWord, n) == 0;
+  *pi += n;
+  return bIs;
+}
+
+/* CREATE VIRTUAL TABLE, read as SQLite's tokens: comments and any space
+** may stand between the words. */
+static int is_virtual_table_sql(const char *zSql) {
+  int i = 0;
+  return next_word_is(zSql, &i, "CREATE") && next_word_is(zSql, &i, "VIRTUAL");
+}
+
 /* Find the table, build the scratch copies, take the old statement apart. */
 static int load_table(Alter *p) {
   sqlite3_stmt *pStmt = 0;
@@ -967,7 +803,7 @@ static int load_table(Alter *p) {
     return fail(p, SQLITE_ERROR,
                 "distmigrate keeps %s itself; a migration must not alter it", p->zTable);
   }
-  if (sqlite3_strnicmp(p->zOldSql, "CREATE VIRTUAL", 14) == 0) {
+  if (is_virtual_table_sql(p->zOldSql)) {
     return fail(p, SQLITE_ERROR,
                 "%s is a virtual table; its module decides its columns, not a "
                 "CREATE TABLE statement",
@@ -1105,12 +941,12 @@ static int unknown_mapped_column(Alter *p, const Mapping *m) {
 static int mapped_old_column(Alter *p, Mapping *m) {
   Token *aTok = 0;
   int nTok = 0;
-  int rc = tokenize(m->zExpr, &aTok, &nTok);
+  int rc = dm_sql_tokenize(m->zExpr, &aTok, &nTok);
   if (rc) return rc;
-  if (nTok == 1 && (aTok[0].eType == TK_QUOTED ||
-                    (aTok[0].eType == TK_WORD &&
+  if (nTok == 1 && (aTok[0].eKind == DM_KIND_QUOTED ||
+                    (aTok[0].eKind == DM_KIND_ID &&
                      !sqlite3_keyword_check(m->zExpr + aTok[0].iOff, aTok[0].n)))) {
-    char *zFrom = dequote(m->zExpr + aTok[0].iOff, aTok[0].n);
+    char *zFrom = dm_sql_dequote(m->zExpr + aTok[0].iOff, aTok[0].n);
     if (!zFrom) rc = SQLITE_NOMEM;
     if (zFrom && column_find(&p->oldCols, zFrom)) {
       m->zFrom = zFrom;
@@ -1568,7 +1404,7 @@ static int check_same_reading(Alter *p, InPlace *q, const ColumnList *pWant) {
     bSameReading = strcmp(pWant->a[i].zName, e->zName) == 0 &&
                    (int)strlen(pWant->a[i].zType) == nType &&
                    memcmp(pWant->a[i].zType, p->def.zSql + a->iOff, (size_t)nType) == 0 &&
-                   (nType == 0 || a->eType == TK_WORD);
+                   (nType == 0 || a->eKind == DM_KIND_ID);
   }
   if (bSameReading) return SQLITE_OK;
   return why_rebuild(q, sqlite3_mprintf("the statement is too unusual to compare column by column"));
