@@ -60,19 +60,6 @@ SQLITE_EXTENSION_INIT3
 */
 typedef DmSqlToken Token;
 
-static int is_word(const char *zSql, const Token *t, const char *zWord) {
-  return t->eKind == DM_KIND_ID && (int)strlen(zWord) == t->n &&
-         sqlite3_strnicmp(zSql + t->iOff, zWord, t->n) == 0;
-}
-
-static int is_punct(const char *zSql, const Token *t, char c) {
-  return (t->eKind == DM_KIND_OPERATOR || t->eKind == DM_KIND_SEMI) && t->n == 1 && zSql[t->iOff] == c;
-}
-
-static int is_name(const Token *t) {
-  return t->eKind == DM_KIND_ID || t->eKind == DM_KIND_QUOTED || t->eKind == DM_KIND_STRING;
-}
-
 /*
 ** The next byte of a name as dm_sql_dequote() gives it, from *pi (0 at first);
 ** -1 at its end. Reads the token in place: comparing names allocates
@@ -112,253 +99,9 @@ static int token_eq(const char *zA, const Token *a, const char *zB, const Token 
          memcmp(zA + a->iOff, zB + b->iOff, (size_t)a->n) == 0;
 }
 
-/* ---- a CREATE TABLE statement, taken apart ------------------------------ */
-
-typedef struct Elem Elem;
-struct Elem {
-  char *zName;     /* A column's name, dequoted; 0 for a table constraint */
-  int iFirst;      /* Its tokens: [iFirst, iEnd) */
-  int iEnd;
-  int iType;       /* A column's declared type: tokens [iType, iTypeEnd) */
-  int iTypeEnd;
-};
-
-typedef struct TableDef TableDef;
-struct TableDef {
-  const char *zSql;
-  Token *aTok;
-  int nTok;        /* Tokens of the statement, its ';' not included */
-  int iName;       /* The table name's token */
-  char *zName;     /* ... dequoted */
-  int iOpen;       /* "(" and ")" around the columns */
-  int iClose;
-  Elem *aElem;     /* Columns, then table constraints */
-  int nElem;
-  int nCol;        /* Leading elements that are columns */
-};
-
-static void def_clear(TableDef *p) {
-  for (int i = 0; i < p->nElem; i++) sqlite3_free(p->aElem[i].zName);
-  sqlite3_free(p->aElem);
-  sqlite3_free(p->aTok);
-  sqlite3_free(p->zName);
-  memset(p, 0, sizeof(*p));
-}
-
-/* Words that end a column's declared type (SQLite's ccons). */
-static int ends_type(const char *zSql, const Token *t) {
-  static const char *const azWord[] = {"CONSTRAINT", "PRIMARY", "NOT",
-                                       "NULL", "UNIQUE", "CHECK",
-                                       "DEFAULT", "COLLATE", "REFERENCES",
-                                       "GENERATED", "AS"};
-  if (t->eKind != DM_KIND_ID) return 0;
-  for (size_t i = 0; i < sizeof(azWord) / sizeof(azWord[0]); i++) {
-    if (is_word(zSql, t, azWord[i])) return 1;
-  }
-  return 0;
-}
-
-static int starts_table_constraint(const char *zSql, const Token *t) {
-  return is_word(zSql, t, "CONSTRAINT") || is_word(zSql, t, "PRIMARY") ||
-         is_word(zSql, t, "UNIQUE") || is_word(zSql, t, "CHECK") ||
-         is_word(zSql, t, "FOREIGN");
-}
-
-/* A token SQLite would not read fails the parse, quoted to 40 bytes. */
-static int refuse_illegal_tokens(const TableDef *p, char **pzErr) {
-  for (int i = 0; i < p->nTok; i++) {
-    if (p->aTok[i].eKind == DM_KIND_ILLEGAL) {
-      *pzErr = sqlite3_mprintf("unrecognized token or unterminated text: %.*s",
-                               p->aTok[i].n > 40 ? 40 : p->aTok[i].n, p->zSql + p->aTok[i].iOff);
-      return SQLITE_ERROR;
-    }
-  }
-  return SQLITE_OK;
-}
-
-/* CREATE TABLE [IF NOT EXISTS]: *pi to the token after it. */
-static int parse_create_table(const TableDef *p, int *pi, char **pzErr) {
-  const char *zSql = p->zSql;
-  const Token *a = p->aTok;
-  int n = p->nTok;
-  int i = 0;
-  if (i < n && is_word(zSql, &a[i], "CREATE")) i++;
-  if (i < n && (is_word(zSql, &a[i], "TEMP") || is_word(zSql, &a[i], "TEMPORARY"))) {
-    *pzErr = sqlite3_mprintf(
-        "it changes tables of the main database; a TEMP table is not one");
-    return SQLITE_ERROR;
-  }
-  if (i != 1 || i >= n || !is_word(zSql, &a[i], "TABLE")) {
-    *pzErr = sqlite3_mprintf(
-        "give the table's new definition as one CREATE TABLE statement, e.g. "
-        "migrate_alter_table('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)')");
-    return SQLITE_ERROR;
-  }
-  i++;
-  if (i + 2 < n && is_word(zSql, &a[i], "IF") && is_word(zSql, &a[i + 1], "NOT") &&
-      is_word(zSql, &a[i + 2], "EXISTS")) {
-    i += 3;
-  }
-  *pi = i;
-  return SQLITE_OK;
-}
-
-/* [main.]name, then "(": sets iName, zName and iOpen. */
-static int parse_table_name(TableDef *p, int i, char **pzErr) {
-  const char *zSql = p->zSql;
-  const Token *a = p->aTok;
-  int n = p->nTok;
-  if (i < n && is_name(&a[i]) && i + 2 < n && is_punct(zSql, &a[i + 1], '.')) {
-    char *zSchema = dm_sql_dequote(zSql + a[i].iOff, a[i].n);
-    if (!zSchema) return SQLITE_NOMEM;
-    int bMain = sqlite3_stricmp(zSchema, "main") == 0;
-    sqlite3_free(zSchema);
-    if (!bMain) {
-      *pzErr = sqlite3_mprintf(
-          "it changes tables of the main database; leave the table name "
-          "unqualified (or write main.)");
-      return SQLITE_ERROR;
-    }
-    i += 2;
-  }
-  if (i >= n || !is_name(&a[i])) {
-    *pzErr = sqlite3_mprintf("the CREATE TABLE statement names no table");
-    return SQLITE_ERROR;
-  }
-  p->iName = i;
-  p->zName = dm_sql_dequote(zSql + a[i].iOff, a[i].n);
-  if (!p->zName) return SQLITE_NOMEM;
-  i++;
-  if (i < n && is_word(zSql, &a[i], "AS")) {
-    *pzErr = sqlite3_mprintf(
-        "CREATE TABLE ... AS SELECT declares no columns: write the columns out");
-    return SQLITE_ERROR;
-  }
-  if (i >= n || !is_punct(zSql, &a[i], '(')) {
-    *pzErr = sqlite3_mprintf("expected \"(\" and the columns after the table name");
-    return SQLITE_ERROR;
-  }
-  p->iOpen = i;
-  return SQLITE_OK;
-}
-
-/*
-** Element e, tokens iStart to iEnd (excluded): a column has a name, then
-** its type up to the first constraint word or after its "(...)".
-*/
-static int parse_element(TableDef *p, Elem *e, int iStart, int iEnd) {
-  const char *zSql = p->zSql;
-  const Token *a = p->aTok;
-  e->iFirst = iStart;
-  e->iEnd = iEnd;
-  if (starts_table_constraint(zSql, &a[iStart]) || !is_name(&a[iStart])) {
-    e->iType = e->iTypeEnd = iEnd;
-    return SQLITE_OK;
-  }
-  e->zName = dm_sql_dequote(zSql + a[iStart].iOff, a[iStart].n);
-  if (!e->zName) return SQLITE_NOMEM;
-  int j = iStart + 1;
-  e->iType = j;
-  while (j < iEnd && is_name(&a[j]) && !ends_type(zSql, &a[j])) j++;
-  if (j > e->iType && j < iEnd && is_punct(zSql, &a[j], '(')) {
-    int d = 0;
-    for (; j < iEnd; j++) {
-      if (is_punct(zSql, &a[j], '(')) d++;
-      if (is_punct(zSql, &a[j], ')') && --d == 0) {
-        j++;
-        break;
-      }
-    }
-  }
-  e->iTypeEnd = j;
-  if (p->nCol == p->nElem - 1) p->nCol = p->nElem;
-  return SQLITE_OK;
-}
-
-/* Split the body at the commas outside parentheses; sets iClose. */
-static int parse_elements(TableDef *p, char **pzErr) {
-  const char *zSql = p->zSql;
-  const Token *a = p->aTok;
-  int n = p->nTok;
-  int nAlloc = 16;
-  p->aElem = sqlite3_malloc64(sizeof(Elem) * (sqlite3_uint64)nAlloc);
-  if (!p->aElem) return SQLITE_NOMEM;
-  int depth = 0, iStart = p->iOpen + 1;
-  int i;
-  for (i = p->iOpen + 1; i < n; i++) {
-    int bComma = depth == 0 && is_punct(zSql, &a[i], ',');
-    int bEnd = depth == 0 && is_punct(zSql, &a[i], ')');
-    if (is_punct(zSql, &a[i], '(')) depth++;
-    if (is_punct(zSql, &a[i], ')') && depth > 0 && !bEnd) depth--;
-    if (!bComma && !bEnd) continue;
-    if (i == iStart) {
-      *pzErr = sqlite3_mprintf("an empty column definition (two commas, or a "
-                               "comma before the closing parenthesis)");
-      return SQLITE_ERROR;
-    }
-    if (p->nElem == nAlloc) {
-      nAlloc *= 2;
-      Elem *aNew = sqlite3_realloc64(p->aElem, sizeof(Elem) * (sqlite3_uint64)nAlloc);
-      if (!aNew) return SQLITE_NOMEM;
-      p->aElem = aNew;
-    }
-    Elem *e = &p->aElem[p->nElem++];
-    memset(e, 0, sizeof(*e));
-    int rc = parse_element(p, e, iStart, i);
-    if (rc) return rc;
-    iStart = i + 1;
-    if (bEnd) break;
-  }
-  if (i >= n) {
-    *pzErr = sqlite3_mprintf("the column list has no closing parenthesis");
-    return SQLITE_ERROR;
-  }
-  p->iClose = i;
-  return SQLITE_OK;
-}
-
-/* Options (WITHOUT ROWID, STRICT), then at most a ";": nTok ends there. */
-static int parse_options(TableDef *p, char **pzErr) {
-  int n = p->nTok;
-  int iEnd = n;
-  for (int i = p->iClose + 1; i < n; i++) {
-    if (is_punct(p->zSql, &p->aTok[i], ';')) {
-      iEnd = i;
-      break;
-    }
-  }
-  if (iEnd < n - 1) {
-    *pzErr = sqlite3_mprintf(
-        "give one CREATE TABLE statement; there is more after it: %.40s",
-        p->zSql + p->aTok[iEnd + 1].iOff);
-    return SQLITE_ERROR;
-  }
-  p->nTok = iEnd;
-  return SQLITE_OK;
-}
-
-/*
-** Take zSql apart as CREATE TABLE [IF NOT EXISTS] [main.]name (elements)
-** [options] [;]. Only the shape is checked here: SQLite parses the
-** statement itself before anything relies on it. On an error *pzErr says
-** what to write instead.
-*/
-static int def_parse(const char *zSql, TableDef *p, char **pzErr) {
-  memset(p, 0, sizeof(*p));
-  p->zSql = zSql;
-  int i = 0;
-  int rc = dm_sql_tokenize(zSql, &p->aTok, &p->nTok);
-  if (rc == SQLITE_OK) rc = refuse_illegal_tokens(p, pzErr);
-  if (rc == SQLITE_OK) rc = parse_create_table(p, &i, pzErr);
-  if (rc == SQLITE_OK) rc = parse_table_name(p, i, pzErr);
-  if (rc == SQLITE_OK) rc = parse_elements(p, pzErr);
-  if (rc == SQLITE_OK) rc = parse_options(p, pzErr);
-  return rc;
-}
-
 /* The text sqlite_schema keeps for the statement: "CREATE TABLE " and the
 ** statement from its name on (sqlite3EndTable does the same). */
-static char *def_stored_text(const TableDef *p) {
+static char *def_stored_text(const DmCreate *p) {
   const Token *pName = &p->aTok[p->iName];
   const Token *pLast = &p->aTok[p->nTok - 1];
   return sqlite3_mprintf("CREATE TABLE %.*s", pLast->iOff + pLast->n - pName->iOff,
@@ -366,13 +109,13 @@ static char *def_stored_text(const TableDef *p) {
 }
 
 /* Element i's text, from its first token to its last. */
-static char *elem_text(const TableDef *p, int i) {
+static char *elem_text(const DmCreate *p, int i) {
   const Token *a = &p->aTok[p->aElem[i].iFirst];
   const Token *b = &p->aTok[p->aElem[i].iEnd - 1];
   return sqlite3_mprintf("%.*s", b->iOff + b->n - a->iOff, p->zSql + a->iOff);
 }
 
-static int tokens_eq(const TableDef *x, int ix, int nx, const TableDef *y, int iy, int ny) {
+static int tokens_eq(const DmCreate *x, int ix, int nx, const DmCreate *y, int iy, int ny) {
   if (nx != ny) return 0;
   for (int k = 0; k < nx; k++) {
     if (!token_eq(x->zSql, &x->aTok[ix + k], y->zSql, &y->aTok[iy + k])) return 0;
@@ -387,13 +130,13 @@ static int tokens_eq(const TableDef *x, int ix, int nx, const TableDef *y, int i
 #define DEF_DIFF_NAME (-2)
 #define DEF_DIFF_COUNT (-3)
 #define DEF_DIFF_OPTIONS (-4)
-static int def_difference(const TableDef *x, const TableDef *y) {
+static int def_difference(const DmCreate *x, const DmCreate *y) {
   if (!token_eq(x->zSql, &x->aTok[x->iName], y->zSql, &y->aTok[y->iName])) {
     return DEF_DIFF_NAME;
   }
   if (x->nElem != y->nElem || x->nCol != y->nCol) return DEF_DIFF_COUNT;
   for (int i = 0; i < x->nElem; i++) {
-    const Elem *a = &x->aElem[i], *b = &y->aElem[i];
+    const DmCreateElem *a = &x->aElem[i], *b = &y->aElem[i];
     if (!tokens_eq(x, a->iFirst, a->iType - a->iFirst, y, b->iFirst, b->iType - b->iFirst) ||
         !tokens_eq(x, a->iTypeEnd, a->iEnd - a->iTypeEnd, y, b->iTypeEnd, b->iEnd - b->iTypeEnd)) {
       return i;
@@ -406,9 +149,9 @@ static int def_difference(const TableDef *x, const TableDef *y) {
   return -1;
 }
 
-static int def_has_word(const TableDef *p, const char *zWord) {
+static int def_has_word(const DmCreate *p, const char *zWord) {
   for (int i = 0; i < p->nTok; i++) {
-    if (is_word(p->zSql, &p->aTok[i], zWord)) return 1;
+    if (dm_token_is_word(p->zSql, &p->aTok[i], zWord)) return 1;
   }
   return 0;
 }
@@ -545,7 +288,7 @@ struct Alter {
   int bVerbose;
   int bDefensive;      /* No writable_schema here */
   const char *zCreate; /* The statement */
-  TableDef def;        /* ... taken apart */
+  DmCreate def;        /* ... taken apart */
   char *zStored;       /* ... as sqlite_schema will keep it */
   char *zTable;        /* The table, as sqlite_schema names it */
   char *zOldSql;
@@ -999,7 +742,7 @@ static int read_mapping(Alter *p, const char *zMap) {
   /* Check the names against the new columns, sort out the renames. */
   for (int i = 0; rc == SQLITE_OK && i < p->nMap; i++) {
     Mapping *m = &p->aMap[i];
-    const Elem *e = 0;
+    const DmCreateElem *e = 0;
     for (int k = 0; k < p->def.nCol; k++) {
       if (sqlite3_stricmp(p->def.aElem[k].zName, m->zCol) == 0) e = &p->def.aElem[k];
     }
@@ -1397,7 +1140,7 @@ static int check_same_reading(Alter *p, InPlace *q, const ColumnList *pWant) {
   for (int i = 0; bSameReading && i < pWant->n; i++) {
     /* SQLite keeps a type as its raw text (a quoted one dequoted: rare
     ** enough to leave to the rebuild). */
-    const Elem *e = &p->def.aElem[i];
+    const DmCreateElem *e = &p->def.aElem[i];
     const Token *a = &p->def.aTok[e->iType];
     const Token *b = &p->def.aTok[e->iTypeEnd - 1];
     int nType = e->iTypeEnd > e->iType ? b->iOff + b->n - a->iOff : 0;
@@ -1469,13 +1212,13 @@ static int compare_result(Alter *p, InPlace *q, char **pzText) {
                       "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
                       p->zTable);
   if (rc) return rc;
-  TableDef now;
+  DmCreate now;
   memset(&now, 0, sizeof(now));
   char *zIgnored = 0;
-  rc = def_parse(*pzText ? *pzText : "", &now, &zIgnored);
+  rc = dm_create_parse(*pzText ? *pzText : "", &now, &zIgnored);
   sqlite3_free(zIgnored);
   int iDiff = rc ? -1 : def_difference(&now, &p->def);
-  def_clear(&now);
+  dm_create_clear(&now);
   if (rc) {
     if (rc == SQLITE_NOMEM) return rc;
     return why_rebuild(q, sqlite3_mprintf("the table's stored text is too unusual to compare"));
@@ -1658,12 +1401,12 @@ static int run_in_place(Alter *p, InPlace *q) {
   /* Check the real result as the scratch one was: same statement, types
   ** and layout aside. */
   char *zText = 0, *zIgnored = 0, *zTypes = 0;
-  TableDef now;
+  DmCreate now;
   memset(&now, 0, sizeof(now));
   rc = query_text(p->db, &zText,
                   "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
                   p->zTable);
-  if (rc == SQLITE_OK) rc = def_parse(zText ? zText : "", &now, &zIgnored);
+  if (rc == SQLITE_OK) rc = dm_create_parse(zText ? zText : "", &now, &zIgnored);
   if (rc == SQLITE_OK && def_difference(&now, &p->def) != -1) {
     rc = fail(p, SQLITE_ERROR, "after ALTER TABLE the table differs from the given "
                                "statement in more than declared types; nothing is kept");
@@ -1673,7 +1416,7 @@ static int run_in_place(Alter *p, InPlace *q) {
   sqlite3_free(zText);
   sqlite3_free(zIgnored);
   sqlite3_free(zTypes);
-  def_clear(&now);
+  dm_create_clear(&now);
   return rc;
 }
 
@@ -2144,10 +1887,10 @@ static int move_statistics_to_table(Rebuild *r) {
 }
 
 /* The stored text has the given statement's element types, token by token. */
-static int same_types(const TableDef *pNow, const TableDef *pDef) {
+static int same_types(const DmCreate *pNow, const DmCreate *pDef) {
   int bSame = def_difference(pNow, pDef) == -1;
   for (int i = 0; bSame && i < pNow->nElem; i++) {
-    const Elem *a = &pNow->aElem[i], *b = &pDef->aElem[i];
+    const DmCreateElem *a = &pNow->aElem[i], *b = &pDef->aElem[i];
     bSame = tokens_eq(pNow, a->iType, a->iTypeEnd - a->iType, pDef, b->iType,
                       b->iTypeEnd - b->iType);
   }
@@ -2166,12 +1909,12 @@ static int store_text_as_given(Alter *p) {
             "forbids the writable_schema edit that would store it verbatim)");
     goto done;
   }
-  TableDef now;
+  DmCreate now;
   char *zIgnored = 0;
-  rc = def_parse(zText, &now, &zIgnored);
+  rc = dm_create_parse(zText, &now, &zIgnored);
   sqlite3_free(zIgnored);
   int bSame = rc == SQLITE_OK && same_types(&now, &p->def);
-  def_clear(&now);
+  dm_create_clear(&now);
   if (rc == SQLITE_NOMEM) goto done;
   rc = SQLITE_OK;
   if (bSame) rc = edit_schema(p, p->zStored, 0);
@@ -2407,7 +2150,7 @@ static int read_statement(Alter *p, const char *zCreate) {
                 "handling make it safe: put the call in a migration's SQL");
   }
   char *zParseErr = 0;
-  int rc = def_parse(zCreate, &p->def, &zParseErr);
+  int rc = dm_create_parse(zCreate, &p->def, &zParseErr);
   if (rc && zParseErr) rc = fail(p, rc, "%s", zParseErr);
   sqlite3_free(zParseErr);
   if (rc) return rc;
@@ -2446,7 +2189,7 @@ static int check_keys_after(Alter *p) {
 }
 
 static void alter_clear(Alter *p) {
-  def_clear(&p->def);
+  dm_create_clear(&p->def);
   sqlite3_free(p->zStored);
   sqlite3_free(p->zTable);
   sqlite3_free(p->zOldSql);

@@ -32,6 +32,47 @@ int dm_sql_tokenize(const char *zSql, DmSqlToken **paTok, int *pnTok);
 */
 char *dm_sql_dequote(const char *z, int n);
 
+/*
+** A CREATE TABLE statement taken apart into token ranges:
+** CREATE TABLE [IF NOT EXISTS] [main.]name (elements) [options] [;].
+** migrate_alter_table() reads its statement with it, the drift check's
+** items (DmTable below) are made from it.
+*/
+typedef struct DmCreateElem DmCreateElem;
+struct DmCreateElem {
+  char *zName;     /* A column's name, dequoted; 0 for a table constraint */
+  int iFirst;      /* Its tokens: [iFirst, iEnd) */
+  int iEnd;
+  int iType;       /* A column's declared type: tokens [iType, iTypeEnd) */
+  int iTypeEnd;
+};
+
+typedef struct DmCreate DmCreate;
+struct DmCreate {
+  const char *zSql;
+  DmSqlToken *aTok;
+  int nTok;        /* Tokens of the statement, its ';' not included */
+  int iName;       /* The table name's token */
+  char *zName;     /* ... dequoted */
+  int iOpen;       /* "(" and ")" around the columns */
+  int iClose;
+  DmCreateElem *aElem;     /* Columns, then table constraints */
+  int nElem;
+  int nCol;        /* Leading elements that are columns */
+};
+
+/*
+** Take zSql apart into *p (clear it with dm_create_clear() whatever this
+** returns). Only the shape is checked, and a token SQLite would not read:
+** SQLITE_ERROR with *pzErr (sqlite3_malloc'd) saying what to write
+** instead, or SQLITE_NOMEM.
+*/
+int dm_create_parse(const char *zSql, DmCreate *p, char **pzErr);
+void dm_create_clear(DmCreate *p);
+
+/* Token t of zSql is the keyword or bare word zWord, in any case. */
+int dm_token_is_word(const char *zSql, const DmSqlToken *t, const char *zWord);
+
 /* One definition between the parentheses of a CREATE TABLE. */
 typedef struct DmTableItem DmTableItem;
 struct DmTableItem {
@@ -55,9 +96,10 @@ struct DmTable {
 };
 
 /*
-** Split a CREATE TABLE statement into its definitions. Returns SQLITE_OK,
-** SQLITE_NOMEM, or SQLITE_ERROR if zSql has no parenthesised definition
-** list (a virtual table, say): compare those whole.
+** Split a CREATE TABLE statement into its definitions, as
+** dm_create_parse() reads them. Returns SQLITE_OK, SQLITE_NOMEM, or
+** SQLITE_ERROR if zSql is not one CREATE TABLE with a parenthesised
+** definition list (a virtual table, say): compare those whole.
 */
 int dm_table_parse(const char *zSql, DmTable *pTable);
 void dm_table_clear(DmTable *pTable);
