@@ -163,6 +163,14 @@ $(BUILD)/unit/test_tokenize: tests/unit/test_tokenize.c $(TOKENIZER_DEPS)
 	$(CC) $(ALL_CFLAGS) $(TOKENIZER_CFLAGS) -o $@ tests/unit/test_tokenize.c $(TOKENIZER) \
 	  -lcmocka -lsqlite3
 
+# The CREATE TABLE parser, on the tokenizer.
+CREATE_SRC = $(TOKENIZER) ext/sqltext/create.c
+
+$(BUILD)/unit/test_create: tests/unit/test_create.c $(CREATE_SRC) $(wildcard ext/sqltext/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(TOKENIZER_CFLAGS) -o $@ tests/unit/test_create.c $(CREATE_SRC) \
+	  -lcmocka -lsqlite3
+
 $(BUILD)/tests/test_extension: tests/integration/test_extension.c tests/integration/harness.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_extension.c -lcmocka -lsqlite3
@@ -191,10 +199,12 @@ $(BUILD)/tests/test_alter: tests/integration/test_alter.c tests/integration/harn
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_alter.c -lcmocka -lsqlite3
 
-check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision $(BUILD)/unit/test_tokenize
+check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision $(BUILD)/unit/test_tokenize \
+  $(BUILD)/unit/test_create
 	$(BUILD)/unit/test_parse
 	$(BUILD)/unit/test_revision
 	$(BUILD)/unit/test_tokenize
+	$(BUILD)/unit/test_create
 
 check-gen: $(BUILD)/dmgen
 	sh tests/gen/run.sh $(BUILD)/dmgen
