@@ -52,17 +52,17 @@
 SQLITE_EXTENSION_INIT3
 
 /* ---- SQL tokens ------------------------------------------------------------
-** The statement is read through sqltext/'s tokenizer (SQLite's rules) to
-** find a CREATE TABLE's name, its columns and their declared types, and to
-** compare two statements token by token. Everything found is checked
-** against SQLite's own reading of the statement (PRAGMA table_xinfo) before
-** it is relied on.
+** The statement is taken apart by sqltext/'s CREATE TABLE parser
+** (dm_create_parse, on SQLite's tokens): its name, its columns and their
+** declared types; here two statements are compared token by token.
+** Everything found is checked against SQLite's own reading of the
+** statement (PRAGMA table_xinfo) before it is relied on.
 */
 typedef DmSqlToken Token;
 
 /*
-** The next byte of a name as dm_sql_dequote() gives it, from *pi (0 at first);
-** -1 at its end. Reads the token in place: comparing names allocates
+** The next byte of a name as dm_sql_dequote() gives it, from *pi (0 at
+** first); -1 at its end. Reads the token in place: comparing names allocates
 ** nothing, so that out of memory cannot make two equal names differ.
 */
 static int name_byte(const char *z, int n, int *pi) {
