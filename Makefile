@@ -141,22 +141,34 @@ $(BUILD)/unit/set_%.c: $(BUILD)/dmgen $$(wildcard tests/fixtures/$$*/*.sql)
 	@mkdir -p $(@D)
 	$(BUILD)/dmgen --multiple-heads=ok tests/fixtures/$* $@.tmp dm_set_$* && mv $@.tmp $@
 
-$(BUILD)/unit/test_parse: tests/unit/test_parse.c ext/dmgen/parse.c ext/dmgen/sha256.c $(GEN_H)
+# The file parser links the tokenizer (token.c calls no SQLite), not SQLite.
+PARSE_SRC = ext/dmgen/parse.c ext/dmgen/sha256.c ext/sqltext/token.c
+PARSE_DEPS = $(PARSE_SRC) $(GEN_H) ext/sqltext/token.h
+
+$(BUILD)/unit/test_parse: tests/unit/test_parse.c $(PARSE_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_parse.c ext/dmgen/parse.c ext/dmgen/sha256.c -lcmocka
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_parse.c $(PARSE_SRC) -lcmocka
 
 $(BUILD)/unit/test_revision: tests/unit/test_revision.c ext/graph/revision.c $(ENGINE_H) $(UNIT_SETS:%=$(BUILD)/unit/set_%.c)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_revision.c ext/graph/revision.c \
 	  $(UNIT_SETS:%=$(BUILD)/unit/set_%.c) -lcmocka -lsqlite3
 
 # The tokenizer, its boundaries checked against the system SQLite itself.
-TOKENIZER = ext/sqltext/sqltext.c
-TOKENIZER_DEPS = $(TOKENIZER) ext/sqltext/sqltext.h tests/unit/complete_model.h
+TOKENIZER = ext/sqltext/sqltext.c ext/sqltext/token.c
+TOKENIZER_DEPS = $(TOKENIZER) ext/sqltext/sqltext.h ext/sqltext/create.h tests/unit/complete_model.h
 TOKENIZER_CFLAGS = -DSQLITE_CORE -Iext
 
 $(BUILD)/unit/test_tokenize: tests/unit/test_tokenize.c $(TOKENIZER_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(TOKENIZER_CFLAGS) -o $@ tests/unit/test_tokenize.c $(TOKENIZER) \
+	  -lcmocka -lsqlite3
+
+# The CREATE TABLE parser, on the tokenizer.
+CREATE_SRC = $(TOKENIZER) ext/sqltext/create.c
+
+$(BUILD)/unit/test_create: tests/unit/test_create.c $(CREATE_SRC) $(wildcard ext/sqltext/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(TOKENIZER_CFLAGS) -o $@ tests/unit/test_create.c $(CREATE_SRC) \
 	  -lcmocka -lsqlite3
 
 $(BUILD)/tests/test_extension: tests/integration/test_extension.c tests/integration/harness.h
@@ -187,10 +199,12 @@ $(BUILD)/tests/test_alter: tests/integration/test_alter.c tests/integration/harn
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_alter.c -lcmocka -lsqlite3
 
-check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision $(BUILD)/unit/test_tokenize
+check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision $(BUILD)/unit/test_tokenize \
+  $(BUILD)/unit/test_create
 	$(BUILD)/unit/test_parse
 	$(BUILD)/unit/test_revision
 	$(BUILD)/unit/test_tokenize
+	$(BUILD)/unit/test_create
 
 check-gen: $(BUILD)/dmgen
 	sh tests/gen/run.sh $(BUILD)/dmgen
@@ -370,9 +384,9 @@ $(BUILD)/fuzz/fuzz_resolve: tests/fuzz/fuzz_resolve.c ext/graph/revision.c $(ENG
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -DSQLITE_CORE -Iext -o $@ tests/fuzz/fuzz_resolve.c \
 	  ext/graph/revision.c $(BUILD)/fuzz/set_fuzz.c -lsqlite3
 
-$(BUILD)/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c ext/dmgen/parse.c ext/dmgen/sha256.c $(GEN_H)
+$(BUILD)/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c $(PARSE_DEPS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iext -o $@ tests/fuzz/fuzz_parse.c ext/dmgen/parse.c ext/dmgen/sha256.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iext -o $@ tests/fuzz/fuzz_parse.c $(PARSE_SRC)
 
 $(BUILD)/fuzz/fuzz_tokenize: tests/fuzz/fuzz_tokenize.c $(TOKENIZER_DEPS)
 	@mkdir -p $(@D)
@@ -386,9 +400,9 @@ $(BUILD)/fuzz/replay_resolve: tests/fuzz/replay.c tests/fuzz/fuzz_resolve.c ext/
 	$(CC) $(REPLAY_CFLAGS) -DSQLITE_CORE -Iext -o $@ tests/fuzz/replay.c \
 	  tests/fuzz/fuzz_resolve.c ext/graph/revision.c $(BUILD)/fuzz/set_fuzz.c -lsqlite3
 
-$(BUILD)/fuzz/replay_parse: tests/fuzz/replay.c tests/fuzz/fuzz_parse.c ext/dmgen/parse.c ext/dmgen/sha256.c $(GEN_H)
+$(BUILD)/fuzz/replay_parse: tests/fuzz/replay.c tests/fuzz/fuzz_parse.c $(PARSE_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(REPLAY_CFLAGS) -Iext -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_parse.c ext/dmgen/parse.c ext/dmgen/sha256.c
+	$(CC) $(REPLAY_CFLAGS) -Iext -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_parse.c $(PARSE_SRC)
 
 $(BUILD)/fuzz/replay_tokenize: tests/fuzz/replay.c tests/fuzz/fuzz_tokenize.c $(TOKENIZER_DEPS)
 	@mkdir -p $(@D)

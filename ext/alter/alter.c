@@ -47,221 +47,22 @@
 #include <time.h>
 
 #include "run/fkguard.h"
+#include "sqltext/create.h"
 
 SQLITE_EXTENSION_INIT3
 
 /* ---- SQL tokens ------------------------------------------------------------
-** Just enough of SQLite's tokenizer to find a CREATE TABLE's name, its
-** columns and their declared types, and to compare two statements token by
-** token. Everything it finds is checked against SQLite's own reading of
-** the statement (PRAGMA table_xinfo) before it is relied on.
+** The statement is taken apart by sqltext/'s CREATE TABLE parser
+** (dm_create_parse, on SQLite's tokens): its name, its columns and their
+** declared types; here two statements are compared token by token.
+** Everything found is checked against SQLite's own reading of the
+** statement (PRAGMA table_xinfo) before it is relied on.
 */
-enum {
-  TK_WORD = 1, /* A bare word: keyword or identifier */
-  TK_QUOTED,   /* "identifier", [identifier], `identifier` */
-  TK_STRING,   /* 'text' */
-  TK_NUMBER,
-  TK_BLOB,     /* x'00ff' */
-  TK_VARIABLE, /* ?1, :name, @name, $name */
-  TK_PUNCT,
-  TK_ILLEGAL   /* An unterminated string or comment, a stray character */
-};
-
-typedef struct Token Token;
-struct Token {
-  int eType;
-  int iOff; /* Offset in the statement */
-  int n;    /* Length in bytes */
-};
-
-static int is_space(unsigned char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
-static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-static int is_id_start(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
-}
-static int is_id_char(unsigned char c) {
-  return is_id_start(c) || is_digit(c) || c == '$';
-}
-
-/* White space or a comment at z (0 if none): its length; ILLEGAL if unterminated. */
-static int space_or_comment_length(const unsigned char *z, int *peType) {
-  int i;
-  *peType = 0;
-  if (is_space(z[0])) {
-    for (i = 1; is_space(z[i]); i++) {
-    }
-    return i;
-  }
-  if (z[0] == '-' && z[1] == '-') {
-    for (i = 2; z[i] && z[i] != '\n'; i++) {
-    }
-    return i;
-  }
-  if (z[0] == '/' && z[1] == '*') {
-    for (i = 2; z[i] && !(z[i] == '*' && z[i + 1] == '/'); i++) {
-    }
-    if (!z[i]) {
-      *peType = TK_ILLEGAL;
-      return i;
-    }
-    return i + 2;
-  }
-  *peType = TK_PUNCT;
-  return 0;
-}
-
-/* A string or quoted name ('', "", ``, []); a doubled quote stands for itself. */
-static int quoted_length(const unsigned char *z, int *peType) {
-  unsigned char c = z[0];
-  unsigned char cEnd = c == '[' ? ']' : c;
-  int i;
-  for (i = 1; z[i]; i++) {
-    if (z[i] == cEnd) {
-      if (cEnd != ']' && z[i + 1] == cEnd) {
-        i++; /* A doubled quote stands for itself */
-      } else {
-        *peType = c == '\'' ? TK_STRING : TK_QUOTED;
-        return i + 1;
-      }
-    }
-  }
-  *peType = TK_ILLEGAL;
-  return i;
-}
-
-/* A blob literal x'..'. */
-static int blob_length(const unsigned char *z, int *peType) {
-  int i;
-  for (i = 2; z[i] && z[i] != '\''; i++) {
-  }
-  *peType = z[i] ? TK_BLOB : TK_ILLEGAL;
-  return z[i] ? i + 1 : i;
-}
-
-/* A number: digits, letters, '.', and a sign after an exponent's e. */
-static int number_length(const unsigned char *z) {
-  int i;
-  for (i = 1; is_id_char(z[i]) || z[i] == '.' ||
-              ((z[i] == '+' || z[i] == '-') && (z[i - 1] == 'e' || z[i - 1] == 'E'));
-       i++) {
-  }
-  return i;
-}
-
-/* A word, or a variable's name after its first character. */
-static int name_length(const unsigned char *z) {
-  int i;
-  for (i = 1; is_id_char(z[i]); i++) {
-  }
-  return i;
-}
-
-/* An operator of two or three characters, else one character. */
-static int operator_length(const unsigned char *z) {
-  static const char *const azOp[] = {"->>", "||", "<=", ">=", "==", "!=",
-                                     "<>", "<<", ">>", "->"};
-  for (size_t k = 0; k < sizeof(azOp) / sizeof(azOp[0]); k++) {
-    size_t n = strlen(azOp[k]);
-    /* strncmp, not memcmp: z may end within n bytes (a closing ")"). */
-    if (strncmp((const char *)z, azOp[k], n) == 0) return (int)n;
-  }
-  return 1;
-}
-
-/* Length of the token at z; *peType is 0 for white space and comments. */
-static int token_length(const unsigned char *z, int *peType) {
-  unsigned char c = z[0];
-  int n = space_or_comment_length(z, peType);
-  if (n) return n;
-  if (c == '\'' || c == '"' || c == '`' || c == '[') return quoted_length(z, peType);
-  if ((c == 'x' || c == 'X') && z[1] == '\'') return blob_length(z, peType);
-  if (is_digit(c) || (c == '.' && is_digit(z[1]))) {
-    *peType = TK_NUMBER;
-    return number_length(z);
-  }
-  if (is_id_start(c)) {
-    *peType = TK_WORD;
-    return name_length(z);
-  }
-  if (c == '?' || c == ':' || c == '@' || c == '$' || c == '#') {
-    *peType = TK_VARIABLE;
-    return name_length(z);
-  }
-  return operator_length(z);
-}
-
-/* The tokens of zSql without white space and comments, sqlite3_malloc'd. */
-static int tokenize(const char *zSql, Token **paTok, int *pnTok) {
-  int nAlloc = 64, n = 0;
-  Token *a = sqlite3_malloc64(sizeof(Token) * (sqlite3_uint64)nAlloc);
-  if (!a) return SQLITE_NOMEM;
-  const unsigned char *z = (const unsigned char *)zSql;
-  int i = 0;
-  while (z[i]) {
-    int eType = 0;
-    int len = token_length(z + i, &eType);
-    if (eType) {
-      if (n == nAlloc) {
-        nAlloc *= 2;
-        Token *aNew = sqlite3_realloc64(a, sizeof(Token) * (sqlite3_uint64)nAlloc);
-        if (!aNew) {
-          sqlite3_free(a);
-          return SQLITE_NOMEM;
-        }
-        a = aNew;
-      }
-      a[n].eType = eType;
-      a[n].iOff = i;
-      a[n].n = len;
-      n++;
-    }
-    i += len;
-  }
-  *paTok = a;
-  *pnTok = n;
-  return SQLITE_OK;
-}
-
-/* A name as SQLite reads it: quotes removed, doubled quotes undone. */
-static char *dequote(const char *z, int n) {
-  char *zOut = sqlite3_malloc64((sqlite3_uint64)n + 1);
-  if (!zOut) return 0;
-  char q = n > 0 ? z[0] : 0;
-  if (q == '[') {
-    memcpy(zOut, z + 1, (size_t)(n - 2));
-    zOut[n - 2] = 0;
-  } else if (q == '"' || q == '\'' || q == '`') {
-    int j = 0;
-    for (int i = 1; i < n - 1; i++) {
-      zOut[j++] = z[i];
-      if (z[i] == q) i++;
-    }
-    zOut[j] = 0;
-  } else {
-    memcpy(zOut, z, (size_t)n);
-    zOut[n] = 0;
-  }
-  return zOut;
-}
-
-static int is_word(const char *zSql, const Token *t, const char *zWord) {
-  return t->eType == TK_WORD && (int)strlen(zWord) == t->n &&
-         sqlite3_strnicmp(zSql + t->iOff, zWord, t->n) == 0;
-}
-
-static int is_punct(const char *zSql, const Token *t, char c) {
-  return t->eType == TK_PUNCT && t->n == 1 && zSql[t->iOff] == c;
-}
-
-static int is_name(const Token *t) {
-  return t->eType == TK_WORD || t->eType == TK_QUOTED || t->eType == TK_STRING;
-}
+typedef DmSqlToken Token;
 
 /*
-** The next byte of a name as dequote() gives it, from *pi (0 at first);
-** -1 at its end. Reads the token in place: comparing names allocates
+** The next byte of a name as dm_sql_dequote() gives it, from *pi (0 at
+** first); -1 at its end. Reads the token in place: comparing names allocates
 ** nothing, so that out of memory cannot make two equal names differ.
 */
 static int name_byte(const char *z, int n, int *pi) {
@@ -280,11 +81,11 @@ static int name_byte(const char *z, int n, int *pi) {
 ** no keyword, everything else byte for byte.
 */
 static int token_eq(const char *zA, const Token *a, const char *zB, const Token *b) {
-  if ((a->eType == TK_WORD || a->eType == TK_QUOTED) &&
-      (b->eType == TK_WORD || b->eType == TK_QUOTED)) {
-    if (a->eType != b->eType) {
-      const Token *pBare = a->eType == TK_WORD ? a : b;
-      const char *zBare = a->eType == TK_WORD ? zA : zB;
+  if ((a->eKind == DM_KIND_ID || a->eKind == DM_KIND_QUOTED) &&
+      (b->eKind == DM_KIND_ID || b->eKind == DM_KIND_QUOTED)) {
+    if (a->eKind != b->eKind) {
+      const Token *pBare = a->eKind == DM_KIND_ID ? a : b;
+      const char *zBare = a->eKind == DM_KIND_ID ? zA : zB;
       if (sqlite3_keyword_check(zBare + pBare->iOff, pBare->n)) return 0;
     }
     int i = 0, j = 0, x, y;
@@ -294,257 +95,13 @@ static int token_eq(const char *zA, const Token *a, const char *zB, const Token 
     } while (x == y && x >= 0);
     return x == y;
   }
-  return a->eType == b->eType && a->n == b->n &&
+  return a->eKind == b->eKind && a->n == b->n &&
          memcmp(zA + a->iOff, zB + b->iOff, (size_t)a->n) == 0;
-}
-
-/* ---- a CREATE TABLE statement, taken apart ------------------------------ */
-
-typedef struct Elem Elem;
-struct Elem {
-  char *zName;     /* A column's name, dequoted; 0 for a table constraint */
-  int iFirst;      /* Its tokens: [iFirst, iEnd) */
-  int iEnd;
-  int iType;       /* A column's declared type: tokens [iType, iTypeEnd) */
-  int iTypeEnd;
-};
-
-typedef struct TableDef TableDef;
-struct TableDef {
-  const char *zSql;
-  Token *aTok;
-  int nTok;        /* Tokens of the statement, its ';' not included */
-  int iName;       /* The table name's token */
-  char *zName;     /* ... dequoted */
-  int iOpen;       /* "(" and ")" around the columns */
-  int iClose;
-  Elem *aElem;     /* Columns, then table constraints */
-  int nElem;
-  int nCol;        /* Leading elements that are columns */
-};
-
-static void def_clear(TableDef *p) {
-  for (int i = 0; i < p->nElem; i++) sqlite3_free(p->aElem[i].zName);
-  sqlite3_free(p->aElem);
-  sqlite3_free(p->aTok);
-  sqlite3_free(p->zName);
-  memset(p, 0, sizeof(*p));
-}
-
-/* Words that end a column's declared type (SQLite's ccons). */
-static int ends_type(const char *zSql, const Token *t) {
-  static const char *const azWord[] = {"CONSTRAINT", "PRIMARY", "NOT",
-                                       "NULL", "UNIQUE", "CHECK",
-                                       "DEFAULT", "COLLATE", "REFERENCES",
-                                       "GENERATED", "AS"};
-  if (t->eType != TK_WORD) return 0;
-  for (size_t i = 0; i < sizeof(azWord) / sizeof(azWord[0]); i++) {
-    if (is_word(zSql, t, azWord[i])) return 1;
-  }
-  return 0;
-}
-
-static int starts_table_constraint(const char *zSql, const Token *t) {
-  return is_word(zSql, t, "CONSTRAINT") || is_word(zSql, t, "PRIMARY") ||
-         is_word(zSql, t, "UNIQUE") || is_word(zSql, t, "CHECK") ||
-         is_word(zSql, t, "FOREIGN");
-}
-
-/* A token SQLite would not read fails the parse, quoted to 40 bytes. */
-static int refuse_illegal_tokens(const TableDef *p, char **pzErr) {
-  for (int i = 0; i < p->nTok; i++) {
-    if (p->aTok[i].eType == TK_ILLEGAL) {
-      *pzErr = sqlite3_mprintf("unrecognized token or unterminated text: %.*s",
-                               p->aTok[i].n > 40 ? 40 : p->aTok[i].n, p->zSql + p->aTok[i].iOff);
-      return SQLITE_ERROR;
-    }
-  }
-  return SQLITE_OK;
-}
-
-/* CREATE TABLE [IF NOT EXISTS]: *pi to the token after it. */
-static int parse_create_table(const TableDef *p, int *pi, char **pzErr) {
-  const char *zSql = p->zSql;
-  const Token *a = p->aTok;
-  int n = p->nTok;
-  int i = 0;
-  if (i < n && is_word(zSql, &a[i], "CREATE")) i++;
-  if (i < n && (is_word(zSql, &a[i], "TEMP") || is_word(zSql, &a[i], "TEMPORARY"))) {
-    *pzErr = sqlite3_mprintf(
-        "it changes tables of the main database; a TEMP table is not one");
-    return SQLITE_ERROR;
-  }
-  if (i != 1 || i >= n || !is_word(zSql, &a[i], "TABLE")) {
-    *pzErr = sqlite3_mprintf(
-        "give the table's new definition as one CREATE TABLE statement, e.g. "
-        "migrate_alter_table('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)')");
-    return SQLITE_ERROR;
-  }
-  i++;
-  if (i + 2 < n && is_word(zSql, &a[i], "IF") && is_word(zSql, &a[i + 1], "NOT") &&
-      is_word(zSql, &a[i + 2], "EXISTS")) {
-    i += 3;
-  }
-  *pi = i;
-  return SQLITE_OK;
-}
-
-/* [main.]name, then "(": sets iName, zName and iOpen. */
-static int parse_table_name(TableDef *p, int i, char **pzErr) {
-  const char *zSql = p->zSql;
-  const Token *a = p->aTok;
-  int n = p->nTok;
-  if (i < n && is_name(&a[i]) && i + 2 < n && is_punct(zSql, &a[i + 1], '.')) {
-    char *zSchema = dequote(zSql + a[i].iOff, a[i].n);
-    if (!zSchema) return SQLITE_NOMEM;
-    int bMain = sqlite3_stricmp(zSchema, "main") == 0;
-    sqlite3_free(zSchema);
-    if (!bMain) {
-      *pzErr = sqlite3_mprintf(
-          "it changes tables of the main database; leave the table name "
-          "unqualified (or write main.)");
-      return SQLITE_ERROR;
-    }
-    i += 2;
-  }
-  if (i >= n || !is_name(&a[i])) {
-    *pzErr = sqlite3_mprintf("the CREATE TABLE statement names no table");
-    return SQLITE_ERROR;
-  }
-  p->iName = i;
-  p->zName = dequote(zSql + a[i].iOff, a[i].n);
-  if (!p->zName) return SQLITE_NOMEM;
-  i++;
-  if (i < n && is_word(zSql, &a[i], "AS")) {
-    *pzErr = sqlite3_mprintf(
-        "CREATE TABLE ... AS SELECT declares no columns: write the columns out");
-    return SQLITE_ERROR;
-  }
-  if (i >= n || !is_punct(zSql, &a[i], '(')) {
-    *pzErr = sqlite3_mprintf("expected \"(\" and the columns after the table name");
-    return SQLITE_ERROR;
-  }
-  p->iOpen = i;
-  return SQLITE_OK;
-}
-
-/*
-** Element e, tokens iStart to iEnd (excluded): a column has a name, then
-** its type up to the first constraint word or after its "(...)".
-*/
-static int parse_element(TableDef *p, Elem *e, int iStart, int iEnd) {
-  const char *zSql = p->zSql;
-  const Token *a = p->aTok;
-  e->iFirst = iStart;
-  e->iEnd = iEnd;
-  if (starts_table_constraint(zSql, &a[iStart]) || !is_name(&a[iStart])) {
-    e->iType = e->iTypeEnd = iEnd;
-    return SQLITE_OK;
-  }
-  e->zName = dequote(zSql + a[iStart].iOff, a[iStart].n);
-  if (!e->zName) return SQLITE_NOMEM;
-  int j = iStart + 1;
-  e->iType = j;
-  while (j < iEnd && is_name(&a[j]) && !ends_type(zSql, &a[j])) j++;
-  if (j > e->iType && j < iEnd && is_punct(zSql, &a[j], '(')) {
-    int d = 0;
-    for (; j < iEnd; j++) {
-      if (is_punct(zSql, &a[j], '(')) d++;
-      if (is_punct(zSql, &a[j], ')') && --d == 0) {
-        j++;
-        break;
-      }
-    }
-  }
-  e->iTypeEnd = j;
-  if (p->nCol == p->nElem - 1) p->nCol = p->nElem;
-  return SQLITE_OK;
-}
-
-/* Split the body at the commas outside parentheses; sets iClose. */
-static int parse_elements(TableDef *p, char **pzErr) {
-  const char *zSql = p->zSql;
-  const Token *a = p->aTok;
-  int n = p->nTok;
-  int nAlloc = 16;
-  p->aElem = sqlite3_malloc64(sizeof(Elem) * (sqlite3_uint64)nAlloc);
-  if (!p->aElem) return SQLITE_NOMEM;
-  int depth = 0, iStart = p->iOpen + 1;
-  int i;
-  for (i = p->iOpen + 1; i < n; i++) {
-    int bComma = depth == 0 && is_punct(zSql, &a[i], ',');
-    int bEnd = depth == 0 && is_punct(zSql, &a[i], ')');
-    if (is_punct(zSql, &a[i], '(')) depth++;
-    if (is_punct(zSql, &a[i], ')') && depth > 0 && !bEnd) depth--;
-    if (!bComma && !bEnd) continue;
-    if (i == iStart) {
-      *pzErr = sqlite3_mprintf("an empty column definition (two commas, or a "
-                               "comma before the closing parenthesis)");
-      return SQLITE_ERROR;
-    }
-    if (p->nElem == nAlloc) {
-      nAlloc *= 2;
-      Elem *aNew = sqlite3_realloc64(p->aElem, sizeof(Elem) * (sqlite3_uint64)nAlloc);
-      if (!aNew) return SQLITE_NOMEM;
-      p->aElem = aNew;
-    }
-    Elem *e = &p->aElem[p->nElem++];
-    memset(e, 0, sizeof(*e));
-    int rc = parse_element(p, e, iStart, i);
-    if (rc) return rc;
-    iStart = i + 1;
-    if (bEnd) break;
-  }
-  if (i >= n) {
-    *pzErr = sqlite3_mprintf("the column list has no closing parenthesis");
-    return SQLITE_ERROR;
-  }
-  p->iClose = i;
-  return SQLITE_OK;
-}
-
-/* Options (WITHOUT ROWID, STRICT), then at most a ";": nTok ends there. */
-static int parse_options(TableDef *p, char **pzErr) {
-  int n = p->nTok;
-  int iEnd = n;
-  for (int i = p->iClose + 1; i < n; i++) {
-    if (is_punct(p->zSql, &p->aTok[i], ';')) {
-      iEnd = i;
-      break;
-    }
-  }
-  if (iEnd < n - 1) {
-    *pzErr = sqlite3_mprintf(
-        "give one CREATE TABLE statement; there is more after it: %.40s",
-        p->zSql + p->aTok[iEnd + 1].iOff);
-    return SQLITE_ERROR;
-  }
-  p->nTok = iEnd;
-  return SQLITE_OK;
-}
-
-/*
-** Take zSql apart as CREATE TABLE [IF NOT EXISTS] [main.]name (elements)
-** [options] [;]. Only the shape is checked here: SQLite parses the
-** statement itself before anything relies on it. On an error *pzErr says
-** what to write instead.
-*/
-static int def_parse(const char *zSql, TableDef *p, char **pzErr) {
-  memset(p, 0, sizeof(*p));
-  p->zSql = zSql;
-  int i = 0;
-  int rc = tokenize(zSql, &p->aTok, &p->nTok);
-  if (rc == SQLITE_OK) rc = refuse_illegal_tokens(p, pzErr);
-  if (rc == SQLITE_OK) rc = parse_create_table(p, &i, pzErr);
-  if (rc == SQLITE_OK) rc = parse_table_name(p, i, pzErr);
-  if (rc == SQLITE_OK) rc = parse_elements(p, pzErr);
-  if (rc == SQLITE_OK) rc = parse_options(p, pzErr);
-  return rc;
 }
 
 /* The text sqlite_schema keeps for the statement: "CREATE TABLE " and the
 ** statement from its name on (sqlite3EndTable does the same). */
-static char *def_stored_text(const TableDef *p) {
+static char *def_stored_text(const DmCreate *p) {
   const Token *pName = &p->aTok[p->iName];
   const Token *pLast = &p->aTok[p->nTok - 1];
   return sqlite3_mprintf("CREATE TABLE %.*s", pLast->iOff + pLast->n - pName->iOff,
@@ -552,13 +109,13 @@ static char *def_stored_text(const TableDef *p) {
 }
 
 /* Element i's text, from its first token to its last. */
-static char *elem_text(const TableDef *p, int i) {
+static char *elem_text(const DmCreate *p, int i) {
   const Token *a = &p->aTok[p->aElem[i].iFirst];
   const Token *b = &p->aTok[p->aElem[i].iEnd - 1];
   return sqlite3_mprintf("%.*s", b->iOff + b->n - a->iOff, p->zSql + a->iOff);
 }
 
-static int tokens_eq(const TableDef *x, int ix, int nx, const TableDef *y, int iy, int ny) {
+static int tokens_eq(const DmCreate *x, int ix, int nx, const DmCreate *y, int iy, int ny) {
   if (nx != ny) return 0;
   for (int k = 0; k < nx; k++) {
     if (!token_eq(x->zSql, &x->aTok[ix + k], y->zSql, &y->aTok[iy + k])) return 0;
@@ -573,13 +130,13 @@ static int tokens_eq(const TableDef *x, int ix, int nx, const TableDef *y, int i
 #define DEF_DIFF_NAME (-2)
 #define DEF_DIFF_COUNT (-3)
 #define DEF_DIFF_OPTIONS (-4)
-static int def_difference(const TableDef *x, const TableDef *y) {
+static int def_difference(const DmCreate *x, const DmCreate *y) {
   if (!token_eq(x->zSql, &x->aTok[x->iName], y->zSql, &y->aTok[y->iName])) {
     return DEF_DIFF_NAME;
   }
   if (x->nElem != y->nElem || x->nCol != y->nCol) return DEF_DIFF_COUNT;
   for (int i = 0; i < x->nElem; i++) {
-    const Elem *a = &x->aElem[i], *b = &y->aElem[i];
+    const DmCreateElem *a = &x->aElem[i], *b = &y->aElem[i];
     if (!tokens_eq(x, a->iFirst, a->iType - a->iFirst, y, b->iFirst, b->iType - b->iFirst) ||
         !tokens_eq(x, a->iTypeEnd, a->iEnd - a->iTypeEnd, y, b->iTypeEnd, b->iEnd - b->iTypeEnd)) {
       return i;
@@ -592,9 +149,9 @@ static int def_difference(const TableDef *x, const TableDef *y) {
   return -1;
 }
 
-static int def_has_word(const TableDef *p, const char *zWord) {
+static int def_has_word(const DmCreate *p, const char *zWord) {
   for (int i = 0; i < p->nTok; i++) {
-    if (is_word(p->zSql, &p->aTok[i], zWord)) return 1;
+    if (dm_token_is_word(p->zSql, &p->aTok[i], zWord)) return 1;
   }
   return 0;
 }
@@ -731,7 +288,7 @@ struct Alter {
   int bVerbose;
   int bDefensive;      /* No writable_schema here */
   const char *zCreate; /* The statement */
-  TableDef def;        /* ... taken apart */
+  DmCreate def;        /* ... taken apart */
   char *zStored;       /* ... as sqlite_schema will keep it */
   char *zTable;        /* The table, as sqlite_schema names it */
   char *zOldSql;
@@ -935,6 +492,28 @@ static int is_bookkeeping(const char *zName) {
          sqlite3_stricmp(zName, DM_LOG_TABLE) == 0;
 }
 
+/* The next token of z from *pi that is not space or a comment is zWord
+** (a keyword or bare word, any case); *pi past it. Allocates nothing. */
+static int next_word_is(const char *z, int *pi, const char *zWord) {
+  DmTokenKind eKind;
+  int n;
+  while ((n = dm_sql_token(z + *pi, &eKind)) > 0 &&
+         (eKind == DM_KIND_SPACE || eKind == DM_KIND_COMMENT)) {
+    *pi += n;
+  }
+  int bIs = eKind == DM_KIND_ID && (int)strlen(zWord) == n &&
+            sqlite3_strnicmp(z + *pi, zWord, n) == 0;
+  *pi += n;
+  return bIs;
+}
+
+/* CREATE VIRTUAL TABLE, read as SQLite's tokens: comments and any space
+** may stand between the words. */
+static int is_virtual_table_sql(const char *zSql) {
+  int i = 0;
+  return next_word_is(zSql, &i, "CREATE") && next_word_is(zSql, &i, "VIRTUAL");
+}
+
 /* Find the table, build the scratch copies, take the old statement apart. */
 static int load_table(Alter *p) {
   sqlite3_stmt *pStmt = 0;
@@ -967,7 +546,7 @@ static int load_table(Alter *p) {
     return fail(p, SQLITE_ERROR,
                 "distmigrate keeps %s itself; a migration must not alter it", p->zTable);
   }
-  if (sqlite3_strnicmp(p->zOldSql, "CREATE VIRTUAL", 14) == 0) {
+  if (is_virtual_table_sql(p->zOldSql)) {
     return fail(p, SQLITE_ERROR,
                 "%s is a virtual table; its module decides its columns, not a "
                 "CREATE TABLE statement",
@@ -1105,12 +684,12 @@ static int unknown_mapped_column(Alter *p, const Mapping *m) {
 static int mapped_old_column(Alter *p, Mapping *m) {
   Token *aTok = 0;
   int nTok = 0;
-  int rc = tokenize(m->zExpr, &aTok, &nTok);
+  int rc = dm_sql_tokenize(m->zExpr, &aTok, &nTok);
   if (rc) return rc;
-  if (nTok == 1 && (aTok[0].eType == TK_QUOTED ||
-                    (aTok[0].eType == TK_WORD &&
+  if (nTok == 1 && (aTok[0].eKind == DM_KIND_QUOTED ||
+                    (aTok[0].eKind == DM_KIND_ID &&
                      !sqlite3_keyword_check(m->zExpr + aTok[0].iOff, aTok[0].n)))) {
-    char *zFrom = dequote(m->zExpr + aTok[0].iOff, aTok[0].n);
+    char *zFrom = dm_sql_dequote(m->zExpr + aTok[0].iOff, aTok[0].n);
     if (!zFrom) rc = SQLITE_NOMEM;
     if (zFrom && column_find(&p->oldCols, zFrom)) {
       m->zFrom = zFrom;
@@ -1163,7 +742,7 @@ static int read_mapping(Alter *p, const char *zMap) {
   /* Check the names against the new columns, sort out the renames. */
   for (int i = 0; rc == SQLITE_OK && i < p->nMap; i++) {
     Mapping *m = &p->aMap[i];
-    const Elem *e = 0;
+    const DmCreateElem *e = 0;
     for (int k = 0; k < p->def.nCol; k++) {
       if (sqlite3_stricmp(p->def.aElem[k].zName, m->zCol) == 0) e = &p->def.aElem[k];
     }
@@ -1561,14 +1140,14 @@ static int check_same_reading(Alter *p, InPlace *q, const ColumnList *pWant) {
   for (int i = 0; bSameReading && i < pWant->n; i++) {
     /* SQLite keeps a type as its raw text (a quoted one dequoted: rare
     ** enough to leave to the rebuild). */
-    const Elem *e = &p->def.aElem[i];
+    const DmCreateElem *e = &p->def.aElem[i];
     const Token *a = &p->def.aTok[e->iType];
     const Token *b = &p->def.aTok[e->iTypeEnd - 1];
     int nType = e->iTypeEnd > e->iType ? b->iOff + b->n - a->iOff : 0;
     bSameReading = strcmp(pWant->a[i].zName, e->zName) == 0 &&
                    (int)strlen(pWant->a[i].zType) == nType &&
                    memcmp(pWant->a[i].zType, p->def.zSql + a->iOff, (size_t)nType) == 0 &&
-                   (nType == 0 || a->eType == TK_WORD);
+                   (nType == 0 || a->eKind == DM_KIND_ID);
   }
   if (bSameReading) return SQLITE_OK;
   return why_rebuild(q, sqlite3_mprintf("the statement is too unusual to compare column by column"));
@@ -1633,13 +1212,13 @@ static int compare_result(Alter *p, InPlace *q, char **pzText) {
                       "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
                       p->zTable);
   if (rc) return rc;
-  TableDef now;
+  DmCreate now;
   memset(&now, 0, sizeof(now));
   char *zIgnored = 0;
-  rc = def_parse(*pzText ? *pzText : "", &now, &zIgnored);
+  rc = dm_create_parse(*pzText ? *pzText : "", &now, &zIgnored);
   sqlite3_free(zIgnored);
   int iDiff = rc ? -1 : def_difference(&now, &p->def);
-  def_clear(&now);
+  dm_create_clear(&now);
   if (rc) {
     if (rc == SQLITE_NOMEM) return rc;
     return why_rebuild(q, sqlite3_mprintf("the table's stored text is too unusual to compare"));
@@ -1822,12 +1401,12 @@ static int run_in_place(Alter *p, InPlace *q) {
   /* Check the real result as the scratch one was: same statement, types
   ** and layout aside. */
   char *zText = 0, *zIgnored = 0, *zTypes = 0;
-  TableDef now;
+  DmCreate now;
   memset(&now, 0, sizeof(now));
   rc = query_text(p->db, &zText,
                   "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
                   p->zTable);
-  if (rc == SQLITE_OK) rc = def_parse(zText ? zText : "", &now, &zIgnored);
+  if (rc == SQLITE_OK) rc = dm_create_parse(zText ? zText : "", &now, &zIgnored);
   if (rc == SQLITE_OK && def_difference(&now, &p->def) != -1) {
     rc = fail(p, SQLITE_ERROR, "after ALTER TABLE the table differs from the given "
                                "statement in more than declared types; nothing is kept");
@@ -1837,7 +1416,7 @@ static int run_in_place(Alter *p, InPlace *q) {
   sqlite3_free(zText);
   sqlite3_free(zIgnored);
   sqlite3_free(zTypes);
-  def_clear(&now);
+  dm_create_clear(&now);
   return rc;
 }
 
@@ -2308,10 +1887,10 @@ static int move_statistics_to_table(Rebuild *r) {
 }
 
 /* The stored text has the given statement's element types, token by token. */
-static int same_types(const TableDef *pNow, const TableDef *pDef) {
+static int same_types(const DmCreate *pNow, const DmCreate *pDef) {
   int bSame = def_difference(pNow, pDef) == -1;
   for (int i = 0; bSame && i < pNow->nElem; i++) {
-    const Elem *a = &pNow->aElem[i], *b = &pDef->aElem[i];
+    const DmCreateElem *a = &pNow->aElem[i], *b = &pDef->aElem[i];
     bSame = tokens_eq(pNow, a->iType, a->iTypeEnd - a->iType, pDef, b->iType,
                       b->iTypeEnd - b->iType);
   }
@@ -2330,12 +1909,12 @@ static int store_text_as_given(Alter *p) {
             "forbids the writable_schema edit that would store it verbatim)");
     goto done;
   }
-  TableDef now;
+  DmCreate now;
   char *zIgnored = 0;
-  rc = def_parse(zText, &now, &zIgnored);
+  rc = dm_create_parse(zText, &now, &zIgnored);
   sqlite3_free(zIgnored);
   int bSame = rc == SQLITE_OK && same_types(&now, &p->def);
-  def_clear(&now);
+  dm_create_clear(&now);
   if (rc == SQLITE_NOMEM) goto done;
   rc = SQLITE_OK;
   if (bSame) rc = edit_schema(p, p->zStored, 0);
@@ -2571,7 +2150,7 @@ static int read_statement(Alter *p, const char *zCreate) {
                 "handling make it safe: put the call in a migration's SQL");
   }
   char *zParseErr = 0;
-  int rc = def_parse(zCreate, &p->def, &zParseErr);
+  int rc = dm_create_parse(zCreate, &p->def, &zParseErr);
   if (rc && zParseErr) rc = fail(p, rc, "%s", zParseErr);
   sqlite3_free(zParseErr);
   if (rc) return rc;
@@ -2610,7 +2189,7 @@ static int check_keys_after(Alter *p) {
 }
 
 static void alter_clear(Alter *p) {
-  def_clear(&p->def);
+  dm_create_clear(&p->def);
   sqlite3_free(p->zStored);
   sqlite3_free(p->zTable);
   sqlite3_free(p->zOldSql);

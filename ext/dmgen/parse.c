@@ -3,6 +3,7 @@
 */
 #include "dmgen/parse.h"
 #include "dmgen/sha256.h"
+#include "sqltext/token.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -207,189 +208,259 @@ struct Field {
   int iLine;          /* Where it was seen, 0 if not yet */
 };
 
+/* The header fields, in the order header_field() knows them. */
+enum { FIELD_ID, FIELD_REVISES, FIELD_DATE, FIELD_LABELS, FIELD_DEPENDS, N_FIELD };
+
+/* One file being read, line by line. */
+typedef struct Parse Parse;
+struct Parse {
+  const char *zPath;
+  const char *zText;      /* The file, NUL-terminated (a copy) */
+  size_t nText;
+  DmgFile *p;
+  char **pzErr;
+  Field aField[N_FIELD];
+  int iLine;              /* The current line, from 1 */
+  int eSection;           /* MARK_NONE (the header), MARK_UP, MARK_DOWN */
+  size_t iSectionStart;   /* Offset where the current section's text starts */
+  size_t iTokStart;       /* The SQL token that holds the current line's start */
+  size_t iTokEnd;
+  DmTokenKind eTok;
+};
+
+/* A NUL byte fails the file on its line: the file is not text. */
+static int refuse_nul(const char *zPath, const char *zText, size_t nText, char **pzErr) {
+  const char *zNul = memchr(zText, 0, nText);
+  if (!zNul) return 0;
+  int iNulLine = 1;
+  for (const char *z = zText; z < zNul; z++) iNulLine += *z == '\n';
+  return fail(pzErr, zPath, iNulLine, "the file holds a NUL byte; is it a text file?");
+}
+
+/*
+** Whether the line at iOff begins inside a C comment, a string or a quoted
+** name that began on an earlier line: a "-- migrate:" line there is text,
+** not a marker, as SQLite's tokenizer reads the file. A string or name that
+** is never closed hides nothing (SQLite refuses it where it stands).
+*/
+static int line_inside_token(Parse *ps, size_t iOff) {
+  while (ps->iTokEnd <= iOff) {
+    int n = dm_sql_token(ps->zText + ps->iTokEnd, &ps->eTok);
+    if (n == 0) return 0;
+    ps->iTokStart = ps->iTokEnd;
+    ps->iTokEnd += (size_t)n;
+  }
+  return ps->iTokStart < iOff &&
+         (ps->eTok == DM_KIND_COMMENT || ps->eTok == DM_KIND_STRING ||
+          ps->eTok == DM_KIND_QUOTED);
+}
+
+/* The line at iOff: its text without the line ending. */
+static Line line_at(const Parse *ps, size_t iOff) {
+  Line line;
+  line.z = ps->zText + iOff;
+  const char *zEol = memchr(line.z, '\n', ps->nText - iOff);
+  line.n = zEol ? (size_t)(zEol - line.z) : ps->nText - iOff;
+  line.nNext = zEol ? line.n + 1 : line.n;
+  if (line.n > 0 && line.z[line.n - 1] == '\r') line.n--;
+  return line;
+}
+
+/* "-- migrate:up" on the line at iOff: the up section starts after it. */
+static int start_up(Parse *ps, size_t iOff, const Line *pLine) {
+  DmgFile *p = ps->p;
+  if (p->iUpLine) {
+    return fail(ps->pzErr, ps->zPath, ps->iLine,
+                "second '-- migrate:up' (the first is on line %d)", p->iUpLine);
+  }
+  if (ps->eSection == MARK_DOWN) {
+    return fail(ps->pzErr, ps->zPath, ps->iLine,
+                "'-- migrate:up' after '-- migrate:down': the up section comes first");
+  }
+  p->iUpLine = ps->iLine;
+  ps->eSection = MARK_UP;
+  ps->iSectionStart = iOff + pLine->nNext;
+  return 0;
+}
+
+/* "-- migrate:down" on the line at iOff: the up section ends before it. */
+static int start_down(Parse *ps, size_t iOff, const Line *pLine) {
+  DmgFile *p = ps->p;
+  if (p->iDownLine) {
+    return fail(ps->pzErr, ps->zPath, ps->iLine,
+                "second '-- migrate:down' (the first is on line %d)", p->iDownLine);
+  }
+  if (ps->eSection != MARK_UP) {
+    return fail(ps->pzErr, ps->zPath, ps->iLine,
+                "'-- migrate:down' before '-- migrate:up': the up section comes first");
+  }
+  p->zUp = dupn(ps->zText + ps->iSectionStart, iOff - ps->iSectionStart);
+  if (!p->zUp) return fail(ps->pzErr, ps->zPath, ps->iLine, "out of memory");
+  p->iDownLine = ps->iLine;
+  ps->eSection = MARK_DOWN;
+  ps->iSectionStart = iOff + pLine->nNext;
+  return 0;
+}
+
+/* The value of header field iField, trimmed, into the file. */
+static int header_field(Parse *ps, int iField, const char *zVal, size_t nVal) {
+  DmgFile *p = ps->p;
+  int iLine = ps->iLine;
+  switch (iField) {
+    case FIELD_ID: {
+      p->zId = dupn(zVal, nVal);
+      p->iIdLine = iLine;
+      if (!p->zId) return fail(ps->pzErr, ps->zPath, iLine, "out of memory");
+      if (nVal == 0) return fail(ps->pzErr, ps->zPath, iLine, "'Revision ID:' is empty");
+      const char *zWhy = dmg_check_ident(p->zId);
+      if (zWhy) {
+        return fail(ps->pzErr, ps->zPath, iLine, "revision id '%s' is not valid: %s",
+                    p->zId, zWhy);
+      }
+      return 0;
+    }
+    case FIELD_REVISES:
+      return parse_list(zVal, nVal, iLine, &p->parents, ps->zPath, "Revises", ps->pzErr);
+    case FIELD_DATE:
+      p->zCreateDate = dupn(zVal, nVal);
+      if (!p->zCreateDate) return fail(ps->pzErr, ps->zPath, iLine, "out of memory");
+      return 0;
+    case FIELD_LABELS:
+      return parse_list(zVal, nVal, iLine, &p->labels, ps->zPath, "Branch Labels",
+                        ps->pzErr);
+    default:
+      return parse_list(zVal, nVal, iLine, &p->depends, ps->zPath, "Depends On",
+                        ps->pzErr);
+  }
+}
+
+/* A comment line of the header, z[0..n) after its "--": a field, the
+** message (the first line of text before the id), or a plain comment. */
+static int header_comment(Parse *ps, const char *z, size_t n) {
+  int iField;
+  for (iField = 0; iField < N_FIELD; iField++) {
+    size_t nKey = strlen(ps->aField[iField].zKey);
+    if (n >= nKey && memcmp(z, ps->aField[iField].zKey, nKey) == 0) break;
+  }
+  if (iField < N_FIELD) {
+    Field *pField = &ps->aField[iField];
+    size_t nKey = strlen(pField->zKey);
+    const char *zVal = z + nKey;
+    size_t nVal = n - nKey;
+    trim(&zVal, &nVal);
+    if (pField->iLine) {
+      return fail(ps->pzErr, ps->zPath, ps->iLine, "second '%s' line (the first is on line %d)",
+                  pField->zKey, pField->iLine);
+    }
+    pField->iLine = ps->iLine;
+    return header_field(ps, iField, zVal, nVal);
+  }
+  if (!ps->p->zMessage && !ps->p->iIdLine && n > 0) {
+    ps->p->zMessage = dupn(z, n);
+    if (!ps->p->zMessage) return fail(ps->pzErr, ps->zPath, ps->iLine, "out of memory");
+  }
+  return 0;
+}
+
+/* A line before "-- migrate:up": comments and blank lines only. */
+static int header_line(Parse *ps, const Line *pLine) {
+  const char *z;
+  size_t n;
+  if (comment_text(pLine, &z, &n)) return header_comment(ps, z, n);
+  if (is_blank(pLine)) return 0;
+  return fail(ps->pzErr, ps->zPath, ps->iLine,
+              "SQL before '-- migrate:up': statements belong in the "
+              "'-- migrate:up' or '-- migrate:down' section");
+}
+
+/* One line: a marker, a line of the header, or a line of a section. */
+static int read_line(Parse *ps, size_t iOff, const Line *pLine) {
+  int eMark = line_inside_token(ps, iOff) ? MARK_NONE
+                                          : marker(pLine, ps->iLine, ps->zPath, ps->pzErr);
+  if (eMark < 0) return 1;
+  if (eMark == MARK_UP) return start_up(ps, iOff, pLine);
+  if (eMark == MARK_DOWN) return start_down(ps, iOff, pLine);
+  if (ps->eSection == MARK_NONE) return header_line(ps, pLine);
+  return 0;
+}
+
+/* After the last line: what the file must have had. */
+static int check_complete(Parse *ps) {
+  DmgFile *p = ps->p;
+  if (!p->iIdLine) {
+    return fail(ps->pzErr, ps->zPath, 1,
+                "no '-- Revision ID:' line in the header (the comment lines before "
+                "'-- migrate:up')");
+  }
+  if (!ps->aField[FIELD_REVISES].iLine) {
+    return fail(ps->pzErr, ps->zPath, p->iIdLine,
+                "no '-- Revises:' line in the header (leave it empty for the base "
+                "revision)");
+  }
+  if (!p->iUpLine) {
+    return fail(ps->pzErr, ps->zPath, ps->iLine ? ps->iLine : 1,
+                "no '-- migrate:up' section: a migration needs '-- migrate:up' and "
+                "'-- migrate:down' lines, in that order");
+  }
+  if (!p->iDownLine) {
+    return fail(ps->pzErr, ps->zPath, ps->iLine,
+                "no '-- migrate:down' section after '-- migrate:up' on line %d (leave "
+                "it empty if the migration cannot be undone)",
+                p->iUpLine);
+  }
+  return 0;
+}
+
+/* The down section runs to the end; empty message and date if none. */
+static int finish(Parse *ps) {
+  DmgFile *p = ps->p;
+  p->zDown = dupn(ps->zText + ps->iSectionStart, ps->nText - ps->iSectionStart);
+  if (!p->zMessage) p->zMessage = dupn("", 0);
+  if (!p->zCreateDate) p->zCreateDate = dupn("", 0);
+  if (!p->zDown || !p->zMessage || !p->zCreateDate) {
+    return fail(ps->pzErr, ps->zPath, ps->iLine, "out of memory");
+  }
+  return 0;
+}
+
+/* Every line in turn, after a UTF-8 byte-order mark if there is one. */
+static int read_lines(Parse *ps) {
+  size_t iOff = 0;
+  if (ps->nText >= 3 && memcmp(ps->zText, "\xEF\xBB\xBF", 3) == 0) iOff = 3;
+  ps->iTokStart = ps->iTokEnd = iOff;
+  while (iOff < ps->nText) {
+    Line line = line_at(ps, iOff);
+    ps->iLine++;
+    if (read_line(ps, iOff, &line)) return 1;
+    iOff += line.nNext;
+  }
+  return 0;
+}
+
 int dmg_parse(const char *zPath, const char *zText, size_t nText, DmgFile *p,
               char **pzErr) {
-  Field aField[] = {
-      {"Revision ID:", 0},   {"Revises:", 0},     {"Create Date:", 0},
-      {"Branch Labels:", 0}, {"Depends On:", 0},
-  };
-  int nField = (int)(sizeof(aField) / sizeof(aField[0]));
+  Parse ps = {.zPath = zPath, .nText = nText, .p = p, .pzErr = pzErr,
+              .aField = {{"Revision ID:", 0}, {"Revises:", 0}, {"Create Date:", 0},
+                         {"Branch Labels:", 0}, {"Depends On:", 0}},
+              .eSection = MARK_NONE};
   memset(p, 0, sizeof(*p));
   *pzErr = 0;
   p->zPath = dupn(zPath, strlen(zPath));
   if (!p->zPath) return fail(pzErr, zPath, 1, "out of memory");
-
-  const char *zNul = memchr(zText, 0, nText);
-  if (zNul) {
-    int iNulLine = 1;
-    for (const char *z = zText; z < zNul; z++) iNulLine += *z == '\n';
-    fail(pzErr, zPath, iNulLine, "the file holds a NUL byte; is it a text file?");
-    goto error;
+  char *zCopy = 0;
+  int rc = refuse_nul(zPath, zText, nText, pzErr);
+  if (rc == 0) {
+    /* The tokenizer reads to a NUL: zText need not have one. */
+    zCopy = dupn(zText, nText);
+    if (!zCopy) rc = fail(pzErr, zPath, 1, "out of memory");
   }
-  size_t iOff = 0;
-  if (nText >= 3 && memcmp(zText, "\xEF\xBB\xBF", 3) == 0) iOff = 3;
-
-  int iLine = 0;
-  int eSection = MARK_NONE;   /* Section we are in */
-  size_t iSectionStart = 0;   /* Offset where the current section's text starts */
-  while (iOff < nText) {
-    Line line;
-    line.z = zText + iOff;
-    const char *zEol = memchr(line.z, '\n', nText - iOff);
-    line.n = zEol ? (size_t)(zEol - line.z) : nText - iOff;
-    line.nNext = zEol ? line.n + 1 : line.n;
-    if (line.n > 0 && line.z[line.n - 1] == '\r') line.n--;
-    iLine++;
-
-    int eMark = marker(&line, iLine, zPath, pzErr);
-    if (eMark < 0) goto error;
-    if (eMark == MARK_UP) {
-      if (p->iUpLine) {
-        fail(pzErr, zPath, iLine, "second '-- migrate:up' (the first is on line %d)",
-             p->iUpLine);
-        goto error;
-      }
-      if (eSection == MARK_DOWN) {
-        fail(pzErr, zPath, iLine,
-             "'-- migrate:up' after '-- migrate:down': the up section comes first");
-        goto error;
-      }
-      p->iUpLine = iLine;
-      eSection = MARK_UP;
-      iSectionStart = iOff + line.nNext;
-    } else if (eMark == MARK_DOWN) {
-      if (p->iDownLine) {
-        fail(pzErr, zPath, iLine,
-             "second '-- migrate:down' (the first is on line %d)", p->iDownLine);
-        goto error;
-      }
-      if (eSection != MARK_UP) {
-        fail(pzErr, zPath, iLine,
-             "'-- migrate:down' before '-- migrate:up': the up section comes first");
-        goto error;
-      }
-      p->zUp = dupn(zText + iSectionStart, iOff - iSectionStart);
-      if (!p->zUp) {
-        fail(pzErr, zPath, iLine, "out of memory");
-        goto error;
-      }
-      p->iDownLine = iLine;
-      eSection = MARK_DOWN;
-      iSectionStart = iOff + line.nNext;
-    } else if (eSection == MARK_NONE) {
-      /* The header: comments and blank lines only. */
-      const char *z;
-      size_t n;
-      if (!comment_text(&line, &z, &n)) {
-        if (!is_blank(&line)) {
-          fail(pzErr, zPath, iLine,
-               "SQL before '-- migrate:up': statements belong in the "
-               "'-- migrate:up' or '-- migrate:down' section");
-          goto error;
-        }
-      } else {
-        int iField;
-        for (iField = 0; iField < nField; iField++) {
-          size_t nKey = strlen(aField[iField].zKey);
-          if (n >= nKey && memcmp(z, aField[iField].zKey, nKey) == 0) break;
-        }
-        if (iField < nField) {
-          Field *pField = &aField[iField];
-          size_t nKey = strlen(pField->zKey);
-          const char *zVal = z + nKey;
-          size_t nVal = n - nKey;
-          trim(&zVal, &nVal);
-          if (pField->iLine) {
-            fail(pzErr, zPath, iLine, "second '%s' line (the first is on line %d)",
-                 pField->zKey, pField->iLine);
-            goto error;
-          }
-          pField->iLine = iLine;
-          int rc = 0;
-          switch (iField) {
-            case 0: {
-              p->zId = dupn(zVal, nVal);
-              p->iIdLine = iLine;
-              if (!p->zId) {
-                rc = fail(pzErr, zPath, iLine, "out of memory");
-              } else if (nVal == 0) {
-                rc = fail(pzErr, zPath, iLine, "'Revision ID:' is empty");
-              } else {
-                const char *zWhy = dmg_check_ident(p->zId);
-                if (zWhy) {
-                  rc = fail(pzErr, zPath, iLine,
-                            "revision id '%s' is not valid: %s", p->zId, zWhy);
-                }
-              }
-              break;
-            }
-            case 1:
-              rc = parse_list(zVal, nVal, iLine, &p->parents, zPath, "Revises",
-                              pzErr);
-              break;
-            case 2:
-              p->zCreateDate = dupn(zVal, nVal);
-              if (!p->zCreateDate) rc = fail(pzErr, zPath, iLine, "out of memory");
-              break;
-            case 3:
-              rc = parse_list(zVal, nVal, iLine, &p->labels, zPath,
-                              "Branch Labels", pzErr);
-              break;
-            case 4:
-              rc = parse_list(zVal, nVal, iLine, &p->depends, zPath,
-                              "Depends On", pzErr);
-              break;
-          }
-          if (rc) goto error;
-        } else if (!p->zMessage && !p->iIdLine && n > 0) {
-          p->zMessage = dupn(z, n);
-          if (!p->zMessage) {
-            fail(pzErr, zPath, iLine, "out of memory");
-            goto error;
-          }
-        }
-      }
-    }
-    iOff += line.nNext;
-  }
-
-  if (!p->iIdLine) {
-    fail(pzErr, zPath, 1,
-         "no '-- Revision ID:' line in the header (the comment lines before "
-         "'-- migrate:up')");
-    goto error;
-  }
-  if (!aField[1].iLine) {
-    fail(pzErr, zPath, p->iIdLine,
-         "no '-- Revises:' line in the header (leave it empty for the base "
-         "revision)");
-    goto error;
-  }
-  if (!p->iUpLine) {
-    fail(pzErr, zPath, iLine ? iLine : 1,
-         "no '-- migrate:up' section: a migration needs '-- migrate:up' and "
-         "'-- migrate:down' lines, in that order");
-    goto error;
-  }
-  if (!p->iDownLine) {
-    fail(pzErr, zPath, iLine,
-         "no '-- migrate:down' section after '-- migrate:up' on line %d (leave "
-         "it empty if the migration cannot be undone)",
-         p->iUpLine);
-    goto error;
-  }
-  p->zDown = dupn(zText + iSectionStart, nText - iSectionStart);
-  if (!p->zMessage) p->zMessage = dupn("", 0);
-  if (!p->zCreateDate) p->zCreateDate = dupn("", 0);
-  if (!p->zDown || !p->zMessage || !p->zCreateDate) {
-    fail(pzErr, zPath, iLine, "out of memory");
-    goto error;
-  }
-  return 0;
-
-error:
-  dmg_file_clear(p);
-  return 1;
+  ps.zText = zCopy;
+  if (rc == 0) rc = read_lines(&ps);
+  if (rc == 0) rc = check_complete(&ps);
+  if (rc == 0) rc = finish(&ps);
+  free(zCopy);
+  if (rc) dmg_file_clear(p);
+  return rc;
 }
 
 char *dmg_normalise(const char *zSection) {

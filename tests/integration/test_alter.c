@@ -377,6 +377,28 @@ static void test_unchanged_table_is_left_alone(void **state) {
   sqlite3_close(db);
 }
 
+/* A C comment left open at the end is a comment to SQLite, so to
+** migrate_alter_table() too: the table is as given. */
+static void test_comment_left_open_at_the_end_is_a_comment(void **state) {
+  (void)state;
+  sqlite3 *db = alter_db("open_comment.db", 0);
+  char *zLog = upgrade_verbose(db, "b_open_comment");
+  assert_strategy(zLog, "authors", "unchanged (no copy): the table already is as given");
+  sqlite3_free(zLog);
+  sqlite3_close(db);
+}
+
+/* x'0g' is no blob to SQLite: the statement is refused at that token. */
+static void test_malformed_blob_is_an_unrecognized_token(void **state) {
+  (void)state;
+  char *zDb = 0;
+  sqlite3 *db = alter_db("bad_blob.db", &zDb);
+  assert_alter_fails(db, zDb, "b_bad_blob",
+                     "migrate_alter_table(): unrecognized token or unterminated text: x'0g'");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
 static void test_layout_only_change_stores_the_given_text(void **state) {
   (void)state;
   sqlite3 *db = alter_db("layout.db", 0);
@@ -1239,6 +1261,8 @@ int main(void) {
       cmocka_unit_test(test_renamed_column_carries_into_index_view_and_trigger),
       cmocka_unit_test(test_dropped_column_uses_alter_table_and_keeps_rowids),
       cmocka_unit_test(test_unchanged_table_is_left_alone),
+      cmocka_unit_test(test_comment_left_open_at_the_end_is_a_comment),
+      cmocka_unit_test(test_malformed_blob_is_an_unrecognized_token),
       cmocka_unit_test(test_layout_only_change_stores_the_given_text),
       cmocka_unit_test(test_non_constant_default_is_added_by_rebuild),
       cmocka_unit_test(test_stored_generated_column_is_added_by_rebuild),

@@ -417,6 +417,38 @@ static void test_marker_options_and_unknown_markers_are_refused(void **state) {
           "'-- migrate:up' and '-- migrate:down'");
 }
 
+/* A marker line inside a C comment or a string that spans lines is SQL
+** text, as SQLite's tokenizer reads it: the section goes on. */
+static void test_marker_inside_a_block_comment_is_not_a_marker(void **state) {
+  (void)state;
+  DmgFile f = parse(HEADER "-- migrate:up\nCREATE TABLE t (x);\n/* how to undo:\n"
+                           "-- migrate:down\n*/\n-- migrate:down\nDROP TABLE t;\n");
+  assert_string_equal(f.zUp, "CREATE TABLE t (x);\n/* how to undo:\n-- migrate:down\n*/\n");
+  assert_int_equal(f.iDownLine, 8);
+  assert_string_equal(f.zDown, "DROP TABLE t;\n");
+  dmg_file_clear(&f);
+}
+
+static void test_marker_inside_a_string_is_not_a_marker(void **state) {
+  (void)state;
+  DmgFile f = parse(HEADER "-- migrate:up\nINSERT INTO t VALUES ('two\n-- migrate:down\nlines');\n"
+                           "-- migrate:down\nDELETE FROM t;\n");
+  assert_string_equal(f.zUp, "INSERT INTO t VALUES ('two\n-- migrate:down\nlines');\n");
+  assert_int_equal(f.iDownLine, 7);
+  dmg_file_clear(&f);
+}
+
+/* An unknown marker inside a block comment is not refused either; after
+** a comment that closes on its own line, a marker counts again. */
+static void test_marker_after_a_closed_comment_counts(void **state) {
+  (void)state;
+  DmgFile f = parse(HEADER "-- migrate:up\n/*\n-- migrate:xyz\n*/ -- migrate:down\n"
+                           "-- migrate:down\n");
+  assert_string_equal(f.zUp, "/*\n-- migrate:xyz\n*/ -- migrate:down\n");
+  assert_int_equal(f.iDownLine, 7);
+  dmg_file_clear(&f);
+}
+
 static void test_nul_byte_is_refused_on_its_line(void **state) {
   (void)state;
   static const char zText[] = HEADER "-- migrate:up\nCREATE TABLE t (x);\0\n-- migrate:down\n";
@@ -551,6 +583,9 @@ int main(void) {
       cmocka_unit_test(test_missing_sections_are_refused),
       cmocka_unit_test(test_misordered_or_repeated_markers_are_refused),
       cmocka_unit_test(test_marker_options_and_unknown_markers_are_refused),
+      cmocka_unit_test(test_marker_inside_a_block_comment_is_not_a_marker),
+      cmocka_unit_test(test_marker_inside_a_string_is_not_a_marker),
+      cmocka_unit_test(test_marker_after_a_closed_comment_counts),
       cmocka_unit_test(test_nul_byte_is_refused_on_its_line),
       cmocka_unit_test(test_text_need_not_be_nul_terminated),
       cmocka_unit_test(test_normalise_drops_line_endings_and_outer_blank_lines),
