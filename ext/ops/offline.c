@@ -397,33 +397,58 @@ static int write_migration_statement(Offline *p, const DmEvent *pEv) {
   return SQLITE_OK;
 }
 
-/* alembic_version from aBefore to aAfter, in Alembic's own statements. */
+/* The bookkeeping statement zSql (sqlite3_malloc'd, 0 if out of memory),
+** ready for the script; frees it. */
+static int append_bookkeeping(sqlite3_str *pOut, char *zSql) {
+  if (!zSql) return SQLITE_NOMEM;
+  sqlite3_str_appendf(pOut, "%s;\n\n", zSql);
+  sqlite3_free(zSql);
+  return SQLITE_OK;
+}
+
+/* alembic_version from aBefore to aAfter, in Alembic's own statements,
+** the values written as literals where a live run binds them. */
 static int write_version_rows(Offline *p, const DmFlags *aBefore, const DmFlags *aAfter) {
   const DmSet *pSet = p->pSet;
   DmRowChange *aChange = sqlite3_malloc64(sizeof(DmRowChange) * (sqlite3_uint64)(2 * pSet->nRev + 1));
   if (!aChange) return SQLITE_NOMEM;
   int nChange = dm_row_changes(pSet, aBefore, aAfter, aChange);
-  for (int i = 0; i < nChange; i++) {
-    const char *zOld = aChange[i].iOld >= 0 ? pSet->aRev[aChange[i].iOld].zId : 0;
-    const char *zNew = aChange[i].iNew >= 0 ? pSet->aRev[aChange[i].iNew].zId : 0;
-    if (zOld && zNew) {
-      sqlite3_str_appendf(p->pOut,
-                          "UPDATE alembic_version SET version_num=%Q WHERE "
-                          "alembic_version.version_num = %Q;\n\n",
-                          zNew, zOld);
-    } else if (zNew) {
-      sqlite3_str_appendf(p->pOut,
-                          "INSERT INTO alembic_version (version_num) VALUES (%Q);\n\n",
-                          zNew);
+  int rc = nChange < 0 ? SQLITE_NOMEM : SQLITE_OK;
+  for (int i = 0; rc == SQLITE_OK && i < nChange; i++) {
+    char *zOld = aChange[i].iOld >= 0 ? sqlite3_mprintf("%Q", pSet->aRev[aChange[i].iOld].zId) : 0;
+    char *zNew = aChange[i].iNew >= 0 ? sqlite3_mprintf("%Q", pSet->aRev[aChange[i].iNew].zId) : 0;
+    if ((aChange[i].iOld >= 0 && !zOld) || (aChange[i].iNew >= 0 && !zNew)) {
+      rc = SQLITE_NOMEM;
     } else {
-      sqlite3_str_appendf(p->pOut,
-                          "DELETE FROM alembic_version WHERE "
-                          "alembic_version.version_num = %Q;\n\n",
-                          zOld);
+      rc = append_bookkeeping(p->pOut, dm_version_row_sql("", zOld, zNew));
     }
+    sqlite3_free(zOld);
+    sqlite3_free(zNew);
   }
   sqlite3_free(aChange);
-  return nChange < 0 ? SQLITE_NOMEM : SQLITE_OK;
+  return rc;
+}
+
+/* The step's log row, as a live run inserts it, started now. */
+static int write_log_row(Offline *p, const DmEvent *pEv) {
+  const DmRevision *pRev = &p->pSet->aRev[pEv->pStep->iRev];
+  char *azValue[5];
+  azValue[0] = sqlite3_mprintf("%Q", pRev->zId);
+  azValue[1] = sqlite3_mprintf("%Q", pEv->pStep->bUp ? "upgrade" : "downgrade");
+  azValue[2] = sqlite3_mprintf("%Q", pEv->zFrom[0] ? pEv->zFrom : 0);
+  azValue[3] = sqlite3_mprintf("%Q", pEv->zTo[0] ? pEv->zTo : 0);
+  azValue[4] = sqlite3_mprintf("%Q", pRev->zChecksum);
+  int rc = SQLITE_OK;
+  for (int i = 0; i < 5; i++) {
+    if (!azValue[i]) rc = SQLITE_NOMEM;
+  }
+  if (rc == SQLITE_OK) {
+    DmLogValues values = {azValue[0], azValue[1], azValue[2], azValue[3], azValue[4],
+                          "'now'", "0"};
+    rc = append_bookkeeping(p->pOut, dm_log_insert_sql("", &values));
+  }
+  for (int i = 0; i < 5; i++) sqlite3_free(azValue[i]);
+  return rc;
 }
 
 static int offline_event(void *pArg, const DmEvent *pEv, char **pzErr) {
@@ -472,14 +497,8 @@ static int offline_event(void *pArg, const DmEvent *pEv, char **pzErr) {
         sqlite3_str_appendf(pOut, "-- Running downgrade %s -> %s\n\n", pRev->zId, zParents);
       }
       sqlite3_free(zParents);
-      sqlite3_str_appendf(
-          pOut,
-          "INSERT INTO " DM_LOG_TABLE " (revision, direction, from_version, "
-          "to_version, checksum, started_at, duration_ms) VALUES (%Q, %Q, %Q, "
-          "%Q, %Q, strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now'), 0);\n\n",
-          pRev->zId, pEv->pStep->bUp ? "upgrade" : "downgrade",
-          pEv->zFrom[0] ? pEv->zFrom : 0, pEv->zTo[0] ? pEv->zTo : 0,
-          pRev->zChecksum);
+      int rc = write_log_row(p, pEv);
+      if (rc) return rc;
       break;
     }
     case DM_EVENT_STATEMENT:
@@ -500,11 +519,7 @@ static int offline_event(void *pArg, const DmEvent *pEv, char **pzErr) {
       int rc = write_version_rows(p, p->aCur, p->aNext);
       if (rc) return rc;
       memcpy(p->aCur, p->aNext, (size_t)pSet->nRev);
-      sqlite3_str_appendall(
-          pOut,
-          "UPDATE " DM_LOG_TABLE " SET duration_ms = round((julianday('now') - "
-          "julianday(started_at)) * 86400000.0, 3) WHERE id = (SELECT max(id) "
-          "FROM " DM_LOG_TABLE ");\n\n");
+      sqlite3_str_appendall(pOut, DM_LOG_DURATION_SQL ";\n\n");
       break;
     }
   }

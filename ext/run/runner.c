@@ -607,14 +607,12 @@ static int write_log(Run *p, const char *zRevision, const char *zDirection,
                      sqlite3_int64 iStartMs, double rDurationMs) {
   int rc = ensure_log_table(p);
   if (rc) return rc;
+  static const DmLogValues bound = {"?1", "?2", "?3", "?4", "?5", "?6 / 86400000.0", "?7"};
+  char *zSql = dm_log_insert_sql("main.", &bound);
+  if (!zSql) return SQLITE_NOMEM;
   sqlite3_stmt *pStmt = 0;
-  rc = sqlite3_prepare_v2(
-      p->db,
-      "INSERT INTO main." DM_LOG_TABLE
-      " (revision, direction, from_version, to_version, checksum, started_at,"
-      " duration_ms) VALUES (?1, ?2, ?3, ?4, ?5,"
-      " strftime('%Y-%m-%d %H:%M:%f', ?6 / 86400000.0), ?7)",
-      -1, &pStmt, 0);
+  rc = sqlite3_prepare_v2(p->db, zSql, -1, &pStmt, 0);
+  sqlite3_free(zSql);
   if (rc == SQLITE_OK) {
     sqlite3_bind_text(pStmt, 1, zRevision, -1, SQLITE_STATIC);
     sqlite3_bind_text(pStmt, 2, zDirection, -1, SQLITE_STATIC);
@@ -644,18 +642,14 @@ static int write_version(Run *p, const DmFlags *aBefore, const DmFlags *aAfter) 
   for (int i = 0; rc == SQLITE_OK && i < nChange; i++) {
     const char *zOld = aChange[i].iOld >= 0 ? pSet->aRev[aChange[i].iOld].zId : 0;
     const char *zNew = aChange[i].iNew >= 0 ? pSet->aRev[aChange[i].iNew].zId : 0;
-    const char *zSql;
-    if (zOld && zNew) {
-      zSql = "UPDATE main.alembic_version SET version_num=?2 "
-             "WHERE alembic_version.version_num = ?1";
-    } else if (zNew) {
-      zSql = "INSERT INTO main.alembic_version (version_num) VALUES (?2)";
-    } else {
-      zSql = "DELETE FROM main.alembic_version "
-             "WHERE alembic_version.version_num = ?1";
+    char *zSql = dm_version_row_sql("main.", zOld ? "?1" : 0, zNew ? "?2" : 0);
+    if (!zSql) {
+      rc = SQLITE_NOMEM;
+      break;
     }
     sqlite3_stmt *pStmt = 0;
     rc = sqlite3_prepare_v2(p->db, zSql, -1, &pStmt, 0);
+    sqlite3_free(zSql);
     if (rc == SQLITE_OK) {
       if (zOld) sqlite3_bind_text(pStmt, 1, zOld, -1, SQLITE_STATIC);
       if (zNew) sqlite3_bind_text(pStmt, 2, zNew, -1, SQLITE_STATIC);
