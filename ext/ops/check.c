@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ops/replay.h"
+#include "run/errors.h"
 #include "sqltext/sqltext.h"
 
 SQLITE_EXTENSION_INIT3
@@ -399,7 +400,7 @@ int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
   }
   if (rc) {
     if (rc != SQLITE_NOMEM) {
-      *pzErr = sqlite3_mprintf("migrate_check(): %s", sqlite3_errmsg(db));
+      *pzErr = dm_error_text(db, rc, "migrate_check", 0);
     }
     sqlite3_finalize(pHold);
     return rc;
@@ -420,7 +421,7 @@ int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
   if (rc == SQLITE_OK) rc = dm_replay(pSet, aApplied, &pMem, 0, pzErr);
   if (rc == SQLITE_OK) rc = compare_schemas(pMem, db, pList);
   if (rc && rc != SQLITE_NOMEM && !*pzErr) {
-    *pzErr = sqlite3_mprintf("migrate_check(): %s", sqlite3_errmsg(db));
+    *pzErr = dm_error_text(db, rc, "migrate_check", 0);
   }
   if (rc == SQLITE_NOMEM) {
     /* Out of memory is said as SQLite says it, whatever step ran out. */

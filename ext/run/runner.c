@@ -41,6 +41,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "run/errors.h"
 #include "run/fkguard.h"
 #include "run/progress.h"
 #include "sqltext/sqltext.h"
@@ -228,7 +229,7 @@ int dm_read_version(sqlite3 *db, int *pnRow, char ***pazRow, char **pzErr) {
 done:
   if (rc && rc != SQLITE_NOMEM && pzErr) {
     /* Out of memory stays that (no sentence: errmsg may not say it). */
-    *pzErr = sqlite3_mprintf("cannot read alembic_version: %s", sqlite3_errmsg(db));
+    *pzErr = dm_error_text(db, rc, 0, "cannot read alembic_version");
   }
   return rc;
 }
@@ -926,7 +927,7 @@ static int check_journal(sqlite3 *db, DmOp eOp, char **pzErr) {
   }
   sqlite3_finalize(pStmt);
   if (rc) {
-    *pzErr = sqlite3_mprintf("%s(): %s", op_name(eOp), sqlite3_errmsg(db));
+    *pzErr = dm_error_text(db, rc, op_name(eOp), 0);
   } else if (bOff) {
     *pzErr = sqlite3_mprintf(
         "%s(): the database's journal_mode is OFF, so SQLite keeps no rollback "
@@ -956,52 +957,7 @@ static int check_temp_shadows(Run *p) {
 
 /* Translate the failure to start the run into what to do about it. */
 static char *begin_error(sqlite3 *db, int rc, DmOp eOp) {
-  int iTimeout = 0;
-  int iQueryOnly = 0;
-  int rcExtended = sqlite3_extended_errcode(db);
-  switch (rc & 0xff) {
-    case SQLITE_BUSY:
-      if (rcExtended == SQLITE_BUSY_SNAPSHOT) {
-        return sqlite3_mprintf(
-            "%s(): this connection's read transaction began before another "
-            "connection's last commit, and in WAL mode a transaction that read an "
-            "older snapshot cannot write; end it (COMMIT or ROLLBACK), then call "
-            "%s() again",
-            op_name(eOp), op_name(eOp));
-      }
-      query_int(db, "PRAGMA busy_timeout", &iTimeout);
-      return sqlite3_mprintf(
-          "%s(): database is locked: another connection is writing to it "
-          "(waited %d ms, this connection's busy timeout); try again, or wait "
-          "longer with PRAGMA busy_timeout = 10000",
-          op_name(eOp), iTimeout);
-    case SQLITE_READONLY:
-      if (query_int(db, "PRAGMA query_only", &iQueryOnly) == SQLITE_OK && iQueryOnly) {
-        return sqlite3_mprintf(
-            "%s(): this connection has PRAGMA query_only=ON, which refuses every "
-            "write (the file itself may be writable); run PRAGMA query_only=OFF, "
-            "then migrate",
-            op_name(eOp));
-      }
-      return sqlite3_mprintf(
-          "%s(): the database is read-only (attempt to write a readonly "
-          "database); migrating writes to it: open it read-write, as a user "
-          "who may write the file and its directory",
-          op_name(eOp));
-    case SQLITE_LOCKED:
-      if (rcExtended == SQLITE_LOCKED_SHAREDCACHE) {
-        return sqlite3_mprintf(
-            "%s(): cannot start the run's transaction: another connection that "
-            "shares this connection's cache (shared-cache mode, cache=shared) holds "
-            "a lock on the database; finish or close it, or open this connection "
-            "without shared cache, then try again",
-            op_name(eOp));
-      }
-      /* fall through */
-    default:
-      return sqlite3_mprintf("%s(): cannot start the run's transaction: %s",
-                             op_name(eOp), sqlite3_errmsg(db));
-  }
+  return dm_error_text(db, rc, op_name(eOp), "cannot start the run's transaction");
 }
 
 /*
@@ -1019,7 +975,7 @@ static char *commit_error(sqlite3 *db, int rc, DmOp eOp) {
         "busy_timeout = 10000",
         op_name(eOp), iTimeout);
   }
-  return sqlite3_mprintf("cannot commit the run: %s", sqlite3_errmsg(db));
+  return dm_error_text(db, rc, 0, "cannot commit the run");
 }
 
 int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
@@ -1052,7 +1008,7 @@ static int refuse_what_cannot_run(sqlite3 *db, DmConn *pConn, DmOp eOp, int *pbC
   int bAlone = 0;
   rc = dm_called_alone(db, &bAlone);
   if (rc != SQLITE_OK) {
-    *pzErr = sqlite3_mprintf("%s(): %s", op_name(eOp), sqlite3_errmsg(db));
+    *pzErr = dm_error_text(db, rc, op_name(eOp), 0);
     return rc;
   }
   if (!bAlone) {
