@@ -123,12 +123,10 @@ static void nested_keep(Nested *p, char *z) {
 }
 
 /* The statement z[0..n) ending in one ";" that the shell sees as the end
-** (not one inside a trailing "-- comment"), then a blank line. */
+** (not one inside a trailing "-- comment": what ends it, whitespace,
+** comments and ';', is dropped first), then a blank line. */
 static int append_statement(sqlite3_str *pOut, const char *z, int n) {
-  while (n > 0 && (z[n - 1] == ' ' || z[n - 1] == '\t' || z[n - 1] == '\n' ||
-                   z[n - 1] == '\r' || z[n - 1] == ';')) {
-    n--;
-  }
+  n = dm_sql_trim_end(z, n);
   char *zDone = sqlite3_mprintf("%.*s;", n, z);
   if (!zDone) return SQLITE_NOMEM;
   int bComplete = sqlite3_complete(zDone);
@@ -148,34 +146,10 @@ static char *statement_text(const char *z) {
   return sqlite3_str_finish(pStr);
 }
 
-/* The next word of z from *pi (not space or comment): its start and
-** length, without the quotes of a quoted identifier; 0 at the end. */
-static int next_word(const char *z, int *pi, const char **pzWord) {
-  DmTokenType eType = DM_TK_SPACE;
-  int n = 0;
-  *pzWord = "";
-  while ((n = dm_token(z + *pi, &eType)) > 0 && eType == DM_TK_SPACE) *pi += n;
-  if (n == 0) return 0;
-  *pzWord = z + *pi;
-  *pi += n;
-  if (eType == DM_TK_QUOTED && n >= 2) {
-    (*pzWord)++;
-    n -= 2;
-  }
-  return n;
-}
-
-static int word_is(const char *zWord, int n, const char *zKeyword) {
-  return n == (int)strlen(zKeyword) && sqlite3_strnicmp(zWord, zKeyword, n) == 0;
-}
-
-/* The savepoint zName[0..n) among the open ones, innermost first; -1. */
-static int find_mark(const Nested *p, const char *zName, int n) {
+/* The savepoint zName among the open ones, innermost first; -1. */
+static int find_mark(const Nested *p, const char *zName) {
   for (int i = p->nMark - 1; i >= 0; i--) {
-    if ((int)strlen(p->aMark[i].zName) == n &&
-        sqlite3_strnicmp(p->aMark[i].zName, zName, n) == 0) {
-      return i;
-    }
+    if (sqlite3_stricmp(p->aMark[i].zName, zName) == 0) return i;
   }
   return -1;
 }
@@ -215,83 +189,83 @@ static void keep_schema_bump(Nested *p, const char *zSql) {
   sqlite3_free(zLine);
 }
 
-/* One statement that the migration statement's function started. */
-static void nested_statement(Nested *p, sqlite3_stmt *pStmt, const char *zSql) {
-  int i = 0;
-  const char *zWord = 0;
-  int n = next_word(zSql, &i, &zWord);
-  if (word_is(zWord, n, "SAVEPOINT")) {
-    n = next_word(zSql, &i, &zWord);
-    if (p->nMark == p->nMarkAlloc) {
-      int nNew = p->nMarkAlloc ? 2 * p->nMarkAlloc : 8;
-      Mark *aNew = sqlite3_realloc64(p->aMark, sizeof(Mark) * (sqlite3_uint64)nNew);
-      if (!aNew) {
-        p->rc = SQLITE_NOMEM;
-        return;
-      }
-      p->aMark = aNew;
-      p->nMarkAlloc = nNew;
-    }
-    p->aMark[p->nMark].zName = sqlite3_mprintf("%.*s", n, zWord);
-    p->aMark[p->nMark].iAt = p->nStmt;
-    if (!p->aMark[p->nMark].zName) {
+/* The name the token gives, unquoted; 0 with p->rc set if out of memory. */
+static char *savepoint_name(Nested *p, const DmSqlToken *pTok) {
+  char *zName = dm_sql_unquote(pTok);
+  if (!zName) p->rc = SQLITE_NOMEM;
+  return zName;
+}
+
+/* SAVEPOINT name, z just after SAVEPOINT: a mark where it began. */
+static void mark_open(Nested *p, const char *z) {
+  DmSqlToken tok = dm_sql_next(&z);
+  if (p->nMark == p->nMarkAlloc) {
+    int nNew = p->nMarkAlloc ? 2 * p->nMarkAlloc : 8;
+    Mark *aNew = sqlite3_realloc64(p->aMark, sizeof(Mark) * (sqlite3_uint64)nNew);
+    if (!aNew) {
       p->rc = SQLITE_NOMEM;
       return;
     }
-    p->nMark++;
-    return;
+    p->aMark = aNew;
+    p->nMarkAlloc = nNew;
   }
-  if (word_is(zWord, n, "RELEASE")) {
-    /* RELEASE [SAVEPOINT] name: what ran inside it stays. */
-    n = next_word(zSql, &i, &zWord);
-    if (word_is(zWord, n, "SAVEPOINT")) n = next_word(zSql, &i, &zWord);
-    int iMark = find_mark(p, zWord, n);
-    if (iMark >= 0) drop_marks_from(p, iMark);
-    return;
+  p->aMark[p->nMark].zName = savepoint_name(p, &tok);
+  p->aMark[p->nMark].iAt = p->nStmt;
+  if (p->aMark[p->nMark].zName) p->nMark++;
+}
+
+/* RELEASE [SAVEPOINT] name, z just after RELEASE: what ran inside it stays. */
+static void mark_release(Nested *p, const char *z) {
+  DmSqlToken tok = dm_sql_next(&z);
+  if (dm_sql_keyword_is(&tok, "SAVEPOINT")) tok = dm_sql_next(&z);
+  char *zName = savepoint_name(p, &tok);
+  int iMark = zName ? find_mark(p, zName) : -1;
+  if (iMark >= 0) drop_marks_from(p, iMark);
+  sqlite3_free(zName);
+}
+
+/* ROLLBACK [TRANSACTION] TO [SAVEPOINT] name, z just after ROLLBACK: what
+** ran inside it is undone; the savepoint stays open. (A plain ROLLBACK
+** would end the run.) */
+static void mark_rollback(Nested *p, const char *z) {
+  DmSqlToken tok = dm_sql_next(&z);
+  if (dm_sql_keyword_is(&tok, "TRANSACTION")) tok = dm_sql_next(&z);
+  if (!dm_sql_keyword_is(&tok, "TO")) return;
+  tok = dm_sql_next(&z);
+  if (dm_sql_keyword_is(&tok, "SAVEPOINT")) tok = dm_sql_next(&z);
+  char *zName = savepoint_name(p, &tok);
+  int iMark = zName ? find_mark(p, zName) : -1;
+  sqlite3_free(zName);
+  if (iMark < 0) return;
+  while (p->nStmt > p->aMark[iMark].iAt) sqlite3_free(p->azStmt[--p->nStmt]);
+  drop_marks_from(p, iMark + 1);
+}
+
+/*
+** A PRAGMA, z just after PRAGMA: whether the script keeps it. One that
+** reports something asks (the pragma_* table functions run "PRAGMA
+** main.table_xinfo=t"); one that reports nothing sets. The schema_version
+** bump is written as the shell can do it, and writable_schema is followed.
+*/
+static int pragma_is_kept(Nested *p, sqlite3_stmt *pStmt, const char *zSql, const char *z) {
+  if (sqlite3_column_count(pStmt) > 0) return 0;
+  DmPragma pragma;
+  dm_sql_pragma(z, &pragma);
+  if (dm_sql_name_is(&pragma.name, "schema_version")) {
+    keep_schema_bump(p, zSql);
+    return 0;
   }
-  if (word_is(zWord, n, "ROLLBACK")) {
-    /* ROLLBACK [TRANSACTION] TO [SAVEPOINT] name: undone; the savepoint
-    ** stays open. (A plain ROLLBACK would end the run.) */
-    n = next_word(zSql, &i, &zWord);
-    if (word_is(zWord, n, "TRANSACTION")) n = next_word(zSql, &i, &zWord);
-    if (!word_is(zWord, n, "TO")) return;
-    n = next_word(zSql, &i, &zWord);
-    if (word_is(zWord, n, "SAVEPOINT")) n = next_word(zSql, &i, &zWord);
-    int iMark = find_mark(p, zWord, n);
-    if (iMark < 0) return;
-    while (p->nStmt > p->aMark[iMark].iAt) sqlite3_free(p->azStmt[--p->nStmt]);
-    drop_marks_from(p, iMark + 1);
-    return;
+  if (dm_sql_name_is(&pragma.name, "writable_schema")) {
+    const DmSqlToken *pV = &pragma.value;
+    p->bWritable = dm_sql_name_is(pV, "ON") || dm_sql_name_is(pV, "1") ||
+                   dm_sql_name_is(pV, "TRUE") || dm_sql_name_is(pV, "YES");
   }
-  if (word_is(zWord, n, "PRAGMA")) {
-    /* One that reports something asks (the pragma_* table functions run
-    ** "PRAGMA main.table_xinfo=t"); one that reports nothing sets. */
-    if (sqlite3_column_count(pStmt) > 0) return;
-    /* PRAGMA [schema.]name = value, or name(value). */
-    const char *zName = 0;
-    int nName = next_word(zSql, &i, &zName);
-    const char *zNext = 0;
-    int nNext = next_word(zSql, &i, &zNext);
-    if (nNext == 1 && zNext[0] == '.') {
-      nName = next_word(zSql, &i, &zName);
-      nNext = next_word(zSql, &i, &zNext);
-    }
-    if (word_is(zName, nName, "schema_version")) {
-      keep_schema_bump(p, zSql);
-      return;
-    }
-    if (word_is(zName, nName, "writable_schema")) {
-      const char *zValue = zNext;
-      int nValue = nNext;
-      if (nNext == 1 && (zNext[0] == '=' || zNext[0] == '(')) {
-        nValue = next_word(zSql, &i, &zValue);
-      }
-      p->bWritable = word_is(zValue, nValue, "ON") || word_is(zValue, nValue, "1") ||
-                     word_is(zValue, nValue, "TRUE") || word_is(zValue, nValue, "YES");
-    }
-  } else if (sqlite3_stmt_readonly(pStmt)) {
-    return; /* It reads (or is BEGIN or COMMIT, which fail inside a run) */
-  }
+  return 1;
+}
+
+/* A statement that writes: its text for the script, unless it has bound
+** parameters, whose values SQLite will not show (see Nested). */
+static void keep_written(Nested *p, sqlite3_stmt *pStmt, const char *zSql) {
   if (sqlite3_bind_parameter_count(pStmt) > 0) {
     if (!p->zBound) {
       p->zBound = dm_sql_line(zSql, (int)strlen(zSql), 200);
@@ -300,6 +274,24 @@ static void nested_statement(Nested *p, sqlite3_stmt *pStmt, const char *zSql) {
     return;
   }
   nested_keep(p, statement_text(zSql));
+}
+
+/* One statement that the migration statement's function started. */
+static void nested_statement(Nested *p, sqlite3_stmt *pStmt, const char *zSql) {
+  const char *z = zSql;
+  DmSqlToken first = dm_sql_next(&z);
+  if (dm_sql_keyword_is(&first, "SAVEPOINT")) {
+    mark_open(p, z);
+  } else if (dm_sql_keyword_is(&first, "RELEASE")) {
+    mark_release(p, z);
+  } else if (dm_sql_keyword_is(&first, "ROLLBACK")) {
+    mark_rollback(p, z);
+  } else if (dm_sql_keyword_is(&first, "PRAGMA")) {
+    if (pragma_is_kept(p, pStmt, zSql, z)) keep_written(p, pStmt, zSql);
+  } else if (!sqlite3_stmt_readonly(pStmt)) {
+    keep_written(p, pStmt, zSql); /* Not one that reads (or BEGIN or COMMIT,
+                                  ** which fail inside a run) */
+  }
 }
 
 /*
@@ -355,10 +347,9 @@ static int write_migration_statement(Offline *p, const DmEvent *pEv) {
   Nested *pNested = &p->nested;
   if (pNested->rc) return pNested->rc;
   int bReadonly = sqlite3_stmt_readonly(pEv->pStmt);
-  int i = 0;
-  const char *zWord = 0;
-  int n = next_word(pEv->zSql, &i, &zWord);
-  int bPragma = word_is(zWord, n, "PRAGMA");
+  const char *z = pEv->zSql;
+  DmSqlToken first = dm_sql_next(&z);
+  int bPragma = dm_sql_keyword_is(&first, "PRAGMA");
   if (pNested->zBound) {
     char *zLine = dm_sql_line(pEv->zSql, pEv->nSql, 200);
     if (!zLine) return SQLITE_NOMEM;
