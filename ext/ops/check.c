@@ -233,9 +233,9 @@ static char *column_order(const DmTable *a, const DmTable *b) {
   return z ? z : sqlite3_mprintf("");
 }
 
-/* What differs between two tables of the same name, line by line. */
-static int compare_tables(DmDiffList *pList, const char *zName, const DmTable *pExp,
-                          const DmTable *pLive) {
+/* Columns of pExp that pLive lacks, then columns of pLive that pExp lacks. */
+static int diff_column_sets(DmDiffList *pList, const char *zName, const DmTable *pExp,
+                            const DmTable *pLive) {
   int rc = SQLITE_OK;
   for (int i = 0; rc == SQLITE_OK && i < pExp->nItem; i++) {
     const DmTableItem *e = &pExp->aItem[i];
@@ -249,6 +249,13 @@ static int compare_tables(DmDiffList *pList, const char *zName, const DmTable *p
     rc = add_diff(pList, "table", zName, sqlite3_mprintf("extra column %s", l->zName),
                   0, l->zLine);
   }
+  return rc;
+}
+
+/* Columns both have, defined differently. */
+static int diff_column_types(DmDiffList *pList, const char *zName, const DmTable *pExp,
+                             const DmTable *pLive) {
+  int rc = SQLITE_OK;
   for (int i = 0; rc == SQLITE_OK && i < pExp->nItem; i++) {
     const DmTableItem *e = &pExp->aItem[i];
     const DmTableItem *l = e->bConstraint ? 0 : find_item(pLive, e);
@@ -259,20 +266,32 @@ static int compare_tables(DmDiffList *pList, const char *zName, const DmTable *p
                                   or_none(e->zBody, "(no type)")),
                   e->zLine, l->zLine);
   }
-  if (rc == SQLITE_OK) {
-    char *zExpOrder = column_order(pExp, pLive);
-    char *zLiveOrder = column_order(pLive, pExp);
-    if (!zExpOrder || !zLiveOrder) {
-      rc = SQLITE_NOMEM;
-    } else if (sqlite3_stricmp(zExpOrder, zLiveOrder) != 0) {
-      rc = add_diff(pList, "table", zName,
-                    sqlite3_mprintf("columns in the order %s, expected %s",
-                                    zLiveOrder, zExpOrder),
-                    zExpOrder, zLiveOrder);
-    }
-    sqlite3_free(zExpOrder);
-    sqlite3_free(zLiveOrder);
+  return rc;
+}
+
+/* The columns both have, in another order. */
+static int diff_column_order(DmDiffList *pList, const char *zName, const DmTable *pExp,
+                             const DmTable *pLive) {
+  int rc = SQLITE_OK;
+  char *zExpOrder = column_order(pExp, pLive);
+  char *zLiveOrder = column_order(pLive, pExp);
+  if (!zExpOrder || !zLiveOrder) {
+    rc = SQLITE_NOMEM;
+  } else if (sqlite3_stricmp(zExpOrder, zLiveOrder) != 0) {
+    rc = add_diff(pList, "table", zName,
+                  sqlite3_mprintf("columns in the order %s, expected %s", zLiveOrder,
+                                  zExpOrder),
+                  zExpOrder, zLiveOrder);
   }
+  sqlite3_free(zExpOrder);
+  sqlite3_free(zLiveOrder);
+  return rc;
+}
+
+/* Table constraints missing or changed, then extra ones. */
+static int diff_constraints(DmDiffList *pList, const char *zName, const DmTable *pExp,
+                            const DmTable *pLive) {
+  int rc = SQLITE_OK;
   for (int i = 0; rc == SQLITE_OK && i < pExp->nItem; i++) {
     const DmTableItem *e = &pExp->aItem[i];
     if (!e->bConstraint) continue;
@@ -293,6 +312,16 @@ static int compare_tables(DmDiffList *pList, const char *zName, const DmTable *p
     rc = add_diff(pList, "table", zName,
                   sqlite3_mprintf("extra constraint %s", l->zLine), 0, l->zLine);
   }
+  return rc;
+}
+
+/* What differs between two tables of the same name, line by line. */
+static int compare_tables(DmDiffList *pList, const char *zName, const DmTable *pExp,
+                          const DmTable *pLive) {
+  int rc = diff_column_sets(pList, zName, pExp, pLive);
+  if (rc == SQLITE_OK) rc = diff_column_types(pList, zName, pExp, pLive);
+  if (rc == SQLITE_OK) rc = diff_column_order(pList, zName, pExp, pLive);
+  if (rc == SQLITE_OK) rc = diff_constraints(pList, zName, pExp, pLive);
   if (rc == SQLITE_OK && strcmp(pExp->zOptionsNormal, pLive->zOptionsNormal) != 0) {
     rc = add_diff(pList, "table", zName,
                   sqlite3_mprintf("table options are %s, expected %s",

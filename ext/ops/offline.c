@@ -442,79 +442,91 @@ static int write_log_row(Offline *p, const DmEvent *pEv) {
   return rc;
 }
 
+/* The script's head: what it does, how to apply it, the bookkeeping
+** tables it may need. aNext becomes where it ends. */
+static int write_script_start(Offline *p, const DmEvent *pEv) {
+  const DmSet *pSet = p->pSet;
+  memcpy(p->aNext, p->aCur, (size_t)pSet->nRev);
+  for (int i = 0; i < pEv->pPlan->nStep; i++) {
+    p->aNext[pEv->pPlan->aStep[i].iRev] = (DmFlags)pEv->pPlan->aStep[i].bUp;
+  }
+  char *zFrom = dm_describe(pSet, p->aCur, "<base>");
+  char *zTo = dm_describe(pSet, p->aNext, "<base>");
+  if (!zFrom || !zTo) {
+    sqlite3_free(zFrom);
+    sqlite3_free(zTo);
+    return SQLITE_NOMEM;
+  }
+  sqlite3_str_appendf(
+      p->pOut,
+      "-- distmigrate offline script: %s %s -> %s\n"
+      "-- Apply with: sqlite3 -bail DATABASE < FILE (-bail stops at the "
+      "first error; the open transaction is then rolled back)\n\n"
+      "PRAGMA foreign_keys = OFF;\n\n"
+      "BEGIN;\n\n",
+      p->eOp == DM_OP_UPGRADE ? "upgrade" : "downgrade", zFrom, zTo);
+  sqlite3_free(zFrom);
+  sqlite3_free(zTo);
+  if (p->bFromBase) {
+    sqlite3_str_appendf(p->pOut, "CREATE TABLE IF NOT EXISTS%s;\n\n",
+                        DM_VERSION_TABLE_SQL + strlen("CREATE TABLE"));
+  }
+  if (pEv->pPlan->nStep > 0) sqlite3_str_appendf(p->pOut, "%s;\n\n", DM_LOG_TABLE_SQL);
+  return SQLITE_OK;
+}
+
+/* A step begins: Alembic's line for it, and its log row. */
+static int write_step_start(Offline *p, const DmEvent *pEv) {
+  const DmRevision *pRev = &p->pSet->aRev[pEv->pStep->iRev];
+  char *zParents = dm_parents_text(p->pSet, pEv->pStep->iRev);
+  if (!zParents) return SQLITE_NOMEM;
+  if (pEv->pStep->bUp) {
+    sqlite3_str_appendf(p->pOut, "-- Running upgrade %s -> %s\n\n", zParents, pRev->zId);
+  } else {
+    sqlite3_str_appendf(p->pOut, "-- Running downgrade %s -> %s\n\n", pRev->zId, zParents);
+  }
+  sqlite3_free(zParents);
+  return write_log_row(p, pEv);
+}
+
+/* A step is done: its version rows, and its log row's duration. */
+static int write_step_done(Offline *p, const DmEvent *pEv) {
+  const DmSet *pSet = p->pSet;
+  memcpy(p->aNext, p->aCur, (size_t)pSet->nRev);
+  p->aNext[pEv->pStep->iRev] = (DmFlags)pEv->pStep->bUp;
+  int rc = write_version_rows(p, p->aCur, p->aNext);
+  if (rc) return rc;
+  memcpy(p->aCur, p->aNext, (size_t)pSet->nRev);
+  sqlite3_str_appendall(p->pOut, DM_LOG_DURATION_SQL ";\n\n");
+  return SQLITE_OK;
+}
+
 static int offline_event(void *pArg, const DmEvent *pEv, char **pzErr) {
   (void)pzErr;
   Offline *p = pArg;
-  const DmSet *pSet = p->pSet;
-  sqlite3_str *pOut = p->pOut;
+  int rc = SQLITE_OK;
   switch (pEv->eType) {
-    case DM_EVENT_START: {
-      /* Where the script ends: the plan applied to where it starts. */
-      memcpy(p->aNext, p->aCur, (size_t)pSet->nRev);
-      for (int i = 0; i < pEv->pPlan->nStep; i++) {
-        p->aNext[pEv->pPlan->aStep[i].iRev] = (DmFlags)pEv->pPlan->aStep[i].bUp;
-      }
-      char *zFrom = dm_describe(pSet, p->aCur, "<base>");
-      char *zTo = dm_describe(pSet, p->aNext, "<base>");
-      if (!zFrom || !zTo) {
-        sqlite3_free(zFrom);
-        sqlite3_free(zTo);
-        return SQLITE_NOMEM;
-      }
-      sqlite3_str_appendf(
-          pOut,
-          "-- distmigrate offline script: %s %s -> %s\n"
-          "-- Apply with: sqlite3 -bail DATABASE < FILE (-bail stops at the "
-          "first error; the open transaction is then rolled back)\n\n"
-          "PRAGMA foreign_keys = OFF;\n\n"
-          "BEGIN;\n\n",
-          p->eOp == DM_OP_UPGRADE ? "upgrade" : "downgrade", zFrom, zTo);
-      sqlite3_free(zFrom);
-      sqlite3_free(zTo);
-      if (p->bFromBase) {
-        sqlite3_str_appendf(pOut, "CREATE TABLE IF NOT EXISTS%s;\n\n",
-                            DM_VERSION_TABLE_SQL + strlen("CREATE TABLE"));
-      }
-      if (pEv->pPlan->nStep > 0) sqlite3_str_appendf(pOut, "%s;\n\n", DM_LOG_TABLE_SQL);
+    case DM_EVENT_START:
+      rc = write_script_start(p, pEv);
       break;
-    }
-    case DM_EVENT_STEP: {
-      const DmRevision *pRev = &pSet->aRev[pEv->pStep->iRev];
-      char *zParents = dm_parents_text(pSet, pEv->pStep->iRev);
-      if (!zParents) return SQLITE_NOMEM;
-      if (pEv->pStep->bUp) {
-        sqlite3_str_appendf(pOut, "-- Running upgrade %s -> %s\n\n", zParents, pRev->zId);
-      } else {
-        sqlite3_str_appendf(pOut, "-- Running downgrade %s -> %s\n\n", pRev->zId, zParents);
-      }
-      sqlite3_free(zParents);
-      int rc = write_log_row(p, pEv);
-      if (rc) return rc;
+    case DM_EVENT_STEP:
+      rc = write_step_start(p, pEv);
       break;
-    }
     case DM_EVENT_STATEMENT:
       p->pTop = pEv->pStmt;
       nested_clear(&p->nested);
       break;
-    case DM_EVENT_STATEMENT_DONE: {
+    case DM_EVENT_STATEMENT_DONE:
       p->pTop = 0;
-      int rc = pEv->rc ? SQLITE_OK : write_migration_statement(p, pEv);
+      rc = pEv->rc ? SQLITE_OK : write_migration_statement(p, pEv);
       nested_clear(&p->nested);
-      if (rc) return rc;
       break;
-    }
-    case DM_EVENT_STEP_DONE: {
-      if (pEv->rc) break;
-      memcpy(p->aNext, p->aCur, (size_t)pSet->nRev);
-      p->aNext[pEv->pStep->iRev] = (DmFlags)pEv->pStep->bUp;
-      int rc = write_version_rows(p, p->aCur, p->aNext);
-      if (rc) return rc;
-      memcpy(p->aCur, p->aNext, (size_t)pSet->nRev);
-      sqlite3_str_appendall(pOut, DM_LOG_DURATION_SQL ";\n\n");
+    case DM_EVENT_STEP_DONE:
+      if (pEv->rc == SQLITE_OK) rc = write_step_done(p, pEv);
       break;
-    }
   }
-  return sqlite3_str_errcode(pOut) ? SQLITE_NOMEM : SQLITE_OK;
+  if (rc) return rc;
+  return sqlite3_str_errcode(p->pOut) ? SQLITE_NOMEM : SQLITE_OK;
 }
 
 /*
@@ -534,13 +546,72 @@ static int has_table(sqlite3 *db, const char *zName) {
   return bHas;
 }
 
+/*
+** Make the replay pMem behave as a run on db would: in defensive mode
+** migrate_alter_table() rebuilds where it would edit sqlite_schema, and a
+** rebuild moves a table's sqlite_stat1 figures along when that table
+** exists (ANALYZE made it on db, not a migration; ANALYZE sqlite_schema
+** only creates it).
+*/
+static int replay_like(sqlite3 *db, sqlite3 *pMem, char **pzErr) {
+  int bDefensive = 0;
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, -1, &bDefensive);
+  if (bDefensive) sqlite3_db_config(pMem, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
+  int rc = SQLITE_OK;
+  if (has_table(db, "sqlite_stat1") && !has_table(pMem, "sqlite_stat1")) {
+    rc = sqlite3_exec(pMem, "ANALYZE main.sqlite_schema", 0, 0, 0);
+    if (rc) *pzErr = sqlite3_mprintf("migrate_sql(): %s", sqlite3_errmsg(pMem));
+  }
+  return rc;
+}
+
+/*
+** The run to zTarget in the replay pMem, written down by offline_event()
+** into *pzScript, or why there is none in *pzErr.
+*/
+static int write_script(Offline *pSt, sqlite3 *pMem, DmConn *pConn, const char *zTarget,
+                        char **pzScript, char **pzErr) {
+  char *zResult = 0;
+  char *zRunErr = 0;
+  pSt->pOut = sqlite3_str_new(0);
+  sqlite3_trace_v2(pMem, SQLITE_TRACE_STMT, offline_trace, pSt);
+  DmRunOpts opts;
+  memset(&opts, 0, sizeof(opts));
+  opts.bQuiet = 1;
+  opts.xEvent = offline_event;
+  opts.pArg = pSt;
+  int rc = dm_replay_enter(&zRunErr);
+  if (rc == SQLITE_OK) {
+    rc = dm_run_ex(pMem, pConn, pSt->pSet, pSt->eOp, zTarget, 0, &opts, &zResult, &zRunErr);
+    dm_replay_leave();
+  }
+  if (rc && pSt->zRefusal) {
+    *pzErr = pSt->zRefusal;
+    pSt->zRefusal = 0;
+  } else if (rc && rc != SQLITE_NOMEM) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_sql(): the migrations fail when replayed into an in-memory "
+        "database, so there is no script to give: %s",
+        zRunErr ? zRunErr : "out of memory");
+  }
+  sqlite3_str_appendall(pSt->pOut, "COMMIT;\n");
+  if (rc == SQLITE_OK && sqlite3_str_errcode(pSt->pOut)) rc = SQLITE_NOMEM;
+  char *zScript = sqlite3_str_finish(pSt->pOut);
+  if (rc == SQLITE_OK) {
+    *pzScript = zScript;
+  } else {
+    sqlite3_free(zScript);
+  }
+  sqlite3_free(zResult);
+  sqlite3_free(zRunErr);
+  return rc;
+}
+
 int dm_offline_script(sqlite3 *db, const DmSet *pSet, const DmFlags *aFrom,
                       const char *zTarget, char **pzScript, char **pzErr) {
   int n = pSet->nRev;
   sqlite3 *pMem = 0;
   DmConn *pConn = 0;
-  char *zResult = 0;
-  char *zRunErr = 0;
   Offline st;
   memset(&st, 0, sizeof(st));
   st.pSet = pSet;
@@ -558,57 +629,13 @@ int dm_offline_script(sqlite3 *db, const DmSet *pSet, const DmFlags *aFrom,
   /* Resolve first, so that a bad target is refused before any replay. */
   int rc = dm_resolve_either(pSet, aFrom, zTarget, &st.eOp, aAll + 2 * n + 2, pzErr);
   if (rc == SQLITE_OK) rc = dm_replay(pSet, aFrom, &pMem, &pConn, pzErr);
-  if (rc == SQLITE_OK && db) {
-    /* In defensive mode migrate_alter_table() rebuilds where it would edit
-    ** sqlite_schema: the script does what a run on db would do. */
-    int bDefensive = 0;
-    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, -1, &bDefensive);
-    if (bDefensive) sqlite3_db_config(pMem, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
-  }
-  if (rc == SQLITE_OK && db && has_table(db, "sqlite_stat1") &&
-      !has_table(pMem, "sqlite_stat1")) {
-    /* ANALYZE made it there, not a migration. A rebuild by
-    ** migrate_alter_table() moves a table's figures along when the table
-    ** exists; so must the script. (ANALYZE sqlite_schema only creates it.) */
-    rc = sqlite3_exec(pMem, "ANALYZE main.sqlite_schema", 0, 0, 0);
-    if (rc) *pzErr = sqlite3_mprintf("migrate_sql(): %s", sqlite3_errmsg(pMem));
-  }
+  if (rc == SQLITE_OK && db) rc = replay_like(db, pMem, pzErr);
   if (rc == SQLITE_OK) {
-    st.pOut = sqlite3_str_new(0);
-    sqlite3_trace_v2(pMem, SQLITE_TRACE_STMT, offline_trace, &st);
-    DmRunOpts opts;
-    memset(&opts, 0, sizeof(opts));
-    opts.bQuiet = 1;
-    opts.xEvent = offline_event;
-    opts.pArg = &st;
-    rc = dm_replay_enter(&zRunErr);
-    if (rc == SQLITE_OK) {
-      rc = dm_run_ex(pMem, pConn, pSet, st.eOp, zTarget, 0, &opts, &zResult, &zRunErr);
-      dm_replay_leave();
-    }
-    if (rc && st.zRefusal) {
-      *pzErr = st.zRefusal;
-      st.zRefusal = 0;
-    } else if (rc && rc != SQLITE_NOMEM) {
-      *pzErr = sqlite3_mprintf(
-          "migrate_sql(): the migrations fail when replayed into an in-memory "
-          "database, so there is no script to give: %s",
-          zRunErr ? zRunErr : "out of memory");
-    }
-    sqlite3_str_appendall(st.pOut, "COMMIT;\n");
-    if (rc == SQLITE_OK && sqlite3_str_errcode(st.pOut)) rc = SQLITE_NOMEM;
-    char *zScript = sqlite3_str_finish(st.pOut);
-    if (rc == SQLITE_OK) {
-      *pzScript = zScript;
-    } else {
-      sqlite3_free(zScript);
-    }
+    rc = write_script(&st, pMem, pConn, zTarget, pzScript, pzErr);
     nested_clear(&st.nested);
     sqlite3_free(st.zRefusal);
   }
   sqlite3_close(pMem);
-  sqlite3_free(zResult);
-  sqlite3_free(zRunErr);
   sqlite3_free(aAll);
   return rc;
 }
