@@ -30,8 +30,8 @@ struct DriftCursor {
   DmDiffList list;
 };
 
-static int driftConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
-                        sqlite3_vtab **ppVtab, char **pzErr) {
+static int drift_connect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                         sqlite3_vtab **ppVtab, char **pzErr) {
   (void)argc;
   (void)argv;
   (void)pzErr;
@@ -39,14 +39,14 @@ static int driftConnect(sqlite3 *db, void *pAux, int argc, const char *const *ar
 }
 
 /* No constraint is used: the comparison is done whole, once per scan. */
-static int driftBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
+static int drift_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   (void)pVtab;
   pInfo->estimatedCost = 1000.0;
   pInfo->estimatedRows = 10;
   return SQLITE_OK;
 }
 
-static int driftOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
+static int drift_open(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
   (void)pVtab;
   DriftCursor *pCur = sqlite3_malloc(sizeof(*pCur));
   if (!pCur) return SQLITE_NOMEM;
@@ -55,15 +55,15 @@ static int driftOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
   return SQLITE_OK;
 }
 
-static int driftClose(sqlite3_vtab_cursor *pCursor) {
+static int drift_close(sqlite3_vtab_cursor *pCursor) {
   DriftCursor *pCur = (DriftCursor *)pCursor;
   dm_diff_clear(&pCur->list);
   sqlite3_free(pCur);
   return SQLITE_OK;
 }
 
-static int driftFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr,
-                       int argc, sqlite3_value **argv) {
+static int drift_filter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
+                        sqlite3_value **argv) {
   (void)idxNum;
   (void)idxStr;
   (void)argc;
@@ -83,17 +83,17 @@ static int driftFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idx
   return rc;
 }
 
-static int driftNext(sqlite3_vtab_cursor *pCursor) {
+static int drift_next(sqlite3_vtab_cursor *pCursor) {
   ((DriftCursor *)pCursor)->iRow++;
   return SQLITE_OK;
 }
 
-static int driftEof(sqlite3_vtab_cursor *pCursor) {
+static int drift_eof(sqlite3_vtab_cursor *pCursor) {
   DriftCursor *pCur = (DriftCursor *)pCursor;
   return pCur->iRow >= pCur->list.n;
 }
 
-static int driftColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol) {
+static int drift_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol) {
   DriftCursor *pCur = (DriftCursor *)pCursor;
   const DmDiff *p = &pCur->list.a[pCur->iRow];
   const char *z = 0;
@@ -108,7 +108,7 @@ static int driftColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int i
   return SQLITE_OK;
 }
 
-static int driftRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
+static int drift_rowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
   *pRowid = ((DriftCursor *)pCursor)->iRow + 1;
   return SQLITE_OK;
 }
@@ -116,14 +116,14 @@ static int driftRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
 /* Eponymous-only: no xCreate, so it cannot be CREATEd into a schema. */
 const sqlite3_module dm_drift_module = {
     .iVersion = 0,
-    .xConnect = driftConnect,
-    .xBestIndex = driftBestIndex,
+    .xConnect = drift_connect,
+    .xBestIndex = drift_best_index,
     .xDisconnect = dm_vtab_disconnect,
-    .xOpen = driftOpen,
-    .xClose = driftClose,
-    .xFilter = driftFilter,
-    .xNext = driftNext,
-    .xEof = driftEof,
-    .xColumn = driftColumn,
-    .xRowid = driftRowid,
+    .xOpen = drift_open,
+    .xClose = drift_close,
+    .xFilter = drift_filter,
+    .xNext = drift_next,
+    .xEof = drift_eof,
+    .xColumn = drift_column,
+    .xRowid = drift_rowid,
 };

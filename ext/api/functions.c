@@ -117,7 +117,7 @@ static const char *target_text(sqlite3_context *ctx, const char *zFunc,
   return 0;
 }
 
-static void upgradeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+static void dm_upgrade_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (!dm_check_argc(ctx, "migrate_upgrade('head')", argc, 1, 3)) return;
   const char *zTarget = target_text(ctx, "migrate_upgrade", "head", argv[0]);
   if (zTarget) run_and_reply(ctx, DM_OP_UPGRADE, zTarget, 0, argc - 1, argv + 1);
@@ -149,7 +149,7 @@ static int step_count_ok(sqlite3_context *ctx, sqlite3_value *pArg, double r) {
 }
 
 /* migrate_downgrade(N) with a number means N steps down, whatever its sign. */
-static void downgradeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+static void dm_downgrade_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (!dm_check_argc(ctx, "migrate_downgrade(-1) or migrate_downgrade('base')",
                   argc, 1, 3)) {
     return;
@@ -168,7 +168,7 @@ static void downgradeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
   if (zTarget) run_and_reply(ctx, DM_OP_DOWNGRADE, zTarget, 0, argc - 1, argv + 1);
 }
 
-static void stampFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+static void dm_stamp_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (!dm_check_argc(ctx, "migrate_stamp('head') or migrate_stamp('head', 'purge')",
                   argc, 1, 2)) {
     return;
@@ -212,7 +212,7 @@ static void sort_rows(char **azRow, int nRow) {
 }
 
 /* What alembic_version holds: NULL at base, several heads as "a, b". */
-static void currentFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+static void dm_current_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argv;
   if (!dm_check_argc(ctx, "migrate_current()", argc, 0, 0)) return;
   dm_result_current(ctx);
@@ -243,7 +243,7 @@ void dm_result_current(sqlite3_context *ctx) {
 }
 
 /* The compiled-in heads (Alembic's `heads`). */
-static void headsFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+static void dm_heads_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argv;
   if (!dm_check_argc(ctx, "migrate_heads()", argc, 0, 0)) return;
   int *aHead = sqlite3_malloc64(sizeof(int) * (sqlite3_uint64)(dm_set.nRev + 1));
@@ -262,7 +262,7 @@ static void headsFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 /* migrate_verbose(1): Alembic-style "Running upgrade" lines on stderr. */
-static void verboseFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+static void dm_verbose_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (!dm_check_argc(ctx, "migrate_verbose(1) or migrate_verbose(0)", argc, 1, 1)) return;
   /* Not from a CHECK constraint either, which SQLite 3.40 lets through. */
   if (!dm_check_alone(ctx, "migrate_verbose", "migrate_verbose(1)")) return;
@@ -291,13 +291,13 @@ static const struct {
   int flags;
   void (*xFunc)(sqlite3_context *, int, sqlite3_value **);
 } aFunc[] = {
-    {"migrate_upgrade", -1, DM_WRITES, upgradeFunc},
-    {"migrate_downgrade", -1, DM_WRITES, downgradeFunc},
-    {"migrate_stamp", -1, DM_WRITES, stampFunc},
-    {"migrate_verbose", -1, DM_WRITES, verboseFunc},
+    {"migrate_upgrade", -1, DM_WRITES, dm_upgrade_func},
+    {"migrate_downgrade", -1, DM_WRITES, dm_downgrade_func},
+    {"migrate_stamp", -1, DM_WRITES, dm_stamp_func},
+    {"migrate_verbose", -1, DM_WRITES, dm_verbose_func},
     {"migrate_alter_table", -1, DM_WRITES, dm_alter_table_func},
-    {"migrate_current", -1, DM_READS, currentFunc},
-    {"migrate_heads", -1, DM_CONSTANT, headsFunc},
+    {"migrate_current", -1, DM_READS, dm_current_func},
+    {"migrate_heads", -1, DM_CONSTANT, dm_heads_func},
     {"migrate_check", -1, DM_READS, dm_check_func},
     {"migrate_sql", -1, DM_READS, dm_sql_func},
     {"migrate_backup", -1, DM_WRITES, dm_backup_func},

@@ -44,9 +44,8 @@ struct HistoryCursor {
   char **azAppliedAt;    /* Last upgrade time from distmigrate_log, or 0 */
 };
 
-static int historyConnect(sqlite3 *db, void *pAux, int argc,
-                          const char *const *argv, sqlite3_vtab **ppVtab,
-                          char **pzErr) {
+static int history_connect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                           sqlite3_vtab **ppVtab, char **pzErr) {
   (void)argc;
   (void)argv;
   (void)pzErr;
@@ -61,7 +60,7 @@ static int historyConnect(sqlite3 *db, void *pAux, int argc,
 }
 
 /* No constraint is used: the table is a handful of rows. */
-static int historyBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
+static int history_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   HistoryVtab *pTab = (HistoryVtab *)pVtab;
   pInfo->estimatedCost = (double)pTab->pSet->nRev;
   pInfo->estimatedRows = pTab->pSet->nRev;
@@ -79,7 +78,7 @@ static void cursor_clear(HistoryCursor *pCur, int nRev) {
   pCur->aHead = 0;
 }
 
-static int historyOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
+static int history_open(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
   (void)pVtab;
   HistoryCursor *pCur = sqlite3_malloc(sizeof(*pCur));
   if (!pCur) return SQLITE_NOMEM;
@@ -88,7 +87,7 @@ static int historyOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
   return SQLITE_OK;
 }
 
-static int historyClose(sqlite3_vtab_cursor *pCursor) {
+static int history_close(sqlite3_vtab_cursor *pCursor) {
   HistoryCursor *pCur = (HistoryCursor *)pCursor;
   cursor_clear(pCur, ((HistoryVtab *)pCursor->pVtab)->pSet->nRev);
   sqlite3_free(pCur);
@@ -120,8 +119,8 @@ static int load_applied_at(sqlite3 *db, const DmSet *pSet, char **azAt) {
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int historyFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
-                         const char *idxStr, int argc, sqlite3_value **argv) {
+static int history_filter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
+                          sqlite3_value **argv) {
   (void)idxNum;
   (void)idxStr;
   (void)argc;
@@ -166,12 +165,12 @@ static int historyFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   return rc;
 }
 
-static int historyNext(sqlite3_vtab_cursor *pCursor) {
+static int history_next(sqlite3_vtab_cursor *pCursor) {
   ((HistoryCursor *)pCursor)->iRow++;
   return SQLITE_OK;
 }
 
-static int historyEof(sqlite3_vtab_cursor *pCursor) {
+static int history_eof(sqlite3_vtab_cursor *pCursor) {
   HistoryCursor *pCur = (HistoryCursor *)pCursor;
   return pCur->iRow >= ((HistoryVtab *)pCursor->pVtab)->pSet->nRev;
 }
@@ -187,8 +186,7 @@ static void result_list(sqlite3_context *ctx, const DmSet *pSet, const int *aIdx
   }
 }
 
-static int historyColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
-                         int iCol) {
+static int history_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol) {
   HistoryCursor *pCur = (HistoryCursor *)pCursor;
   const DmSet *pSet = ((HistoryVtab *)pCursor->pVtab)->pSet;
   int i = pSet->nRev - 1 - pCur->iRow;
@@ -259,7 +257,7 @@ static int historyColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
   return SQLITE_OK;
 }
 
-static int historyRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
+static int history_rowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
   HistoryCursor *pCur = (HistoryCursor *)pCursor;
   *pRowid = ((HistoryVtab *)pCursor->pVtab)->pSet->nRev - pCur->iRow;
   return SQLITE_OK;
@@ -268,14 +266,14 @@ static int historyRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
 /* Eponymous-only: no xCreate, so it cannot be CREATEd into a schema. */
 const sqlite3_module dm_history_module = {
     .iVersion = 0,
-    .xConnect = historyConnect,
-    .xBestIndex = historyBestIndex,
+    .xConnect = history_connect,
+    .xBestIndex = history_best_index,
     .xDisconnect = dm_vtab_disconnect,
-    .xOpen = historyOpen,
-    .xClose = historyClose,
-    .xFilter = historyFilter,
-    .xNext = historyNext,
-    .xEof = historyEof,
-    .xColumn = historyColumn,
-    .xRowid = historyRowid,
+    .xOpen = history_open,
+    .xClose = history_close,
+    .xFilter = history_filter,
+    .xNext = history_next,
+    .xEof = history_eof,
+    .xColumn = history_column,
+    .xRowid = history_rowid,
 };

@@ -28,12 +28,7 @@ void dm_check_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   char *zErr = 0;
   int rc = dm_check(sqlite3_context_db_handle(ctx), &dm_set, 0, &list, &zErr);
   if (rc) {
-    if (zErr) { /* dm_check() gives none for out of memory */
-      sqlite3_result_error(ctx, zErr, -1);
-    } else {
-      sqlite3_result_error_nomem(ctx);
-    }
-    sqlite3_free(zErr);
+    dm_result_error(ctx, rc, zErr); /* No zErr: out of memory */
     return;
   }
   if (list.n == 0) {
@@ -129,13 +124,9 @@ void dm_backup_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   int rc = dm_backup(sqlite3_context_db_handle(ctx), zPath, bOverwrite, &zErr);
   if (rc == SQLITE_OK) {
     sqlite3_result_text(ctx, zPath, -1, SQLITE_TRANSIENT);
-  } else if (zErr) {
-    sqlite3_result_error(ctx, zErr, -1);
-    if ((rc & 0xff) == SQLITE_BUSY) sqlite3_result_error_code(ctx, rc);
   } else {
-    sqlite3_result_error_nomem(ctx);
+    dm_result_error(ctx, rc, zErr); /* No zErr: out of memory */
   }
-  sqlite3_free(zErr);
 }
 
 /*

@@ -41,8 +41,8 @@ struct PlanCursor {
   char **azVersion;   /* nStep+1 versions: before step 1, after each step */
 };
 
-static int planConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
-                       sqlite3_vtab **ppVtab, char **pzErr) {
+static int plan_connect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                        sqlite3_vtab **ppVtab, char **pzErr) {
   (void)argc;
   (void)argv;
   (void)pzErr;
@@ -59,7 +59,7 @@ static int planConnect(sqlite3 *db, void *pAux, int argc, const char *const *arg
 ** which xFilter refuses with a sentence saying how to call it. A target
 ** constraint that cannot be used yet (a join) makes this plan unusable.
 */
-static int planBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
+static int plan_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   (void)pVtab;
   pInfo->idxNum = 0;
   for (int i = 0; i < pInfo->nConstraint; i++) {
@@ -84,7 +84,7 @@ static void cursor_clear(PlanCursor *pCur) {
   dm_plan_clear(&pCur->plan);
 }
 
-static int planOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
+static int plan_open(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
   (void)pVtab;
   PlanCursor *pCur = sqlite3_malloc(sizeof(*pCur));
   if (!pCur) return SQLITE_NOMEM;
@@ -93,7 +93,7 @@ static int planOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
   return SQLITE_OK;
 }
 
-static int planClose(sqlite3_vtab_cursor *pCursor) {
+static int plan_close(sqlite3_vtab_cursor *pCursor) {
   PlanCursor *pCur = (PlanCursor *)pCursor;
   cursor_clear(pCur);
   sqlite3_free(pCur);
@@ -106,8 +106,8 @@ static int vtab_error(PlanVtab *pTab, char *zErr) {
   return zErr ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
-static int planFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr,
-                      int argc, sqlite3_value **argv) {
+static int plan_filter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
+                       sqlite3_value **argv) {
   (void)idxStr;
   PlanCursor *pCur = (PlanCursor *)pCursor;
   PlanVtab *pTab = (PlanVtab *)pCursor->pVtab;
@@ -157,12 +157,12 @@ static int planFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxS
   return rc;
 }
 
-static int planNext(sqlite3_vtab_cursor *pCursor) {
+static int plan_next(sqlite3_vtab_cursor *pCursor) {
   ((PlanCursor *)pCursor)->iRow++;
   return SQLITE_OK;
 }
 
-static int planEof(sqlite3_vtab_cursor *pCursor) {
+static int plan_eof(sqlite3_vtab_cursor *pCursor) {
   PlanCursor *pCur = (PlanCursor *)pCursor;
   return pCur->iRow >= pCur->plan.nStep;
 }
@@ -171,7 +171,7 @@ static void result_version(sqlite3_context *ctx, const char *z) {
   if (z && z[0]) sqlite3_result_text(ctx, z, -1, SQLITE_TRANSIENT);
 }
 
-static int planColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol) {
+static int plan_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol) {
   PlanCursor *pCur = (PlanCursor *)pCursor;
   const DmSet *pSet = ((PlanVtab *)pCursor->pVtab)->pSet;
   const DmStep *pStep = &pCur->plan.aStep[pCur->iRow];
@@ -204,7 +204,7 @@ static int planColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iC
   return SQLITE_OK;
 }
 
-static int planRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
+static int plan_rowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
   *pRowid = ((PlanCursor *)pCursor)->iRow + 1;
   return SQLITE_OK;
 }
@@ -212,14 +212,14 @@ static int planRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
 /* Eponymous-only: no xCreate, so it cannot be CREATEd into a schema. */
 const sqlite3_module dm_plan_module = {
     .iVersion = 0,
-    .xConnect = planConnect,
-    .xBestIndex = planBestIndex,
+    .xConnect = plan_connect,
+    .xBestIndex = plan_best_index,
     .xDisconnect = dm_vtab_disconnect,
-    .xOpen = planOpen,
-    .xClose = planClose,
-    .xFilter = planFilter,
-    .xNext = planNext,
-    .xEof = planEof,
-    .xColumn = planColumn,
-    .xRowid = planRowid,
+    .xOpen = plan_open,
+    .xClose = plan_close,
+    .xFilter = plan_filter,
+    .xNext = plan_next,
+    .xEof = plan_eof,
+    .xColumn = plan_column,
+    .xRowid = plan_rowid,
 };

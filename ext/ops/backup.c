@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "run/errors.h"
 #include "run/runner.h"
 
 SQLITE_EXTENSION_INIT3
@@ -278,16 +279,20 @@ static int open_source(sqlite3 *db, const char *zPath, sqlite3 **ppSource, sqlit
   return SQLITE_OK;
 }
 
-/* The message for a copy (or its read-back) that failed with rc. */
-static char *backup_failure(const char *zPath, int rc, const char *zWhy) {
+/*
+** The message for a copy (or its read-back) that failed with rc. A lock
+** on the source is another connection writing to db, whose busy timeout
+** the copy waited (open_source() gives it to a second connection too).
+*/
+static char *backup_failure(sqlite3 *db, const char *zPath, int rc, const char *zWhy) {
   switch (rc & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return sqlite3_mprintf(
-          "migrate_backup('%s'): the database is locked (%s): another "
-          "connection is writing to it; try again, or wait longer with "
-          "PRAGMA busy_timeout = 10000",
-          zPath, zWhy);
+    case SQLITE_LOCKED: {
+      char *zText = dm_error_text(db, SQLITE_BUSY, 0, 0);
+      char *z = zText ? sqlite3_mprintf("migrate_backup('%s'): %s", zPath, zText) : 0;
+      sqlite3_free(zText);
+      return z;
+    }
     case SQLITE_NOTADB:
       return sqlite3_mprintf(
           "migrate_backup('%s', 'overwrite'): %s exists and is not a "
@@ -321,7 +326,7 @@ int dm_backup(sqlite3 *db, const char *zPath, int bOverwrite, char **pzErr) {
   sqlite3_close(pDest);
   pDest = 0;
   if (rc) {
-    *pzErr = backup_failure(zPath, rc, zWhy ? zWhy : "out of memory");
+    *pzErr = backup_failure(db, zPath, rc, zWhy ? zWhy : "out of memory");
   } else if ((rc = verify_copy(zPath, nPage, &zWhy)) != SQLITE_OK && rc != SQLITE_NOMEM) {
     *pzErr = sqlite3_mprintf(
         "migrate_backup('%s'): the copy did not read back whole (%s), so it "

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ops/replay.h"
+#include "run/errors.h"
 #include "sqltext/sqltext.h"
 
 SQLITE_EXTENSION_INIT3
@@ -232,9 +233,9 @@ static char *column_order(const DmTable *a, const DmTable *b) {
   return z ? z : sqlite3_mprintf("");
 }
 
-/* What differs between two tables of the same name, line by line. */
-static int compare_tables(DmDiffList *pList, const char *zName, const DmTable *pExp,
-                          const DmTable *pLive) {
+/* Columns of pExp that pLive lacks, then columns of pLive that pExp lacks. */
+static int diff_column_sets(DmDiffList *pList, const char *zName, const DmTable *pExp,
+                            const DmTable *pLive) {
   int rc = SQLITE_OK;
   for (int i = 0; rc == SQLITE_OK && i < pExp->nItem; i++) {
     const DmTableItem *e = &pExp->aItem[i];
@@ -248,6 +249,13 @@ static int compare_tables(DmDiffList *pList, const char *zName, const DmTable *p
     rc = add_diff(pList, "table", zName, sqlite3_mprintf("extra column %s", l->zName),
                   0, l->zLine);
   }
+  return rc;
+}
+
+/* Columns both have, defined differently. */
+static int diff_column_types(DmDiffList *pList, const char *zName, const DmTable *pExp,
+                             const DmTable *pLive) {
+  int rc = SQLITE_OK;
   for (int i = 0; rc == SQLITE_OK && i < pExp->nItem; i++) {
     const DmTableItem *e = &pExp->aItem[i];
     const DmTableItem *l = e->bConstraint ? 0 : find_item(pLive, e);
@@ -258,20 +266,32 @@ static int compare_tables(DmDiffList *pList, const char *zName, const DmTable *p
                                   or_none(e->zBody, "(no type)")),
                   e->zLine, l->zLine);
   }
-  if (rc == SQLITE_OK) {
-    char *zExpOrder = column_order(pExp, pLive);
-    char *zLiveOrder = column_order(pLive, pExp);
-    if (!zExpOrder || !zLiveOrder) {
-      rc = SQLITE_NOMEM;
-    } else if (sqlite3_stricmp(zExpOrder, zLiveOrder) != 0) {
-      rc = add_diff(pList, "table", zName,
-                    sqlite3_mprintf("columns in the order %s, expected %s",
-                                    zLiveOrder, zExpOrder),
-                    zExpOrder, zLiveOrder);
-    }
-    sqlite3_free(zExpOrder);
-    sqlite3_free(zLiveOrder);
+  return rc;
+}
+
+/* The columns both have, in another order. */
+static int diff_column_order(DmDiffList *pList, const char *zName, const DmTable *pExp,
+                             const DmTable *pLive) {
+  int rc = SQLITE_OK;
+  char *zExpOrder = column_order(pExp, pLive);
+  char *zLiveOrder = column_order(pLive, pExp);
+  if (!zExpOrder || !zLiveOrder) {
+    rc = SQLITE_NOMEM;
+  } else if (sqlite3_stricmp(zExpOrder, zLiveOrder) != 0) {
+    rc = add_diff(pList, "table", zName,
+                  sqlite3_mprintf("columns in the order %s, expected %s", zLiveOrder,
+                                  zExpOrder),
+                  zExpOrder, zLiveOrder);
   }
+  sqlite3_free(zExpOrder);
+  sqlite3_free(zLiveOrder);
+  return rc;
+}
+
+/* Table constraints missing or changed, then extra ones. */
+static int diff_constraints(DmDiffList *pList, const char *zName, const DmTable *pExp,
+                            const DmTable *pLive) {
+  int rc = SQLITE_OK;
   for (int i = 0; rc == SQLITE_OK && i < pExp->nItem; i++) {
     const DmTableItem *e = &pExp->aItem[i];
     if (!e->bConstraint) continue;
@@ -292,6 +312,16 @@ static int compare_tables(DmDiffList *pList, const char *zName, const DmTable *p
     rc = add_diff(pList, "table", zName,
                   sqlite3_mprintf("extra constraint %s", l->zLine), 0, l->zLine);
   }
+  return rc;
+}
+
+/* What differs between two tables of the same name, line by line. */
+static int compare_tables(DmDiffList *pList, const char *zName, const DmTable *pExp,
+                          const DmTable *pLive) {
+  int rc = diff_column_sets(pList, zName, pExp, pLive);
+  if (rc == SQLITE_OK) rc = diff_column_types(pList, zName, pExp, pLive);
+  if (rc == SQLITE_OK) rc = diff_column_order(pList, zName, pExp, pLive);
+  if (rc == SQLITE_OK) rc = diff_constraints(pList, zName, pExp, pLive);
   if (rc == SQLITE_OK && strcmp(pExp->zOptionsNormal, pLive->zOptionsNormal) != 0) {
     rc = add_diff(pList, "table", zName,
                   sqlite3_mprintf("table options are %s, expected %s",
@@ -399,7 +429,7 @@ int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
   }
   if (rc) {
     if (rc != SQLITE_NOMEM) {
-      *pzErr = sqlite3_mprintf("migrate_check(): %s", sqlite3_errmsg(db));
+      *pzErr = dm_error_text(db, rc, "migrate_check", 0);
     }
     sqlite3_finalize(pHold);
     return rc;
@@ -420,7 +450,7 @@ int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
   if (rc == SQLITE_OK) rc = dm_replay(pSet, aApplied, &pMem, 0, pzErr);
   if (rc == SQLITE_OK) rc = compare_schemas(pMem, db, pList);
   if (rc && rc != SQLITE_NOMEM && !*pzErr) {
-    *pzErr = sqlite3_mprintf("migrate_check(): %s", sqlite3_errmsg(db));
+    *pzErr = dm_error_text(db, rc, "migrate_check", 0);
   }
   if (rc == SQLITE_NOMEM) {
     /* Out of memory is said as SQLite says it, whatever step ran out. */

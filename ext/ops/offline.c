@@ -123,12 +123,10 @@ static void nested_keep(Nested *p, char *z) {
 }
 
 /* The statement z[0..n) ending in one ";" that the shell sees as the end
-** (not one inside a trailing "-- comment"), then a blank line. */
+** (not one inside a trailing "-- comment": what ends it, whitespace,
+** comments and ';', is dropped first), then a blank line. */
 static int append_statement(sqlite3_str *pOut, const char *z, int n) {
-  while (n > 0 && (z[n - 1] == ' ' || z[n - 1] == '\t' || z[n - 1] == '\n' ||
-                   z[n - 1] == '\r' || z[n - 1] == ';')) {
-    n--;
-  }
+  n = dm_sql_trim_end(z, n);
   char *zDone = sqlite3_mprintf("%.*s;", n, z);
   if (!zDone) return SQLITE_NOMEM;
   int bComplete = sqlite3_complete(zDone);
@@ -148,34 +146,10 @@ static char *statement_text(const char *z) {
   return sqlite3_str_finish(pStr);
 }
 
-/* The next word of z from *pi (not space or comment): its start and
-** length, without the quotes of a quoted identifier; 0 at the end. */
-static int next_word(const char *z, int *pi, const char **pzWord) {
-  DmTokenType eType = DM_TK_SPACE;
-  int n = 0;
-  *pzWord = "";
-  while ((n = dm_token(z + *pi, &eType)) > 0 && eType == DM_TK_SPACE) *pi += n;
-  if (n == 0) return 0;
-  *pzWord = z + *pi;
-  *pi += n;
-  if (eType == DM_TK_QUOTED && n >= 2) {
-    (*pzWord)++;
-    n -= 2;
-  }
-  return n;
-}
-
-static int word_is(const char *zWord, int n, const char *zKeyword) {
-  return n == (int)strlen(zKeyword) && sqlite3_strnicmp(zWord, zKeyword, n) == 0;
-}
-
-/* The savepoint zName[0..n) among the open ones, innermost first; -1. */
-static int find_mark(const Nested *p, const char *zName, int n) {
+/* The savepoint zName among the open ones, innermost first; -1. */
+static int find_mark(const Nested *p, const char *zName) {
   for (int i = p->nMark - 1; i >= 0; i--) {
-    if ((int)strlen(p->aMark[i].zName) == n &&
-        sqlite3_strnicmp(p->aMark[i].zName, zName, n) == 0) {
-      return i;
-    }
+    if (sqlite3_stricmp(p->aMark[i].zName, zName) == 0) return i;
   }
   return -1;
 }
@@ -215,83 +189,83 @@ static void keep_schema_bump(Nested *p, const char *zSql) {
   sqlite3_free(zLine);
 }
 
-/* One statement that the migration statement's function started. */
-static void nested_statement(Nested *p, sqlite3_stmt *pStmt, const char *zSql) {
-  int i = 0;
-  const char *zWord = 0;
-  int n = next_word(zSql, &i, &zWord);
-  if (word_is(zWord, n, "SAVEPOINT")) {
-    n = next_word(zSql, &i, &zWord);
-    if (p->nMark == p->nMarkAlloc) {
-      int nNew = p->nMarkAlloc ? 2 * p->nMarkAlloc : 8;
-      Mark *aNew = sqlite3_realloc64(p->aMark, sizeof(Mark) * (sqlite3_uint64)nNew);
-      if (!aNew) {
-        p->rc = SQLITE_NOMEM;
-        return;
-      }
-      p->aMark = aNew;
-      p->nMarkAlloc = nNew;
-    }
-    p->aMark[p->nMark].zName = sqlite3_mprintf("%.*s", n, zWord);
-    p->aMark[p->nMark].iAt = p->nStmt;
-    if (!p->aMark[p->nMark].zName) {
+/* The name the token gives, unquoted; 0 with p->rc set if out of memory. */
+static char *savepoint_name(Nested *p, const DmTokenRef *pTok) {
+  char *zName = dm_sql_unquote(pTok);
+  if (!zName) p->rc = SQLITE_NOMEM;
+  return zName;
+}
+
+/* SAVEPOINT name, z just after SAVEPOINT: a mark where it began. */
+static void mark_open(Nested *p, const char *z) {
+  DmTokenRef tok = dm_sql_next(&z);
+  if (p->nMark == p->nMarkAlloc) {
+    int nNew = p->nMarkAlloc ? 2 * p->nMarkAlloc : 8;
+    Mark *aNew = sqlite3_realloc64(p->aMark, sizeof(Mark) * (sqlite3_uint64)nNew);
+    if (!aNew) {
       p->rc = SQLITE_NOMEM;
       return;
     }
-    p->nMark++;
-    return;
+    p->aMark = aNew;
+    p->nMarkAlloc = nNew;
   }
-  if (word_is(zWord, n, "RELEASE")) {
-    /* RELEASE [SAVEPOINT] name: what ran inside it stays. */
-    n = next_word(zSql, &i, &zWord);
-    if (word_is(zWord, n, "SAVEPOINT")) n = next_word(zSql, &i, &zWord);
-    int iMark = find_mark(p, zWord, n);
-    if (iMark >= 0) drop_marks_from(p, iMark);
-    return;
+  p->aMark[p->nMark].zName = savepoint_name(p, &tok);
+  p->aMark[p->nMark].iAt = p->nStmt;
+  if (p->aMark[p->nMark].zName) p->nMark++;
+}
+
+/* RELEASE [SAVEPOINT] name, z just after RELEASE: what ran inside it stays. */
+static void mark_release(Nested *p, const char *z) {
+  DmTokenRef tok = dm_sql_next(&z);
+  if (dm_sql_keyword_is(&tok, "SAVEPOINT")) tok = dm_sql_next(&z);
+  char *zName = savepoint_name(p, &tok);
+  int iMark = zName ? find_mark(p, zName) : -1;
+  if (iMark >= 0) drop_marks_from(p, iMark);
+  sqlite3_free(zName);
+}
+
+/* ROLLBACK [TRANSACTION] TO [SAVEPOINT] name, z just after ROLLBACK: what
+** ran inside it is undone; the savepoint stays open. (A plain ROLLBACK
+** would end the run.) */
+static void mark_rollback(Nested *p, const char *z) {
+  DmTokenRef tok = dm_sql_next(&z);
+  if (dm_sql_keyword_is(&tok, "TRANSACTION")) tok = dm_sql_next(&z);
+  if (!dm_sql_keyword_is(&tok, "TO")) return;
+  tok = dm_sql_next(&z);
+  if (dm_sql_keyword_is(&tok, "SAVEPOINT")) tok = dm_sql_next(&z);
+  char *zName = savepoint_name(p, &tok);
+  int iMark = zName ? find_mark(p, zName) : -1;
+  sqlite3_free(zName);
+  if (iMark < 0) return;
+  while (p->nStmt > p->aMark[iMark].iAt) sqlite3_free(p->azStmt[--p->nStmt]);
+  drop_marks_from(p, iMark + 1);
+}
+
+/*
+** A PRAGMA, z just after PRAGMA: whether the script keeps it. One that
+** reports something asks (the pragma_* table functions run "PRAGMA
+** main.table_xinfo=t"); one that reports nothing sets. The schema_version
+** bump is written as the shell can do it, and writable_schema is followed.
+*/
+static int pragma_is_kept(Nested *p, sqlite3_stmt *pStmt, const char *zSql, const char *z) {
+  if (sqlite3_column_count(pStmt) > 0) return 0;
+  DmPragma pragma;
+  dm_sql_pragma(z, &pragma);
+  if (dm_sql_name_is(&pragma.name, "schema_version")) {
+    keep_schema_bump(p, zSql);
+    return 0;
   }
-  if (word_is(zWord, n, "ROLLBACK")) {
-    /* ROLLBACK [TRANSACTION] TO [SAVEPOINT] name: undone; the savepoint
-    ** stays open. (A plain ROLLBACK would end the run.) */
-    n = next_word(zSql, &i, &zWord);
-    if (word_is(zWord, n, "TRANSACTION")) n = next_word(zSql, &i, &zWord);
-    if (!word_is(zWord, n, "TO")) return;
-    n = next_word(zSql, &i, &zWord);
-    if (word_is(zWord, n, "SAVEPOINT")) n = next_word(zSql, &i, &zWord);
-    int iMark = find_mark(p, zWord, n);
-    if (iMark < 0) return;
-    while (p->nStmt > p->aMark[iMark].iAt) sqlite3_free(p->azStmt[--p->nStmt]);
-    drop_marks_from(p, iMark + 1);
-    return;
+  if (dm_sql_name_is(&pragma.name, "writable_schema")) {
+    const DmTokenRef *pV = &pragma.value;
+    p->bWritable = dm_sql_name_is(pV, "ON") || dm_sql_name_is(pV, "1") ||
+                   dm_sql_name_is(pV, "TRUE") || dm_sql_name_is(pV, "YES");
   }
-  if (word_is(zWord, n, "PRAGMA")) {
-    /* One that reports something asks (the pragma_* table functions run
-    ** "PRAGMA main.table_xinfo=t"); one that reports nothing sets. */
-    if (sqlite3_column_count(pStmt) > 0) return;
-    /* PRAGMA [schema.]name = value, or name(value). */
-    const char *zName = 0;
-    int nName = next_word(zSql, &i, &zName);
-    const char *zNext = 0;
-    int nNext = next_word(zSql, &i, &zNext);
-    if (nNext == 1 && zNext[0] == '.') {
-      nName = next_word(zSql, &i, &zName);
-      nNext = next_word(zSql, &i, &zNext);
-    }
-    if (word_is(zName, nName, "schema_version")) {
-      keep_schema_bump(p, zSql);
-      return;
-    }
-    if (word_is(zName, nName, "writable_schema")) {
-      const char *zValue = zNext;
-      int nValue = nNext;
-      if (nNext == 1 && (zNext[0] == '=' || zNext[0] == '(')) {
-        nValue = next_word(zSql, &i, &zValue);
-      }
-      p->bWritable = word_is(zValue, nValue, "ON") || word_is(zValue, nValue, "1") ||
-                     word_is(zValue, nValue, "TRUE") || word_is(zValue, nValue, "YES");
-    }
-  } else if (sqlite3_stmt_readonly(pStmt)) {
-    return; /* It reads (or is BEGIN or COMMIT, which fail inside a run) */
-  }
+  return 1;
+}
+
+/* A statement that writes: its text for the script, unless it has bound
+** parameters, whose values SQLite will not show (see Nested). */
+static void keep_written(Nested *p, sqlite3_stmt *pStmt, const char *zSql) {
   if (sqlite3_bind_parameter_count(pStmt) > 0) {
     if (!p->zBound) {
       p->zBound = dm_sql_line(zSql, (int)strlen(zSql), 200);
@@ -300,6 +274,24 @@ static void nested_statement(Nested *p, sqlite3_stmt *pStmt, const char *zSql) {
     return;
   }
   nested_keep(p, statement_text(zSql));
+}
+
+/* One statement that the migration statement's function started. */
+static void nested_statement(Nested *p, sqlite3_stmt *pStmt, const char *zSql) {
+  const char *z = zSql;
+  DmTokenRef first = dm_sql_next(&z);
+  if (dm_sql_keyword_is(&first, "SAVEPOINT")) {
+    mark_open(p, z);
+  } else if (dm_sql_keyword_is(&first, "RELEASE")) {
+    mark_release(p, z);
+  } else if (dm_sql_keyword_is(&first, "ROLLBACK")) {
+    mark_rollback(p, z);
+  } else if (dm_sql_keyword_is(&first, "PRAGMA")) {
+    if (pragma_is_kept(p, pStmt, zSql, z)) keep_written(p, pStmt, zSql);
+  } else if (!sqlite3_stmt_readonly(pStmt)) {
+    keep_written(p, pStmt, zSql); /* Not one that reads (or BEGIN or COMMIT,
+                                  ** which fail inside a run) */
+  }
 }
 
 /*
@@ -355,10 +347,9 @@ static int write_migration_statement(Offline *p, const DmEvent *pEv) {
   Nested *pNested = &p->nested;
   if (pNested->rc) return pNested->rc;
   int bReadonly = sqlite3_stmt_readonly(pEv->pStmt);
-  int i = 0;
-  const char *zWord = 0;
-  int n = next_word(pEv->zSql, &i, &zWord);
-  int bPragma = word_is(zWord, n, "PRAGMA");
+  const char *z = pEv->zSql;
+  DmTokenRef first = dm_sql_next(&z);
+  int bPragma = dm_sql_keyword_is(&first, "PRAGMA");
   if (pNested->zBound) {
     char *zLine = dm_sql_line(pEv->zSql, pEv->nSql, 200);
     if (!zLine) return SQLITE_NOMEM;
@@ -397,118 +388,145 @@ static int write_migration_statement(Offline *p, const DmEvent *pEv) {
   return SQLITE_OK;
 }
 
-/* alembic_version from aBefore to aAfter, in Alembic's own statements. */
+/* The bookkeeping statement zSql (sqlite3_malloc'd, 0 if out of memory),
+** ready for the script; frees it. */
+static int append_bookkeeping(sqlite3_str *pOut, char *zSql) {
+  if (!zSql) return SQLITE_NOMEM;
+  sqlite3_str_appendf(pOut, "%s;\n\n", zSql);
+  sqlite3_free(zSql);
+  return SQLITE_OK;
+}
+
+/* alembic_version from aBefore to aAfter, in Alembic's own statements,
+** the values written as literals where a live run binds them. */
 static int write_version_rows(Offline *p, const DmFlags *aBefore, const DmFlags *aAfter) {
   const DmSet *pSet = p->pSet;
   DmRowChange *aChange = sqlite3_malloc64(sizeof(DmRowChange) * (sqlite3_uint64)(2 * pSet->nRev + 1));
   if (!aChange) return SQLITE_NOMEM;
   int nChange = dm_row_changes(pSet, aBefore, aAfter, aChange);
-  for (int i = 0; i < nChange; i++) {
-    const char *zOld = aChange[i].iOld >= 0 ? pSet->aRev[aChange[i].iOld].zId : 0;
-    const char *zNew = aChange[i].iNew >= 0 ? pSet->aRev[aChange[i].iNew].zId : 0;
-    if (zOld && zNew) {
-      sqlite3_str_appendf(p->pOut,
-                          "UPDATE alembic_version SET version_num=%Q WHERE "
-                          "alembic_version.version_num = %Q;\n\n",
-                          zNew, zOld);
-    } else if (zNew) {
-      sqlite3_str_appendf(p->pOut,
-                          "INSERT INTO alembic_version (version_num) VALUES (%Q);\n\n",
-                          zNew);
+  int rc = nChange < 0 ? SQLITE_NOMEM : SQLITE_OK;
+  for (int i = 0; rc == SQLITE_OK && i < nChange; i++) {
+    char *zOld = aChange[i].iOld >= 0 ? sqlite3_mprintf("%Q", pSet->aRev[aChange[i].iOld].zId) : 0;
+    char *zNew = aChange[i].iNew >= 0 ? sqlite3_mprintf("%Q", pSet->aRev[aChange[i].iNew].zId) : 0;
+    if ((aChange[i].iOld >= 0 && !zOld) || (aChange[i].iNew >= 0 && !zNew)) {
+      rc = SQLITE_NOMEM;
     } else {
-      sqlite3_str_appendf(p->pOut,
-                          "DELETE FROM alembic_version WHERE "
-                          "alembic_version.version_num = %Q;\n\n",
-                          zOld);
+      rc = append_bookkeeping(p->pOut, dm_version_row_sql("", zOld, zNew));
     }
+    sqlite3_free(zOld);
+    sqlite3_free(zNew);
   }
   sqlite3_free(aChange);
-  return nChange < 0 ? SQLITE_NOMEM : SQLITE_OK;
+  return rc;
+}
+
+/* The step's log row, as a live run inserts it, started now. */
+static int write_log_row(Offline *p, const DmEvent *pEv) {
+  const DmRevision *pRev = &p->pSet->aRev[pEv->pStep->iRev];
+  char *azValue[5];
+  azValue[0] = sqlite3_mprintf("%Q", pRev->zId);
+  azValue[1] = sqlite3_mprintf("%Q", pEv->pStep->bUp ? "upgrade" : "downgrade");
+  azValue[2] = sqlite3_mprintf("%Q", pEv->zFrom[0] ? pEv->zFrom : 0);
+  azValue[3] = sqlite3_mprintf("%Q", pEv->zTo[0] ? pEv->zTo : 0);
+  azValue[4] = sqlite3_mprintf("%Q", pRev->zChecksum);
+  int rc = SQLITE_OK;
+  for (int i = 0; i < 5; i++) {
+    if (!azValue[i]) rc = SQLITE_NOMEM;
+  }
+  if (rc == SQLITE_OK) {
+    DmLogValues values = {azValue[0], azValue[1], azValue[2], azValue[3], azValue[4],
+                          "'now'", "0"};
+    rc = append_bookkeeping(p->pOut, dm_log_insert_sql("", &values));
+  }
+  for (int i = 0; i < 5; i++) sqlite3_free(azValue[i]);
+  return rc;
+}
+
+/* The script's head: what it does, how to apply it, the bookkeeping
+** tables it may need. aNext becomes where it ends. */
+static int write_script_start(Offline *p, const DmEvent *pEv) {
+  const DmSet *pSet = p->pSet;
+  memcpy(p->aNext, p->aCur, (size_t)pSet->nRev);
+  for (int i = 0; i < pEv->pPlan->nStep; i++) {
+    p->aNext[pEv->pPlan->aStep[i].iRev] = (DmFlags)pEv->pPlan->aStep[i].bUp;
+  }
+  char *zFrom = dm_describe(pSet, p->aCur, "<base>");
+  char *zTo = dm_describe(pSet, p->aNext, "<base>");
+  if (!zFrom || !zTo) {
+    sqlite3_free(zFrom);
+    sqlite3_free(zTo);
+    return SQLITE_NOMEM;
+  }
+  sqlite3_str_appendf(
+      p->pOut,
+      "-- distmigrate offline script: %s %s -> %s\n"
+      "-- Apply with: sqlite3 -bail DATABASE < FILE (-bail stops at the "
+      "first error; the open transaction is then rolled back)\n\n"
+      "PRAGMA foreign_keys = OFF;\n\n"
+      "BEGIN;\n\n",
+      p->eOp == DM_OP_UPGRADE ? "upgrade" : "downgrade", zFrom, zTo);
+  sqlite3_free(zFrom);
+  sqlite3_free(zTo);
+  if (p->bFromBase) {
+    sqlite3_str_appendf(p->pOut, "CREATE TABLE IF NOT EXISTS%s;\n\n",
+                        DM_VERSION_TABLE_SQL + strlen("CREATE TABLE"));
+  }
+  if (pEv->pPlan->nStep > 0) sqlite3_str_appendf(p->pOut, "%s;\n\n", DM_LOG_TABLE_SQL);
+  return SQLITE_OK;
+}
+
+/* A step begins: Alembic's line for it, and its log row. */
+static int write_step_start(Offline *p, const DmEvent *pEv) {
+  const DmRevision *pRev = &p->pSet->aRev[pEv->pStep->iRev];
+  char *zParents = dm_parents_text(p->pSet, pEv->pStep->iRev);
+  if (!zParents) return SQLITE_NOMEM;
+  if (pEv->pStep->bUp) {
+    sqlite3_str_appendf(p->pOut, "-- Running upgrade %s -> %s\n\n", zParents, pRev->zId);
+  } else {
+    sqlite3_str_appendf(p->pOut, "-- Running downgrade %s -> %s\n\n", pRev->zId, zParents);
+  }
+  sqlite3_free(zParents);
+  return write_log_row(p, pEv);
+}
+
+/* A step is done: its version rows, and its log row's duration. */
+static int write_step_done(Offline *p, const DmEvent *pEv) {
+  const DmSet *pSet = p->pSet;
+  memcpy(p->aNext, p->aCur, (size_t)pSet->nRev);
+  p->aNext[pEv->pStep->iRev] = (DmFlags)pEv->pStep->bUp;
+  int rc = write_version_rows(p, p->aCur, p->aNext);
+  if (rc) return rc;
+  memcpy(p->aCur, p->aNext, (size_t)pSet->nRev);
+  sqlite3_str_appendall(p->pOut, DM_LOG_DURATION_SQL ";\n\n");
+  return SQLITE_OK;
 }
 
 static int offline_event(void *pArg, const DmEvent *pEv, char **pzErr) {
   (void)pzErr;
   Offline *p = pArg;
-  const DmSet *pSet = p->pSet;
-  sqlite3_str *pOut = p->pOut;
+  int rc = SQLITE_OK;
   switch (pEv->eType) {
-    case DM_EVENT_START: {
-      /* Where the script ends: the plan applied to where it starts. */
-      memcpy(p->aNext, p->aCur, (size_t)pSet->nRev);
-      for (int i = 0; i < pEv->pPlan->nStep; i++) {
-        p->aNext[pEv->pPlan->aStep[i].iRev] = (DmFlags)pEv->pPlan->aStep[i].bUp;
-      }
-      char *zFrom = dm_describe(pSet, p->aCur, "<base>");
-      char *zTo = dm_describe(pSet, p->aNext, "<base>");
-      if (!zFrom || !zTo) {
-        sqlite3_free(zFrom);
-        sqlite3_free(zTo);
-        return SQLITE_NOMEM;
-      }
-      sqlite3_str_appendf(
-          pOut,
-          "-- distmigrate offline script: %s %s -> %s\n"
-          "-- Apply with: sqlite3 -bail DATABASE < FILE (-bail stops at the "
-          "first error; the open transaction is then rolled back)\n\n"
-          "PRAGMA foreign_keys = OFF;\n\n"
-          "BEGIN;\n\n",
-          p->eOp == DM_OP_UPGRADE ? "upgrade" : "downgrade", zFrom, zTo);
-      sqlite3_free(zFrom);
-      sqlite3_free(zTo);
-      if (p->bFromBase) {
-        sqlite3_str_appendf(pOut, "CREATE TABLE IF NOT EXISTS%s;\n\n",
-                            DM_VERSION_TABLE_SQL + strlen("CREATE TABLE"));
-      }
-      if (pEv->pPlan->nStep > 0) sqlite3_str_appendf(pOut, "%s;\n\n", DM_LOG_TABLE_SQL);
+    case DM_EVENT_START:
+      rc = write_script_start(p, pEv);
       break;
-    }
-    case DM_EVENT_STEP: {
-      const DmRevision *pRev = &pSet->aRev[pEv->pStep->iRev];
-      char *zParents = dm_parents_text(pSet, pEv->pStep->iRev);
-      if (!zParents) return SQLITE_NOMEM;
-      if (pEv->pStep->bUp) {
-        sqlite3_str_appendf(pOut, "-- Running upgrade %s -> %s\n\n", zParents, pRev->zId);
-      } else {
-        sqlite3_str_appendf(pOut, "-- Running downgrade %s -> %s\n\n", pRev->zId, zParents);
-      }
-      sqlite3_free(zParents);
-      sqlite3_str_appendf(
-          pOut,
-          "INSERT INTO " DM_LOG_TABLE " (revision, direction, from_version, "
-          "to_version, checksum, started_at, duration_ms) VALUES (%Q, %Q, %Q, "
-          "%Q, %Q, strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now'), 0);\n\n",
-          pRev->zId, pEv->pStep->bUp ? "upgrade" : "downgrade",
-          pEv->zFrom[0] ? pEv->zFrom : 0, pEv->zTo[0] ? pEv->zTo : 0,
-          pRev->zChecksum);
+    case DM_EVENT_STEP:
+      rc = write_step_start(p, pEv);
       break;
-    }
     case DM_EVENT_STATEMENT:
       p->pTop = pEv->pStmt;
       nested_clear(&p->nested);
       break;
-    case DM_EVENT_STATEMENT_DONE: {
+    case DM_EVENT_STATEMENT_DONE:
       p->pTop = 0;
-      int rc = pEv->rc ? SQLITE_OK : write_migration_statement(p, pEv);
+      rc = pEv->rc ? SQLITE_OK : write_migration_statement(p, pEv);
       nested_clear(&p->nested);
-      if (rc) return rc;
       break;
-    }
-    case DM_EVENT_STEP_DONE: {
-      if (pEv->rc) break;
-      memcpy(p->aNext, p->aCur, (size_t)pSet->nRev);
-      p->aNext[pEv->pStep->iRev] = (DmFlags)pEv->pStep->bUp;
-      int rc = write_version_rows(p, p->aCur, p->aNext);
-      if (rc) return rc;
-      memcpy(p->aCur, p->aNext, (size_t)pSet->nRev);
-      sqlite3_str_appendall(
-          pOut,
-          "UPDATE " DM_LOG_TABLE " SET duration_ms = round((julianday('now') - "
-          "julianday(started_at)) * 86400000.0, 3) WHERE id = (SELECT max(id) "
-          "FROM " DM_LOG_TABLE ");\n\n");
+    case DM_EVENT_STEP_DONE:
+      if (pEv->rc == SQLITE_OK) rc = write_step_done(p, pEv);
       break;
-    }
   }
-  return sqlite3_str_errcode(pOut) ? SQLITE_NOMEM : SQLITE_OK;
+  if (rc) return rc;
+  return sqlite3_str_errcode(p->pOut) ? SQLITE_NOMEM : SQLITE_OK;
 }
 
 /*
@@ -528,13 +546,72 @@ static int has_table(sqlite3 *db, const char *zName) {
   return bHas;
 }
 
+/*
+** Make the replay pMem behave as a run on db would: in defensive mode
+** migrate_alter_table() rebuilds where it would edit sqlite_schema, and a
+** rebuild moves a table's sqlite_stat1 figures along when that table
+** exists (ANALYZE made it on db, not a migration; ANALYZE sqlite_schema
+** only creates it).
+*/
+static int replay_like(sqlite3 *db, sqlite3 *pMem, char **pzErr) {
+  int bDefensive = 0;
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, -1, &bDefensive);
+  if (bDefensive) sqlite3_db_config(pMem, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
+  int rc = SQLITE_OK;
+  if (has_table(db, "sqlite_stat1") && !has_table(pMem, "sqlite_stat1")) {
+    rc = sqlite3_exec(pMem, "ANALYZE main.sqlite_schema", 0, 0, 0);
+    if (rc) *pzErr = sqlite3_mprintf("migrate_sql(): %s", sqlite3_errmsg(pMem));
+  }
+  return rc;
+}
+
+/*
+** The run to zTarget in the replay pMem, written down by offline_event()
+** into *pzScript, or why there is none in *pzErr.
+*/
+static int write_script(Offline *pSt, sqlite3 *pMem, DmConn *pConn, const char *zTarget,
+                        char **pzScript, char **pzErr) {
+  char *zResult = 0;
+  char *zRunErr = 0;
+  pSt->pOut = sqlite3_str_new(0);
+  sqlite3_trace_v2(pMem, SQLITE_TRACE_STMT, offline_trace, pSt);
+  DmRunOpts opts;
+  memset(&opts, 0, sizeof(opts));
+  opts.bQuiet = 1;
+  opts.xEvent = offline_event;
+  opts.pArg = pSt;
+  int rc = dm_replay_enter(&zRunErr);
+  if (rc == SQLITE_OK) {
+    rc = dm_run_ex(pMem, pConn, pSt->pSet, pSt->eOp, zTarget, 0, &opts, &zResult, &zRunErr);
+    dm_replay_leave();
+  }
+  if (rc && pSt->zRefusal) {
+    *pzErr = pSt->zRefusal;
+    pSt->zRefusal = 0;
+  } else if (rc && rc != SQLITE_NOMEM) {
+    *pzErr = sqlite3_mprintf(
+        "migrate_sql(): the migrations fail when replayed into an in-memory "
+        "database, so there is no script to give: %s",
+        zRunErr ? zRunErr : "out of memory");
+  }
+  sqlite3_str_appendall(pSt->pOut, "COMMIT;\n");
+  if (rc == SQLITE_OK && sqlite3_str_errcode(pSt->pOut)) rc = SQLITE_NOMEM;
+  char *zScript = sqlite3_str_finish(pSt->pOut);
+  if (rc == SQLITE_OK) {
+    *pzScript = zScript;
+  } else {
+    sqlite3_free(zScript);
+  }
+  sqlite3_free(zResult);
+  sqlite3_free(zRunErr);
+  return rc;
+}
+
 int dm_offline_script(sqlite3 *db, const DmSet *pSet, const DmFlags *aFrom,
                       const char *zTarget, char **pzScript, char **pzErr) {
   int n = pSet->nRev;
   sqlite3 *pMem = 0;
   DmConn *pConn = 0;
-  char *zResult = 0;
-  char *zRunErr = 0;
   Offline st;
   memset(&st, 0, sizeof(st));
   st.pSet = pSet;
@@ -552,57 +629,13 @@ int dm_offline_script(sqlite3 *db, const DmSet *pSet, const DmFlags *aFrom,
   /* Resolve first, so that a bad target is refused before any replay. */
   int rc = dm_resolve_either(pSet, aFrom, zTarget, &st.eOp, aAll + 2 * n + 2, pzErr);
   if (rc == SQLITE_OK) rc = dm_replay(pSet, aFrom, &pMem, &pConn, pzErr);
-  if (rc == SQLITE_OK && db) {
-    /* In defensive mode migrate_alter_table() rebuilds where it would edit
-    ** sqlite_schema: the script does what a run on db would do. */
-    int bDefensive = 0;
-    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, -1, &bDefensive);
-    if (bDefensive) sqlite3_db_config(pMem, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
-  }
-  if (rc == SQLITE_OK && db && has_table(db, "sqlite_stat1") &&
-      !has_table(pMem, "sqlite_stat1")) {
-    /* ANALYZE made it there, not a migration. A rebuild by
-    ** migrate_alter_table() moves a table's figures along when the table
-    ** exists; so must the script. (ANALYZE sqlite_schema only creates it.) */
-    rc = sqlite3_exec(pMem, "ANALYZE main.sqlite_schema", 0, 0, 0);
-    if (rc) *pzErr = sqlite3_mprintf("migrate_sql(): %s", sqlite3_errmsg(pMem));
-  }
+  if (rc == SQLITE_OK && db) rc = replay_like(db, pMem, pzErr);
   if (rc == SQLITE_OK) {
-    st.pOut = sqlite3_str_new(0);
-    sqlite3_trace_v2(pMem, SQLITE_TRACE_STMT, offline_trace, &st);
-    DmRunOpts opts;
-    memset(&opts, 0, sizeof(opts));
-    opts.bQuiet = 1;
-    opts.xEvent = offline_event;
-    opts.pArg = &st;
-    rc = dm_replay_enter(&zRunErr);
-    if (rc == SQLITE_OK) {
-      rc = dm_run_ex(pMem, pConn, pSet, st.eOp, zTarget, 0, &opts, &zResult, &zRunErr);
-      dm_replay_leave();
-    }
-    if (rc && st.zRefusal) {
-      *pzErr = st.zRefusal;
-      st.zRefusal = 0;
-    } else if (rc && rc != SQLITE_NOMEM) {
-      *pzErr = sqlite3_mprintf(
-          "migrate_sql(): the migrations fail when replayed into an in-memory "
-          "database, so there is no script to give: %s",
-          zRunErr ? zRunErr : "out of memory");
-    }
-    sqlite3_str_appendall(st.pOut, "COMMIT;\n");
-    if (rc == SQLITE_OK && sqlite3_str_errcode(st.pOut)) rc = SQLITE_NOMEM;
-    char *zScript = sqlite3_str_finish(st.pOut);
-    if (rc == SQLITE_OK) {
-      *pzScript = zScript;
-    } else {
-      sqlite3_free(zScript);
-    }
+    rc = write_script(&st, pMem, pConn, zTarget, pzScript, pzErr);
     nested_clear(&st.nested);
     sqlite3_free(st.zRefusal);
   }
   sqlite3_close(pMem);
-  sqlite3_free(zResult);
-  sqlite3_free(zRunErr);
   sqlite3_free(aAll);
   return rc;
 }

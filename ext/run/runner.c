@@ -41,6 +41,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "run/errors.h"
 #include "run/fkguard.h"
 #include "run/progress.h"
 #include "sqltext/sqltext.h"
@@ -228,7 +229,7 @@ int dm_read_version(sqlite3 *db, int *pnRow, char ***pazRow, char **pzErr) {
 done:
   if (rc && rc != SQLITE_NOMEM && pzErr) {
     /* Out of memory stays that (no sentence: errmsg may not say it). */
-    *pzErr = sqlite3_mprintf("cannot read alembic_version: %s", sqlite3_errmsg(db));
+    *pzErr = dm_error_text(db, rc, 0, "cannot read alembic_version");
   }
   return rc;
 }
@@ -607,14 +608,12 @@ static int write_log(Run *p, const char *zRevision, const char *zDirection,
                      sqlite3_int64 iStartMs, double rDurationMs) {
   int rc = ensure_log_table(p);
   if (rc) return rc;
+  static const DmLogValues bound = {"?1", "?2", "?3", "?4", "?5", "?6 / 86400000.0", "?7"};
+  char *zSql = dm_log_insert_sql("main.", &bound);
+  if (!zSql) return SQLITE_NOMEM;
   sqlite3_stmt *pStmt = 0;
-  rc = sqlite3_prepare_v2(
-      p->db,
-      "INSERT INTO main." DM_LOG_TABLE
-      " (revision, direction, from_version, to_version, checksum, started_at,"
-      " duration_ms) VALUES (?1, ?2, ?3, ?4, ?5,"
-      " strftime('%Y-%m-%d %H:%M:%f', ?6 / 86400000.0), ?7)",
-      -1, &pStmt, 0);
+  rc = sqlite3_prepare_v2(p->db, zSql, -1, &pStmt, 0);
+  sqlite3_free(zSql);
   if (rc == SQLITE_OK) {
     sqlite3_bind_text(pStmt, 1, zRevision, -1, SQLITE_STATIC);
     sqlite3_bind_text(pStmt, 2, zDirection, -1, SQLITE_STATIC);
@@ -644,18 +643,14 @@ static int write_version(Run *p, const DmFlags *aBefore, const DmFlags *aAfter) 
   for (int i = 0; rc == SQLITE_OK && i < nChange; i++) {
     const char *zOld = aChange[i].iOld >= 0 ? pSet->aRev[aChange[i].iOld].zId : 0;
     const char *zNew = aChange[i].iNew >= 0 ? pSet->aRev[aChange[i].iNew].zId : 0;
-    const char *zSql;
-    if (zOld && zNew) {
-      zSql = "UPDATE main.alembic_version SET version_num=?2 "
-             "WHERE alembic_version.version_num = ?1";
-    } else if (zNew) {
-      zSql = "INSERT INTO main.alembic_version (version_num) VALUES (?2)";
-    } else {
-      zSql = "DELETE FROM main.alembic_version "
-             "WHERE alembic_version.version_num = ?1";
+    char *zSql = dm_version_row_sql("main.", zOld ? "?1" : 0, zNew ? "?2" : 0);
+    if (!zSql) {
+      rc = SQLITE_NOMEM;
+      break;
     }
     sqlite3_stmt *pStmt = 0;
     rc = sqlite3_prepare_v2(p->db, zSql, -1, &pStmt, 0);
+    sqlite3_free(zSql);
     if (rc == SQLITE_OK) {
       if (zOld) sqlite3_bind_text(pStmt, 1, zOld, -1, SQLITE_STATIC);
       if (zNew) sqlite3_bind_text(pStmt, 2, zNew, -1, SQLITE_STATIC);
@@ -967,52 +962,7 @@ static int check_temp_shadows(Run *p) {
 
 /* Translate the failure to start the run into what to do about it. */
 static char *begin_error(sqlite3 *db, int rc, DmOp eOp) {
-  int iTimeout = 0;
-  int iQueryOnly = 0;
-  int rcExtended = sqlite3_extended_errcode(db);
-  switch (rc & 0xff) {
-    case SQLITE_BUSY:
-      if (rcExtended == SQLITE_BUSY_SNAPSHOT) {
-        return sqlite3_mprintf(
-            "%s(): this connection's read transaction began before another "
-            "connection's last commit, and in WAL mode a transaction that read an "
-            "older snapshot cannot write; end it (COMMIT or ROLLBACK), then call "
-            "%s() again",
-            op_name(eOp), op_name(eOp));
-      }
-      query_int(db, "PRAGMA busy_timeout", &iTimeout);
-      return sqlite3_mprintf(
-          "%s(): database is locked: another connection is writing to it "
-          "(waited %d ms, this connection's busy timeout); try again, or wait "
-          "longer with PRAGMA busy_timeout = 10000",
-          op_name(eOp), iTimeout);
-    case SQLITE_READONLY:
-      if (query_int(db, "PRAGMA query_only", &iQueryOnly) == SQLITE_OK && iQueryOnly) {
-        return sqlite3_mprintf(
-            "%s(): this connection has PRAGMA query_only=ON, which refuses every "
-            "write (the file itself may be writable); run PRAGMA query_only=OFF, "
-            "then migrate",
-            op_name(eOp));
-      }
-      return sqlite3_mprintf(
-          "%s(): the database is read-only (attempt to write a readonly "
-          "database); migrating writes to it: open it read-write, as a user "
-          "who may write the file and its directory",
-          op_name(eOp));
-    case SQLITE_LOCKED:
-      if (rcExtended == SQLITE_LOCKED_SHAREDCACHE) {
-        return sqlite3_mprintf(
-            "%s(): cannot start the run's transaction: another connection that "
-            "shares this connection's cache (shared-cache mode, cache=shared) holds "
-            "a lock on the database; finish or close it, or open this connection "
-            "without shared cache, then try again",
-            op_name(eOp));
-      }
-      /* fall through */
-    default:
-      return sqlite3_mprintf("%s(): cannot start the run's transaction: %s",
-                             op_name(eOp), sqlite3_errmsg(db));
-  }
+  return dm_error_text(db, rc, op_name(eOp), "cannot start the run's transaction");
 }
 
 /*
@@ -1030,7 +980,7 @@ static char *commit_error(sqlite3 *db, int rc, DmOp eOp) {
         "busy_timeout = 10000",
         op_name(eOp), iTimeout);
   }
-  return sqlite3_mprintf("cannot commit the run: %s", sqlite3_errmsg(db));
+  return dm_error_text(db, rc, 0, "cannot commit the run");
 }
 
 int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
@@ -1063,7 +1013,7 @@ static int refuse_what_cannot_run(sqlite3 *db, DmConn *pConn, DmOp eOp, int *pbC
   int bAlone = 0;
   rc = dm_called_alone(db, &bAlone);
   if (rc != SQLITE_OK) {
-    *pzErr = sqlite3_mprintf("%s(): %s", op_name(eOp), sqlite3_errmsg(db));
+    *pzErr = dm_error_text(db, rc, op_name(eOp), 0);
     return rc;
   }
   if (!bAlone) {

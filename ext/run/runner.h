@@ -8,6 +8,7 @@
 #define DM_RUNNER_H
 
 #include "graph/revision.h"
+#include "run/bookkeeping.h"
 #include "sqlite3ext.h"
 
 /* Per-connection state, shared by the functions registered on it. */
@@ -26,26 +27,6 @@ struct DmConn {
                         ** current schema: the run's undo after an interrupt
                         ** (dm_undo_arm) */
 };
-
-/* The bookkeeping tables, exactly as created. */
-#define DM_VERSION_TABLE_SQL                                \
-  "CREATE TABLE main.alembic_version (\n"                   \
-  "\tversion_num VARCHAR(32) NOT NULL, \n"                  \
-  "\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n" \
-  ")"
-
-#define DM_LOG_TABLE "distmigrate_log"
-#define DM_LOG_TABLE_SQL                         \
-  "CREATE TABLE IF NOT EXISTS main." DM_LOG_TABLE " (\n" \
-  "  id INTEGER PRIMARY KEY,\n"                  \
-  "  revision VARCHAR(32),\n"                    \
-  "  direction TEXT NOT NULL,\n"                 \
-  "  from_version TEXT,\n"                       \
-  "  to_version TEXT,\n"                         \
-  "  checksum TEXT,\n"                           \
-  "  started_at TEXT NOT NULL,\n"                \
-  "  duration_ms REAL NOT NULL\n"                \
-  ")"
 
 /*
 ** Run eOp towards zTarget. On success *pzResult is the version afterwards

@@ -185,22 +185,13 @@ static int name_is(const char *z, int n, DmTokenType eType, const char *zName) {
 /* PRAGMA [schema.]name [= value | (value)], from just after PRAGMA. */
 static DmRefusal pragma_refusal(const char *z) {
   static const char *const azMode[] = {"journal_mode", "locking_mode", "writable_schema"};
-  DmTokenType eType, eNext;
-  int n = token_after_space(&z, &eType);
-  const char *zAfter = z + n;
-  int nNext = token_after_space(&zAfter, &eNext);
-  if (nNext == 1 && zAfter[0] == '.') {
-    z = zAfter + 1;
-    n = token_after_space(&z, &eType);
-    zAfter = z + n;
-    nNext = token_after_space(&zAfter, &eNext);
-  }
-  int bSets = nNext == 1 && (zAfter[0] == '=' || zAfter[0] == '(');
-  if (n == 0 || !bSets) return DM_REFUSE_NONE;
+  DmPragma pragma;
+  dm_sql_pragma(z, &pragma);
+  if (!pragma.bSets) return DM_REFUSE_NONE;
   for (size_t i = 0; i < sizeof(azMode) / sizeof(azMode[0]); i++) {
-    if (name_is(z, n, eType, azMode[i])) return DM_REFUSE_PRAGMA;
+    if (dm_sql_name_is(&pragma.name, azMode[i])) return DM_REFUSE_PRAGMA;
   }
-  return name_is(z, n, eType, "foreign_keys") ? DM_WARN_FOREIGN_KEYS : DM_REFUSE_NONE;
+  return dm_sql_name_is(&pragma.name, "foreign_keys") ? DM_WARN_FOREIGN_KEYS : DM_REFUSE_NONE;
 }
 
 DmRefusal dm_sql_refusal(const char *zStmt) {
@@ -245,4 +236,67 @@ const char *dm_refusal_reason(DmRefusal e) {
     default:
       return "";
   }
+}
+
+/* ---- Reading a statement token by token ------------------------------- */
+
+DmTokenRef dm_sql_next(const char **pz) {
+  DmTokenRef tok;
+  tok.n = token_after_space(pz, &tok.eType);
+  tok.z = *pz;
+  *pz += tok.n;
+  return tok;
+}
+
+int dm_sql_keyword_is(const DmTokenRef *pTok, const char *zKeyword) {
+  return pTok->eType == DM_TK_WORD && word_is(pTok->z, pTok->n, zKeyword);
+}
+
+int dm_sql_name_is(const DmTokenRef *pTok, const char *zName) {
+  return name_is(pTok->z, pTok->n, pTok->eType, zName);
+}
+
+char *dm_sql_unquote(const DmTokenRef *pTok) {
+  const char *z = pTok->z;
+  int n = pTok->n;
+  if ((pTok->eType != DM_TK_QUOTED && pTok->eType != DM_TK_STRING) || n < 1 ||
+      (z[0] != '"' && z[0] != '`' && z[0] != '[' && z[0] != '\'')) {
+    return sqlite3_mprintf("%.*s", n, z);
+  }
+  char cClose = z[0] == '[' ? ']' : z[0];
+  int iEnd = n >= 2 && z[n - 1] == cClose ? n - 1 : n; /* not closed: to the end */
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  for (int i = 1; i < iEnd; i++) {
+    sqlite3_str_appendchar(pStr, 1, z[i]);
+    if (cClose != ']' && z[i] == cClose && i + 1 < iEnd && z[i + 1] == cClose) i++;
+  }
+  return str_done(pStr);
+}
+
+void dm_sql_pragma(const char *z, DmPragma *p) {
+  memset(p, 0, sizeof(*p));
+  p->name = dm_sql_next(&z);
+  DmTokenRef next = dm_sql_next(&z);
+  if (next.n == 1 && next.z[0] == '.') {
+    p->schema = p->name;
+    p->name = dm_sql_next(&z);
+    next = dm_sql_next(&z);
+  }
+  p->bSets = p->name.n > 0 && next.n == 1 && (next.z[0] == '=' || next.z[0] == '(');
+  if (p->bSets) p->value = dm_sql_next(&z);
+}
+
+int dm_sql_trim_end(const char *z, int n) {
+  int nKeep = 0;
+  int i = 0;
+  while (i < n) {
+    DmTokenKind eKind;
+    int nTok = dm_sql_token(z + i, &eKind);
+    if (nTok == 0) break;
+    i += nTok;
+    if (eKind != DM_KIND_SPACE && eKind != DM_KIND_COMMENT && eKind != DM_KIND_SEMI) {
+      nKeep = i < n ? i : n;
+    }
+  }
+  return nKeep;
 }

@@ -92,4 +92,55 @@ const char *dm_refusal_reason(DmRefusal e);
 /* The CREATE TABLE parser and the token array it reads. */
 #include "sqltext/create.h"
 
+/* ---- Reading a statement token by token ------------------------------- */
+
+/* One token of SQL text, by pointer: where it starts, its length, its type
+** (create.h's DmSqlToken is the same by offset, for token arrays). */
+typedef struct DmTokenRef DmTokenRef;
+struct DmTokenRef {
+  const char *z;
+  int n;               /* 0 at the end of the text */
+  DmTokenType eType;
+};
+
+/* The next token at or after *pz that is not space or a comment; *pz
+** moves past it. */
+DmTokenRef dm_sql_next(const char **pz);
+
+/* Whether the token is the keyword zKeyword (a bare word, any case: a
+** quoted "SAVEPOINT" is a name, not the keyword). */
+int dm_sql_keyword_is(const DmTokenRef *pTok, const char *zKeyword);
+
+/*
+** Whether the token names zName, any case, bare or quoted as SQLite reads
+** a name ("x", `x`, [x], 'x'). zName must hold no quote character. No
+** allocation, so it holds under out of memory too.
+*/
+int dm_sql_name_is(const DmTokenRef *pTok, const char *zName);
+
+/*
+** The name the token stands for, unquoted as SQLite dequotes it: "a""b"
+** is a"b, [a b] is a b, 'x' is x, a bare word as written.
+** sqlite3_malloc'd; 0 on OOM.
+*/
+char *dm_sql_unquote(const DmTokenRef *pTok);
+
+/* What a PRAGMA statement says: PRAGMA [schema.]name [= value | (value)]. */
+typedef struct DmPragma DmPragma;
+struct DmPragma {
+  DmTokenRef schema;   /* n == 0 if none */
+  DmTokenRef name;     /* n == 0 if none */
+  DmTokenRef value;    /* n == 0 if it sets nothing */
+  int bSets;           /* "=" or "(" follows the name */
+};
+
+/* Read the pragma from z, just after the PRAGMA keyword. */
+void dm_sql_pragma(const char *z, DmPragma *pPragma);
+
+/*
+** The length of the statement z[0..n) without what ends it: trailing
+** whitespace, comments and ';' tokens.
+*/
+int dm_sql_trim_end(const char *z, int n);
+
 #endif

@@ -669,6 +669,30 @@ static void test_check_refuses_an_unknown_version(void **state) {
   sqlite3_free(zDb);
 }
 
+/* A database another connection holds locked: the check says so as a run
+** does, with SQLITE_BUSY, so that a caller can retry. */
+static void test_check_on_a_locked_database_says_it_is_locked(void **state) {
+  (void)state;
+  char *zDb = h_fresh("check-locked.db");
+  sqlite3 *db = h_open(zDb, "");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  sqlite3 *pWriter = h_open(zDb, 0);
+  h_exec(pWriter, "BEGIN EXCLUSIVE");
+  int rc = 0;
+  char *zGot = h_error(db, "SELECT migrate_check()", &rc);
+  assert_string_equal(zGot,
+                      "migrate_check(): database is locked: another connection is "
+                      "writing to it (waited 0 ms, this connection's busy timeout); "
+                      "try again, or wait longer with PRAGMA busy_timeout = 10000");
+  assert_int_equal(rc, SQLITE_BUSY);
+  sqlite3_free(zGot);
+  h_exec(pWriter, "ROLLBACK");
+  sqlite3_close(pWriter);
+  h_assert_text(db, "SELECT migrate_check()", "ok");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
 /* A migration that asks for a check: the check's replay would run it, and
 ** it would ask again. The second replay is refused, and no recursion. */
 static void test_a_migration_asking_for_a_replay_is_refused(void **state) {
@@ -2618,6 +2642,7 @@ int main(void) {
       cmocka_unit_test(test_drift_for_each_kind_of_object),
       cmocka_unit_test(test_drift_table_has_both_definitions),
       cmocka_unit_test(test_check_refuses_an_unknown_version),
+      cmocka_unit_test(test_check_on_a_locked_database_says_it_is_locked),
       cmocka_unit_test(test_a_migration_asking_for_a_replay_is_refused),
       cmocka_unit_test(test_strict_mode_refuses_a_drifted_database),
       cmocka_unit_test(test_strict_mode_from_the_environment),

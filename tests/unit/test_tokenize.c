@@ -344,6 +344,61 @@ static void test_statement_ends_where_sqlite3_complete_differs(void **state) {
   assert_string_equal(dm_sql_statement_end(z), " END;");
 }
 
+/* Names as SQLite dequotes them (sqlite3Dequote), token by token. */
+static void test_names_are_unquoted_as_sqlite_does(void **state) {
+  (void)state;
+  static const struct { const char *zIn, *zWant; } aCase[] = {
+      {"plain", "plain"},     {"\"a\"\"b\"", "a\"b"}, {"`a``b`", "a`b"},
+      {"[a\"\"b]", "a\"\"b"},   {"'x''y'", "x'y"},     {"\"open", "open"},
+      {"  -- c\n \"sp\"", "sp"},
+  };
+  for (size_t i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {
+    const char *z = aCase[i].zIn;
+    DmTokenRef tok = dm_sql_next(&z);
+    char *zGot = dm_sql_unquote(&tok);
+    assert_non_null(zGot);
+    assert_string_equal(zGot, aCase[i].zWant);
+    sqlite3_free(zGot);
+  }
+}
+
+/* PRAGMA [schema.]name [= value | (value)], as the runner and the offline
+** script read it. */
+static void test_pragma_is_read_as_schema_name_value(void **state) {
+  (void)state;
+  DmPragma pragma;
+  dm_sql_pragma(" main . \"writable_schema\" = 'ON'", &pragma);
+  assert_true(dm_sql_name_is(&pragma.schema, "main"));
+  assert_true(dm_sql_name_is(&pragma.name, "writable_schema"));
+  assert_true(pragma.bSets);
+  assert_true(dm_sql_name_is(&pragma.value, "on"));
+  dm_sql_pragma(" schema_version(7)", &pragma);
+  assert_int_equal(pragma.schema.n, 0);
+  assert_true(dm_sql_name_is(&pragma.name, "schema_version"));
+  assert_true(pragma.bSets);
+  assert_int_equal(pragma.value.n, 1);
+  dm_sql_pragma(" foreign_keys", &pragma);
+  assert_false(pragma.bSets);
+  assert_int_equal(pragma.value.n, 0);
+  const char *z = " \"SAVEPOINT\"";
+  DmTokenRef tok = dm_sql_next(&z);
+  assert_false(dm_sql_keyword_is(&tok, "SAVEPOINT"));
+  assert_true(dm_sql_name_is(&tok, "savepoint"));
+}
+
+/* What ends a statement (space, comments, ';') is not part of it. */
+static void test_trim_end_drops_space_comments_and_semicolons(void **state) {
+  (void)state;
+  static const struct { const char *zIn; int nWant; } aCase[] = {
+      {"SELECT 1", 8},           {"SELECT 1;", 8},  {"SELECT 1 ; ;\n", 8},
+      {"SELECT 1 -- x;\n", 8},   {"SELECT 1 /* ; */", 8}, {"SELECT ';'", 10},
+      {" ;", 0},
+  };
+  for (size_t i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {
+    assert_int_equal(dm_sql_trim_end(aCase[i].zIn, (int)strlen(aCase[i].zIn)), aCase[i].nWant);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_table_of_tokens),
@@ -352,6 +407,9 @@ int main(void) {
       cmocka_unit_test(test_coarse_types),
       cmocka_unit_test(test_statement_ends_are_sqlite_prepare_tails),
       cmocka_unit_test(test_statement_ends_where_sqlite3_complete_differs),
+      cmocka_unit_test(test_names_are_unquoted_as_sqlite_does),
+      cmocka_unit_test(test_pragma_is_read_as_schema_name_value),
+      cmocka_unit_test(test_trim_end_drops_space_comments_and_semicolons),
   };
   return cmocka_run_group_tests(tests, 0, 0);
 }
