@@ -1289,3 +1289,10 @@ int dm_resolve_either(const DmSet *pSet, const DmFlags *aFrom, const char *zTarg
   sqlite3_free(zDownErr);
   return rc;
 }
+
+int dm_row_changes_new(const DmSet *pSet, const DmFlags *aBefore, const DmFlags *aAfter,
+                       DmRowChange **paChange) {
+  *paChange = sqlite3_malloc64(sizeof(DmRowChange) * (sqlite3_uint64)(2 * pSet->nRev + 1));
+  if (!*paChange) return -1;
+  return dm_row_changes(pSet, aBefore, aAfter, *paChange);
+}

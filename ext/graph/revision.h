@@ -125,6 +125,13 @@ int dm_row_changes(const DmSet *pSet, const DmFlags *aBefore,
                    const DmFlags *aAfter, DmRowChange *aChange);
 
 /*
+** The same in a new array *paChange (sqlite3_free it). Returns the number of changes,
+** or -1 when out of memory.
+*/
+int dm_row_changes_new(const DmSet *pSet, const DmFlags *aBefore, const DmFlags *aAfter,
+                       DmRowChange **paChange);
+
+/*
 ** Text naming a set by its version rows: "a, b", or zBase if empty.
 ** sqlite3_malloc'd; 0 on OOM.
 */

@@ -101,17 +101,6 @@ static int resolve_name(const char *zPath, char **pzFile, char **pzWhy) {
   return rc;
 }
 
-static int busy_timeout(sqlite3 *db) {
-  sqlite3_stmt *pStmt = 0;
-  int ms = 0;
-  if (sqlite3_prepare_v2(db, "PRAGMA busy_timeout", -1, &pStmt, 0) == SQLITE_OK &&
-      sqlite3_step(pStmt) == SQLITE_ROW) {
-    ms = sqlite3_column_int(pStmt, 0);
-  }
-  sqlite3_finalize(pStmt);
-  return ms;
-}
-
 /* Copy the main database of pFrom into the main database of pTo. */
 static int copy_database(sqlite3 *pTo, sqlite3 *pFrom, int *pnPage, char **pzWhy) {
   sqlite3_backup *pBackup = sqlite3_backup_init(pTo, "main", pFrom, "main");
@@ -274,7 +263,7 @@ static int open_source(sqlite3 *db, const char *zPath, sqlite3 **ppSource, sqlit
                              *ppSecond ? sqlite3_errmsg(*ppSecond) : "out of memory");
     return rc;
   }
-  sqlite3_busy_timeout(*ppSecond, busy_timeout(db));
+  sqlite3_busy_timeout(*ppSecond, dm_busy_timeout(db));
   *ppSource = *ppSecond;
   return SQLITE_OK;
 }

@@ -401,9 +401,8 @@ static int append_bookkeeping(sqlite3_str *pOut, char *zSql) {
 ** the values written as literals where a live run binds them. */
 static int write_version_rows(Offline *p, const DmFlags *aBefore, const DmFlags *aAfter) {
   const DmSet *pSet = p->pSet;
-  DmRowChange *aChange = sqlite3_malloc64(sizeof(DmRowChange) * (sqlite3_uint64)(2 * pSet->nRev + 1));
-  if (!aChange) return SQLITE_NOMEM;
-  int nChange = dm_row_changes(pSet, aBefore, aAfter, aChange);
+  DmRowChange *aChange = 0;
+  int nChange = dm_row_changes_new(pSet, aBefore, aAfter, &aChange);
   int rc = nChange < 0 ? SQLITE_NOMEM : SQLITE_OK;
   for (int i = 0; rc == SQLITE_OK && i < nChange; i++) {
     char *zOld = aChange[i].iOld >= 0 ? sqlite3_mprintf("%Q", pSet->aRev[aChange[i].iOld].zId) : 0;

@@ -7,7 +7,7 @@
 
 SQLITE_EXTENSION_INIT3
 
-static int busy_timeout(sqlite3 *db) {
+int dm_busy_timeout(sqlite3 *db) {
   sqlite3_stmt *pStmt = 0;
   int ms = 0;
   if (sqlite3_prepare_v2(db, "PRAGMA busy_timeout", -1, &pStmt, 0) == SQLITE_OK &&
@@ -49,7 +49,7 @@ static char *action_sentence(sqlite3 *db, int rc, const char *zDoing, const char
           "database is locked: another connection is writing to it "
           "(waited %d ms, this connection's busy timeout); try again, or wait "
           "longer with PRAGMA busy_timeout = 10000",
-          busy_timeout(db));
+          dm_busy_timeout(db));
     case SQLITE_READONLY:
       if (query_only(db)) {
         return sqlite3_mprintf(

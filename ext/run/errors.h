@@ -18,4 +18,7 @@
 */
 char *dm_error_text(sqlite3 *db, int rc, const char *zFunc, const char *zDoing);
 
+/* The connection's busy timeout in ms (0 if it cannot be read). */
+int dm_busy_timeout(sqlite3 *db);
+
 #endif

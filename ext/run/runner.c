@@ -636,9 +636,8 @@ static int write_log(Run *p, const char *zRevision, const char *zDirection,
 */
 static int write_version(Run *p, const DmFlags *aBefore, const DmFlags *aAfter) {
   const DmSet *pSet = p->pSet;
-  DmRowChange *aChange = sqlite3_malloc64(sizeof(DmRowChange) * (sqlite3_uint64)(2 * pSet->nRev + 1));
-  if (!aChange) return SQLITE_NOMEM;
-  int nChange = dm_row_changes(pSet, aBefore, aAfter, aChange);
+  DmRowChange *aChange = 0;
+  int nChange = dm_row_changes_new(pSet, aBefore, aAfter, &aChange);
   int rc = nChange < 0 ? SQLITE_NOMEM : SQLITE_OK;
   for (int i = 0; rc == SQLITE_OK && i < nChange; i++) {
     const char *zOld = aChange[i].iOld >= 0 ? pSet->aRev[aChange[i].iOld].zId : 0;
