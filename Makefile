@@ -457,6 +457,7 @@ format:
 
 lint: $(BUILD)/migrations.c
 	sh tests/lint/layers.sh
+	sh tests/lint/functions.sh
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr -Iext ext
 	clang-tidy --quiet $(ENGINE_SRC) -- -std=c11 -D_POSIX_C_SOURCE=200809L -Iext

@@ -621,7 +621,7 @@ static int add_mapping(Alter *p, sqlite3_stmt *pStmt, int *pnAlloc) {
   if (!zKey || !zJsonType || (!zVal && strcmp(zJsonType, "text") == 0)) {
     return SQLITE_NOMEM; /* json_each gives these for every member */
   }
-  if (strcmp(zJsonType, "text") != 0 || !zVal[0]) {
+  if (strcmp(zJsonType, "text") != 0 || !zVal || !zVal[0]) {
     return fail(p, SQLITE_ERROR,
                 "the mapping for %s must be text holding an SQL expression over the "
                 "old columns, e.g. \"old_name\" or \"trim(old_name)\"",

@@ -982,11 +982,6 @@ static char *commit_error(sqlite3 *db, int rc, DmOp eOp) {
   return dm_error_text(db, rc, 0, "cannot commit the run");
 }
 
-int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
-           const char *zTarget, int bPurge, char **pzResult, char **pzErr) {
-  return dm_run_ex(db, pConn, pSet, eOp, zTarget, bPurge, 0, pzResult, pzErr);
-}
-
 /*
 ** What refuses a run before it writes: a run inside a migration, a call
 ** from inside another statement, journal_mode=OFF. An earlier run's

@@ -28,16 +28,7 @@ struct DmConn {
                         ** (dm_undo_arm) */
 };
 
-/*
-** Run eOp towards zTarget. On success *pzResult is the version afterwards
-** ("a" or "a, b"; 0 at base), sqlite3_malloc'd. On failure the database is
-** as it was and *pzErr says why. bPurge (stamp only) replaces whatever rows
-** alembic_version holds, known or not.
-*/
-int dm_run(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
-           const char *zTarget, int bPurge, char **pzResult, char **pzErr);
-
-/* ---- Hooks: what a run tells an observer (ext/ops.c, ext/progress.c) ---- */
+/* ---- Hooks: what a run tells an observer (ops/ops.c, run/progress.c) ---- */
 
 typedef enum DmEventType {
   DM_EVENT_START,          /* Under the write lock, version read, plan made,
@@ -76,8 +67,14 @@ struct DmRunOpts {
   void *pArg;
 };
 
-/* dm_run with options; pOpts may be 0. On a rehearsal *pzResult is the
-** version a real run would leave, and the database is as it was. */
+/*
+** Run eOp towards zTarget, with options (pOpts may be 0). On success
+** *pzResult is the version afterwards ("a" or "a, b"; 0 at base),
+** sqlite3_malloc'd; on a rehearsal, the version a real run would leave,
+** and the database is as it was. On failure the database is as it was and
+** *pzErr says why. bPurge (stamp only) replaces whatever rows
+** alembic_version holds, known or not.
+*/
 int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
               const char *zTarget, int bPurge, const DmRunOpts *pOpts,
               char **pzResult, char **pzErr);

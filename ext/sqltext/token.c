@@ -193,29 +193,11 @@ static int identifier_token(const unsigned char *z, int i, DmTokenKind *pe) {
   return i;
 }
 
-int dm_sql_token(const char *zText, DmTokenKind *pe) {
-  const unsigned char *z = (const unsigned char *)zText;
-  int i;
-  switch (char_class(z[0])) {
-    case CC_SPACE:
-      for (i = 1; is_space(z[i]); i++) {}
-      *pe = DM_KIND_SPACE;
-      return i;
+/* The operators and punctuation: a token of one to three bytes. */
+static int operator_of(int eClass, const unsigned char *z, DmTokenKind *pe) {
+  switch (eClass) {
     case CC_MINUS:
-      if (z[1] == '-') {
-        for (i = 2; z[i] != 0 && z[i] != '\n'; i++) {}
-        *pe = DM_KIND_COMMENT;
-        return i;
-      }
       return operator_token(pe, z[1] == '>' ? 2 + (z[2] == '>') : 1); /* -> ->> - */
-    case CC_SLASH:
-      if (z[1] != '*' || z[2] == 0) return operator_token(pe, 1);
-      return comment_token(z, pe);
-    case CC_SEMI:
-      *pe = DM_KIND_SEMI;
-      return 1;
-    case CC_PUNCT:
-      return operator_token(pe, 1);
     case CC_EQ:
       return operator_token(pe, 1 + (z[1] == '='));
     case CC_LT:
@@ -228,16 +210,56 @@ int dm_sql_token(const char *zText, DmTokenKind *pe) {
       if (z[1] == '=') return operator_token(pe, 2);
       *pe = DM_KIND_ILLEGAL;
       return 1;
+    case CC_PUNCT:
+    case CC_SLASH:
+    case CC_DOT:
+      return operator_token(pe, 1);
+    default:
+      *pe = DM_KIND_ILLEGAL;
+      return 1;
+  }
+}
+
+/* "[name]": to the first ']' (no doubling), illegal if there is none. */
+static int bracket_token(const unsigned char *z, DmTokenKind *pe) {
+  unsigned char c = '[';
+  int i;
+  for (i = 1; c != ']' && (c = z[i]) != 0; i++) {}
+  *pe = c == ']' ? DM_KIND_QUOTED : DM_KIND_ILLEGAL;
+  return i;
+}
+
+/*
+** SQLite's sqlite3GetToken(), case for case: the first byte's class picks
+** the rule. What starts a comment, a number or a blob is decided here; the
+** operators are operator_of()'s.
+*/
+int dm_sql_token(const char *zText, DmTokenKind *pe) {
+  const unsigned char *z = (const unsigned char *)zText;
+  int eClass = char_class(z[0]);
+  int i;
+  switch (eClass) {
+    case CC_SPACE:
+      for (i = 1; is_space(z[i]); i++) {}
+      *pe = DM_KIND_SPACE;
+      return i;
+    case CC_MINUS:
+      if (z[1] != '-') return operator_of(eClass, z, pe);
+      for (i = 2; z[i] != 0 && z[i] != '\n'; i++) {}
+      *pe = DM_KIND_COMMENT;
+      return i;
+    case CC_SLASH:
+      if (z[1] != '*' || z[2] == 0) return operator_of(eClass, z, pe);
+      return comment_token(z, pe);
+    case CC_SEMI:
+      *pe = DM_KIND_SEMI;
+      return 1;
     case CC_QUOTE:
       return quoted_token(z, pe);
-    case CC_QUOTE2: {
-      unsigned char c = '[';
-      for (i = 1; c != ']' && (c = z[i]) != 0; i++) {}
-      *pe = c == ']' ? DM_KIND_QUOTED : DM_KIND_ILLEGAL;
-      return i;
-    }
+    case CC_QUOTE2:
+      return bracket_token(z, pe);
     case CC_DOT:
-      if (!is_digit(z[1])) return operator_token(pe, 1);
+      if (!is_digit(z[1])) return operator_of(eClass, z, pe);
       return number_token(z, pe);
     case CC_DIGIT:
       return number_token(z, pe);
@@ -254,16 +276,13 @@ int dm_sql_token(const char *zText, DmTokenKind *pe) {
     case CC_ID:
       return identifier_token(z, 1, pe);
     case CC_BOM:
-      if (z[1] == 0xBB && z[2] == 0xBF) {
-        *pe = DM_KIND_SPACE;
-        return 3;
-      }
-      return identifier_token(z, 1, pe);
+      if (z[1] != 0xBB || z[2] != 0xBF) return identifier_token(z, 1, pe);
+      *pe = DM_KIND_SPACE;
+      return 3;
     case CC_NUL:
       *pe = DM_KIND_ILLEGAL;
       return 0;
     default:
-      *pe = DM_KIND_ILLEGAL;
-      return 1;
+      return operator_of(eClass, z, pe);
   }
 }
