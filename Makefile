@@ -316,7 +316,7 @@ $(ASAN_BUILD)/sqlite3:
 test-asan: deps $(ASAN_BUILD)/sqlite3
 	$(MAKE) BUILD=$(ASAN_BUILD) CFLAGS="-O1 -g $(SANITIZE)" all fixtures
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  SQLITE3=$(abspath $(ASAN_BUILD)/sqlite3) \
+	  SQLITE3=$(abspath $(ASAN_BUILD)/sqlite3) DM_INTERRUPT_STRIDE=5 \
 	  $(MAKE) BUILD=$(ASAN_BUILD) CFLAGS="-O1 -g $(SANITIZE)" \
 	  check-unit check-gen check-integration check-safety check-ops \
 	  $(ASAN_BUILD)/faults/test_oom $(ASAN_BUILD)/faults/test_ioerr $(ASAN_BUILD)/faults/test_interrupt
@@ -342,7 +342,7 @@ test-valgrind: deps-sanitize
 	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_branches
 	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_alter
 	DM_BUILD=$(BUILD) DM_RACE_ROUNDS=1 $(VALGRIND) $(BUILD)/tests/test_safety
-	DM_BUILD=$(BUILD) DM_INTERRUPT_STRIDE=9 $(VALGRIND) $(BUILD)/tests/test_promise
+	DM_BUILD=$(BUILD) DM_INTERRUPT_STRIDE=25 $(VALGRIND) $(BUILD)/tests/test_promise
 	DM_BUILD=$(BUILD) DM_CC="$(CC)" DM_ENGINE_OBJ="$(ENGINE_OBJ)" $(VALGRIND) $(BUILD)/tests/test_ops
 
 deps-sanitize:
