@@ -153,9 +153,10 @@ $(BUILD)/unit/test_revision: tests/unit/test_revision.c ext/graph/revision.c $(E
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_revision.c ext/graph/revision.c \
 	  $(UNIT_SETS:%=$(BUILD)/unit/set_%.c) -lcmocka -lsqlite3
 
-# The tokenizer, its boundaries checked against the system SQLite itself.
-TOKENIZER = ext/sqltext/sqltext.c ext/sqltext/token.c
-TOKENIZER_DEPS = $(TOKENIZER) ext/sqltext/sqltext.h ext/sqltext/create.h tests/unit/complete_model.h
+# The tokenizer (with the rest of sqltext/, the bottom layer, which links
+# alone), its boundaries checked against the system SQLite itself.
+TOKENIZER = $(wildcard ext/sqltext/*.c)
+TOKENIZER_DEPS = $(TOKENIZER) $(wildcard ext/sqltext/*.h) tests/unit/complete_model.h
 TOKENIZER_CFLAGS = -DSQLITE_CORE -Iext
 
 $(BUILD)/unit/test_tokenize: tests/unit/test_tokenize.c $(TOKENIZER_DEPS)
@@ -164,7 +165,7 @@ $(BUILD)/unit/test_tokenize: tests/unit/test_tokenize.c $(TOKENIZER_DEPS)
 	  -lcmocka -lsqlite3
 
 # The CREATE TABLE parser, on the tokenizer.
-CREATE_SRC = $(TOKENIZER) ext/sqltext/create.c
+CREATE_SRC = $(TOKENIZER)
 
 $(BUILD)/unit/test_create: tests/unit/test_create.c $(CREATE_SRC) $(wildcard ext/sqltext/*.h)
 	@mkdir -p $(@D)

@@ -108,12 +108,7 @@ static const char *target_text(sqlite3_context *ctx, const char *zFunc,
       break;
     }
   }
-  if (z) {
-    sqlite3_result_error(ctx, z, -1);
-  } else {
-    sqlite3_result_error_nomem(ctx);
-  }
-  sqlite3_free(z);
+  dm_result_error(ctx, SQLITE_ERROR, z); /* No z: out of memory */
   return 0;
 }
 
@@ -139,12 +134,7 @@ static int step_count_ok(sqlite3_context *ctx, sqlite3_value *pArg, double r) {
   } else {
     return 1;
   }
-  if (z) {
-    sqlite3_result_error(ctx, z, -1);
-  } else {
-    sqlite3_result_error_nomem(ctx);
-  }
-  sqlite3_free(z);
+  dm_result_error(ctx, SQLITE_ERROR, z); /* No z: out of memory */
   return 0;
 }
 

@@ -671,40 +671,37 @@ static int write_version(Run *p, const DmFlags *aBefore, const DmFlags *aAfter) 
 }
 
 /*
-** TEMP objects named like objects in main, as "table x, view y" in *pzList
-** (0 if none). SQLite resolves an unqualified name in TEMP first, so while
-** one exists a migration's DROP TABLE x or CREATE INDEX ... ON x acts on
-** the TEMP object and the version would record a change main never had.
+** Why TEMP objects named like objects in main refuse the run, in *pzWhy (0
+** if there are none). SQLite resolves an unqualified name in TEMP first, so
+** while one exists a migration's DROP TABLE x or CREATE INDEX ... ON x acts
+** on the TEMP object and the version would record a change main never had.
 */
-static int temp_shadows(sqlite3 *db, char **pzList) {
-  *pzList = 0;
+static int temp_shadow_refusal(sqlite3 *db, char **pzWhy) {
+  *pzWhy = 0;
   sqlite3_stmt *pStmt = 0;
   int rc = sqlite3_prepare_v2(
       db,
-      "SELECT group_concat(what, ', ') FROM (SELECT t.type || ' ' || t.name AS what"
+      "SELECT group_concat(what, ', '), count(*) FROM (SELECT t.type || ' ' || t.name AS what"
       " FROM temp.sqlite_schema AS t WHERE EXISTS (SELECT 1 FROM main.sqlite_schema"
       " AS m WHERE m.name = t.name COLLATE NOCASE) ORDER BY t.name)",
       -1, &pStmt, 0);
   if (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-    const char *z = (const char *)sqlite3_column_text(pStmt, 0);
+    const char *zList = (const char *)sqlite3_column_text(pStmt, 0);
+    int bMany = sqlite3_column_int(pStmt, 1) > 1;
     rc = SQLITE_OK;
-    if (z) {
-      *pzList = sqlite3_mprintf("%s", z);
-      if (!*pzList) rc = SQLITE_NOMEM;
+    if (zList) {
+      *pzWhy = sqlite3_mprintf(
+          "this connection's TEMP schema holds %s, named like %s in main; SQLite "
+          "looks in TEMP first, so the migrations would act on %s instead of on "
+          "main. Drop %s (DROP TABLE temp.name, DROP VIEW temp.name, ...) or migrate "
+          "on another connection, then try again",
+          zList, bMany ? "objects" : "an object", bMany ? "them" : "it",
+          bMany ? "them" : "it");
+      if (!*pzWhy) rc = SQLITE_NOMEM;
     }
   }
   sqlite3_finalize(pStmt);
   return rc;
-}
-
-static char *temp_shadow_reason(const char *zList) {
-  return sqlite3_mprintf(
-      "this connection's TEMP schema holds %s, named like %s in main; SQLite "
-      "looks in TEMP first, so the migrations would act on %s instead of on "
-      "main. Drop %s (DROP TABLE temp.name, DROP VIEW temp.name, ...) or migrate "
-      "on another connection, then try again",
-      zList, strchr(zList, ',') ? "objects" : "an object",
-      strchr(zList, ',') ? "them" : "it", strchr(zList, ',') ? "them" : "it");
 }
 
 /* One statement of a section, being run. */
@@ -734,13 +731,9 @@ static int check_before_prepare(Run *p, Stmt *pS) {
   if (e != DM_REFUSE_NONE && e != DM_WARN_FOREIGN_KEYS) {
     return refuse(pS, dm_refusal_reason(e), 0);
   }
-  char *zList = 0;
-  int rc = temp_shadows(p->db, &zList);
-  if (rc == SQLITE_OK && zList) {
-    char *zWhy = temp_shadow_reason(zList);
-    rc = refuse(pS, zWhy, zWhy);
-  }
-  sqlite3_free(zList);
+  char *zWhy = 0;
+  int rc = temp_shadow_refusal(p->db, &zWhy);
+  if (rc == SQLITE_OK && zWhy) rc = refuse(pS, zWhy, zWhy);
   return rc;
 }
 
@@ -946,16 +939,13 @@ static int check_journal(sqlite3 *db, DmOp eOp, char **pzErr) {
 
 /* TEMP objects that shadow main refuse the run before it writes. */
 static int check_temp_shadows(Run *p) {
-  char *zList = 0;
-  int rc = temp_shadows(p->db, &zList);
-  if (rc == SQLITE_OK && zList) {
-    char *zWhy = temp_shadow_reason(zList);
+  char *zWhy = 0;
+  int rc = temp_shadow_refusal(p->db, &zWhy);
+  if (rc == SQLITE_OK && zWhy) {
     rc = set_error(p, SQLITE_ERROR,
-                   zWhy ? sqlite3_mprintf("%s(): %s; nothing was changed", op_name(p->eOp), zWhy)
-                        : 0);
-    sqlite3_free(zWhy);
+                   sqlite3_mprintf("%s(): %s; nothing was changed", op_name(p->eOp), zWhy));
   }
-  sqlite3_free(zList);
+  sqlite3_free(zWhy);
   return rc;
 }
 

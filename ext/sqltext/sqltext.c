@@ -257,20 +257,8 @@ int dm_sql_name_is(const DmTokenRef *pTok, const char *zName) {
 }
 
 char *dm_sql_unquote(const DmTokenRef *pTok) {
-  const char *z = pTok->z;
-  int n = pTok->n;
-  if ((pTok->eType != DM_TK_QUOTED && pTok->eType != DM_TK_STRING) || n < 1 ||
-      (z[0] != '"' && z[0] != '`' && z[0] != '[' && z[0] != '\'')) {
-    return sqlite3_mprintf("%.*s", n, z);
-  }
-  char cClose = z[0] == '[' ? ']' : z[0];
-  int iEnd = n >= 2 && z[n - 1] == cClose ? n - 1 : n; /* not closed: to the end */
-  sqlite3_str *pStr = sqlite3_str_new(0);
-  for (int i = 1; i < iEnd; i++) {
-    sqlite3_str_appendchar(pStr, 1, z[i]);
-    if (cClose != ']' && z[i] == cClose && i + 1 < iEnd && z[i + 1] == cClose) i++;
-  }
-  return str_done(pStr);
+  /* Only quoted names and strings start with a quote character. */
+  return dm_sql_dequote(pTok->z, pTok->n);
 }
 
 void dm_sql_pragma(const char *z, DmPragma *p) {
