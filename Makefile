@@ -38,7 +38,7 @@ PYTHON ?= /usr/bin/python3
 
 # The engine: the entry point and every file of the layer folders (see
 # ARCHITECTURE.md); a new file in a folder is part of the build by being there.
-LAYERS = api ops alter run graph sqltext
+LAYERS = api ops alter run schema graph sqltext
 ENGINE_SRC = ext/distmigrate.c $(foreach d,$(LAYERS),$(wildcard ext/$(d)/*.c))
 ENGINE_H = $(foreach d,$(LAYERS),$(wildcard ext/$(d)/*.h))
 GEN_SRC = $(wildcard ext/dmgen/*.c)

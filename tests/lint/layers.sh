@@ -9,7 +9,7 @@
 #   rank 4  ext/api/            the SQL surface
 #   rank 3  ext/ops/
 #   rank 2  ext/alter/
-#   rank 1  ext/run/
+#   rank 1  ext/run/, ext/schema/      (siblings: neither includes the other)
 #   rank 0  ext/graph/, ext/sqltext/   (siblings: neither includes the other)
 set -u
 cd "$(dirname "$0")/../.."
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.."
 rank() {
   case "$1" in
     distmigrate) echo 6 ;; dmgen) echo 5 ;; api) echo 4 ;; ops) echo 3 ;;
-    alter) echo 2 ;; run) echo 1 ;; graph | sqltext) echo 0 ;; *) echo -1 ;;
+    alter) echo 2 ;; run | schema) echo 1 ;; graph | sqltext) echo 0 ;; *) echo -1 ;;
   esac
 }
 
