@@ -14,6 +14,10 @@
 #   make revision MSG="..."    write the next migration file; HEAD=rev or
 #                              label@head to revise another head (or base),
 #                              BRANCH_LABEL=name, DEPENDS_ON=rev, SPLICE=1
+#                              AUTOGENERATE=1: the up and down from the
+#                              difference between head and sql/schema.sql
+#   make schema                write sql/schema.sql (the declared schema) from head
+#   make check-schema          fail while sql/schema.sql and head differ (in make test)
 #   make merge [MSG="..."]     write a merge revision of all heads (or of
 #                              REVISIONS="a b")
 #   make format / make lint    clang-format the changed lines; the layers
@@ -26,6 +30,9 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(WARNINGS) $(CFLAGS)
 BUILD ?= build
 MIGRATIONS ?= sql/versions
 TEMPLATE ?= sql/script.sql.tmpl
+# The declared schema (Alembic's models): make schema, make check-schema,
+# make revision AUTOGENERATE=1.
+SCHEMA ?= sql/schema.sql
 DB ?= llm_distiller.db
 # A shipped set with several heads: warn, error, or ok (fixtures are ok).
 MULTIPLE_HEADS ?= warn
@@ -54,7 +61,7 @@ FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
         check-gen check-safety check-ops check-runbook check-shell check-python \
         check-node check-newer-sqlite bench \
         test-asan test-valgrind deps-sanitize test-faults fuzz fuzz-replay \
-        install uninstall revision merge format lint clean FORCE
+        install uninstall revision merge schema check-schema format lint clean FORCE
 
 all: $(BUILD)/distmigrate.so
 
@@ -116,12 +123,31 @@ install: $(BUILD)/distmigrate.so
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/distmigrate.so
 
-revision: $(BUILD)/dmgen
+# AUTOGENERATE=1 fills the up and the down from the difference between the
+# schema at head and $(SCHEMA) (ext/dmgen/schema.sh asks the extension's
+# migrate_diff()), and prints the destructive steps as warnings.
+revision: $(BUILD)/dmgen $(if $(AUTOGENERATE),$(BUILD)/distmigrate.so)
 	@test -n "$(MSG)" || { echo 'usage: make revision MSG="add foo to questions"' >&2; \
-	  echo '         [HEAD=label@head] [BRANCH_LABEL=name] [DEPENDS_ON=rev] [SPLICE=1]' >&2; exit 2; }
+	  echo '         [AUTOGENERATE=1] [HEAD=label@head] [BRANCH_LABEL=name] [DEPENDS_ON=rev] [SPLICE=1]' >&2; exit 2; }
+	$(if $(AUTOGENERATE),@sh ext/dmgen/schema.sh diff $(BUILD)/distmigrate $(SCHEMA) \
+	  $(BUILD)/autogenerate.up $(BUILD)/autogenerate.down && \
+	  if ! grep -q . $(BUILD)/autogenerate.up; then \
+	    echo "make revision AUTOGENERATE=1: $(SCHEMA) is the schema at head: no change to write" >&2; \
+	    echo "(for an empty revision leave out AUTOGENERATE=1)" >&2; exit 1; fi; \
+	  sed -n 's/^-- destructive: /warning: destructive: /p' $(BUILD)/autogenerate.up >&2)
 	$(BUILD)/dmgen --revision $(MIGRATIONS) $(TEMPLATE) "$(MSG)" \
 	  $(if $(HEAD),--head="$(HEAD)") $(if $(BRANCH_LABEL),--branch-label="$(BRANCH_LABEL)") \
-	  $(if $(DEPENDS_ON),--depends-on="$(DEPENDS_ON)") $(if $(SPLICE),--splice)
+	  $(if $(DEPENDS_ON),--depends-on="$(DEPENDS_ON)") $(if $(SPLICE),--splice) \
+	  $(if $(AUTOGENERATE),--upgrades=$(BUILD)/autogenerate.up --downgrades=$(BUILD)/autogenerate.down)
+
+# The declared schema, $(SCHEMA): make schema writes it from head;
+# make check-schema (in make test) fails while the two differ, like
+# `alembic check`, and prints the differences.
+schema: $(BUILD)/distmigrate.so
+	sh ext/dmgen/schema.sh dump $(BUILD)/distmigrate $(SCHEMA)
+
+check-schema: all
+	sh ext/dmgen/schema.sh check $(BUILD)/distmigrate $(SCHEMA)
 
 merge: $(BUILD)/dmgen
 	$(BUILD)/dmgen --merge $(MIGRATIONS) $(TEMPLATE) "$(MSG)" $(REVISIONS)
@@ -282,7 +308,7 @@ endif
 # Both end with one line: N passed, M failed (tests/summary.sh).
 FAST_SUITES = check-unit check-gen check-integration check-runbook check-shell
 ALL_SUITES = check-unit check-gen check-integration check-safety check-ops check-runbook \
-             check-shell check-python check-node check-newer-sqlite
+             check-schema check-shell check-python check-node check-newer-sqlite
 
 check: deps
 	$(MAKE) all fixtures

@@ -31,6 +31,7 @@ for target in "$@"; do
     /^# pass [0-9]+/ { p += $3 }
     /^# fail [0-9]+/ { f += $3 }
     /^test_runbook.sh: [0-9]+ runbook lines ran/ { p += $2 }
+    /^check-schema: .* is the schema at head$/ { p += 1 }
     END { if (ran) { p += ran - uf; f += uf } printf "%d %d\n", p, f }
   ' "$log.one")
   p=${counts% *}

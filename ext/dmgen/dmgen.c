@@ -18,10 +18,12 @@
 **                                    refusal
 **   dmgen --heads DIR                print the head revision ids
 **   dmgen --revision DIR TMPL MSG [--head=REV] [--branch-label=NAME]
-**         [--depends-on=REV] [--splice]
+**         [--depends-on=REV] [--splice] [--upgrades=FILE] [--downgrades=FILE]
 **                                    write the next migration file from the
 **                                    template, print its path (Alembic's
-**                                    `alembic revision` options)
+**                                    `alembic revision` options; the FILEs
+**                                    fill ${upgrades} and ${downgrades}, as
+**                                    make revision AUTOGENERATE=1 does)
 **   dmgen --merge DIR TMPL MSG [REV...]
 **                                    write a merge revision of REVs (default:
 **                                    all heads), as `alembic merge`
@@ -860,6 +862,8 @@ struct RevOpts {
   int bMerge;              /* make merge: azMerge (or all heads) */
   int nMerge;
   char **azMerge;
+  const char *zUpgrades;   /* --upgrades=FILE: the up section (AUTOGENERATE=1) */
+  const char *zDowngrades; /* --downgrades=FILE: the down section */
 };
 
 /* Append z to a growing "a, b" list. */
@@ -1156,6 +1160,36 @@ static char *read_template(const char *zTemplate, const RevOpts *pOpt) {
 }
 
 /*
+** A section of the new file from FILE (make revision AUTOGENERATE=1),
+** ending in one newline; "" if zFile is 0 or holds nothing; 0 (reported) if
+** it cannot be read.
+*/
+static char *read_section(const char *zFile, const RevOpts *pOpt) {
+  size_t n = 0;
+  char *z = zFile ? read_file(zFile, &n) : xmalloc(1);
+  if (!z) {
+    fprintf(stderr, "%s: cannot read %s: %s\n", pOpt->zWho, zFile, strerror(errno));
+    return 0;
+  }
+  while (n > 0 && (z[n - 1] == '\n' || z[n - 1] == '\r')) n--;
+  z = realloc(z, n + 2);
+  if (!z) exit(2);
+  if (n > 0) z[n++] = '\n';
+  z[n] = 0;
+  return z;
+}
+
+/* A section given (zValue not empty) needs its ${name} in the template. */
+static int template_has(const char *zTmpl, const char *zTemplate, const char *zVar,
+                        const char *zValue, const RevOpts *pOpt) {
+  if (zValue[0] == 0 || strstr(zTmpl, zVar)) return 1;
+  fprintf(stderr, "%s: the template %s has no %s to put the generated SQL in; add "
+          "it on the line after '-- migrate:%s' (see sql/script.sql.tmpl)\n",
+          pOpt->zWho, zTemplate, zVar, zVar[2] == 'u' ? "up" : "down");
+  return 0;
+}
+
+/*
 ** The template with each ${name} of azVar replaced by its value. A line
 ** whose ${branch_labels} or ${depends_on} (azVar[3] and [4]) is empty is
 ** left out.
@@ -1240,7 +1274,7 @@ done:
 static int new_revision(Set *p, const char *zTemplate, const char *zMsgArg,
                         const RevOpts *pOpt) {
   int rc = 1;
-  char *zDefault = 0, *zTmpl = 0, *zOut = 0;
+  char *zDefault = 0, *zTmpl = 0, *zOut = 0, *zUp = 0, *zDown = 0;
   DmSet *pSet = p->nFile ? graph_of(p) : 0;
   char *zParents = new_parents(p, pSet, pOpt);
   char *zLabels = zParents ? new_labels(p, pOpt) : 0;
@@ -1254,18 +1288,27 @@ static int new_revision(Set *p, const char *zTemplate, const char *zMsgArg,
   char zDate[64];
   create_date(zDate, sizeof(zDate));
   zTmpl = read_template(zTemplate, pOpt);
-  if (!zTmpl) goto done;
+  zUp = zTmpl ? read_section(pOpt->zUpgrades, pOpt) : 0;
+  zDown = zUp ? read_section(pOpt->zDowngrades, pOpt) : 0;
+  if (!zDown || !template_has(zTmpl, zTemplate, "${upgrades}", zUp, pOpt) ||
+      !template_has(zTmpl, zTemplate, "${downgrades}", zDown, pOpt)) {
+    goto done;
+  }
   const char *const azVar[][2] = {{"${message}", zMsg},
                                   {"${up_revision}", zId},
                                   {"${down_revision}", zParents},
                                   {"${branch_labels}", zLabels},
                                   {"${depends_on}", zDepends},
-                                  {"${create_date}", zDate}};
+                                  {"${create_date}", zDate},
+                                  {"${upgrades}", zUp},
+                                  {"${downgrades}", zDown}};
   size_t nOut = 0;
   zOut = fill_template(zTmpl, azVar, sizeof(azVar) / sizeof(azVar[0]), &nOut);
   rc = write_new_file(p, zId, zOut, nOut, pOpt);
 done:
   free(zTmpl);
+  free(zUp);
+  free(zDown);
   free(zOut);
   free(zDefault);
   free(zDepends);
@@ -1282,6 +1325,7 @@ static int usage(void) {
           "       dmgen --heads DIR           print the head revisions\n"
           "       dmgen --revision DIR TEMPLATE MESSAGE [--head=REV]\n"
           "             [--branch-label=NAME] [--depends-on=REV] [--splice]\n"
+          "             [--upgrades=FILE] [--downgrades=FILE]\n"
           "                                   write the next migration file\n"
           "       dmgen --merge DIR TEMPLATE MESSAGE [REV...]\n"
           "                                   write a merge of REVs (all heads)\n");
@@ -1329,6 +1373,10 @@ static int make_revision(int argc, char **argv) {
       opt.zDepends = z + 13;
     } else if (strcmp(z, "--splice") == 0) {
       opt.bSplice = 1;
+    } else if (strncmp(z, "--upgrades=", 11) == 0) {
+      opt.zUpgrades = z + 11;
+    } else if (strncmp(z, "--downgrades=", 13) == 0) {
+      opt.zDowngrades = z + 13;
     } else {
       return usage();
     }
