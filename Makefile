@@ -61,7 +61,7 @@ FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
         check-gen check-safety check-ops check-runbook check-shell check-python \
         check-node check-newer-sqlite bench \
         test-asan test-valgrind deps-sanitize test-faults fuzz fuzz-replay \
-        install uninstall revision merge schema check-schema format lint clean FORCE
+        install uninstall revision merge schema check-schema check-autogenerate format lint clean FORCE
 
 all: $(BUILD)/distmigrate.so
 
@@ -235,6 +235,10 @@ check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision $(BUILD)/unit/t
 
 check-gen: $(BUILD)/dmgen
 	sh tests/gen/run.sh $(BUILD)/dmgen
+
+# make schema, make check-schema and make revision AUTOGENERATE=1, end to end.
+check-autogenerate: all
+	MAKE="$(MAKE)" sh tests/gen/schema.sh
 
 check-integration: all fixtures $(BUILD)/tests/test_extension $(BUILD)/tests/test_branches \
   $(BUILD)/tests/test_alter

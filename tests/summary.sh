@@ -32,6 +32,7 @@ for target in "$@"; do
     /^# fail [0-9]+/ { f += $3 }
     /^test_runbook.sh: [0-9]+ runbook lines ran/ { p += $2 }
     /^check-schema: .* is the schema at head$/ { p += 1 }
+    /^schema tests: [0-9]+ passed, [0-9]+ failed/ { p += $3; f += $5 }
     END { if (ran) { p += ran - uf; f += uf } printf "%d %d\n", p, f }
   ' "$log.one")
   p=${counts% *}
