@@ -348,6 +348,78 @@ def error_text(build, runs):
                "met" if x <= ERROR_X else "NOT MET"))
 
 
+DIFF_TABLES = 500   # issue 15: two schemas of this many tables diffed
+DIFF_X = 2.0        # migrate_diff(a, b): at most 2 times replaying a and b
+
+
+def diff_schemas(n):
+    """Two schemas of n tables (each with a CHECK, a foreign key to the one
+    before, two indexes; a view and a trigger every 50 tables), the second
+    changed in one table of ten: a column added, a type changed, a NOT NULL
+    dropped, an index added, a default changed."""
+    def table(i, changed):
+        cols = ["id INTEGER PRIMARY KEY",
+                "parent_id INTEGER REFERENCES t%d (id) ON DELETE CASCADE" % max(i - 1, 0),
+                "name VARCHAR(100) NOT NULL" if not changed else "name VARCHAR(200)",
+                "body TEXT NOT NULL DEFAULT %s" % ("''" if not changed else "'none'"),
+                "score REAL", "created_at DATETIME NOT NULL", "flag BOOLEAN",
+                "CHECK (score IS NULL OR score >= 0)"]
+        if changed:
+            cols.insert(7, "extra TEXT")
+        sql = ["CREATE TABLE t%d (\n  %s\n);" % (i, ",\n  ".join(cols)),
+               "CREATE INDEX t%d_name ON t%d (name);" % (i, i),
+               "CREATE INDEX t%d_created ON t%d (created_at DESC);" % (i, i)]
+        if changed:
+            sql.append("CREATE INDEX t%d_score ON t%d (score) WHERE score IS NOT NULL;" % (i, i))
+        if i % 50 == 0:
+            sql.append("CREATE VIEW v%d AS SELECT id, name FROM t%d WHERE flag;" % (i, i))
+            sql.append("CREATE TRIGGER g%d AFTER UPDATE ON t%d BEGIN "
+                       "UPDATE t%d SET flag = 1 WHERE id = new.id; END;" % (i, i, i))
+        return "\n".join(sql)
+    a = "\n".join(table(i, False) for i in range(n))
+    b = "\n".join(table(i, i % 10 == 5) for i in range(n))
+    return a, b
+
+
+def schema_diff(build, runs):
+    """Issue 15: migrate_diff() of two DIFF_TABLES-table schemas, in one
+    Python process with the extension loaded. Floor: SQLite replaying both
+    schemas into :memory: (what building the two models needs at least)."""
+    import sqlite3
+    a, b = diff_schemas(DIFF_TABLES)
+    con = sqlite3.connect(":memory:")
+    con.enable_load_extension(True)
+    con.load_extension(os.path.join(build, "distmigrate"))
+
+    def floor():
+        for sql in (a, b):
+            m = sqlite3.connect(":memory:")
+            m.executescript(sql)
+            m.close()
+
+    def ours():
+        return con.execute("SELECT migrate_diff(?, ?)", (a, b)).fetchone()[0]
+
+    f_t, d_t = [], []
+    for _ in range(runs):
+        t = time.perf_counter()
+        floor()
+        f_t.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        script = ours()
+        d_t.append(time.perf_counter() - t)
+    changed = len([i for i in range(DIFF_TABLES) if i % 10 == 5])
+    if script.count("migrate_alter_table(") + script.count("ALTER TABLE") < changed:
+        sys.exit("bench: the diff does not change the %d tables it should:\n%s"
+                 % (changed, script[:2000]))
+    f, d = statistics.median(f_t), statistics.median(d_t)
+    return ("schema diff of two %d-table schemas (%d tables changed; %d-line script): "
+            "%s for migrate_diff(), %s for SQLite to replay both into :memory:; "
+            "%.2fx (target at most %.1fx): %s"
+            % (DIFF_TABLES, changed, script.count("\n"), fmt_time(d), fmt_time(f), d / f,
+               DIFF_X, "met" if d / f <= DIFF_X else "NOT MET"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -355,7 +427,8 @@ def main():
     ap.add_argument("--small", type=int, default=0, help="second size (default N/10)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the databases for the next run")
-    ap.add_argument("--only", choices=["error-text"], help="run only that section")
+    ap.add_argument("--only", choices=["error-text", "schema-diff"],
+                    help="run only that section")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     global RSS
@@ -377,6 +450,9 @@ def main():
     if args.only == "error-text":
         print(error_text(build, args.runs))
         return
+    if args.only == "schema-diff":
+        print(schema_diff(build, args.runs))
+        return
     bench = Bench(args, build)
     big = bench.size(args.n)
     small = bench.size(n_small)
@@ -390,6 +466,7 @@ def main():
     for line in targets(big, small, args.n, n_small):
         print(line)
     print(error_text(build, args.runs))
+    print(schema_diff(build, args.runs))
     print()
     print("bench took %.0f s; load average %.2f at the end"
           % (time.perf_counter() - t_start, os.getloadavg()[0]))
