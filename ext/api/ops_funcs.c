@@ -155,12 +155,12 @@ void dm_restore_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                       zOpt != 0, &zErr);
   if (rc == SQLITE_OK) {
     dm_result_current(ctx);
-  } else if (zErr) {
-    sqlite3_result_error(ctx, zErr, -1);
+    sqlite3_free(zErr);
   } else {
-    sqlite3_result_error_nomem(ctx);
+    /* The code too: a caller retries a BUSY, reads an IOERR or FULL as the
+    ** disk's trouble, as after any other failed statement. */
+    dm_result_error(ctx, rc, zErr); /* No zErr: out of memory */
   }
-  sqlite3_free(zErr);
 }
 
 /* migrate_strict(1) / migrate_strict(0): returns the previous setting. */

@@ -471,19 +471,46 @@ static int open_backup(sqlite3 *db, const char *zPath, int bAllowEmpty, sqlite3 
   return rc;
 }
 
+/*
+** After a failed copy: was it restored all the same? The backup sets the
+** database's schema cookie to one more than it was, in the transaction
+** that writes the pages, so the cookie says whether that transaction
+** committed (an error can come after the commit: truncating the file to
+** the backup's size, say). *pzState ends the message.
+*/
+static void restored_anyway(sqlite3 *db, sqlite3_int64 iBefore, const char **pzState) {
+  sqlite3_int64 iAfter = 0;
+  int rc = query_int(db, "PRAGMA main.schema_version", &iAfter);
+  if (rc == SQLITE_OK && iAfter == iBefore) {
+    *pzState = "nothing was restored";
+  } else if (rc == SQLITE_OK) {
+    *pzState = "the backup was restored all the same: the error came after SQLite "
+               "had committed it; check the database with PRAGMA quick_check";
+  } else {
+    *pzState = "whether the backup was restored is not known (the database cannot be "
+               "read now); check it with PRAGMA quick_check and migrate_current()";
+  }
+}
+
 /* Replace the main database of db with pSrc's. */
 static int restore_from(sqlite3 *db, sqlite3 *pSrc, const char *zPath, char **pzErr) {
   char *zWhy = 0;
   int nPage = 0;
-  int rc = copy_database(db, pSrc, &nPage, &zWhy);
+  sqlite3_int64 iBefore = 0;
+  int rc = query_int(db, "PRAGMA main.schema_version", &iBefore);
+  int bTried = rc == SQLITE_OK;
+  if (bTried) rc = copy_database(db, pSrc, &nPage, &zWhy);
   if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
     *pzErr = sqlite3_mprintf(
         "migrate_restore('%s'): the database is in use by another "
         "connection (%s); stop the application and try again; nothing was "
         "restored",
-        zPath, zWhy ? zWhy : "");
-  } else if (rc) {
-    *pzErr = sqlite3_mprintf("migrate_restore('%s'): %s", zPath, zWhy ? zWhy : "out of memory");
+        zPath, zWhy ? zWhy : sqlite3_errmsg(db));
+  } else if (rc && rc != SQLITE_NOMEM) {
+    const char *zState = "nothing was restored";
+    if (bTried) restored_anyway(db, iBefore, &zState);
+    *pzErr = sqlite3_mprintf("migrate_restore('%s'): %s; %s", zPath,
+                             zWhy ? zWhy : sqlite3_errmsg(db), zState);
   }
   sqlite3_free(zWhy);
   return rc;

@@ -33,6 +33,29 @@ static int mode_index(const char *zMode) {
   return 0;
 }
 
+/*
+** migrate_restore() of a backup at 001 (other rows) over a database at
+** head: the copy's writes fail; the database must stay as it was, and the
+** error say so ("nothing was restored"). The backup's path is filled in by
+** the test (an absolute path in the test's directory).
+*/
+static char f_restore_run[4096];
+static const FScenario f_restore_scenario = {
+    "restore", "", "head", F_CALLER_TABLE F_SHIPPED_DATA F_SHIPPED_INVALID,
+    f_restore_run, "delete", 0, 0, 0};
+
+/* A failed restore says which database there is now, and says it right. */
+static void restore_claim(const char *zErr, const char *zWhen, int bNew) {
+  const char *zWant = bNew ? "; the backup was restored all the same: the error came after "
+                             "SQLite had committed it; check the database with PRAGMA quick_check"
+                           : "; nothing was restored";
+  const char *z = strstr(zErr, zWant);
+  if (!z || z[strlen(zWant)] != 0) {
+    fail_msg("%s: the restore %s, but the error does not end \"%s\": %s", zWhen,
+             bNew ? "was made" : "was not made", zWant, zErr);
+  }
+}
+
 static void ioerr_loop(const FScenario *p, int eCall, int eAction, int bPersistent,
                        int nStride) {
   char zWhat[64];
@@ -98,6 +121,7 @@ static void ioerr_loop(const FScenario *p, int eCall, int eAction, int bPersiste
     int bNew = f_check_reopened(zPath, zWhen, &old, &new);
     if (rc == SQLITE_ROW && !bNew) fail_msg("%s: the run succeeded, the database is old", zWhen);
     f_check_claim(zErr, zWhen, bNew, &old, &new);
+    if (p == &f_restore_scenario && rc != SQLITE_ROW) restore_claim(zErr, zWhen, bNew);
     bNew ? nNew++ : nOld++;
     sqlite3_free(zErr);
   }
@@ -181,6 +205,22 @@ static void test_ioerr_alter_table_rebuild_in_callers_transaction(void **state) 
   ioerr_all(&f_alter_rebuild_in_txn, F_EVERY);
 }
 
+static void test_ioerr_restore_says_what_it_left(void **state) {
+  (void)state;
+  char *zBackup = h_path("restore-source.db");
+  f_remove(zBackup);
+  sqlite3 *db = h_open(zBackup, "");
+  h_exec(db, "SELECT migrate_upgrade('001_initial_schema')");
+  h_exec(db, "INSERT INTO questions (id, category, question_text, created_at, updated_at) "
+             "VALUES (7, 'backup', 'only in the backup', '2024-01-01', '2024-01-01')");
+  sqlite3_close(db);
+  sqlite3_snprintf((int)sizeof(f_restore_run), f_restore_run, "SELECT migrate_restore('%q')",
+                   zBackup);
+  ioerr_all(&f_restore_scenario, F_EVERY);
+  f_remove(zBackup);
+  sqlite3_free(zBackup);
+}
+
 int main(void) {
   if (fv_register() != SQLITE_OK) {
     fprintf(stderr, "test_ioerr: cannot register the fault VFS\n");
@@ -197,6 +237,7 @@ int main(void) {
       cmocka_unit_test(test_ioerr_alter_table_rebuild_spilling_its_cache),
       cmocka_unit_test(test_ioerr_alter_table_rebuild_of_a_parent),
       cmocka_unit_test(test_ioerr_alter_table_rebuild_in_callers_transaction),
+      cmocka_unit_test(test_ioerr_restore_says_what_it_left),
   };
   if (getenv("FAULTS_FILTER")) cmocka_set_test_filter(getenv("FAULTS_FILTER"));
   int nFail = cmocka_run_group_tests(tests, 0, 0);
