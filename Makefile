@@ -58,7 +58,7 @@ FIXTURES = $(patsubst tests/fixtures/%/,%,$(sort $(dir $(wildcard tests/fixtures
 FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
 .PHONY: all migrate check test deps deps-build fixtures check-unit check-integration \
-        check-gen check-safety check-ops check-runbook check-shell check-python \
+        check-schema-model check-gen check-safety check-ops check-runbook check-shell check-python \
         check-node check-newer-sqlite bench \
         test-asan test-valgrind deps-sanitize test-faults fuzz fuzz-replay \
         install uninstall revision merge schema check-schema check-autogenerate format lint clean FORCE
@@ -198,6 +198,16 @@ $(BUILD)/unit/test_create: tests/unit/test_create.c $(CREATE_SRC) $(wildcard ext
 	$(CC) $(ALL_CFLAGS) $(TOKENIZER_CFLAGS) -o $@ tests/unit/test_create.c $(CREATE_SRC) \
 	  -lcmocka -lsqlite3
 
+# The schema model and its comparison (ext/schema/, on sqltext/), against
+# the system SQLite (fts5 and rtree are Debian's).
+SCHEMA_SRC = $(wildcard ext/schema/*.c) $(TOKENIZER)
+
+$(BUILD)/tests/test_schema: tests/integration/test_schema.c $(SCHEMA_SRC) $(wildcard ext/schema/*.h) \
+  $(wildcard ext/sqltext/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(TOKENIZER_CFLAGS) -o $@ tests/integration/test_schema.c $(SCHEMA_SRC) \
+	  -lcmocka -lsqlite3
+
 $(BUILD)/tests/test_extension: tests/integration/test_extension.c tests/integration/harness.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_extension.c -lcmocka -lsqlite3
@@ -232,6 +242,9 @@ check-unit: $(BUILD)/unit/test_parse $(BUILD)/unit/test_revision $(BUILD)/unit/t
 	$(BUILD)/unit/test_revision
 	$(BUILD)/unit/test_tokenize
 	$(BUILD)/unit/test_create
+
+check-schema-model: $(BUILD)/tests/test_schema
+	$(BUILD)/tests/test_schema
 
 check-gen: $(BUILD)/dmgen
 	sh tests/gen/run.sh $(BUILD)/dmgen
@@ -310,9 +323,9 @@ endif
 
 # make check: the fast suites (under a minute); make test: every suite.
 # Both end with one line: N passed, M failed (tests/summary.sh).
-FAST_SUITES = check-unit check-gen check-integration check-runbook check-shell
-ALL_SUITES = check-unit check-gen check-integration check-safety check-ops check-runbook \
-             check-schema check-shell check-python check-node check-newer-sqlite
+FAST_SUITES = check-unit check-schema-model check-gen check-integration check-runbook check-shell
+ALL_SUITES = check-unit check-schema-model check-gen check-integration check-safety check-ops \
+             check-runbook check-schema check-shell check-python check-node check-newer-sqlite
 
 check: deps
 	$(MAKE) all fixtures

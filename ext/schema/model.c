@@ -1,0 +1,484 @@
+/*
+** The schema model read from SQLite (see model.h): the pragmas for what
+** they expose, text.c for what only the CREATE text holds.
+**
+** What is left out: SQLite's own objects (sqlite_*), the bookkeeping
+** (alembic_version, distmigrate_*) and what belongs to them, and the
+** shadow tables of virtual tables. SQLite decides that a table is a shadow
+** table by asking the module of the virtual table whose name is the
+** table's up to its last '_' (xShadowName); PRAGMA table_list reports the
+** answer as type 'shadow', since it connects every virtual table before
+** it lists them (3.37 and later), so a table is left out when SQLite says
+** so, never by its name alone (a table "ft_notes" beside an fts5 table
+** "ft" is the user's own).
+*/
+#include "schema/model.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "schema/schema_int.h"
+
+SQLITE_EXTENSION_INIT3
+
+/* ---- helpers ----------------------------------------------------------- */
+
+void *dm_schema_grow(void *pa, int n, size_t sz) {
+  char *aNew = sqlite3_realloc64(pa, sz * (sqlite3_uint64)(n + 1));
+  if (aNew) memset(aNew + sz * (size_t)n, 0, sz);
+  return aNew;
+}
+
+char *dm_schema_lower(const char *z) {
+  if (!z) return 0;
+  char *zOut = sqlite3_mprintf("%s", z);
+  for (char *p = zOut; p && *p; p++) {
+    if (*p >= 'A' && *p <= 'Z') *p = (char)(*p + 32);
+  }
+  return zOut;
+}
+
+/* A copy of column i of pStmt as text, or 0 if it is NULL. *pRc becomes
+** SQLITE_NOMEM if the copy fails. */
+static char *column_dup(sqlite3_stmt *pStmt, int i, int *pRc) {
+  const unsigned char *z = sqlite3_column_text(pStmt, i);
+  if (!z) {
+    if (sqlite3_column_type(pStmt, i) != SQLITE_NULL) *pRc = SQLITE_NOMEM;
+    return 0;
+  }
+  char *zOut = sqlite3_mprintf("%s", z);
+  if (!zOut) *pRc = SQLITE_NOMEM;
+  return zOut;
+}
+
+/* Finalize pStmt; the first error of rc and the statement's wins. */
+static int finish(sqlite3_stmt *pStmt, int rc) {
+  int rc2 = sqlite3_finalize(pStmt);
+  return rc == SQLITE_OK || rc == SQLITE_DONE ? rc2 : rc;
+}
+
+/* Prepare zSql (sqlite3_mprintf'd here, freed), saying why on an error. */
+static int prepare(sqlite3 *db, sqlite3_stmt **ppStmt, char **pzErr, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  char *zSql = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  if (!zSql) return SQLITE_NOMEM;
+  int rc = sqlite3_prepare_v2(db, zSql, -1, ppStmt, 0);
+  sqlite3_free(zSql);
+  if (rc != SQLITE_OK && rc != SQLITE_NOMEM && !*pzErr) {
+    *pzErr = sqlite3_mprintf("reading the schema: %s", sqlite3_errmsg(db));
+  }
+  return rc;
+}
+
+/* The error of a step that ended the loop, said once. */
+static int step_error(sqlite3 *db, int rc, char **pzErr) {
+  if (rc == SQLITE_DONE || rc == SQLITE_OK) return SQLITE_OK;
+  if (rc != SQLITE_NOMEM && !*pzErr) {
+    *pzErr = sqlite3_mprintf("reading the schema: %s", sqlite3_errmsg(db));
+  }
+  return rc;
+}
+
+/* ---- freeing ------------------------------------------------------------- */
+
+void dm_schema_index_cols_free(DmIndexCol *a, int n) {
+  for (int i = 0; i < n; i++) {
+    sqlite3_free(a[i].zName);
+    sqlite3_free(a[i].zExprNorm);
+    sqlite3_free(a[i].zCollate);
+  }
+  sqlite3_free(a);
+}
+
+static void column_free(DmColumn *c) {
+  sqlite3_free(c->zName);
+  sqlite3_free(c->zType);
+  sqlite3_free(c->zTypeNorm);
+  sqlite3_free(c->zDefault);
+  sqlite3_free(c->zDefaultNorm);
+  sqlite3_free(c->zCollate);
+  sqlite3_free(c->zGenNorm);
+  sqlite3_free(c->zRenamedFrom);
+}
+
+static void fk_free(DmForeignKey *f) {
+  for (int i = 0; i < f->nCol; i++) {
+    if (f->azFrom) sqlite3_free(f->azFrom[i]);
+    if (f->azTo) sqlite3_free(f->azTo[i]);
+  }
+  sqlite3_free(f->azFrom);
+  sqlite3_free(f->azTo);
+  sqlite3_free(f->zParent);
+  sqlite3_free(f->zOnDelete);
+  sqlite3_free(f->zOnUpdate);
+  sqlite3_free(f->zMatch);
+}
+
+static void table_free(DmSchemaTable *t) {
+  for (int i = 0; i < t->nCol; i++) column_free(&t->aCol[i]);
+  sqlite3_free(t->aCol);
+  for (int i = 0; i < t->nCheck; i++) {
+    sqlite3_free(t->aCheck[i].zName);
+    sqlite3_free(t->aCheck[i].zExprNorm);
+    sqlite3_free(t->aCheck[i].zExpr);
+  }
+  sqlite3_free(t->aCheck);
+  for (int i = 0; i < t->nUnique; i++) dm_schema_index_cols_free(t->aUnique[i].aCol, t->aUnique[i].nCol);
+  sqlite3_free(t->aUnique);
+  for (int i = 0; i < t->nFk; i++) fk_free(&t->aFk[i]);
+  sqlite3_free(t->aFk);
+  sqlite3_free(t->zName);
+  sqlite3_free(t->zSql);
+  sqlite3_free(t->zModule);
+  sqlite3_free(t->zArgsNorm);
+  sqlite3_free(t->zRenamedFrom);
+}
+
+static void object_free(DmSchemaObject *o) {
+  sqlite3_free(o->zName);
+  sqlite3_free(o->zTable);
+  sqlite3_free(o->zSql);
+  sqlite3_free(o->zNorm);
+}
+
+void dm_schema_free(DmSchema *p) {
+  if (!p) return;
+  for (int i = 0; i < p->nTable; i++) table_free(&p->aTable[i]);
+  sqlite3_free(p->aTable);
+  for (int i = 0; i < p->nIndex; i++) {
+    DmIndex *x = &p->aIndex[i];
+    sqlite3_free(x->zName);
+    sqlite3_free(x->zTable);
+    sqlite3_free(x->zSql);
+    dm_schema_index_cols_free(x->aCol, x->nCol);
+    sqlite3_free(x->zWhereNorm);
+    sqlite3_free(x->zRenamedFrom);
+  }
+  sqlite3_free(p->aIndex);
+  for (int i = 0; i < p->nView; i++) object_free(&p->aView[i]);
+  sqlite3_free(p->aView);
+  for (int i = 0; i < p->nTrigger; i++) object_free(&p->aTrigger[i]);
+  sqlite3_free(p->aTrigger);
+  sqlite3_free(p);
+}
+
+/* ---- lookups ------------------------------------------------------------- */
+
+const DmSchemaTable *dm_schema_table(const DmSchema *p, const char *zName) {
+  for (int i = 0; i < p->nTable; i++) {
+    if (sqlite3_stricmp(p->aTable[i].zName, zName) == 0) return &p->aTable[i];
+  }
+  return 0;
+}
+
+const DmColumn *dm_schema_column(const DmSchemaTable *p, const char *zName) {
+  for (int i = 0; i < p->nCol; i++) {
+    if (sqlite3_stricmp(p->aCol[i].zName, zName) == 0) return &p->aCol[i];
+  }
+  return 0;
+}
+
+const DmIndex *dm_schema_index(const DmSchema *p, const char *zName) {
+  for (int i = 0; i < p->nIndex; i++) {
+    if (sqlite3_stricmp(p->aIndex[i].zName, zName) == 0) return &p->aIndex[i];
+  }
+  return 0;
+}
+
+static const DmSchemaObject *find_object(const DmSchemaObject *a, int n, const char *zName) {
+  for (int i = 0; i < n; i++) {
+    if (sqlite3_stricmp(a[i].zName, zName) == 0) return &a[i];
+  }
+  return 0;
+}
+
+const DmSchemaObject *dm_schema_view(const DmSchema *p, const char *zName) {
+  return find_object(p->aView, p->nView, zName);
+}
+
+const DmSchemaObject *dm_schema_trigger(const DmSchema *p, const char *zName) {
+  return find_object(p->aTrigger, p->nTrigger, zName);
+}
+
+/* ---- reading --------------------------------------------------------------- */
+
+/* The SQL condition that keeps an object named by column zCol. */
+#define DM_KEPT(zCol)                                                    \
+  "lower(" zCol ") NOT GLOB 'sqlite_*' AND lower(" zCol ") NOT GLOB " \
+  "'distmigrate_*' AND lower(" zCol ") <> 'alembic_version'"
+
+/* The columns of pTab, from table_xinfo, in declared order. */
+static int read_columns(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **pzErr) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = prepare(db, &pStmt, pzErr,
+                   "SELECT name, type, \"notnull\", dflt_value, pk, hidden "
+                   "FROM pragma_table_xinfo(%Q, %Q) ORDER BY cid",
+                   pTab->zName, zDb);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    DmColumn *aNew = dm_schema_grow(pTab->aCol, pTab->nCol, sizeof(DmColumn));
+    if (!aNew) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+    pTab->aCol = aNew;
+    DmColumn *c = &pTab->aCol[pTab->nCol++];
+    rc = SQLITE_OK;
+    c->zName = column_dup(pStmt, 0, &rc);
+    c->zType = column_dup(pStmt, 1, &rc);
+    if (rc == SQLITE_OK && !c->zType) c->zType = sqlite3_mprintf("");
+    c->bNotNull = sqlite3_column_int(pStmt, 2);
+    c->zDefault = column_dup(pStmt, 3, &rc);
+    c->iPk = sqlite3_column_int(pStmt, 4);
+    int iHidden = sqlite3_column_int(pStmt, 5);
+    c->bHidden = iHidden == 1;
+    c->eGenerated = iHidden == 2 || iHidden == 3 ? iHidden : DM_GEN_NONE;
+    if (rc == SQLITE_OK) {
+      c->zTypeNorm = c->zType ? dm_schema_type_norm(c->zType) : 0;
+      if (!c->zTypeNorm || !c->zName) rc = SQLITE_NOMEM;
+    }
+    if (rc == SQLITE_OK && c->zDefault) {
+      c->zDefaultNorm = dm_schema_default_norm(c->zDefault);
+      if (!c->zDefaultNorm) rc = SQLITE_NOMEM;
+    }
+  }
+  return step_error(db, finish(pStmt, rc), pzErr);
+}
+
+/* The key columns of index zIndex (a CREATE INDEX or a constraint's). */
+static int read_index_cols(sqlite3 *db, const char *zDb, const char *zIndex, DmIndexCol **paCol,
+                           int *pnCol, char **pzErr) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = prepare(db, &pStmt, pzErr,
+                   "SELECT cid, name, coll, \"desc\" FROM pragma_index_xinfo(%Q, %Q) "
+                   "WHERE key ORDER BY seqno",
+                   zIndex, zDb);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    DmIndexCol *aNew = dm_schema_grow(*paCol, *pnCol, sizeof(DmIndexCol));
+    if (!aNew) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+    *paCol = aNew;
+    DmIndexCol *c = &aNew[(*pnCol)++];
+    rc = SQLITE_OK;
+    if (sqlite3_column_int(pStmt, 0) != -2) c->zName = column_dup(pStmt, 1, &rc);
+    char *zColl = column_dup(pStmt, 2, &rc);
+    c->zCollate = zColl ? dm_schema_lower(zColl) : sqlite3_mprintf("binary");
+    sqlite3_free(zColl);
+    if (!c->zCollate) rc = SQLITE_NOMEM;
+    c->bDesc = sqlite3_column_int(pStmt, 3);
+  }
+  return step_error(db, finish(pStmt, rc), pzErr);
+}
+
+/* UNIQUE and PRIMARY KEY constraints: the indexes SQLite made for them. */
+static int read_uniques(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **pzErr) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = prepare(db, &pStmt, pzErr,
+                   "SELECT name, origin = 'pk' FROM pragma_index_list(%Q, %Q) "
+                   "WHERE origin IN ('u', 'pk') ORDER BY seq",
+                   pTab->zName, zDb);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    DmUnique *aNew = dm_schema_grow(pTab->aUnique, pTab->nUnique, sizeof(DmUnique));
+    if (!aNew) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+    pTab->aUnique = aNew;
+    DmUnique *u = &pTab->aUnique[pTab->nUnique++];
+    u->bPrimary = sqlite3_column_int(pStmt, 1);
+    const char *zIndex = (const char *)sqlite3_column_text(pStmt, 0);
+    rc = zIndex ? read_index_cols(db, zDb, zIndex, &u->aCol, &u->nCol, pzErr) : SQLITE_NOMEM;
+  }
+  return step_error(db, finish(pStmt, rc), pzErr);
+}
+
+/* One row of foreign_key_list into the key f (its first row sets the rest). */
+static int fk_add_row(sqlite3_stmt *pStmt, DmForeignKey *f) {
+  int rc = SQLITE_OK;
+  char **azFrom = sqlite3_realloc64(f->azFrom, sizeof(char *) * (sqlite3_uint64)(f->nCol + 1));
+  if (azFrom) f->azFrom = azFrom;
+  char **azTo = sqlite3_realloc64(f->azTo, sizeof(char *) * (sqlite3_uint64)(f->nCol + 1));
+  if (azTo) f->azTo = azTo;
+  if (!azFrom || !azTo) return SQLITE_NOMEM;
+  f->azFrom[f->nCol] = column_dup(pStmt, 3, &rc);
+  f->azTo[f->nCol] = column_dup(pStmt, 4, &rc);
+  f->nCol++;
+  if (f->nCol == 1) {
+    f->zParent = column_dup(pStmt, 2, &rc);
+    f->zOnUpdate = column_dup(pStmt, 5, &rc);
+    f->zOnDelete = column_dup(pStmt, 6, &rc);
+    f->zMatch = column_dup(pStmt, 7, &rc);
+  }
+  return rc;
+}
+
+/*
+** The foreign keys, in the order written: foreign_key_list numbers them
+** from the last written (id 0) to the first. aDeferred[i] says whether
+** the i-th written is DEFERRABLE INITIALLY DEFERRED.
+*/
+static int read_fks(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, const int *aDeferred,
+                    int nDeferred, char **pzErr) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = prepare(db, &pStmt, pzErr,
+                   "SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete, match "
+                   "FROM pragma_foreign_key_list(%Q, %Q) ORDER BY id DESC, seq",
+                   pTab->zName, zDb);
+  int iLast = -1;
+  while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    int id = sqlite3_column_int(pStmt, 0);
+    if (id != iLast) {
+      DmForeignKey *aNew = dm_schema_grow(pTab->aFk, pTab->nFk, sizeof(DmForeignKey));
+      if (!aNew) {
+        rc = SQLITE_NOMEM;
+        break;
+      }
+      pTab->aFk = aNew;
+      pTab->nFk++;
+      iLast = id;
+    }
+    rc = fk_add_row(pStmt, &pTab->aFk[pTab->nFk - 1]);
+  }
+  rc = step_error(db, finish(pStmt, rc), pzErr);
+  for (int i = 0; rc == SQLITE_OK && i < pTab->nFk && pTab->nFk == nDeferred; i++) {
+    pTab->aFk[i].bDeferred = aDeferred[i];
+  }
+  return rc;
+}
+
+/* Everything about one table, the row of the tables' query filled in. */
+static int read_table(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **pzErr) {
+  int *aDeferred = 0, nDeferred = 0;
+  int rc = read_columns(db, zDb, pTab, pzErr);
+  if (rc == SQLITE_OK && pTab->zModule) {
+    return dm_schema_vtab_text(pTab);
+  }
+  if (rc == SQLITE_OK) rc = dm_schema_table_text(pTab, &aDeferred, &nDeferred);
+  if (rc == SQLITE_ERROR && !*pzErr) {
+    *pzErr = sqlite3_mprintf("reading the schema: cannot read the definition of table %s",
+                             pTab->zName);
+  }
+  if (rc == SQLITE_OK) rc = read_uniques(db, zDb, pTab, pzErr);
+  if (rc == SQLITE_OK) rc = read_fks(db, zDb, pTab, aDeferred, nDeferred, pzErr);
+  sqlite3_free(aDeferred);
+  return rc;
+}
+
+static int read_tables(sqlite3 *db, const char *zDb, DmSchema *p, char **pzErr) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = prepare(db, &pStmt, pzErr,
+                   "SELECT l.name, l.type = 'virtual', l.wr, l.strict, s.sql "
+                   "FROM pragma_table_list AS l JOIN \"%w\".sqlite_schema AS s "
+                   "ON s.type = 'table' AND s.name = l.name "
+                   "WHERE l.schema = %Q AND l.type IN ('table', 'virtual') AND " DM_KEPT("l.name")
+                   " ORDER BY lower(l.name)",
+                   zDb, zDb);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    DmSchemaTable *aNew = dm_schema_grow(p->aTable, p->nTable, sizeof(DmSchemaTable));
+    if (!aNew) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+    p->aTable = aNew;
+    DmSchemaTable *t = &p->aTable[p->nTable++];
+    rc = SQLITE_OK;
+    t->zName = column_dup(pStmt, 0, &rc);
+    int bVirtual = sqlite3_column_int(pStmt, 1);
+    t->bWithoutRowid = sqlite3_column_int(pStmt, 2);
+    t->bStrict = sqlite3_column_int(pStmt, 3);
+    t->zSql = column_dup(pStmt, 4, &rc);
+    if (rc == SQLITE_OK && (!t->zName || !t->zSql)) rc = SQLITE_NOMEM;
+    /* Marks a virtual table until dm_schema_vtab_text() sets the module. */
+    if (rc == SQLITE_OK && bVirtual) t->zModule = sqlite3_mprintf("");
+    if (bVirtual && !t->zModule) rc = SQLITE_NOMEM;
+    if (rc == SQLITE_OK) rc = read_table(db, zDb, t, pzErr);
+  }
+  return step_error(db, finish(pStmt, rc), pzErr);
+}
+
+/* The indexes made by CREATE INDEX on the tables kept. */
+static int read_indexes(sqlite3 *db, const char *zDb, DmSchema *p, char **pzErr) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = prepare(db, &pStmt, pzErr,
+                   "SELECT s.name, s.tbl_name, s.sql, l.\"unique\" "
+                   "FROM \"%w\".sqlite_schema AS s, pragma_index_list(s.tbl_name, %Q) AS l "
+                   "WHERE s.type = 'index' AND s.sql IS NOT NULL AND l.name = s.name AND "
+                   DM_KEPT("s.tbl_name") " ORDER BY lower(s.name)",
+                   zDb, zDb);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    const char *zTable = (const char *)sqlite3_column_text(pStmt, 1);
+    if (zTable && !dm_schema_table(p, zTable)) continue; /* A shadow table's */
+    DmIndex *aNew = dm_schema_grow(p->aIndex, p->nIndex, sizeof(DmIndex));
+    if (!aNew) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+    p->aIndex = aNew;
+    DmIndex *x = &p->aIndex[p->nIndex++];
+    rc = SQLITE_OK;
+    x->zName = column_dup(pStmt, 0, &rc);
+    x->zTable = column_dup(pStmt, 1, &rc);
+    x->zSql = column_dup(pStmt, 2, &rc);
+    x->bUnique = sqlite3_column_int(pStmt, 3);
+    if (rc == SQLITE_OK && (!x->zName || !x->zTable || !x->zSql)) rc = SQLITE_NOMEM;
+    if (rc == SQLITE_OK) rc = read_index_cols(db, zDb, x->zName, &x->aCol, &x->nCol, pzErr);
+    if (rc == SQLITE_OK) rc = dm_schema_index_text(x);
+  }
+  return step_error(db, finish(pStmt, rc), pzErr);
+}
+
+/* Views (zType "view") or triggers into *pa, *pn. */
+static int read_objects(sqlite3 *db, const char *zDb, const char *zType, DmSchemaObject **pa, int *pn, char **pzErr) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = prepare(db, &pStmt, pzErr,
+                   "SELECT name, tbl_name, sql FROM \"%w\".sqlite_schema "
+                   "WHERE type = %Q AND sql IS NOT NULL AND " DM_KEPT("name") " AND "
+                   DM_KEPT("tbl_name") " ORDER BY lower(name)",
+                   zDb, zType);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    DmSchemaObject *aNew = dm_schema_grow(*pa, *pn, sizeof(DmSchemaObject));
+    if (!aNew) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+    *pa = aNew;
+    DmSchemaObject *o = &aNew[(*pn)++];
+    rc = SQLITE_OK;
+    o->zName = column_dup(pStmt, 0, &rc);
+    o->zTable = column_dup(pStmt, 1, &rc);
+    o->zSql = column_dup(pStmt, 2, &rc);
+    if (rc == SQLITE_OK && (!o->zName || !o->zTable || !o->zSql)) rc = SQLITE_NOMEM;
+    if (rc == SQLITE_OK) {
+      o->zNorm = dm_schema_object_norm(o->zSql);
+      if (!o->zNorm) rc = SQLITE_NOMEM;
+    }
+  }
+  return step_error(db, finish(pStmt, rc), pzErr);
+}
+
+int dm_schema_read(sqlite3 *db, const char *zDb, DmSchema **ppOut, char **pzErr) {
+  *ppOut = 0;
+  if (!zDb) zDb = "main";
+  DmSchema *p = sqlite3_malloc64(sizeof(DmSchema));
+  if (!p) return SQLITE_NOMEM;
+  memset(p, 0, sizeof(*p));
+  int rc = read_tables(db, zDb, p, pzErr);
+  if (rc == SQLITE_OK) rc = read_indexes(db, zDb, p, pzErr);
+  if (rc == SQLITE_OK) rc = read_objects(db, zDb, "view", &p->aView, &p->nView, pzErr);
+  if (rc == SQLITE_OK) {
+    rc = read_objects(db, zDb, "trigger", &p->aTrigger, &p->nTrigger, pzErr);
+  }
+  if (rc != SQLITE_OK) {
+    dm_schema_free(p);
+    if (rc == SQLITE_NOMEM) {
+      sqlite3_free(*pzErr);
+      *pzErr = 0;
+    }
+    return rc;
+  }
+  *ppOut = p;
+  return SQLITE_OK;
+}
