@@ -46,7 +46,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "alter/edit.h"
 #include "run/fkguard.h"
+#include "schema/model.h"
 #include "sqltext/create.h"
 
 SQLITE_EXTENSION_INIT3
@@ -305,6 +307,8 @@ struct Alter {
   int nRef;
   int bRenamed;        /* The mapping's renames ran, as ALTER TABLE */
   int bRebuilt;
+  int bEditRules;      /* The edit changes NOT NULL, DEFAULT, CHECK, FK or
+                       ** collation too (edit.c), not only the layout */
   ColumnList newCols;  /* After the change (rebuild: with sources) */
   char *zErr;
 };
@@ -392,6 +396,14 @@ static int fail_sqlite(Alter *p, sqlite3 *db, int rc, const char *zTmp, const ch
     fail(p, rc, "%s failed: %s\n  give the new column a DEFAULT, or fill it through the "
                 "mapping, as in '{\"column\": \"expression\"}'",
          zWhat, z ? z : "");
+  } else if (z && (strncmp(z, "error in view ", 14) == 0 || strncmp(z, "error in trigger ", 17) == 0)) {
+    fail(p, rc, "%s failed: %s\n  drop it in the migration before migrate_alter_table() and "
+                "create it again, adapted, after",
+         zWhat, z);
+  } else if (z && strncmp(z, "error in index ", 15) == 0) {
+    fail(p, rc, "%s failed: %s\n  drop it in the migration before migrate_alter_table() and "
+                "create what replaces it after",
+         zWhat, z);
   } else if ((rc & 0xff) == SQLITE_LOCKED) {
     fail(p, rc, "%s failed: %s\n  call it on its own, as in SELECT migrate_alter_table('...'): "
                 "SQLite cannot change a table under a statement that reads one",
@@ -445,16 +457,19 @@ static int read_columns(sqlite3 *db, const char *zTable, ColumnList *p) {
 
 /*
 ** What SQLite says about how a table stores its rows, declared types left
-** out: columns (name, NOT NULL, default, key, generated), automatic
-** indexes and their keys, foreign keys, rowid or not, strict or not. Two
-** tables with the same summary keep the same bytes in the same b-trees.
+** out: columns (name, key, generated), automatic indexes and their keys,
+** rowid or not, strict or not. Two tables with the same summary keep the
+** same bytes in the same b-trees. With bRules also the rules the rows obey
+** (NOT NULL, DEFAULT, foreign keys): what an edit of the schema keeps
+** unless it changes exactly those (edit.c).
 */
-static int layout_summary(sqlite3 *db, const char *zTable, char **pz) {
+static int layout_summary(sqlite3 *db, const char *zTable, int bRules, char **pz) {
   return query_text(
       db, pz,
       "SELECT group_concat(x, char(10)) FROM ("
-      " SELECT 0 AS k, cid AS o, 'column ' || name || ' ' || \"notnull\" || ' ' ||"
-      "   quote(dflt_value) || ' ' || pk || ' ' || hidden AS x"
+      " SELECT 0 AS k, cid AS o, 'column ' || name || ' ' || CASE WHEN %d THEN"
+      "   \"notnull\" || ' ' || quote(dflt_value) ELSE '' END || ' ' || pk || ' ' ||"
+      "   hidden AS x"
       "   FROM pragma_table_xinfo(%Q, 'main')"
       " UNION ALL SELECT 1, 0, 'table ' || type || ' ' || ncol || ' ' || wr || ' ' || strict"
       "   FROM pragma_table_list(%Q) WHERE schema = 'main'"
@@ -467,9 +482,10 @@ static int layout_summary(sqlite3 *db, const char *zTable, char **pz) {
       "   SELECT lower(\"table\") || '(' || group_concat(coalesce(\"to\", ''), ',') ||"
       "   ') <- (' || group_concat(\"from\", ',') || ') ' || on_update || ' ' ||"
       "   on_delete || ' ' || \"match\" AS fk_text FROM"
-      "   (SELECT * FROM pragma_foreign_key_list(%Q, 'main') ORDER BY id, seq) GROUP BY id))"
+      "   (SELECT * FROM pragma_foreign_key_list(%Q, 'main') ORDER BY id, seq) GROUP BY id)"
+      "   WHERE %d)"
       " ORDER BY k, o, x)",
-      zTable, zTable, zTable, zTable);
+      bRules, zTable, zTable, zTable, zTable, bRules);
 }
 
 /* The foreign keys of a table, one line each, in a stable order. */
@@ -852,7 +868,7 @@ static int prove_schema_edit(Alter *p, const char *zSql, const char *zBefore,
                     "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
                     p->zTable);
   }
-  if (rc == SQLITE_OK) rc = layout_summary(db, p->zTable, &zAfter);
+  if (rc == SQLITE_OK) rc = layout_summary(db, p->zTable, !p->bEditRules, &zAfter);
   if (rc == SQLITE_OK) rc = types_text(db, p->zTable, &zTypes);
   if (rc == SQLITE_OK) {
     sqlite3_int64 iRow;
@@ -891,7 +907,7 @@ static int prove_schema_edit(Alter *p, const char *zSql, const char *zBefore,
 static int edit_schema(Alter *p, const char *zSql, const char *zWantTypes) {
   sqlite3_int64 iVersion = 0;
   char *zBefore = 0, *zTypesBefore = 0;
-  int rc = layout_summary(p->db, p->zTable, &zBefore);
+  int rc = layout_summary(p->db, p->zTable, !p->bEditRules, &zBefore);
   if (rc == SQLITE_OK && !zWantTypes) {
     rc = types_text(p->db, p->zTable, &zTypesBefore);
     zWantTypes = zTypesBefore;
@@ -922,6 +938,9 @@ struct InPlace {
   int bLayout;         /* The given text differs from ALTER TABLE's in layout */
   int bInPlace;        /* The plan holds: no rebuild */
   char *zWhy;          /* Why a rebuild instead */
+  DmEditPlan edit;     /* Constraint and DEFAULT changes the edit makes */
+  DmSchemaTable *pWant;/* The statement's table, modelled (its scratch copy) */
+  DmSchema *pWantSchema;
 };
 
 static void in_place_clear(InPlace *q) {
@@ -930,6 +949,8 @@ static void in_place_clear(InPlace *q) {
   sqlite3_free(q->aiAdd);
   sqlite3_free(sqlite3_str_finish(q->pTypes));
   sqlite3_free(q->zWhy);
+  dm_edit_plan_clear(&q->edit);
+  dm_schema_free(q->pWantSchema);
 }
 
 /*
@@ -1203,6 +1224,43 @@ static int alter_scratch(Alter *p, InPlace *q, const ColumnList *pCur) {
   return run_alters(p, p->pOld, q, 0, 0);
 }
 
+/* The model of the scratch copy db's table; *ppSchema owns it. */
+static int scratch_model(Alter *p, sqlite3 *db, DmSchema **ppSchema, DmSchemaTable **ppTab) {
+  char *zErr = 0;
+  int rc = dm_schema_read(db, "main", ppSchema, &zErr);
+  sqlite3_free(zErr);
+  *ppTab = rc == SQLITE_OK ? (DmSchemaTable *)dm_schema_table(*ppSchema, p->zTable) : 0;
+  if (rc == SQLITE_OK && !*ppTab) rc = SQLITE_ERROR;
+  return rc;
+}
+
+/*
+** The statement differs from the table (after the plan's ALTER TABLE) in
+** more than types and layout: can an edit of the schema make the rest
+** (edit.c)? Decided on the models of the two scratch copies.
+*/
+static int plan_rules(Alter *p, InPlace *q) {
+  DmSchema *pHave = 0;
+  DmSchemaTable *pOld = 0;
+  int rc = scratch_model(p, p->pOld, &pHave, &pOld);
+  if (rc == SQLITE_OK) rc = scratch_model(p, p->pNew, &q->pWantSchema, &q->pWant);
+  if (rc == SQLITE_OK) rc = dm_edit_plan(p->db, p->zTable, pOld, q->pWant, &q->edit);
+  dm_schema_free(pHave);
+  if (rc == SQLITE_NOMEM) return rc;
+  if (rc) {
+    return why_rebuild(q, sqlite3_mprintf("the change could not be worked out column by "
+                                          "column (%s)", sqlite3_errstr(rc)));
+  }
+  if (q->edit.zWhyNot) return why_rebuild(q, sqlite3_mprintf("%s", q->edit.zWhyNot));
+  if (q->edit.nChange > 0 && p->bDefensive) {
+    return why_rebuild(q, sqlite3_mprintf("%s needs the writable_schema edit, which the "
+                                          "connection's defensive mode forbids",
+                                          sqlite3_str_value(q->edit.pWhat)));
+  }
+  p->bEditRules = q->edit.nChange > 0;
+  return SQLITE_OK;
+}
+
 /*
 ** The result must be the statement, declared types and layout aside.
 ** *pzText is the text ALTER TABLE wrote.
@@ -1224,15 +1282,7 @@ static int compare_result(Alter *p, InPlace *q, char **pzText) {
     return why_rebuild(q, sqlite3_mprintf("the table's stored text is too unusual to compare"));
   }
   if (iDiff == -1) return SQLITE_OK;
-  if (iDiff == DEF_DIFF_OPTIONS) {
-    return why_rebuild(q, sqlite3_mprintf("the table options (WITHOUT ROWID, STRICT) change"));
-  } else if (iDiff == DEF_DIFF_COUNT || iDiff == DEF_DIFF_NAME) {
-    return why_rebuild(q, sqlite3_mprintf("the table constraints change"));
-  } else if (iDiff < p->def.nCol) {
-    return why_rebuild(q, sqlite3_mprintf("column %s changes more than its declared type",
-                                          p->def.aElem[iDiff].zName));
-  }
-  return why_rebuild(q, sqlite3_mprintf("a table constraint changes"));
+  return plan_rules(p, q);
 }
 
 /* Types: only within their affinity, never in a STRICT table. */
@@ -1280,8 +1330,8 @@ static int check_layout(Alter *p, InPlace *q, const char *zText) {
   q->bLayout = strcmp(zText ? zText : "", p->zStored) != 0;
   q->bEdit = (q->nTypes > 0 || q->bLayout) && !p->bDefensive;
   if (!q->bEdit) return SQLITE_OK;
-  rc = layout_summary(p->pOld, p->zTable, &zOldLayout);
-  if (rc == SQLITE_OK) rc = layout_summary(p->pNew, p->zTable, &zNewLayout);
+  rc = layout_summary(p->pOld, p->zTable, !p->bEditRules, &zOldLayout);
+  if (rc == SQLITE_OK) rc = layout_summary(p->pNew, p->zTable, !p->bEditRules, &zNewLayout);
   if (rc == SQLITE_OK && (!zOldLayout || !zNewLayout || strcmp(zOldLayout, zNewLayout) != 0)) {
     rc = why_rebuild(q, sqlite3_mprintf("the new declaration would change how SQLite stores "
                                         "the rows (keys, automatic indexes or the rowid)"));
@@ -1310,6 +1360,7 @@ static int plan_in_place(Alter *p, InPlace *q) {
   if (still_in_place(rc, q)) rc = check_types(p, q, &cur, &want);
   if (still_in_place(rc, q)) rc = check_layout(p, q, zText);
   if (still_in_place(rc, q)) q->bInPlace = 1;
+  if (!q->bInPlace) p->bEditRules = 0; /* The rebuild writes the rules with the rows */
 
   if (rc && rc != SQLITE_NOMEM && !q->zWhy) {
     /* A question the scratch copies could not answer: in doubt, rebuild. */
@@ -1326,7 +1377,53 @@ static int plan_in_place(Alter *p, InPlace *q) {
 /* The strategy of an in-place plan, as the function returns it. */
 static const char *in_place_strategy(const InPlace *q) {
   if (q->nRename + q->nDrop + q->nAdd == 0) return q->bEdit ? "writable_schema" : "unchanged";
-  return q->nTypes > 0 ? "writable_schema" : "alter table";
+  return q->nTypes > 0 || q->edit.nChange > 0 ? "writable_schema" : "alter table";
+}
+
+/* The ALTER TABLE statements of an in-place plan, for its line; how many. */
+static int append_alters(const Alter *p, const InPlace *q, sqlite3_str *pWhy) {
+  int nAlter = 0;
+  for (int i = 0; i < p->nMap; i++) {
+    if (!p->aMap[i].zFrom) continue;
+    sqlite3_str_appendf(pWhy, "%srename column %s to %s", nAlter++ ? ", " : "",
+                        p->aMap[i].zFrom, p->aMap[i].zCol);
+  }
+  for (int i = 0; i < q->nDrop; i++) {
+    sqlite3_str_appendf(pWhy, "%sdrop column %s", nAlter++ ? ", " : "", q->azDrop[i]);
+  }
+  for (int i = 0; i < q->nAdd; i++) {
+    sqlite3_str_appendf(pWhy, "%sadd column %s", nAlter++ ? ", " : "",
+                        p->def.aElem[q->aiAdd[i]].zName);
+  }
+  if (nAlter) {
+    sqlite3_str_appendall(pWhy, ", which SQLite's ALTER TABLE does without copying the table");
+  }
+  return nAlter;
+}
+
+/* What the writable_schema edit of an in-place plan changes, for its line. */
+static void append_edits(const InPlace *q, int nAlter, sqlite3_str *pWhy) {
+  if (q->nTypes) {
+    const char *zTypes = sqlite3_str_value(q->pTypes);
+    sqlite3_str_appendf(pWhy, "%sdeclared types only, within their affinity: %s; every "
+                              "stored value stays valid, and the writable_schema edit "
+                              "changes the declaration",
+                        nAlter ? "; " : "", zTypes ? zTypes : "");
+  }
+  if (q->edit.nChange > 0) {
+    const char *zRules = sqlite3_str_value(q->edit.pWhat);
+    sqlite3_str_appendf(pWhy, "%s%s: the writable_schema edit changes the declaration%s%s",
+                        nAlter || q->nTypes ? "; " : "", zRules ? zRules : "",
+                        q->edit.nRule ? ", after one read of the table finds no row that "
+                                        "breaks a tighter rule" : ", since every stored row "
+                                        "keeps to a looser rule",
+                        q->edit.nDefault ? ", and the rows stored before a column was added "
+                                           "keep its old DEFAULT" : "");
+  } else if (q->bEdit && !q->nTypes) {
+    sqlite3_str_appendf(pWhy, "%sthe given text differs from %s only in layout: the "
+                              "writable_schema edit stores it verbatim",
+                        nAlter ? "; " : "", nAlter ? "ALTER TABLE's" : "the stored one");
+  }
 }
 
 /*
@@ -1347,36 +1444,94 @@ static void note_strategy(Alter *p, const InPlace *q) {
     return;
   }
   sqlite3_str *pWhy = sqlite3_str_new(0);
-  int nAlter = 0;
-  for (int i = 0; i < p->nMap; i++) {
-    if (!p->aMap[i].zFrom) continue;
-    sqlite3_str_appendf(pWhy, "%srename column %s to %s", nAlter++ ? ", " : "",
-                        p->aMap[i].zFrom, p->aMap[i].zCol);
-  }
-  for (int i = 0; i < q->nDrop; i++) {
-    sqlite3_str_appendf(pWhy, "%sdrop column %s", nAlter++ ? ", " : "", q->azDrop[i]);
-  }
-  for (int i = 0; i < q->nAdd; i++) {
-    sqlite3_str_appendf(pWhy, "%sadd column %s", nAlter++ ? ", " : "",
-                        p->def.aElem[q->aiAdd[i]].zName);
-  }
-  if (nAlter) {
-    sqlite3_str_appendall(pWhy, ", which SQLite's ALTER TABLE does without copying the table");
-  }
-  if (q->nTypes) {
-    const char *zTypes = sqlite3_str_value(q->pTypes);
-    sqlite3_str_appendf(pWhy, "%sdeclared types only, within their affinity: %s; every "
-                              "stored value stays valid, and the writable_schema edit "
-                              "changes the declaration",
-                        nAlter ? "; " : "", zTypes ? zTypes : "");
-  } else if (q->bEdit) {
-    sqlite3_str_appendf(pWhy, "%sthe given text differs from %s only in layout: the "
-                              "writable_schema edit stores it verbatim",
-                        nAlter ? "; " : "", nAlter ? "ALTER TABLE's" : "the stored one");
-  }
+  append_edits(q, append_alters(p, q, pWhy), pWhy);
   char *zWhy = sqlite3_str_finish(pWhy);
   note(p, "strategy %s (no copy): %s", zName, zWhy ? zWhy : "out of memory");
   sqlite3_free(zWhy);
+}
+
+/* The table's text in sqlite_schema now, sqlite3_malloc'd into *pz. */
+static int stored_text(Alter *p, char **pz) {
+  return query_text(p->db, pz,
+                    "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
+                    p->zTable);
+}
+
+/*
+** The DEFAULT trap (edit.h): the DEFAULTs that change point at a sentinel
+** no stored value equals, for as long as it takes to give the rows that
+** read it (those stored before the column's ADD COLUMN) the old value.
+*/
+static int keep_short_rows(Alter *p, InPlace *q) {
+  unsigned char aRand[16];
+  char zSentinel[40] = "x'";
+  sqlite3_randomness((int)sizeof(aRand), aRand);
+  for (int i = 0; i < (int)sizeof(aRand); i++) {
+    sqlite3_snprintf(3, zSentinel + 2 + 2 * i, "%02x", aRand[i]);
+  }
+  sqlite3_snprintf(2, zSentinel + 2 + 2 * (int)sizeof(aRand), "'");
+  char *zNow = 0, *zTmp = 0, *zFill = 0;
+  double t0 = now_ms();
+  int rc = stored_text(p, &zNow);
+  if (rc == SQLITE_OK) rc = dm_edit_defaults_text(zNow ? zNow : "", &q->edit, zSentinel, &zTmp);
+  if (rc == SQLITE_OK) rc = edit_schema(p, zTmp, 0);
+  if (rc == SQLITE_OK) {
+    zFill = dm_edit_fill_sql(p->zTable, &q->edit, zSentinel);
+    rc = zFill ? execf(p, p->db, "%s", zFill) : SQLITE_NOMEM;
+    if (rc) rc = fail_sqlite(p, p->db, rc, 0, "keeping the old DEFAULT in rows stored "
+                                              "before the column was added");
+  }
+  if (rc == SQLITE_OK) {
+    note(p, "DEFAULT change: %lld row%s stored before the column was added now hold the old "
+            "DEFAULT's value (found in one read of the table), %.1f ms",
+         (long long)sqlite3_changes64(p->db), sqlite3_changes64(p->db) == 1 ? "" : "s",
+         now_ms() - t0);
+  }
+  sqlite3_free(zNow);
+  sqlite3_free(zTmp);
+  sqlite3_free(zFill);
+  return rc;
+}
+
+/* Before the edit of the rules: the scan for rows breaking a tighter one,
+** then the DEFAULT trap. */
+static int run_rules(Alter *p, InPlace *q) {
+  char *zErr = 0;
+  double t0 = now_ms();
+  int rc = dm_edit_scan(p->db, p->zTable, q->pWant->bWithoutRowid, &q->edit, &zErr);
+  if (rc == SQLITE_CONSTRAINT && zErr) {
+    fail(p, rc, "%s", zErr);
+  } else if (rc) {
+    fail_sqlite(p, p->db, rc, 0, "the read of the table for rows that break the new rules");
+  } else if (q->edit.nRule > 0) {
+    note(p, "verifying scan: no row breaks the %d tighter rule%s, %.1f ms", q->edit.nRule,
+         q->edit.nRule == 1 ? "" : "s", now_ms() - t0);
+  }
+  sqlite3_free(zErr);
+  if (rc == SQLITE_OK && q->edit.nDefault > 0) rc = keep_short_rows(p, q);
+  return rc;
+}
+
+/* After the edit: SQLite's reading of the table is the statement's. */
+static int prove_rules(Alter *p, InPlace *q) {
+  DmSchema *pNow = 0;
+  DmSchemaTable *pTab = 0;
+  DmEditPlan left;
+  memset(&left, 0, sizeof(left));
+  int rc = scratch_model(p, p->db, &pNow, &pTab);
+  if (rc == SQLITE_OK) rc = dm_edit_plan(p->db, p->zTable, pTab, q->pWant, &left);
+  if (rc == SQLITE_OK && (left.zWhyNot || left.nChange > 0)) {
+    const char *zLeft = left.zWhyNot ? left.zWhyNot : sqlite3_str_value(left.pWhat);
+    rc = fail(p, SQLITE_CORRUPT,
+              "the writable_schema edit did not give the table it should (still to do: "
+              "%s); nothing is kept, the run rolls back",
+              zLeft ? zLeft : "?");
+  } else if (rc && rc != SQLITE_NOMEM) {
+    rc = fail_sqlite(p, p->db, rc, 0, "reading the table back after the writable_schema edit");
+  }
+  dm_edit_plan_clear(&left);
+  dm_schema_free(pNow);
+  return rc;
 }
 
 /* Carry out an in-place plan on the real table. */
@@ -1407,12 +1562,14 @@ static int run_in_place(Alter *p, InPlace *q) {
                   "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = %Q",
                   p->zTable);
   if (rc == SQLITE_OK) rc = dm_create_parse(zText ? zText : "", &now, &zIgnored);
-  if (rc == SQLITE_OK && def_difference(&now, &p->def) != -1) {
+  if (rc == SQLITE_OK && !p->bEditRules && def_difference(&now, &p->def) != -1) {
     rc = fail(p, SQLITE_ERROR, "after ALTER TABLE the table differs from the given "
                                "statement in more than declared types; nothing is kept");
   }
   if (rc == SQLITE_OK) rc = types_text(p->pNew, p->zTable, &zTypes);
+  if (rc == SQLITE_OK && p->bEditRules) rc = run_rules(p, q);
   if (rc == SQLITE_OK) rc = edit_schema(p, p->zStored, zTypes);
+  if (rc == SQLITE_OK && p->bEditRules) rc = prove_rules(p, q);
   sqlite3_free(zText);
   sqlite3_free(zIgnored);
   sqlite3_free(zTypes);

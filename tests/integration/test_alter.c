@@ -624,8 +624,8 @@ static void test_rebuild_keeps_view_trigger_index_referrers_and_rows(void **stat
   char *zBooks = fingerprint(db, "books", zBooksCols, "id");
   char *zLog = upgrade_verbose(db, "b_rebuild");
   assert_strategy(zLog, "authors",
-                  "rebuild (copy the rows into a new table): column name changes more than "
-                  "its declared type");
+                  "rebuild (copy the rows into a new table): column note changes affinity "
+                  "(TEXT TEXT -> BLOB BLOB)");
   assert_contains(zLog, "migrate_alter_table(authors): copied 3 rows in one INSERT ... SELECT "
                         "(no separate rowid)");
   assert_contains(zLog, "recreated 2 indexes and triggers");
@@ -643,7 +643,7 @@ static void test_rebuild_keeps_view_trigger_index_referrers_and_rows(void **stat
                 "    id INTEGER NOT NULL,\n"
                 "    name VARCHAR(50) NOT NULL CHECK (name <> ''),\n"
                 "    email TEXT,\n"
-                "    note TEXT,\n"
+                "    note BLOB,\n"
                 "    PRIMARY KEY (id),\n"
                 "    CONSTRAINT unique_email UNIQUE (email)\n"
                 ")");
@@ -707,8 +707,8 @@ static void test_rebuild_of_self_referencing_table_points_at_the_final_table(voi
   char *zBefore = fingerprint(db, "staff", "id, name, boss_id", "id");
   char *zLog = upgrade_verbose(db, "b_self_ref");
   assert_strategy(zLog, "staff",
-                  "rebuild (copy the rows into a new table): column name changes more than "
-                  "its declared type");
+                  "rebuild (copy the rows into a new table): column name changes affinity "
+                  "(TEXT TEXT -> BLOB BLOB)");
   char *zAfter = fingerprint(db, "staff", "id, name, boss_id", "id");
   assert_same_text(zBefore, zAfter);
   h_assert_text(db, "SELECT \"table\" FROM pragma_foreign_key_list('staff')", "staff");
@@ -806,9 +806,190 @@ static void test_index_that_no_longer_applies_fails_clearly(void **state) {
   /* In place, SQLite's own ALTER TABLE DROP COLUMN says so. */
   assert_alter_fails(db, zDb, "b_drop_indexed",
                      "migrate_alter_table(authors): ALTER TABLE DROP COLUMN name failed: error "
-                     "in index idx_authors_name after drop column: no such column: name");
+                     "in index idx_authors_name after drop column: no such column: name\n"
+                     "  drop it in the migration before migrate_alter_table() and create what "
+                     "replaces it after");
   sqlite3_close(db);
   sqlite3_free(zDb);
+}
+
+/* ---- constraints and defaults by the edit (issue 16) ---------------------------- */
+
+/*
+** Loosening is the edit alone: no copy (same rootpage), no read of the rows,
+** and SQLite reads the declaration the statement gives.
+*/
+static void test_loosened_rules_are_an_edit_without_copy(void **state) {
+  (void)state;
+  sqlite3 *db = alter_db("loosen.db", 0);
+  h_exec(db, "PRAGMA foreign_keys = ON");
+  char *zRoot = rootpage(db, "books");
+  char *zBooks = fingerprint(db, "books", zBooksCols, "id");
+  char *zLog = upgrade_verbose(db, "b_loosen");
+  assert_strategy(zLog, "books",
+                  "writable_schema (no copy): drop NOT NULL on title, DEFAULT of title (none) "
+                  "-> 'untitled', drop a foreign key to authors: the writable_schema edit "
+                  "changes the declaration, since every stored row keeps to a looser rule, "
+                  "and the rows stored before a column was added keep its old DEFAULT");
+  /* title was in books from the start: no row lacks it, none is written. */
+  assert_contains(zLog, "migrate_alter_table(books): DEFAULT change: 0 rows stored before "
+                        "the column was added now hold the old DEFAULT's value");
+  assert_lacks(zLog, "verifying scan");
+  assert_lacks(zLog, "copied");
+  char *zAfter = rootpage(db, "books");
+  assert_string_equal(zRoot, zAfter);
+  char *zBooksAfter = fingerprint(db, "books", zBooksCols, "id");
+  assert_same_text(zBooks, zBooksAfter);
+  h_assert_text(db, "SELECT \"notnull\" || ' ' || dflt_value FROM pragma_table_info('books') "
+                    "WHERE name = 'title'",
+                "0 'untitled'");
+  h_assert_text(db, "SELECT group_concat(\"from\") FROM pragma_foreign_key_list('books')",
+                "author_id");
+  h_exec(db, "INSERT INTO books (id) VALUES (9)");
+  h_assert_text(db, "SELECT title FROM books WHERE id = 9", "untitled");
+  h_exec(db, "DELETE FROM books WHERE id = 9");
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  /* And back: NOT NULL and the foreign key again, after a read finds no row
+  ** breaking NOT NULL (the key is checked as after any change). */
+  h_assert_text(db, "SELECT migrate_downgrade('a0_base')", "a0_base");
+  h_assert_text(db, "SELECT \"notnull\" || ' ' || quote(dflt_value) FROM "
+                    "pragma_table_info('books') WHERE name = 'title'",
+                "1 NULL");
+  h_assert_text(db, "SELECT count(*) FROM pragma_foreign_key_list('books')", "2");
+  sqlite3_free(zAfter);
+  zAfter = rootpage(db, "books");
+  assert_string_equal(zRoot, zAfter);
+  sqlite3_free(zBooksAfter);
+  zBooksAfter = fingerprint(db, "books", zBooksCols, "id");
+  assert_same_text(zBooks, zBooksAfter);
+  sqlite3_free(zRoot);
+  sqlite3_free(zAfter);
+  sqlite3_free(zBooks);
+  sqlite3_free(zBooksAfter);
+  sqlite3_free(zLog);
+  sqlite3_close(db);
+}
+
+/* A CHECK every row keeps: one read of the table, then the edit. */
+static void test_tightened_rule_every_row_keeps_is_an_edit_after_one_scan(void **state) {
+  (void)state;
+  sqlite3 *db = alter_db("tighten.db", 0);
+  char *zRoot = rootpage(db, "authors");
+  char *zLog = upgrade_verbose(db, "b_check_edit");
+  assert_strategy(zLog, "authors",
+                  "writable_schema (no copy): add CHECK (name <> ''): the writable_schema edit "
+                  "changes the declaration, after one read of the table finds no row that "
+                  "breaks a tighter rule");
+  assert_contains(zLog, "migrate_alter_table(authors): verifying scan: no row breaks the 1 "
+                        "tighter rule, ");
+  char *zAfter = rootpage(db, "authors");
+  assert_string_equal(zRoot, zAfter);
+  h_assert_error(db, "INSERT INTO authors (id, name) VALUES (8, '')",
+                 "CHECK constraint failed: name <> ''");
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  sqlite3_free(zRoot);
+  sqlite3_free(zAfter);
+  sqlite3_free(zLog);
+  sqlite3_close(db);
+}
+
+/* Rows that break a tighter rule: the run fails naming them, nothing changes. */
+static void test_tightened_rules_rows_break_fail_naming_the_rows(void **state) {
+  (void)state;
+  char *zDb = 0;
+  sqlite3 *db = alter_db("tighten_fail.db", &zDb);
+  assert_alter_fails(db, zDb, "b_email_required",
+                     "migrate_alter_table(authors): rows of authors break the new rules, so "
+                     "nothing was changed:\n"
+                     "  rowid 1: CHECK note_short (length(note) < 5); id=1, name='Ann', "
+                     "email='ann@example.org', note='first'\n"
+                     "  rowid 2: NOT NULL on email; id=2, name='Bob', email=NULL, note=NULL\n"
+                     "  rowid 5: CHECK note_short (length(note) < 5); id=5, name='Cy', "
+                     "email='cy@example.org', note='third'\n"
+                     "  fix those rows in the migration before the call (UPDATE or DELETE "
+                     "them), or keep the old rule");
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+/*
+** The trap: plain's rows were stored before ADD COLUMN added d, e and f, and
+** SQLite reads them with the DEFAULT the schema says now. The edit of e's
+** and f's DEFAULTs keeps their old values in those rows (and only those are
+** written); rows stored after the ADD COLUMN hold their values anyway.
+*/
+static void test_default_change_keeps_rows_stored_before_add_column(void **state) {
+  (void)state;
+  sqlite3 *db = alter_db("default.db", 0);
+  run(db, "SELECT migrate_upgrade('b_add_constant')");
+  h_exec(db, "INSERT INTO plain (rowid, a) VALUES (30, 'after'); "
+             "INSERT INTO plain (rowid, a, e, f) VALUES (40, 'set', 9, 'z')");
+  char *zRoot = rootpage(db, "plain");
+  char *zLog = upgrade_verbose(db, "c_default_change");
+  assert_strategy(zLog, "plain",
+                  "writable_schema (no copy): DEFAULT of e -1.5 -> 2.5, DEFAULT of f 'x' -> "
+                  "(none): the writable_schema edit changes the declaration, since every "
+                  "stored row keeps to a looser rule, and the rows stored before a column was "
+                  "added keep its old DEFAULT");
+  assert_contains(zLog, "migrate_alter_table(plain): DEFAULT change: 3 rows stored before the "
+                        "column was added now hold the old DEFAULT's value");
+  char *zAfter = rootpage(db, "plain");
+  assert_string_equal(zRoot, zAfter);
+  h_assert_text(db, "SELECT group_concat(rowid || ':' || d || ' ' || e || ' ' || f, ', ') "
+                    "FROM (SELECT rowid, * FROM plain ORDER BY rowid)",
+                "7:0 -1.5 x, 10:0 -1.5 x, 20:0 -1.5 x, 30:0 -1.5 x, 40:0 9.0 z");
+  h_exec(db, "INSERT INTO plain (rowid, a) VALUES (50, 'new')");
+  h_assert_text(db, "SELECT e || ' ' || quote(f) FROM plain WHERE rowid = 50", "2.5 NULL");
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  /* Back: the old DEFAULTs; every row is whole now, so none is written. */
+  char *zDown = 0;
+  run(db, "SELECT migrate_verbose(1)");
+  capture_begin();
+  run(db, "SELECT migrate_downgrade('b_add_constant')");
+  zDown = capture_end();
+  run(db, "SELECT migrate_verbose(0)");
+  assert_contains(zDown, "DEFAULT change: 0 rows stored before the column was added");
+  h_assert_text(db, "SELECT group_concat(rowid || ':' || e || ' ' || quote(f), ', ') "
+                    "FROM (SELECT rowid, * FROM plain ORDER BY rowid)",
+                "7:-1.5 'x', 10:-1.5 'x', 20:-1.5 'x', 30:-1.5 'x', 40:9.0 'z', 50:2.5 NULL");
+  sqlite3_free(zDown);
+  sqlite3_free(zRoot);
+  sqlite3_free(zAfter);
+  sqlite3_free(zLog);
+  sqlite3_close(db);
+}
+
+/* The UPDATE that keeps old rows would fire the table's triggers: copy instead. */
+static void test_default_change_on_a_table_with_triggers_is_a_rebuild(void **state) {
+  (void)state;
+  sqlite3 *db = alter_db("default_trigger.db", 0);
+  char *zLogRows = h_text(db, "SELECT count(*) FROM author_log");
+  char *zLog = upgrade_verbose(db, "b_default_trigger");
+  assert_strategy(zLog, "staff",
+                  "rebuild (copy the rows into a new table): the DEFAULT of name changes and "
+                  "the table has triggers: the rows stored before its ADD COLUMN must keep the "
+                  "old value, and the UPDATE that writes it would fire them");
+  h_assert_text(db, "SELECT count(*) FROM author_log", zLogRows);
+  h_assert_text(db, "SELECT group_concat(name, ',') FROM staff", "boss,mid,low");
+  sqlite3_free(zLogRows);
+  sqlite3_free(zLog);
+  sqlite3_close(db);
+}
+
+/* Defensive mode forbids the edit: the copy, and the line says why once. */
+static void test_defensive_mode_copies_for_rule_changes(void **state) {
+  (void)state;
+  sqlite3 *db = alter_db("defensive_rules.db", 0);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
+  char *zLog = upgrade_verbose(db, "b_loosen");
+  assert_strategy(zLog, "books",
+                  "rebuild (copy the rows into a new table): drop NOT NULL on title, DEFAULT of "
+                  "title (none) -> 'untitled', drop a foreign key to authors needs the "
+                  "writable_schema edit, which the connection's defensive mode forbids");
+  h_assert_text(db, "SELECT \"notnull\" FROM pragma_table_info('books') WHERE name = 'title'",
+                "0");
+  sqlite3_free(zLog);
+  sqlite3_close(db);
 }
 
 /* ---- foreign keys ------------------------------------------------------------- */
@@ -1277,6 +1458,12 @@ int main(void) {
       cmocka_unit_test(test_view_broken_before_a_rebuild_fails_clearly),
       cmocka_unit_test(test_trigger_that_no_longer_applies_fails_clearly),
       cmocka_unit_test(test_index_that_no_longer_applies_fails_clearly),
+      cmocka_unit_test(test_loosened_rules_are_an_edit_without_copy),
+      cmocka_unit_test(test_tightened_rule_every_row_keeps_is_an_edit_after_one_scan),
+      cmocka_unit_test(test_tightened_rules_rows_break_fail_naming_the_rows),
+      cmocka_unit_test(test_default_change_keeps_rows_stored_before_add_column),
+      cmocka_unit_test(test_default_change_on_a_table_with_triggers_is_a_rebuild),
+      cmocka_unit_test(test_defensive_mode_copies_for_rule_changes),
       cmocka_unit_test(test_scoped_check_finds_changed_child_values),
       cmocka_unit_test(test_scoped_check_finds_changed_parent_keys),
       cmocka_unit_test(test_dropping_a_key_a_foreign_key_uses_fails),
