@@ -1415,8 +1415,10 @@ static void append_edits(const InPlace *q, int nAlter, sqlite3_str *pWhy) {
     sqlite3_str_appendf(pWhy, "%s%s: the writable_schema edit changes the declaration%s%s",
                         nAlter || q->nTypes ? "; " : "", zRules ? zRules : "",
                         q->edit.nRule ? ", after one read of the table finds no row that "
-                                        "breaks a tighter rule" : ", since every stored row "
-                                        "keeps to a looser rule",
+                                        "breaks a tighter rule"
+                        : q->edit.nFkAdded ? ", and a new foreign key is checked after it "
+                                             "when the connection enforces them"
+                                           : ", since every stored row keeps to a looser rule",
                         q->edit.nDefault ? ", and the rows stored before a column was added "
                                            "keep its old DEFAULT" : "");
   } else if (q->bEdit && !q->nTypes) {
@@ -2202,7 +2204,8 @@ static int reread_referrers(Alter *p) {
 
 /* The table as a child: scanned if its keys or a child column changed. */
 static int check_as_child(Alter *p, const char *zNewFks) {
-  int bScan = p->bRebuilt && (!p->zOldFks || strcmp(p->zOldFks, zNewFks) != 0);
+  /* Keys change in a rebuild, or by the edit of the rules (edit.c). */
+  int bScan = (p->bRebuilt || p->bEditRules) && (!p->zOldFks || strcmp(p->zOldFks, zNewFks) != 0);
   const char *zWhy = "its foreign keys and their columns are unchanged";
   sqlite3_stmt *pStmt = 0;
   int rc = sqlite3_prepare_v2(p->db,

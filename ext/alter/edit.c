@@ -269,7 +269,9 @@ static void fk_changes(const DmSchemaTable *a, const DmSchemaTable *b, DmEditPla
     if (!has_fk(b, &a->aFk[i])) change(p, "drop a foreign key to %s", a->aFk[i].zParent);
   }
   for (int i = 0; i < b->nFk; i++) {
-    if (!has_fk(a, &b->aFk[i])) change(p, "add a foreign key to %s", b->aFk[i].zParent);
+    if (has_fk(a, &b->aFk[i])) continue;
+    change(p, "add a foreign key to %s", b->aFk[i].zParent);
+    p->nFkAdded++;
   }
 }
 

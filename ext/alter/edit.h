@@ -38,6 +38,8 @@ struct DmEditPlan {
   sqlite3_str *pWhat;  /* Them, for the verbose line: "drop NOT NULL on a, ..." */
   int nRule;           /* Tightened rules: the scan checks them */
   DmEditRule *aRule;
+  int nFkAdded;        /* Foreign keys added or changed: alter.c checks the
+                       ** table's keys after the edit, as after a rebuild */
   int nDefault;        /* Columns whose DEFAULT changes */
   char **azDefCol;     /*   their names */
   char **azDefOld;     /*   the old DEFAULT, as written (0: none, NULL) */

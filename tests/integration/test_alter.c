@@ -976,6 +976,58 @@ static void test_default_change_on_a_table_with_triggers_is_a_rebuild(void **sta
   sqlite3_close(db);
 }
 
+/* A collation no index orders by is an edit, and every CHECK is read again;
+** one an index orders by needs the index rebuilt with the table. */
+static void test_collation_change_is_an_edit_unless_an_index_orders_by_it(void **state) {
+  (void)state;
+  sqlite3 *db = alter_db("collate.db", 0);
+  char *zRoot = rootpage(db, "plain");
+  char *zLog = upgrade_verbose(db, "b_collate_edit");
+  assert_strategy(zLog, "plain",
+                  "writable_schema (no copy): collation of c binary -> nocase: the "
+                  "writable_schema edit changes the declaration, since every stored row keeps "
+                  "to a looser rule");
+  char *zAfter = rootpage(db, "plain");
+  assert_string_equal(zRoot, zAfter);
+  h_assert_text(db, "SELECT count(*) FROM plain WHERE c = 'Z'", "1");
+  h_assert_text(db, "SELECT migrate_downgrade('a0_base')", "a0_base");
+  h_assert_text(db, "SELECT count(*) FROM plain WHERE c = 'Z'", "0");
+  sqlite3_free(zLog);
+  zLog = upgrade_verbose(db, "b_collate_indexed");
+  assert_strategy(zLog, "authors",
+                  "rebuild (copy the rows into a new table): the collation of name changes, and "
+                  "the index idx_authors_name depends on it");
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  h_assert_text(db, "SELECT count(*) FROM authors WHERE name = 'ANN'", "1");
+  sqlite3_free(zRoot);
+  sqlite3_free(zAfter);
+  sqlite3_free(zLog);
+  sqlite3_close(db);
+}
+
+/* A foreign key added by the edit is checked as after a rebuild. */
+static void test_foreign_key_added_by_the_edit_is_checked(void **state) {
+  (void)state;
+  char *zDb = 0;
+  sqlite3 *db = alter_db("fk_added.db", &zDb);
+  h_exec(db, "PRAGMA foreign_keys = ON");
+  assert_alter_fails(db, zDb, "b_fk_added",
+                     "migrate_alter_table(plain): PRAGMA foreign_key_check(plain) found 1 "
+                     "foreign key violation after the change:\n"
+                     "  plain row 7 references authors, which has no such row");
+  /* Without the row that breaks it: the edit, and the key holds. */
+  h_exec(db, "DELETE FROM plain WHERE rowid = 7");
+  char *zLog = upgrade_verbose(db, "b_fk_added");
+  assert_strategy(zLog, "plain",
+                  "writable_schema (no copy): add a foreign key to authors: the writable_schema "
+                  "edit changes the declaration, and a new foreign key is checked after it when "
+                  "the connection enforces them");
+  h_assert_error(db, "INSERT INTO plain (b) VALUES ('4')", "FOREIGN KEY constraint failed");
+  sqlite3_free(zLog);
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
 /* Defensive mode forbids the edit: the copy, and the line says why once. */
 static void test_defensive_mode_copies_for_rule_changes(void **state) {
   (void)state;
@@ -1464,6 +1516,8 @@ int main(void) {
       cmocka_unit_test(test_default_change_keeps_rows_stored_before_add_column),
       cmocka_unit_test(test_default_change_on_a_table_with_triggers_is_a_rebuild),
       cmocka_unit_test(test_defensive_mode_copies_for_rule_changes),
+      cmocka_unit_test(test_collation_change_is_an_edit_unless_an_index_orders_by_it),
+      cmocka_unit_test(test_foreign_key_added_by_the_edit_is_checked),
       cmocka_unit_test(test_scoped_check_finds_changed_child_values),
       cmocka_unit_test(test_scoped_check_finds_changed_parent_keys),
       cmocka_unit_test(test_dropping_a_key_a_foreign_key_uses_fails),
