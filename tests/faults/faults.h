@@ -521,5 +521,22 @@ static const FScenario f_alter_rebuild = {
 static const FScenario f_alter_rebuild_in_txn = {
     "alter-rebuild-txn", "alter", "a0_base", F_ALTER_DATA,
     "SELECT migrate_upgrade('b_rebuild')", "delete", 0, 1, 0};
+/*
+** migrate_alter_table()'s edits of the rules (issue 16), under the caller's
+** foreign_keys=ON: a CHECK added after the verifying scan; NOT NULL and a
+** foreign key dropped with a DEFAULT added (the DEFAULT trap's read); and
+** DEFAULTs changed on columns that an ADD COLUMN left out of the rows
+** stored before it (the sentinel edit, the UPDATE of those rows, the final
+** edit: three schema writes in one run).
+*/
+static const FScenario f_alter_tighten = {
+    "alter-tighten", "alter", "a0_base", F_ALTER_DATA,
+    "SELECT migrate_upgrade('b_check_edit')", "delete", 1, 0, 0};
+static const FScenario f_alter_loosen = {
+    "alter-loosen", "alter", "a0_base", F_ALTER_DATA,
+    "SELECT migrate_upgrade('b_loosen')", "delete", 1, 0, 0};
+static const FScenario f_alter_default = {
+    "alter-default", "alter", "a0_base", F_ALTER_DATA "SELECT migrate_upgrade('b_add_constant');",
+    "SELECT migrate_upgrade('c_default_change')", "delete", 1, 0, 0};
 
 #endif

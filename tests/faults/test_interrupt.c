@@ -119,6 +119,9 @@ static void test_interrupt_alter_table(void **state) {
   interrupt_loop(&f_alter_patterns_down, F_EVERY);
   interrupt_loop(&f_alter_rebuild, F_EVERY);
   interrupt_loop(&f_alter_rebuild_in_txn, F_EVERY);
+  interrupt_loop(&f_alter_tighten, F_EVERY);
+  interrupt_loop(&f_alter_loosen, F_EVERY);
+  interrupt_loop(&f_alter_default, F_EVERY);
 }
 
 int main(void) {

@@ -195,6 +195,13 @@ static void test_ioerr_alter_table_rebuild_spilling_its_cache(void **state) {
   ioerr_all(&f_alter_patterns_down_spill, F_SPILL_STRIDE);
 }
 
+static void test_ioerr_alter_table_edits_of_the_rules(void **state) {
+  (void)state;
+  ioerr_all(&f_alter_tighten, F_EVERY);
+  ioerr_all(&f_alter_loosen, F_EVERY);
+  ioerr_all(&f_alter_default, F_EVERY);
+}
+
 static void test_ioerr_alter_table_rebuild_of_a_parent(void **state) {
   (void)state;
   ioerr_all(&f_alter_rebuild, F_EVERY);
@@ -236,6 +243,7 @@ int main(void) {
       cmocka_unit_test(test_ioerr_alter_table_rebuild_with_mapping),
       cmocka_unit_test(test_ioerr_alter_table_rebuild_spilling_its_cache),
       cmocka_unit_test(test_ioerr_alter_table_rebuild_of_a_parent),
+      cmocka_unit_test(test_ioerr_alter_table_edits_of_the_rules),
       cmocka_unit_test(test_ioerr_alter_table_rebuild_in_callers_transaction),
       cmocka_unit_test(test_ioerr_restore_says_what_it_left),
   };

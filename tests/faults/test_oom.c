@@ -209,6 +209,14 @@ static void test_oom_alter_table_rebuild_with_mapping(void **state) {
   oom_loop(&f_alter_patterns_down, 1, F_ALTER_OOM_STRIDE);
 }
 
+static void test_oom_alter_table_edits_of_the_rules(void **state) {
+  (void)state;
+  oom_loop(&f_alter_tighten, 0, F_ALTER_OOM_STRIDE);
+  oom_loop(&f_alter_loosen, 1, F_ALTER_OOM_STRIDE);
+  oom_loop(&f_alter_default, 0, F_ALTER_OOM_STRIDE);
+  oom_loop(&f_alter_default, 1, F_ALTER_OOM_STRIDE);
+}
+
 static void test_oom_alter_table_rebuild_of_a_parent(void **state) {
   (void)state;
   oom_loop(&f_alter_rebuild, 0, F_ALTER_OOM_STRIDE);
@@ -395,6 +403,7 @@ int main(void) {
       cmocka_unit_test(test_oom_alter_table_patterns_upgrade),
       cmocka_unit_test(test_oom_alter_table_rebuild_with_mapping),
       cmocka_unit_test(test_oom_alter_table_rebuild_of_a_parent),
+      cmocka_unit_test(test_oom_alter_table_edits_of_the_rules),
       cmocka_unit_test(test_oom_alter_table_rebuild_in_callers_transaction),
       cmocka_unit_test(test_oom_functions_that_only_read),
   };
