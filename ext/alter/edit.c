@@ -314,7 +314,11 @@ static char *scan_sql(const char *zTable, int bWithoutRowid, const DmEditPlan *p
   for (int i = 0; i < p->nRule; i++) {
     sqlite3_str_appendf(pStr, ", coalesce(%s, 0)", p->aRule[i].zBreaks);
   }
-  sqlite3_str_appendf(pStr, ", %s FROM main.\"%w\" WHERE ", zValues, zTable);
+  /* A rowid table's values are read afterwards by rowid, for the (at most
+  ** ten) rows found: the scan itself reads only what the rules need, so
+  ** that SQLite can answer it from an index that covers them. */
+  sqlite3_str_appendf(pStr, ", %s FROM main.\"%w\" WHERE ", bWithoutRowid ? zValues : "NULL",
+                      zTable);
   for (int i = 0; i < p->nRule; i++) {
     sqlite3_str_appendf(pStr, "%s(%s)", i ? " OR " : "", p->aRule[i].zBreaks);
   }
@@ -347,9 +351,10 @@ static int values_sql(sqlite3 *db, const char *zTable, char **pz) {
   return rc;
 }
 
-/* One offending row: "rowid 4: NOT NULL on b; b=NULL, ..." */
-static void scan_row(sqlite3_stmt *pStmt, const DmEditPlan *p, int bWithoutRowid,
-                     sqlite3_str *pOut) {
+/* One offending row: "rowid 4: NOT NULL on b; b=NULL, ..." (pValues: the
+** values of a rowid table's row, by rowid). */
+static void scan_row(sqlite3_stmt *pStmt, sqlite3_stmt *pValues, const DmEditPlan *p,
+                     int bWithoutRowid, sqlite3_str *pOut) {
   if (bWithoutRowid) {
     sqlite3_str_appendall(pOut, "\n  row: ");
   } else {
@@ -360,7 +365,15 @@ static void scan_row(sqlite3_stmt *pStmt, const DmEditPlan *p, int bWithoutRowid
     if (sqlite3_column_int(pStmt, 1 + i) == 0) continue;
     sqlite3_str_appendf(pOut, "%s%s", nBroken++ ? ", " : "", p->aRule[i].zWhat);
   }
-  sqlite3_str_appendf(pOut, "; %s", (const char *)sqlite3_column_text(pStmt, 1 + p->nRule));
+  if (pValues) {
+    sqlite3_bind_int64(pValues, 1, sqlite3_column_int64(pStmt, 0));
+    if (sqlite3_step(pValues) == SQLITE_ROW) {
+      sqlite3_str_appendf(pOut, "; %s", (const char *)sqlite3_column_text(pValues, 0));
+    }
+    sqlite3_reset(pValues);
+  } else {
+    sqlite3_str_appendf(pOut, "; %s", (const char *)sqlite3_column_text(pStmt, 1 + p->nRule));
+  }
 }
 
 int dm_edit_scan(sqlite3 *db, const char *zTable, int bWithoutRowid, const DmEditPlan *p,
@@ -370,16 +383,23 @@ int dm_edit_scan(sqlite3 *db, const char *zTable, int bWithoutRowid, const DmEdi
   char *zValues = 0;
   int rc = values_sql(db, zTable, &zValues);
   char *zSql = rc == SQLITE_OK ? scan_sql(zTable, bWithoutRowid, p, zValues) : 0;
-  sqlite3_stmt *pStmt = 0;
+  sqlite3_stmt *pStmt = 0, *pValues = 0;
   if (rc == SQLITE_OK) rc = zSql ? sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0) : SQLITE_NOMEM;
+  if (rc == SQLITE_OK && !bWithoutRowid) {
+    char *zOne = sqlite3_mprintf("SELECT %s FROM main.\"%w\" WHERE rowid = ?1", zValues,
+                                 zTable);
+    rc = zOne ? sqlite3_prepare_v2(db, zOne, -1, &pValues, 0) : SQLITE_NOMEM;
+    sqlite3_free(zOne);
+  }
   sqlite3_str *pOut = sqlite3_str_new(0);
   int nRow = 0;
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
-    scan_row(pStmt, p, bWithoutRowid, pOut);
+    scan_row(pStmt, pValues, p, bWithoutRowid, pOut);
     nRow++;
   }
   if (rc == SQLITE_OK) rc = sqlite3_finalize(pStmt);
   pStmt = 0;
+  sqlite3_finalize(pValues);
   char *zRows = sqlite3_str_finish(pOut);
   if (rc == SQLITE_OK && nRow > 0) {
     *pzErr = sqlite3_mprintf(
