@@ -169,13 +169,15 @@ static void test_rich_table_gives_every_field(void **state) {
 }
 
 /* fts5 and rtree tables with their columns (fts5's hidden ones too), their
-** shadow tables left out, a user's table named like a shadow table kept. */
+** shadow tables (and an index on one) left out, a user's table named like
+** a shadow table kept. */
 static void test_virtual_tables_without_their_shadow_tables(void **state) {
   (void)state;
   assert_model(
       "CREATE VIRTUAL TABLE docs USING fts5(title, body, tokenize = 'porter');\n"
       "CREATE VIRTUAL TABLE \"Boxes\" USING RTREE(id, x0, x1);\n"
-      "CREATE TABLE docs_notes (a);\n",
+      "CREATE TABLE docs_notes (a);\n"
+      "CREATE INDEX ix_shadow ON docs_content (c0);\n",
       "table Boxes module=rtree args=id , x0 , x1\n"
       "  col id type=INT/INT notnull=0 default=-/- collate=- pk=0 gen=0/- hidden=0\n"
       "  col x0 type=REAL/REAL notnull=0 default=-/- collate=- pk=0 gen=0/- hidden=0\n"
@@ -279,6 +281,164 @@ static void test_renamed_hints_on_table_column_index_lines(void **state) {
                  "from=\"old name\")");
 }
 
+/* ---- dm_schema_compare ------------------------------------------------------------ */
+
+static int collect_line(void *pArg, const char *zObject, const char *zKind, const char *zLine) {
+  (void)zObject, (void)zKind;
+  sqlite3_str_appendf((sqlite3_str *)pArg, "%s\n", zLine);
+  return SQLITE_OK;
+}
+
+/* The lines comparing zExpected's model with zActual's. */
+static char *compare_text(const char *zExpected, const char *zActual) {
+  DmSchema *e = 0, *a = 0;
+  char *zErr = 0;
+  if (dm_schema_from_sql(zExpected, &e, &zErr)) fail_msg("%s: %s", zExpected, zErr);
+  if (dm_schema_from_sql(zActual, &a, &zErr)) fail_msg("%s: %s", zActual, zErr);
+  sqlite3_str *p = sqlite3_str_new(0);
+  assert_int_equal(dm_schema_compare(e, a, "the migrations", "the database", collect_line, p),
+                   SQLITE_OK);
+  dm_schema_free(e);
+  dm_schema_free(a);
+  char *z = sqlite3_str_finish(p);
+  return z ? z : sqlite3_mprintf("");
+}
+
+typedef struct Pair Pair;
+struct Pair {
+  const char *zExpected;
+  const char *zActual;
+  const char *zLines;  /* "" when the two mean the same */
+};
+
+static void assert_pairs(const Pair *a, int n) {
+  for (int i = 0; i < n; i++) {
+    char *z = compare_text(a[i].zExpected, a[i].zActual);
+    if (strcmp(z, a[i].zLines) != 0) {
+      fail_msg("pair %d:\n  %s\n  %s\n--- got:\n%s--- want:\n%s", i, a[i].zExpected, a[i].zActual,
+               z, a[i].zLines);
+    }
+    sqlite3_free(z);
+  }
+}
+
+static void test_compare_same_meaning_gives_no_line(void **state) {
+  (void)state;
+  static const Pair aPair[] = {
+      /* Quoting, case, whitespace, comments. */
+      {"CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+       "create table \"T\" ( \"ID\" integer primary key , -- the id\n [Name] text /* c */ not null )", ""},
+      /* INTEGER PRIMARY KEY inline or as a table constraint. */
+      {"CREATE TABLE t (id INTEGER PRIMARY KEY, a)", "CREATE TABLE t (id INTEGER, a, PRIMARY KEY (id))", ""},
+      /* DEFAULT (0) and 0; declared types' spacing and case. */
+      {"CREATE TABLE t (a INT DEFAULT (0), b varchar( 255 ))", "CREATE TABLE t (a INT DEFAULT 0, b VARCHAR(255))", ""},
+      /* Table constraints in another order; a CHECK moved to the table. */
+      {"CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
+       "CREATE TABLE t (a INT CHECK (a > 0), b INT, pid INT, UNIQUE (a, b), FOREIGN KEY (pid) REFERENCES p (id), "
+       "CHECK (b < 10))",
+       "CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
+       "CREATE TABLE t (a INT, b INT, pid INT REFERENCES p, CHECK (b<10), UNIQUE (a, b), CHECK (a>0))", ""},
+      /* UNIQUE and PRIMARY KEY constraint names are not SQLite's business. */
+      {"CREATE TABLE t (a INT, CONSTRAINT u1 UNIQUE (a))", "CREATE TABLE t (a INT, CONSTRAINT other UNIQUE (a))", ""},
+      /* COLLATE BINARY is the default; views and triggers in normal form. */
+      {"CREATE TABLE t (a TEXT COLLATE BINARY); CREATE VIEW v AS SELECT a FROM t;\n"
+       "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;",
+       "CREATE TABLE t (a TEXT); CREATE VIEW \"v\" AS SELECT  A  FROM \"T\";\n"
+       "create trigger tr after insert on t begin select 1 ; end;", ""},
+      {"CREATE VIRTUAL TABLE d USING fts5(a, b)", "CREATE VIRTUAL TABLE \"D\" USING FTS5( a,b )", ""},
+  };
+  assert_pairs(aPair, (int)(sizeof(aPair) / sizeof(aPair[0])));
+}
+
+static void test_compare_differences_give_their_line(void **state) {
+  (void)state;
+  static const Pair aPair[] = {
+      {"CREATE TABLE r (id INTEGER PRIMARY KEY)", "CREATE TABLE r (id INTEGER PRIMARY KEY, tokens INT)",
+       "r.tokens: in the database, not in the migrations\n"},
+      {"CREATE TABLE r (id INTEGER PRIMARY KEY, reasoning TEXT NOT NULL)",
+       "CREATE TABLE r (id INTEGER PRIMARY KEY, reasoning TEXT)",
+       "r.reasoning: NOT NULL in the migrations, nullable in the database\n"},
+      {"CREATE TABLE r (c TEXT DEFAULT '{}')", "CREATE TABLE r (c TEXT)",
+       "r.c: DEFAULT '{}' in the migrations, no DEFAULT in the database\n"},
+      {"CREATE TABLE r (c INT DEFAULT 0)", "CREATE TABLE r (c INT DEFAULT 1)",
+       "r.c: DEFAULT 0 in the migrations, DEFAULT 1 in the database\n"},
+      {"CREATE TABLE r (c VARCHAR(10))", "CREATE TABLE r (c TEXT)",
+       "r.c: type VARCHAR(10) in the migrations, type TEXT in the database\n"},
+      {"CREATE TABLE r (c TEXT COLLATE NOCASE)", "CREATE TABLE r (c TEXT)",
+       "r.c: COLLATE nocase in the migrations, COLLATE binary in the database\n"},
+      {"CREATE TABLE r (a INT, b INT)", "CREATE TABLE r (b INT, a INT)",
+       "table r: columns in the order a, b in the migrations, b, a in the database\n"},
+      {"CREATE TABLE r (a INT CHECK (a > 0))", "CREATE TABLE r (a INT CHECK (a >= 0))",
+       "table r: CHECK (a > 0) in the migrations, not in the database\n"
+       "table r: CHECK (a >= 0) in the database, not in the migrations\n"},
+      {"CREATE TABLE r (a INT, CONSTRAINT pos CHECK (a > 0))", "CREATE TABLE r (a INT, CONSTRAINT pos CHECK (a > 1))",
+       "table r: CHECK pos (a > 0) in the migrations, (a > 1) in the database\n"},
+      {"CREATE TABLE r (a INT, CONSTRAINT pos CHECK (a > 0))", "CREATE TABLE r (a INT, CHECK (a > 0))",
+       "table r: CHECK (a > 0) named pos in the migrations, unnamed in the database\n"},
+      {"CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (pid INT REFERENCES p ON DELETE CASCADE)",
+       "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (pid INT REFERENCES p (id))",
+       "table c: FOREIGN KEY (pid) ON DELETE CASCADE in the migrations, ON DELETE NO ACTION in the database\n"},
+      {"CREATE TABLE p (id INTEGER PRIMARY KEY, k INT UNIQUE); CREATE TABLE c (pid INT REFERENCES p DEFERRABLE INITIALLY DEFERRED)",
+       "CREATE TABLE p (id INTEGER PRIMARY KEY, k INT UNIQUE); CREATE TABLE c (pid INT REFERENCES p (k))",
+       "table c: FOREIGN KEY (pid) REFERENCES p (id) in the migrations, REFERENCES p (k) in the database\n"
+       "table c: FOREIGN KEY (pid) DEFERRABLE INITIALLY DEFERRED in the migrations, not deferred in the database\n"},
+      {"CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (pid INT, FOREIGN KEY (pid) REFERENCES p)",
+       "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (pid INT)",
+       "table c: FOREIGN KEY (pid) REFERENCES p (id) in the migrations, not in the database\n"},
+      {"CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (pid INT)",
+       "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (pid INT REFERENCES p ON DELETE SET NULL "
+       "ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED)",
+       "table c: FOREIGN KEY (pid) REFERENCES p (id) ON DELETE SET NULL ON UPDATE CASCADE DEFERRABLE "
+       "INITIALLY DEFERRED in the database, not in the migrations\n"},
+      {"CREATE TABLE r (a INT, b INT, UNIQUE (a, b))", "CREATE TABLE r (a INT, b INT, UNIQUE (b, a))",
+       "table r: UNIQUE (a, b) in the migrations, not in the database\n"
+       "table r: UNIQUE (b, a) in the database, not in the migrations\n"},
+      {"CREATE TABLE r (a TEXT, b INT, PRIMARY KEY (a, b DESC)) WITHOUT ROWID",
+       "CREATE TABLE r (a TEXT, b INT, PRIMARY KEY (a, b)) WITHOUT ROWID",
+       "table r: PRIMARY KEY (a, b DESC) in the migrations, (a, b) in the database\n"},
+      {"CREATE TABLE r (a INT, b INT, PRIMARY KEY (a))", "CREATE TABLE r (a INT, b INT, PRIMARY KEY (b))",
+       "r.a: PRIMARY KEY column 1 in the migrations, not in the PRIMARY KEY in the database\n"
+       "r.b: not in the PRIMARY KEY in the migrations, PRIMARY KEY column 1 in the database\n"},
+      {"CREATE TABLE r (a INT) STRICT", "CREATE TABLE r (a INT)",
+       "table r: STRICT in the migrations, not STRICT in the database\n"},
+      {"CREATE TABLE r (a INT PRIMARY KEY) WITHOUT ROWID", "CREATE TABLE r (a INT PRIMARY KEY)",
+       /* A WITHOUT ROWID table's key is NOT NULL; a rowid table's is not. */
+       "table r: WITHOUT ROWID in the migrations, a rowid table in the database\n"
+       "r.a: NOT NULL in the migrations, nullable in the database\n"},
+      {"CREATE TABLE r (id INTEGER PRIMARY KEY AUTOINCREMENT)", "CREATE TABLE r (id INTEGER PRIMARY KEY)",
+       "table r: AUTOINCREMENT in the migrations, no AUTOINCREMENT in the database\n"},
+      {"CREATE TABLE r (a INT, b INT AS (a * 2) STORED)", "CREATE TABLE r (a INT, b INT AS (a * 3))",
+       "r.b: generated AS (a * 2) STORED in the migrations, generated AS (a * 3) VIRTUAL in the database\n"},
+      {"CREATE TABLE r (a INT); CREATE INDEX ix ON r (a)", "CREATE TABLE r (a INT)",
+       "index ix: in the migrations, not in the database\n"},
+      {"CREATE TABLE r (a INT)", "CREATE TABLE r (a INT); CREATE INDEX ix ON r (a)",
+       "index ix: in the database, not in the migrations\n"},
+      {"CREATE TABLE r (a INT, b TEXT); CREATE UNIQUE INDEX ix ON r (a, lower(b) DESC) WHERE a > 0",
+       "CREATE TABLE r (a INT, b TEXT); CREATE INDEX ix ON r (a)",
+       "index ix: UNIQUE in the migrations, not UNIQUE in the database\n"
+       "index ix: columns (a, lower ( b ) DESC) in the migrations, (a) in the database\n"
+       "index ix: WHERE a > 0 in the migrations, no WHERE in the database\n"},
+      {"CREATE TABLE r (a INT); CREATE VIEW v AS SELECT a FROM r", "CREATE TABLE r (a INT); CREATE VIEW v AS SELECT a + 1 FROM r",
+       "view v: CREATE VIEW v AS SELECT a FROM r in the migrations, CREATE VIEW v AS SELECT a + 1 FROM r in the database\n"},
+      {"CREATE TABLE r (a INT); CREATE VIEW v AS SELECT a FROM r", "CREATE TABLE r (a INT)",
+       "view v: in the migrations, not in the database\n"},
+      {"CREATE TABLE r (a INT)", "CREATE TABLE r (a INT); CREATE TRIGGER tr AFTER DELETE ON r BEGIN SELECT 1; END",
+       "trigger tr: in the database, not in the migrations\n"},
+      {"CREATE TABLE r (a INT); CREATE TRIGGER tr AFTER DELETE ON r BEGIN SELECT 1; END",
+       "CREATE TABLE r (a INT); CREATE TRIGGER tr AFTER INSERT ON r BEGIN SELECT 1; END",
+       "trigger tr: CREATE TRIGGER tr AFTER DELETE ON r BEGIN SELECT 1; END in the migrations, "
+       "CREATE TRIGGER tr AFTER INSERT ON r BEGIN SELECT 1; END in the database\n"},
+      {"CREATE VIRTUAL TABLE d USING fts5(a, b)", "CREATE VIRTUAL TABLE d USING fts5(a)",
+       "table d: USING fts5(a , b) in the migrations, USING fts5(a) in the database\n"},
+      {"CREATE VIRTUAL TABLE d USING fts5(a)", "CREATE TABLE d (a)",
+       "table d: virtual (USING fts5) in the migrations, an ordinary table in the database\n"},
+      {"CREATE TABLE a (x); CREATE TABLE b (x)", "CREATE TABLE b (x); CREATE TABLE c (x)",
+       "table a: in the migrations, not in the database\n"
+       "table c: in the database, not in the migrations\n"},
+  };
+  assert_pairs(aPair, (int)(sizeof(aPair) / sizeof(aPair[0])));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rich_table_gives_every_field),
@@ -287,6 +447,8 @@ int main(void) {
       cmocka_unit_test(test_from_sql_refuses_what_is_not_create),
       cmocka_unit_test(test_from_sql_gives_sqlites_message_and_the_statement),
       cmocka_unit_test(test_renamed_hints_on_table_column_index_lines),
+      cmocka_unit_test(test_compare_same_meaning_gives_no_line),
+      cmocka_unit_test(test_compare_differences_give_their_line),
   };
   return cmocka_run_group_tests(tests, 0, 0);
 }
