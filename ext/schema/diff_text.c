@@ -91,23 +91,35 @@ int dm_diff_finish(sqlite3_str *p, char **pz) {
   return rc;
 }
 
+/* At most this many tokens are read of a DEFAULT: a literal has one or two
+** (a sign), in however many parentheses fit; a longer one is no literal. */
+#define DEFAULT_MAX_TOKENS 16
+
 /*
-** The tokens of a DEFAULT expression, outer parentheses dropped: *piFirst
-** and *piEnd. SQLITE_OK or NOMEM; *paTok to be freed.
+** The tokens of a DEFAULT expression (spaces and comments skipped) in a,
+** outer parentheses dropped: *piFirst and the count. Allocates nothing,
+** so it cannot fail; -1 if there are more than fit.
 */
-static int default_tokens(const char *z, DmSqlToken **paTok, int *piFirst, int *piEnd) {
-  int nTok = 0;
-  int rc = dm_sql_tokenize(z, paTok, &nTok);
-  if (rc) return rc;
-  int i = 0;
-  DmSqlToken *a = *paTok;
-  while (nTok - i >= 2 && z[a[i].iOff] == '(' && a[i].n == 1 && z[a[nTok - 1].iOff] == ')') {
-    i++;
-    nTok--;
+static int default_tokens(const char *z, DmSqlToken *a, int *piFirst) {
+  int n = 0, i = 0, nTok;
+  DmTokenKind e;
+  while ((nTok = dm_sql_token(z + i, &e)) > 0) {
+    if (e != DM_KIND_SPACE && e != DM_KIND_COMMENT) {
+      if (n == DEFAULT_MAX_TOKENS) return -1;
+      a[n].eKind = e;
+      a[n].iOff = i;
+      a[n++].n = nTok;
+    }
+    i += nTok;
   }
-  *piFirst = i;
-  *piEnd = nTok;
-  return SQLITE_OK;
+  int iFirst = 0;
+  while (n - iFirst >= 2 && a[iFirst].n == 1 && z[a[iFirst].iOff] == '(' &&
+         z[a[n - 1].iOff] == ')') {
+    iFirst++;
+    n--;
+  }
+  *piFirst = iFirst;
+  return n;
 }
 
 /* Token t is a word: NULL, TRUE, FALSE (SQLite's constants by name). */
@@ -124,31 +136,25 @@ static int is_constant_word(const char *z, const DmSqlToken *t) {
 */
 int dm_diff_default_is_constant(const char *zDefault) {
   if (!zDefault) return 1;
-  DmSqlToken *a = 0;
-  int i = 0, n = 0;
-  if (default_tokens(zDefault, &a, &i, &n)) return 0;
-  int bConst = 0;
+  DmSqlToken a[DEFAULT_MAX_TOKENS];
+  int i = 0;
+  int n = default_tokens(zDefault, a, &i);
   if (n - i == 2 && a[i].eKind == DM_KIND_OPERATOR && a[i].n == 1 &&
       (zDefault[a[i].iOff] == '-' || zDefault[a[i].iOff] == '+')) {
     i++;
   }
-  if (n - i == 1) {
-    DmTokenKind e = a[i].eKind;
-    bConst = e == DM_KIND_STRING || e == DM_KIND_INTEGER || e == DM_KIND_FLOAT ||
-             e == DM_KIND_BLOB || is_constant_word(zDefault, &a[i]);
-  }
-  sqlite3_free(a);
-  return bConst;
+  if (n - i != 1) return 0;
+  DmTokenKind e = a[i].eKind;
+  return e == DM_KIND_STRING || e == DM_KIND_INTEGER || e == DM_KIND_FLOAT ||
+         e == DM_KIND_BLOB || is_constant_word(zDefault, &a[i]);
 }
 
 int dm_diff_default_is_null(const char *zDefault) {
   if (!zDefault) return 1;
-  DmSqlToken *a = 0;
-  int i = 0, n = 0;
-  if (default_tokens(zDefault, &a, &i, &n)) return 0;
-  int bNull = n - i == 1 && dm_token_is_word(zDefault, &a[i], "null");
-  sqlite3_free(a);
-  return bNull;
+  DmSqlToken a[DEFAULT_MAX_TOKENS];
+  int i = 0;
+  int n = default_tokens(zDefault, a, &i);
+  return n - i == 1 && dm_token_is_word(zDefault, &a[i], "null");
 }
 
 /* Whether zType holds zPart, in any case. */

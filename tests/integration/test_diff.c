@@ -390,11 +390,6 @@ static char *diff(sqlite3 *db, const char *zFrom, const char *zTo) {
   return z;
 }
 
-/* migrate_diff's error for the arguments. */
-static char *diff_error(sqlite3 *db, const char *zSql) {
-  return h_error(db, zSql, 0);
-}
-
 /* "query\nresult": assert it on db. */
 static void assert_query(sqlite3 *db, const char *zCaseName, const char *zSpec) {
   if (!zSpec) return;
@@ -507,7 +502,12 @@ static void collect_kept(sqlite3 *pBefore, sqlite3 *db, const char *zKeep, Kept 
     }
     sqlite3_free(zList);
     sqlite3_free(zCols);
-    nKept += k->n > 0;
+    if (k->n) {
+      nKept++;
+    } else {
+      sqlite3_free(k->zOld);
+      sqlite3_free(k->zNew);
+    }
   }
   sqlite3_finalize(pTables);
   *paKept = a;
