@@ -58,7 +58,8 @@ FIXTURES = $(patsubst tests/fixtures/%/,%,$(sort $(dir $(wildcard tests/fixtures
 FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
 .PHONY: all migrate check test deps deps-build fixtures check-unit check-integration \
-        check-schema-model check-gen check-safety check-ops check-runbook check-shell check-python \
+        check-schema-model check-gen check-safety check-ops check-diff check-runbook check-shell \
+        check-python \
         check-node check-newer-sqlite bench \
         test-asan test-valgrind deps-sanitize test-faults fuzz fuzz-replay \
         install uninstall revision merge schema check-schema check-autogenerate format lint clean FORCE
@@ -232,6 +233,10 @@ $(BUILD)/tests/test_promise: tests/integration/test_promise.c tests/integration/
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_promise.c -lcmocka -lsqlite3
 
+$(BUILD)/tests/test_diff: tests/integration/test_diff.c tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_diff.c -lcmocka -lsqlite3
+
 $(BUILD)/tests/test_alter: tests/integration/test_alter.c tests/integration/harness.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_alter.c -lcmocka -lsqlite3
@@ -266,6 +271,10 @@ check-safety: all fixtures $(BUILD)/tests/test_safety $(BUILD)/tests/test_promis
 # Trust and operations; builds a few sets at test time from the engine's objects.
 check-ops: all fixtures $(BUILD)/dmgen $(BUILD)/tests/test_ops
 	DM_BUILD=$(BUILD) DM_CC="$(CC)" DM_ENGINE_OBJ="$(ENGINE_OBJ)" $(BUILD)/tests/test_ops
+
+# migrate_diff(): its cases through one migration set built at test time.
+check-diff: all $(BUILD)/dmgen $(BUILD)/tests/test_diff
+	DM_BUILD=$(BUILD) DM_CC="$(CC)" DM_ENGINE_OBJ="$(ENGINE_OBJ)" $(BUILD)/tests/test_diff
 
 # The README's Runbook, each line executed as written.
 check-runbook: all
@@ -323,9 +332,11 @@ endif
 
 # make check: the fast suites (under a minute); make test: every suite.
 # Both end with one line: N passed, M failed (tests/summary.sh).
-FAST_SUITES = check-unit check-schema-model check-gen check-integration check-runbook check-shell
-ALL_SUITES = check-unit check-schema-model check-gen check-integration check-safety check-ops \
-             check-runbook check-schema check-shell check-python check-node check-newer-sqlite
+FAST_SUITES = check-unit check-schema-model check-gen check-integration check-diff check-runbook \
+              check-shell
+ALL_SUITES = check-unit check-schema-model check-gen check-integration check-diff check-safety \
+             check-ops check-runbook check-schema check-autogenerate check-shell check-python \
+             check-node check-newer-sqlite
 
 check: deps
 	$(MAKE) all fixtures
@@ -362,7 +373,7 @@ test-asan: deps $(ASAN_BUILD)/sqlite3
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  SQLITE3=$(abspath $(ASAN_BUILD)/sqlite3) DM_INTERRUPT_STRIDE=5 \
 	  $(MAKE) BUILD=$(ASAN_BUILD) CFLAGS="-O1 -g $(SANITIZE)" \
-	  check-unit check-gen check-integration check-safety check-ops \
+	  check-unit check-gen check-integration check-safety check-ops check-diff \
 	  $(ASAN_BUILD)/faults/test_oom $(ASAN_BUILD)/faults/test_ioerr $(ASAN_BUILD)/faults/test_interrupt
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  DM_BUILD=$(ASAN_BUILD) $(ASAN_BUILD)/faults/test_interrupt
@@ -381,13 +392,14 @@ VALGRIND = valgrind --quiet --error-exitcode=1 --leak-check=full \
 test-valgrind: deps-sanitize
 	$(MAKE) all fixtures $(BUILD)/dmgen $(BUILD)/tests/test_extension $(BUILD)/tests/test_branches \
 	  $(BUILD)/tests/test_alter $(BUILD)/tests/test_safety $(BUILD)/tests/test_ops \
-	  $(BUILD)/tests/test_promise
+	  $(BUILD)/tests/test_promise $(BUILD)/tests/test_diff
 	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_extension
 	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_branches
 	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_alter
 	DM_BUILD=$(BUILD) DM_RACE_ROUNDS=1 $(VALGRIND) $(BUILD)/tests/test_safety
 	DM_BUILD=$(BUILD) DM_INTERRUPT_STRIDE=25 $(VALGRIND) $(BUILD)/tests/test_promise
 	DM_BUILD=$(BUILD) DM_CC="$(CC)" DM_ENGINE_OBJ="$(ENGINE_OBJ)" $(VALGRIND) $(BUILD)/tests/test_ops
+	DM_BUILD=$(BUILD) DM_CC="$(CC)" DM_ENGINE_OBJ="$(ENGINE_OBJ)" $(VALGRIND) $(BUILD)/tests/test_diff
 
 deps-sanitize:
 	@sh tests/deps.sh sanitize

@@ -270,6 +270,10 @@ static void dm_verbose_func(sqlite3_context *ctx, int argc, sqlite3_value **argv
 ** Readers are INNOCUOUS: migrate_check() and migrate_sql() read this
 ** database and replay the migrations into a private :memory: one, which
 ** they close. migrate_heads() depends on nothing but the build.
+** migrate_diff() writes nothing either, but it is DIRECTONLY: it runs the
+** SQL text it is given (in a private :memory: database, virtual-table
+** modules included), which a view or trigger in a database you did not
+** write must not be able to make it do.
 */
 #define DM_WRITES (SQLITE_UTF8 | SQLITE_DIRECTONLY)
 #define DM_READS (SQLITE_UTF8 | SQLITE_INNOCUOUS)
@@ -293,6 +297,7 @@ static const struct {
     {"migrate_backup", -1, DM_WRITES, dm_backup_func},
     {"migrate_restore", -1, DM_WRITES, dm_restore_func},
     {"migrate_strict", -1, DM_WRITES, dm_strict_func},
+    {"migrate_diff", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, dm_diff_func},
 };
 
 /* The eponymous virtual tables; pAux is the compiled-in set. */

@@ -87,27 +87,29 @@ static int table_anchors(const char *zSql, int iOff, const char *zStmt, Anchors 
   return rc;
 }
 
-/* A CREATE [UNIQUE] INDEX [IF NOT EXISTS] [schema.]name statement. */
-static int index_anchor(const char *zSql, int iOff, const char *zStmt, Anchors *p) {
+/* A CREATE [UNIQUE] INDEX [IF NOT EXISTS] [schema.]name statement (zWord
+** "INDEX", ePriority 1), or a CREATE VIRTUAL TABLE ("TABLE", 2). */
+static int name_anchor(const char *zSql, int iOff, const char *zStmt, const char *zWord,
+                       int ePriority, Anchors *p) {
   DmSqlToken *a = 0;
   int n = 0;
   int rc = dm_sql_tokenize(zStmt, &a, &n);
   int j = 0;
-  while (rc == SQLITE_OK && j < n && !dm_token_is_word(zStmt, &a[j], "INDEX")) j++;
+  while (rc == SQLITE_OK && j < n && !dm_token_is_word(zStmt, &a[j], zWord)) j++;
   j++;
   if (j + 2 < n && dm_token_is_word(zStmt, &a[j], "IF") && dm_token_is_word(zStmt, &a[j + 1], "NOT")) {
     j += 3;
   }
   if (j + 1 < n && a[j + 1].eKind == DM_KIND_OPERATOR && zStmt[a[j + 1].iOff] == '.') j += 2;
   if (rc == SQLITE_OK && j < n) {
-    rc = add_anchor(p, line_of(zSql, iOff + a[j].iOff), 1,
+    rc = add_anchor(p, line_of(zSql, iOff + a[j].iOff), ePriority,
                     dm_sql_dequote(zStmt + a[j].iOff, a[j].n), 0, 0);
   }
   sqlite3_free(a);
   return rc;
 }
 
-/* The anchors of every CREATE TABLE and CREATE INDEX statement of zSql. */
+/* The anchors of every CREATE [VIRTUAL] TABLE and CREATE INDEX of zSql. */
 static int find_anchors(const char *zSql, Anchors *p) {
   int rc = SQLITE_OK;
   const char *z = zSql;
@@ -124,7 +126,9 @@ static int find_anchors(const char *zSql, Anchors *p) {
     if (dm_sql_keyword_is(&create, "CREATE") && dm_sql_keyword_is(&kind, "TABLE")) {
       rc = table_anchors(zSql, (int)(z - zSql), zStmt, p);
     } else if (dm_sql_keyword_is(&create, "CREATE") && dm_sql_keyword_is(&kind, "INDEX")) {
-      rc = index_anchor(zSql, (int)(z - zSql), zStmt, p);
+      rc = name_anchor(zSql, (int)(z - zSql), zStmt, "INDEX", 1, p);
+    } else if (dm_sql_keyword_is(&create, "CREATE") && dm_sql_keyword_is(&kind, "VIRTUAL")) {
+      rc = name_anchor(zSql, (int)(z - zSql), zStmt, "TABLE", 2, p);
     }
     sqlite3_free(zStmt);
     z = zEnd;

@@ -373,6 +373,21 @@ static void test_oom_functions_that_only_read(void **state) {
       {"SELECT migrate_sql('head')", F_ALTER_OOM_STRIDE},
       {"SELECT * FROM migration_plan('head')", F_EVERY},
       {"SELECT revision, is_head, applied FROM migration_history", F_EVERY},
+      /* migrate_diff(): the connection's schema read, both texts replayed,
+      ** scratch copies proving ALTER TABLE, renames, drops, a rebuild. Each
+      ** replays schemas into :memory: (over 6000 points for the first):
+      ** sampled like the replays above (FAULT_STRIDE=1 passed every point). */
+      {"SELECT migrate_diff('CREATE TABLE t (a)')", F_ALTER_OOM_STRIDE},
+      {"SELECT migrate_diff('CREATE TABLE p (id INTEGER PRIMARY KEY, x TEXT, y TEXT);"
+       "CREATE INDEX px ON p (x); CREATE VIEW pv AS SELECT x FROM p;"
+       "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id), n TEXT);"
+       "CREATE TABLE gone (z);', "
+       "'CREATE TABLE q ( -- @renamed from=p\n  id INTEGER PRIMARY KEY,\n"
+       "  x2 TEXT, -- @renamed from=x\n  z INTEGER DEFAULT 0);"
+       "CREATE INDEX px ON q (x2); CREATE VIEW pv AS SELECT x2 FROM q;"
+       "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES q (id), n TEXT NOT NULL);"
+       "CREATE TABLE added (w);')",
+       F_ALTER_OOM_STRIDE},
   };
   /* ONLY_SQL=text: the one of them that contains it (with ONLY_N, to replay). */
   const char *zOnly = getenv("ONLY_SQL");

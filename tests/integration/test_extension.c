@@ -45,7 +45,7 @@ static void test_load_registers_exactly_these_functions(void **state) {
                 "(SELECT name, narg FROM pragma_function_list "
                 " WHERE name LIKE 'migrate%' ORDER BY name)",
                 "migrate_alter_table/-1 migrate_backup/-1 migrate_check/-1 "
-                "migrate_current/-1 migrate_downgrade/-1 migrate_heads/-1 "
+                "migrate_current/-1 migrate_diff/-1 migrate_downgrade/-1 migrate_heads/-1 "
                 "migrate_restore/-1 migrate_sql/-1 migrate_stamp/-1 "
                 "migrate_strict/-1 migrate_upgrade/-1 migrate_verbose/-1");
   h_assert_text(db,
@@ -70,7 +70,8 @@ static void test_writing_functions_are_direct_only(void **state) {
                 " WHERE name LIKE 'migrate%' ORDER BY name)",
                 "migrate_alter_table:directonly "
                 "migrate_backup:directonly migrate_check:innocuous "
-                "migrate_current:innocuous migrate_downgrade:directonly "
+                "migrate_current:innocuous migrate_diff:directonly "
+                "migrate_downgrade:directonly "
                 "migrate_heads:innocuous+deterministic migrate_restore:directonly "
                 "migrate_sql:innocuous migrate_stamp:directonly "
                 "migrate_strict:directonly migrate_upgrade:directonly "
