@@ -76,13 +76,16 @@ check)
   # compares it with the migrations replayed to head, a row a difference.
   out=$("$SQLITE3" -batch -bail :memory: ".load $ext" ".read $schema" ".output /dev/null" \
     "SELECT migrate_stamp('head');" ".output stdout" \
-    "SELECT '  ' || kind || ' ' || name || ': ' || difference FROM migration_drift;" 2>&1) || {
+    "SELECT '  ' || difference FROM migration_drift;" 2>&1) || {
     printf '%s: %s\n' "$schema" "$out" >&2
     exit 1
   }
   if [ -n "$out" ]; then
-    echo "$schema and the migrations at head differ (\"the database\" below is $schema):" >&2
-    printf '%s\n' "$out" >&2
+    # migrate_check() names the two sides "the migrations" and "the
+    # database"; here they are head and the declared schema.
+    echo "$schema and the schema at head differ:" >&2
+    printf '%s\n' "$out" | sed -e "s|in the migrations|at head|g" \
+      -e "s|in the database|in $schema|g" >&2
     echo "write the migration with: make revision MSG=\"...\" AUTOGENERATE=1" >&2
     echo "(or, if the migrations are right: make schema)" >&2
     exit 1
