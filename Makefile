@@ -149,8 +149,11 @@ $(BUILD)/unit/test_parse: tests/unit/test_parse.c $(PARSE_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_parse.c $(PARSE_SRC) -lcmocka
 
-$(BUILD)/unit/test_revision: tests/unit/test_revision.c ext/graph/revision.c $(ENGINE_H) $(UNIT_SETS:%=$(BUILD)/unit/set_%.c)
-	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_revision.c ext/graph/revision.c \
+# The graph/ layer links alone: it uses no connection.
+GRAPH_SRC = $(wildcard ext/graph/*.c)
+
+$(BUILD)/unit/test_revision: tests/unit/test_revision.c $(GRAPH_SRC) $(ENGINE_H) $(UNIT_SETS:%=$(BUILD)/unit/set_%.c)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_revision.c $(GRAPH_SRC) \
 	  $(UNIT_SETS:%=$(BUILD)/unit/set_%.c) -lcmocka -lsqlite3
 
 # The tokenizer (with the rest of sqltext/, the bottom layer, which links
@@ -381,9 +384,9 @@ $(BUILD)/fuzz/set_fuzz.c: $(BUILD)/dmgen $(wildcard tests/fuzz/revisions/*.sql)
 	@mkdir -p $(@D)
 	$(BUILD)/dmgen tests/fuzz/revisions $@.tmp dm_set_fuzz && mv $@.tmp $@
 
-$(BUILD)/fuzz/fuzz_resolve: tests/fuzz/fuzz_resolve.c ext/graph/revision.c $(ENGINE_H) $(BUILD)/fuzz/set_fuzz.c
+$(BUILD)/fuzz/fuzz_resolve: tests/fuzz/fuzz_resolve.c $(GRAPH_SRC) $(ENGINE_H) $(BUILD)/fuzz/set_fuzz.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -DSQLITE_CORE -Iext -o $@ tests/fuzz/fuzz_resolve.c \
-	  ext/graph/revision.c $(BUILD)/fuzz/set_fuzz.c -lsqlite3
+	  $(GRAPH_SRC) $(BUILD)/fuzz/set_fuzz.c -lsqlite3
 
 $(BUILD)/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c $(PARSE_DEPS)
 	@mkdir -p $(@D)
@@ -397,9 +400,9 @@ $(BUILD)/fuzz/fuzz_tokenize: tests/fuzz/fuzz_tokenize.c $(TOKENIZER_DEPS)
 # sanitizers, cheap enough for test-faults.
 REPLAY_CFLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-$(BUILD)/fuzz/replay_resolve: tests/fuzz/replay.c tests/fuzz/fuzz_resolve.c ext/graph/revision.c $(ENGINE_H) $(BUILD)/fuzz/set_fuzz.c
+$(BUILD)/fuzz/replay_resolve: tests/fuzz/replay.c tests/fuzz/fuzz_resolve.c $(GRAPH_SRC) $(ENGINE_H) $(BUILD)/fuzz/set_fuzz.c
 	$(CC) $(REPLAY_CFLAGS) -DSQLITE_CORE -Iext -o $@ tests/fuzz/replay.c \
-	  tests/fuzz/fuzz_resolve.c ext/graph/revision.c $(BUILD)/fuzz/set_fuzz.c -lsqlite3
+	  tests/fuzz/fuzz_resolve.c $(GRAPH_SRC) $(BUILD)/fuzz/set_fuzz.c -lsqlite3
 
 $(BUILD)/fuzz/replay_parse: tests/fuzz/replay.c tests/fuzz/fuzz_parse.c $(PARSE_DEPS)
 	@mkdir -p $(@D)
