@@ -46,6 +46,9 @@ void dm_backup_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void dm_restore_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void dm_strict_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
+/* migrate_show(rev), Alembic's `show` (show_func.c). */
+void dm_show_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
 /*
 ** The state every distmigrate virtual table has (migration_history,
 ** migration_plan, migration_drift): the connection and the compiled-in set
