@@ -52,7 +52,7 @@ FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
 .PHONY: all migrate check test deps deps-build fixtures check-unit check-integration \
         check-gen check-safety check-ops check-runbook check-shell check-python \
-        check-node check-newer-sqlite bench \
+        check-node check-newer-sqlite check-go deps-go bench \
         test-asan test-valgrind deps-sanitize test-faults fuzz fuzz-replay \
         install uninstall revision merge format lint clean FORCE
 
@@ -281,11 +281,20 @@ check-node check-newer-sqlite:
 	@echo "$@: skipped: node and npm are not installed (apt-get install nodejs npm)"
 endif
 
+# Go: the README's program and build lines as written, with Debian's
+# golang-go and go-sqlite3 (installed when missing), offline; about 10 s
+# cold, Go's build cache in $(BUILD)/go-cache.
+check-go: all deps-go
+	DM_BUILD=$(BUILD) sh tests/go/test_go.sh
+
+deps-go:
+	@sh tests/deps.sh go
+
 # make check: the fast suites (under a minute); make test: every suite.
 # Both end with one line: N passed, M failed (tests/summary.sh).
 FAST_SUITES = check-unit check-gen check-integration check-runbook check-shell
 ALL_SUITES = check-unit check-gen check-integration check-safety check-ops check-runbook \
-             check-shell check-python check-node check-newer-sqlite
+             check-shell check-python check-node check-go check-newer-sqlite
 
 check: deps
 	$(MAKE) all fixtures
