@@ -251,6 +251,15 @@ $(NODE_MODULES)/better-sqlite3/package.json:
 	cd $(BUILD)/node && npm_config_nodedir=$(if $(wildcard /usr/include/node/node.h),/usr) \
 	  npm install --no-audit --no-fund --no-save --loglevel=error $(BETTER_SQLITE3)
 
+# libSQL's two packages, in a folder of their own: an npm install --no-save
+# in build/node would remove better-sqlite3 as extraneous.
+LIBSQL = libsql@0.5.29 @libsql/client@0.18.0
+LIBSQL_MODULES = $(BUILD)/node-libsql/node_modules
+
+$(LIBSQL_MODULES)/@libsql/client/package.json:
+	@mkdir -p $(BUILD)/node-libsql
+	cd $(BUILD)/node-libsql && npm install --no-audit --no-fund --no-save --loglevel=error $(LIBSQL)
+
 $(BUILD)/sqlite-new/libsqlite3.so: $(NODE_MODULES)/better-sqlite3/package.json
 	@mkdir -p $(@D)
 	$(CC) -O1 -fPIC -shared -o $@ $(AMALGAMATION)/sqlite3.c -lpthread -ldl -lm
@@ -268,8 +277,8 @@ $(BUILD)/sqlite-new/test_safety: tests/integration/test_safety.c tests/integrati
 	  -L$(BUILD)/sqlite-new -Wl,-rpath,$(abspath $(BUILD)/sqlite-new) -lsqlite3 -lcmocka
 
 ifeq ($(HAVE_NODE),yes)
-check-node: all $(NODE_MODULES)/better-sqlite3/package.json
-	DM_BUILD=$(BUILD) NODE_PATH=$(abspath $(NODE_MODULES)) node --test tests/node/
+check-node: all $(NODE_MODULES)/better-sqlite3/package.json $(LIBSQL_MODULES)/@libsql/client/package.json
+	DM_BUILD=$(BUILD) NODE_PATH=$(abspath $(NODE_MODULES)):$(abspath $(LIBSQL_MODULES)) node --test tests/node/
 
 check-newer-sqlite: all fixtures $(BUILD)/sqlite-new/test_extension $(BUILD)/sqlite-new/test_safety \
   $(BUILD)/sqlite-new/test_alter
