@@ -116,15 +116,20 @@ install: $(BUILD)/distmigrate.so
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/distmigrate.so
 
+# MSG exactly as typed, case, quotes, '$' and backquotes kept: $(value)
+# keeps make from expanding a '$' in it, and single quotes keep the shell
+# from reading the rest (a ' in it becomes '\'').
+MSG_ARG = '$(subst ','\'',$(value MSG))'
+
 revision: $(BUILD)/dmgen
-	@test -n "$(MSG)" || { echo 'usage: make revision MSG="add foo to questions"' >&2; \
+	@test -n $(MSG_ARG) || { echo 'usage: make revision MSG="add foo to questions"' >&2; \
 	  echo '         [HEAD=label@head] [BRANCH_LABEL=name] [DEPENDS_ON=rev] [SPLICE=1]' >&2; exit 2; }
-	$(BUILD)/dmgen --revision $(MIGRATIONS) $(TEMPLATE) "$(MSG)" \
+	$(BUILD)/dmgen --revision $(MIGRATIONS) $(TEMPLATE) $(MSG_ARG) \
 	  $(if $(HEAD),--head="$(HEAD)") $(if $(BRANCH_LABEL),--branch-label="$(BRANCH_LABEL)") \
 	  $(if $(DEPENDS_ON),--depends-on="$(DEPENDS_ON)") $(if $(SPLICE),--splice)
 
 merge: $(BUILD)/dmgen
-	$(BUILD)/dmgen --merge $(MIGRATIONS) $(TEMPLATE) "$(MSG)" $(REVISIONS)
+	$(BUILD)/dmgen --merge $(MIGRATIONS) $(TEMPLATE) $(MSG_ARG) $(REVISIONS)
 
 # --- tests ------------------------------------------------------------------
 
