@@ -365,6 +365,11 @@ static void test_oom_functions_that_only_read(void **state) {
       {"SELECT migrate_sql('head')", F_ALTER_OOM_STRIDE},
       {"SELECT * FROM migration_plan('head')", F_EVERY},
       {"SELECT revision, is_head, applied FROM migration_history", F_EVERY},
+      {"SELECT migrate_show('head')", F_EVERY},
+      {"SELECT migrate_show('current')", F_EVERY},
+      /* An unknown target's message and its suggestions (graph/nearest.c). */
+      {"SELECT migrate_sql('004_widen_categroy')", F_EVERY},
+      {"SELECT * FROM migration_plan('widen')", F_EVERY},
   };
   /* ONLY_SQL=text: the one of them that contains it (with ONLY_N, to replay). */
   const char *zOnly = getenv("ONLY_SQL");
