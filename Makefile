@@ -59,8 +59,7 @@ FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
 .PHONY: all migrate check test deps deps-build fixtures check-unit check-integration \
         check-schema-model check-gen check-safety check-ops check-diff check-runbook check-shell \
-        check-python \
-        check-node check-newer-sqlite bench \
+        check-python check-node check-newer-sqlite check-go deps-go bench \
         test-asan test-valgrind deps-sanitize test-faults fuzz fuzz-replay \
         install uninstall revision merge schema check-schema check-autogenerate format lint clean FORCE
 
@@ -124,11 +123,16 @@ install: $(BUILD)/distmigrate.so
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/distmigrate.so
 
+# MSG exactly as typed, case, quotes, '$' and backquotes kept: $(value)
+# keeps make from expanding a '$' in it, and single quotes keep the shell
+# from reading the rest (a ' in it becomes '\'').
+MSG_ARG = '$(subst ','\'',$(value MSG))'
+
 # AUTOGENERATE=1 fills the up and the down from the difference between the
 # schema at head and $(SCHEMA) (ext/dmgen/schema.sh asks the extension's
 # migrate_diff()), and prints the destructive steps as warnings.
 revision: $(BUILD)/dmgen $(if $(AUTOGENERATE),$(BUILD)/distmigrate.so)
-	@test -n "$(MSG)" || { echo 'usage: make revision MSG="add foo to questions"' >&2; \
+	@test -n $(MSG_ARG) || { echo 'usage: make revision MSG="add foo to questions"' >&2; \
 	  echo '         [AUTOGENERATE=1] [HEAD=label@head] [BRANCH_LABEL=name] [DEPENDS_ON=rev] [SPLICE=1]' >&2; exit 2; }
 	$(if $(AUTOGENERATE),@sh ext/dmgen/schema.sh diff $(BUILD)/distmigrate $(SCHEMA) \
 	  $(BUILD)/autogenerate.up $(BUILD)/autogenerate.down && \
@@ -136,7 +140,7 @@ revision: $(BUILD)/dmgen $(if $(AUTOGENERATE),$(BUILD)/distmigrate.so)
 	    echo "make revision AUTOGENERATE=1: $(SCHEMA) is the schema at head: no change to write" >&2; \
 	    echo "(for an empty revision leave out AUTOGENERATE=1)" >&2; exit 1; fi; \
 	  sed -n 's/^-- destructive: /warning: destructive: /p' $(BUILD)/autogenerate.up >&2)
-	$(BUILD)/dmgen --revision $(MIGRATIONS) $(TEMPLATE) "$(MSG)" \
+	$(BUILD)/dmgen --revision $(MIGRATIONS) $(TEMPLATE) $(MSG_ARG) \
 	  $(if $(HEAD),--head="$(HEAD)") $(if $(BRANCH_LABEL),--branch-label="$(BRANCH_LABEL)") \
 	  $(if $(DEPENDS_ON),--depends-on="$(DEPENDS_ON)") $(if $(SPLICE),--splice) \
 	  $(if $(AUTOGENERATE),--upgrades=$(BUILD)/autogenerate.up --downgrades=$(BUILD)/autogenerate.down)
@@ -151,7 +155,7 @@ check-schema: all
 	sh ext/dmgen/schema.sh check $(BUILD)/distmigrate $(SCHEMA)
 
 merge: $(BUILD)/dmgen
-	$(BUILD)/dmgen --merge $(MIGRATIONS) $(TEMPLATE) "$(MSG)" $(REVISIONS)
+	$(BUILD)/dmgen --merge $(MIGRATIONS) $(TEMPLATE) $(MSG_ARG) $(REVISIONS)
 
 # --- tests ------------------------------------------------------------------
 
@@ -176,8 +180,11 @@ $(BUILD)/unit/test_parse: tests/unit/test_parse.c $(PARSE_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_parse.c $(PARSE_SRC) -lcmocka
 
-$(BUILD)/unit/test_revision: tests/unit/test_revision.c ext/graph/revision.c $(ENGINE_H) $(UNIT_SETS:%=$(BUILD)/unit/set_%.c)
-	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_revision.c ext/graph/revision.c \
+# The graph/ layer links alone: it uses no connection.
+GRAPH_SRC = $(wildcard ext/graph/*.c)
+
+$(BUILD)/unit/test_revision: tests/unit/test_revision.c $(GRAPH_SRC) $(ENGINE_H) $(UNIT_SETS:%=$(BUILD)/unit/set_%.c)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_revision.c $(GRAPH_SRC) \
 	  $(UNIT_SETS:%=$(BUILD)/unit/set_%.c) -lcmocka -lsqlite3
 
 # The tokenizer (with the rest of sqltext/, the bottom layer, which links
@@ -300,6 +307,15 @@ $(NODE_MODULES)/better-sqlite3/package.json:
 	cd $(BUILD)/node && npm_config_nodedir=$(if $(wildcard /usr/include/node/node.h),/usr) \
 	  npm install --no-audit --no-fund --no-save --loglevel=error $(BETTER_SQLITE3)
 
+# libSQL's two packages, in a folder of their own: an npm install --no-save
+# in build/node would remove better-sqlite3 as extraneous.
+LIBSQL = libsql@0.5.29 @libsql/client@0.18.0
+LIBSQL_MODULES = $(BUILD)/node-libsql/node_modules
+
+$(LIBSQL_MODULES)/@libsql/client/package.json:
+	@mkdir -p $(BUILD)/node-libsql
+	cd $(BUILD)/node-libsql && npm install --no-audit --no-fund --no-save --loglevel=error $(LIBSQL)
+
 $(BUILD)/sqlite-new/libsqlite3.so: $(NODE_MODULES)/better-sqlite3/package.json
 	@mkdir -p $(@D)
 	$(CC) -O1 -fPIC -shared -o $@ $(AMALGAMATION)/sqlite3.c -lpthread -ldl -lm
@@ -317,8 +333,8 @@ $(BUILD)/sqlite-new/test_safety: tests/integration/test_safety.c tests/integrati
 	  -L$(BUILD)/sqlite-new -Wl,-rpath,$(abspath $(BUILD)/sqlite-new) -lsqlite3 -lcmocka
 
 ifeq ($(HAVE_NODE),yes)
-check-node: all $(NODE_MODULES)/better-sqlite3/package.json
-	DM_BUILD=$(BUILD) NODE_PATH=$(abspath $(NODE_MODULES)) node --test tests/node/
+check-node: all $(NODE_MODULES)/better-sqlite3/package.json $(LIBSQL_MODULES)/@libsql/client/package.json
+	DM_BUILD=$(BUILD) NODE_PATH=$(abspath $(NODE_MODULES)):$(abspath $(LIBSQL_MODULES)) node --test tests/node/
 
 check-newer-sqlite: all fixtures $(BUILD)/sqlite-new/test_extension $(BUILD)/sqlite-new/test_safety \
   $(BUILD)/sqlite-new/test_alter
@@ -330,13 +346,22 @@ check-node check-newer-sqlite:
 	@echo "$@: skipped: node and npm are not installed (apt-get install nodejs npm)"
 endif
 
+# Go: the README's program and build lines as written, with Debian's
+# golang-go and go-sqlite3 (installed when missing), offline; about 10 s
+# cold, Go's build cache in $(BUILD)/go-cache.
+check-go: all deps-go
+	DM_BUILD=$(BUILD) sh tests/go/test_go.sh
+
+deps-go:
+	@sh tests/deps.sh go
+
 # make check: the fast suites (under a minute); make test: every suite.
 # Both end with one line: N passed, M failed (tests/summary.sh).
 FAST_SUITES = check-unit check-schema-model check-gen check-integration check-diff check-runbook \
               check-shell
 ALL_SUITES = check-unit check-schema-model check-gen check-integration check-diff check-safety \
              check-ops check-runbook check-schema check-autogenerate check-shell check-python \
-             check-node check-newer-sqlite
+             check-node check-go check-newer-sqlite
 
 check: deps
 	$(MAKE) all fixtures
@@ -436,9 +461,9 @@ $(BUILD)/fuzz/set_fuzz.c: $(BUILD)/dmgen $(wildcard tests/fuzz/revisions/*.sql)
 	@mkdir -p $(@D)
 	$(BUILD)/dmgen tests/fuzz/revisions $@.tmp dm_set_fuzz && mv $@.tmp $@
 
-$(BUILD)/fuzz/fuzz_resolve: tests/fuzz/fuzz_resolve.c ext/graph/revision.c $(ENGINE_H) $(BUILD)/fuzz/set_fuzz.c
+$(BUILD)/fuzz/fuzz_resolve: tests/fuzz/fuzz_resolve.c $(GRAPH_SRC) $(ENGINE_H) $(BUILD)/fuzz/set_fuzz.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -DSQLITE_CORE -Iext -o $@ tests/fuzz/fuzz_resolve.c \
-	  ext/graph/revision.c $(BUILD)/fuzz/set_fuzz.c -lsqlite3
+	  $(GRAPH_SRC) $(BUILD)/fuzz/set_fuzz.c -lsqlite3
 
 $(BUILD)/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c $(PARSE_DEPS)
 	@mkdir -p $(@D)
@@ -452,9 +477,9 @@ $(BUILD)/fuzz/fuzz_tokenize: tests/fuzz/fuzz_tokenize.c $(TOKENIZER_DEPS)
 # sanitizers, cheap enough for test-faults.
 REPLAY_CFLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-$(BUILD)/fuzz/replay_resolve: tests/fuzz/replay.c tests/fuzz/fuzz_resolve.c ext/graph/revision.c $(ENGINE_H) $(BUILD)/fuzz/set_fuzz.c
+$(BUILD)/fuzz/replay_resolve: tests/fuzz/replay.c tests/fuzz/fuzz_resolve.c $(GRAPH_SRC) $(ENGINE_H) $(BUILD)/fuzz/set_fuzz.c
 	$(CC) $(REPLAY_CFLAGS) -DSQLITE_CORE -Iext -o $@ tests/fuzz/replay.c \
-	  tests/fuzz/fuzz_resolve.c ext/graph/revision.c $(BUILD)/fuzz/set_fuzz.c -lsqlite3
+	  tests/fuzz/fuzz_resolve.c $(GRAPH_SRC) $(BUILD)/fuzz/set_fuzz.c -lsqlite3
 
 $(BUILD)/fuzz/replay_parse: tests/fuzz/replay.c tests/fuzz/fuzz_parse.c $(PARSE_DEPS)
 	@mkdir -p $(@D)

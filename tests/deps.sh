@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install, on Debian, the packages that building (deps.sh build), testing
-# (deps.sh all) or make test-valgrind (deps.sh sanitize) needs and that are
+# (deps.sh all), make check-go (deps.sh go) or make test-valgrind
+# (deps.sh sanitize) needs and that are
 # missing. Runs apt-get as root, or through sudo; elsewhere it says what to
 # install and leaves it to you.
 set -e
@@ -10,7 +11,8 @@ case "${1:-all}" in
   build) want="$build" ;;
   all) want="$build $tests" ;;
   sanitize) want="$build $tests valgrind" ;;
-  *) echo "usage: $0 build|all|sanitize" >&2; exit 2 ;;
+  go) want="$build golang-go golang-github-mattn-go-sqlite3-dev" ;;
+  *) echo "usage: $0 build|all|sanitize|go" >&2; exit 2 ;;
 esac
 
 if ! command -v dpkg >/dev/null 2>&1; then

@@ -2,7 +2,7 @@
 # make check / make test: run the suites named on the command line (make
 # targets) one after the other, whatever each one does, and end with one
 # line: how many suites ran and how many tests passed and failed, as each
-# runner counts them (cmocka, check-gen, the shell tests, unittest, node's
+# runner counts them (cmocka, check-gen and check-go, the shell tests, unittest, node's
 # TAP, the runbook). A suite that fails without saying how many tests
 # failed counts as one failed test. Exits 1 if anything failed.
 #
@@ -24,7 +24,7 @@ for target in "$@"; do
   counts=$(awk '
     /^\[  PASSED  \] [0-9]+ test/ { p += $4 }
     /^\[  FAILED  \] [0-9]+ test\(s\), listed below/ { f += $4 }
-    /^check-gen: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
+    /^check-(gen|go): [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
     /^shell tests: [0-9]+ tests, [0-9]+ checks passed, [0-9]+ failed/ { p += $5; f += $8 }
     /^Ran [0-9]+ tests? in/ { ran = $2 }
     /^FAILED \(/ { gsub(/[^0-9,]/, "", $0); n = split($0, a, ","); for (i = 1; i <= n; i++) uf += a[i] }

@@ -48,6 +48,8 @@ void dm_strict_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /* migrate_diff(): the glue of schema/diff.h (diff_func.c). */
 void dm_diff_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/* migrate_show(rev), Alembic's `show` (show_func.c). */
+void dm_show_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /*
 ** The state every distmigrate virtual table has (migration_history,

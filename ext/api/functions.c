@@ -294,6 +294,7 @@ static const struct {
     {"migrate_heads", -1, DM_CONSTANT, dm_heads_func},
     {"migrate_check", -1, DM_READS, dm_check_func},
     {"migrate_sql", -1, DM_READS, dm_sql_func},
+    {"migrate_show", -1, DM_READS, dm_show_func},
     {"migrate_backup", -1, DM_WRITES, dm_backup_func},
     {"migrate_restore", -1, DM_WRITES, dm_restore_func},
     {"migrate_strict", -1, DM_WRITES, dm_strict_func},

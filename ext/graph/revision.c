@@ -5,6 +5,8 @@
 */
 #include "graph/revision.h"
 
+#include "graph/nearest.h"
+
 #include <string.h>
 
 #include "sqlite3ext.h"
@@ -505,6 +507,22 @@ struct Resolver {
   char **pzErr;
 };
 
+/* Alembic's sentence for an unknown revision, and the nearest ones. */
+static int not_found(Resolver *p, const char *z, int n) {
+  char *zNear = dm_did_you_mean(p->pSet, p->iBranch >= 0 ? p->aBranch : 0, z, n);
+  if (!zNear) return SQLITE_NOMEM;
+  if (p->iBranch >= 0) {
+    *p->pzErr = sqlite3_mprintf(
+        "Can't locate revision identified by '%.*s' on branch '%.*s'%s", n, z,
+        p->pT->nBranch, p->pT->zBranch, zNear);
+  } else {
+    *p->pzErr = sqlite3_mprintf("Can't locate revision identified by '%.*s'%s", n,
+                                z, zNear);
+  }
+  sqlite3_free(zNear);
+  return *p->pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
 /*
 ** A full id, a branch label (the revision that declares it), or a unique
 ** prefix of either; within the branch's lineage if there is a branch.
@@ -523,17 +541,7 @@ static int lookup(Resolver *p, const char *z, int n, int *piRev) {
       }
       if (bMatch && (p->iBranch < 0 || p->aBranch[k])) p->aIdx[nMatch++] = k;
     }
-    if (nMatch == 0) {
-      if (p->iBranch >= 0) {
-        *p->pzErr = sqlite3_mprintf(
-            "Can't locate revision identified by '%.*s' on branch '%.*s'", n,
-            z, p->pT->nBranch, p->pT->zBranch);
-      } else {
-        *p->pzErr = sqlite3_mprintf("Can't locate revision identified by '%.*s'",
-                                    n, z);
-      }
-      return SQLITE_ERROR;
-    }
+    if (nMatch == 0) return not_found(p, z, n);
     if (nMatch > 1) {
       char *zList = join_ids(pSet, p->aIdx, nMatch, ", ", 1);
       if (!zList) return SQLITE_NOMEM;

@@ -608,7 +608,10 @@ static int write_log(Run *p, const char *zRevision, const char *zDirection,
                      sqlite3_int64 iStartMs, double rDurationMs) {
   int rc = ensure_log_table(p);
   if (rc) return rc;
-  static const DmLogValues bound = {"?1", "?2", "?3", "?4", "?5", "?6 / 86400000.0", "?7"};
+  /* Milliseconds rounded to the microsecond, as the offline script's
+  ** DM_LOG_DURATION_SQL rounds them: 12.345, not 12.345678901234. */
+  static const DmLogValues bound = {"?1", "?2", "?3", "?4", "?5", "?6 / 86400000.0",
+                                    "round(?7, 3)"};
   char *zSql = dm_log_insert_sql("main.", &bound);
   if (!zSql) return SQLITE_NOMEM;
   sqlite3_stmt *pStmt = 0;

@@ -388,6 +388,11 @@ static void test_oom_functions_that_only_read(void **state) {
        "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES q (id), n TEXT NOT NULL);"
        "CREATE TABLE added (w);')",
        F_ALTER_OOM_STRIDE},
+      {"SELECT migrate_show('head')", F_EVERY},
+      {"SELECT migrate_show('current')", F_EVERY},
+      /* An unknown target's message and its suggestions (graph/nearest.c). */
+      {"SELECT migrate_sql('004_widen_categroy')", F_EVERY},
+      {"SELECT * FROM migration_plan('widen')", F_EVERY},
   };
   /* ONLY_SQL=text: the one of them that contains it (with ONLY_N, to replay). */
   const char *zOnly = getenv("ONLY_SQL");

@@ -373,6 +373,24 @@ if grep -Fqx 'usage: make revision MSG="add foo to questions"' "$tmp/make.out"; 
   sed 's/^/    /' "$tmp/make.out" >&2
 fi
 
+# MSG as typed: its case, quotes, '$', backquotes and a ' reach the header
+# and migration_history untouched; only the file name's slug is lower case.
+msg='Add "Quoted" Name, $HOME, `id` and it'"'"'s Case'
+make_ok "make revision with quotes and \$ in MSG" revision MSG="$msg" MIGRATIONS="$tmp/mk"
+new=mk/004_add_quoted_name_home_id_and.sql
+if [ -f "$new" ]; then
+  head -n 1 "$new" >"$tmp/msg-line"
+  same_text "make revision keeps MSG as typed in the header" "-- $msg" "$tmp/msg-line"
+  make_ok "make with a message full of quotes" MIGRATIONS="$tmp/mk"
+  "$SQLITE3" :memory: ".load $b/distmigrate" \
+    "SELECT message FROM migration_history WHERE revision = '004_add_quoted_name_home_id_and'" \
+    >"$tmp/sq.out" 2>&1
+  same_text "migration_history keeps MSG as typed" "$msg" "$tmp/sq.out"
+else
+  bad "make revision MSG='$msg' did not write $new"
+  sed 's/^/    /' "$tmp/make.out" >&2
+fi
+
 # ------------------------------------------------------------------------------------
 
 echo "check-gen: $npass passed, $nfail failed"

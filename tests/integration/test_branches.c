@@ -157,6 +157,69 @@ static void run_cases(const Case *aCase, size_t nCase) {
 
 /* ---- the graph as `alembic heads` and `alembic history` show it --------- */
 
+/* migrate_show()'s header up to the up section. */
+#define SHOW_HEADER(zRev)                                              \
+  "SELECT substr(s, 1, instr(s, '-- migrate:up') - 1) FROM (SELECT " \
+  "migrate_show('" zRev "') AS s)"
+
+/* alembic show's marks and lines for a branch point, a merge, a
+** dependency and labels; 'heads' shows each head; a branch form works. */
+static void test_show_marks_branch_points_merges_and_dependencies(void **state) {
+  (void)state;
+  sqlite3 *db = h_open(":memory:", zSet);
+  h_assert_text(db, SHOW_HEADER("br_base"),
+                "Rev: br_base (branchpoint)\n"
+                "Parent: <base>\n"
+                "Branches into: br_left1, br_right1\n"
+                "Path: tests/fixtures/branches/b0_base.sql\n"
+                "\n"
+                "    Shared base of the left and right branches\n"
+                "\n"
+                "    Revision ID: br_base\n"
+                "    Revises:\n"
+                "    Create Date: 2024-05-01 10:00:00.000000\n"
+                "\n");
+  h_assert_text(db, SHOW_HEADER("br_merge"),
+                "Rev: br_merge (mergepoint)\n"
+                "Merges: br_left2, br_right2\n"
+                "Branch names: left, right\n"
+                "Path: tests/fixtures/branches/m1_merge.sql\n"
+                "\n"
+                "    Merge left and right\n"
+                "\n"
+                "    Revision ID: br_merge\n"
+                "    Revises: br_left2, br_right2\n"
+                "    Create Date: 2024-05-01 13:00:00.000000\n"
+                "\n");
+  h_assert_text(db, SHOW_HEADER("right@br_right2"),
+                "Rev: br_right2\n"
+                "Parent: br_right1\n"
+                "Also depends on: br_left1\n"
+                "Branch names: right\n"
+                "Path: tests/fixtures/branches/r2_right.sql\n"
+                "\n"
+                "    Right needs left1's table\n"
+                "\n"
+                "    Revision ID: br_right2\n"
+                "    Revises: br_right1\n"
+                "    Create Date: 2024-05-01 12:10:00.000000\n"
+                "\n");
+  h_assert_text(db,
+                "WITH RECURSIVE line(l, rest) AS (SELECT '', migrate_show('heads') || "
+                "char(10) UNION ALL SELECT substr(rest, 1, instr(rest, char(10)) - 1), "
+                "substr(rest, instr(rest, char(10)) + 1) FROM line WHERE rest != '') "
+                "SELECT group_concat(l, '; ') FROM line WHERE l GLOB 'Rev: *'",
+                "Rev: net2 (head); Rev: br_after (head)");
+  h_assert_text(db, "SELECT migrate_show('net@head') GLOB 'Rev: net2 (head)*'", "1");
+  /* Only the branch's own revisions are suggested. */
+  h_assert_error(db, "SELECT migrate_show('left@br_rigth2')",
+                 "Can't locate revision identified by 'br_rigth2' on branch 'left'");
+  h_assert_error(db, "SELECT migrate_show('right@br_rigth2')",
+                 "Can't locate revision identified by 'br_rigth2' on branch 'right'; "
+                 "did you mean br_right2 or br_right1?");
+  sqlite3_close(db);
+}
+
 static void test_heads_history_and_branch_points(void **state) {
   (void)state;
   sqlite3 *db = h_open(":memory:", zSet);
@@ -1003,6 +1066,7 @@ static void test_make_merge(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_heads_history_and_branch_points),
+      cmocka_unit_test(test_show_marks_branch_points_merges_and_dependencies),
       cmocka_unit_test(test_upgrade_target_forms),
       cmocka_unit_test(test_downgrade_target_forms),
       cmocka_unit_test(test_stamp_forms),

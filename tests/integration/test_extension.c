@@ -46,7 +46,7 @@ static void test_load_registers_exactly_these_functions(void **state) {
                 " WHERE name LIKE 'migrate%' ORDER BY name)",
                 "migrate_alter_table/-1 migrate_backup/-1 migrate_check/-1 "
                 "migrate_current/-1 migrate_diff/-1 migrate_downgrade/-1 migrate_heads/-1 "
-                "migrate_restore/-1 migrate_sql/-1 migrate_stamp/-1 "
+                "migrate_restore/-1 migrate_show/-1 migrate_sql/-1 migrate_stamp/-1 "
                 "migrate_strict/-1 migrate_upgrade/-1 migrate_verbose/-1");
   h_assert_text(db,
                 "SELECT group_concat(name, ' ') FROM "
@@ -73,8 +73,8 @@ static void test_writing_functions_are_direct_only(void **state) {
                 "migrate_current:innocuous migrate_diff:directonly "
                 "migrate_downgrade:directonly "
                 "migrate_heads:innocuous+deterministic migrate_restore:directonly "
-                "migrate_sql:innocuous migrate_stamp:directonly "
-                "migrate_strict:directonly migrate_upgrade:directonly "
+                "migrate_show:innocuous migrate_sql:innocuous "
+                "migrate_stamp:directonly migrate_strict:directonly migrate_upgrade:directonly "
                 "migrate_verbose:directonly");
   sqlite3_close(db);
 }
@@ -252,11 +252,113 @@ static void assert_refused(const BadCase *aCase, size_t nCase) {
   }
 }
 
+/* migrate_show(): alembic show's header, then the sections as written. */
+static const char zShow002[] =
+    "Rev: 002_add_invalid_responses (head)\n"
+    "Parent: 001_initial_schema\n"
+    "Path: sql/versions/002_add_invalid_responses.sql\n"
+    "\n"
+    "    Add invalid_responses table\n"
+    "\n"
+    "    Revision ID: 002_add_invalid_responses\n"
+    "    Revises: 001_initial_schema\n"
+    "    Create Date: 2024-01-01 11:00:00.000000\n"
+    "\n"
+    "-- migrate:up\n"
+    "CREATE TABLE invalid_responses (\n"
+    "    id INTEGER NOT NULL,\n"
+    "    question_id INTEGER NOT NULL,\n"
+    "    model_name VARCHAR(100) NOT NULL,\n"
+    "    model_config TEXT NOT NULL,\n"
+    "    reasoning TEXT,\n"
+    "    answer TEXT NOT NULL,\n"
+    "    validation_error TEXT NOT NULL,\n"
+    "    error_type VARCHAR(50) NOT NULL,\n"
+    "    created_at DATETIME NOT NULL,\n"
+    "    updated_at DATETIME NOT NULL,\n"
+    "    PRIMARY KEY (id),\n"
+    "    CONSTRAINT check_error_type CHECK (error_type IN ('JSON_PARSE_ERROR', "
+    "'SCHEMA_VALIDATION_ERROR', 'MISSING_REQUIRED_FIELD', 'INVALID_DATA_TYPE', "
+    "'CONSTRAINT_VIOLATION')),\n"
+    "    FOREIGN KEY(question_id) REFERENCES questions (id) ON DELETE CASCADE\n"
+    ");\n"
+    "\n"
+    "CREATE INDEX idx_invalid_responses_question_id ON invalid_responses (question_id);\n"
+    "CREATE INDEX idx_invalid_responses_error_type ON invalid_responses (error_type);\n"
+    "CREATE INDEX idx_invalid_responses_created_at ON invalid_responses (created_at);\n"
+    "\n"
+    "-- migrate:down\n"
+    "DROP TABLE invalid_responses;\n";
+
+static void test_show_gives_alembics_header_and_the_sql(void **state) {
+  (void)state;
+  char *zDb = h_fresh("show.db");
+  sqlite3 *db = h_open(zDb, "");
+  HFile before = h_file(zDb);
+  /* The forms graph/ resolves without a database: an id, a prefix, head,
+  ** heads, REV-N; base names no revision. */
+  h_assert_text(db, "SELECT migrate_show('002_add_invalid_responses')", zShow002);
+  h_assert_text(db, "SELECT migrate_show('002')", zShow002);
+  h_assert_text(db, "SELECT migrate_show('head')", zShow002);
+  h_assert_text(db, "SELECT migrate_show('heads')", zShow002);
+  h_assert_text(db, "SELECT migrate_show('base')", "NULL");
+  h_assert_text(db, "SELECT substr(s, 1, instr(s, '-- migrate:up') + 13) FROM (SELECT migrate_show('head-1') AS s)",
+                "Rev: 001_initial_schema\n"
+                "Parent: <base>\n"
+                "Path: sql/versions/001_initial_schema.sql\n"
+                "\n"
+                "    Create initial database schema\n"
+                "\n"
+                "    Revision ID: 001_initial_schema\n"
+                "    Revises:\n"
+                "    Create Date: 2024-01-01 10:00:00.000000\n"
+                "\n"
+                "-- migrate:up\n");
+  h_assert_text(db, "SELECT migrate_show('001') LIKE '%\n-- migrate:down\n"
+                    "DROP TABLE responses;\nDROP TABLE questions;\n'", "1");
+  /* 'current' reads alembic_version, and only reads it. */
+  h_assert_text(db, "SELECT migrate_show('current')", "NULL");
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  h_exec(db, "SELECT migrate_upgrade('head')");
+  h_assert_text(db, "SELECT migrate_show('current')", zShow002);
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
 static void test_bad_input_errors_and_changes_nothing(void **state) {
   (void)state;
   static const BadCase aCase[] = {
       {"base", "SELECT migrate_upgrade('zzz')",
        "Can't locate revision identified by 'zzz'"},
+      /* An unknown revision names the nearest ones, wherever it is given. */
+      {"base", "SELECT migrate_upgrade('002_add_invalid_respones')",
+       "Can't locate revision identified by '002_add_invalid_respones'; did "
+       "you mean 002_add_invalid_responses?"},
+      {"002", "SELECT migrate_downgrade('001_inital_schema')",
+       "Can't locate revision identified by '001_inital_schema'; did you mean "
+       "001_initial_schema?"},
+      {"base", "SELECT migrate_stamp('003')",
+       "Can't locate revision identified by '003'; did you mean "
+       "001_initial_schema or 002_add_invalid_responses?"},
+      {"base", "SELECT migrate_sql('haed')",
+       "Can't locate revision identified by 'haed'; did you mean head or heads?"},
+      {"base", "SELECT * FROM migration_plan('invalid_responses')",
+       "Can't locate revision identified by 'invalid_responses'; did you mean "
+       "002_add_invalid_responses?"},
+      {"base", "SELECT migrate_show('002_ADD_INVALID_RESPONSES')",
+       "Can't locate revision identified by '002_ADD_INVALID_RESPONSES'; did "
+       "you mean 002_add_invalid_responses?"},
+      {"base", "SELECT migrate_show('zzz')", "Can't locate revision identified by 'zzz'"},
+      {"base", "SELECT migrate_show(NULL)",
+       "migrate_show(NULL): the revision is NULL; give 'head', 'current', a "
+       "revision id or a unique prefix of one"},
+      {"base", "SELECT migrate_show()",
+       "wrong number of arguments (0): use migrate_show('head') or "
+       "migrate_show('<revision>')"},
+      {"base", "SELECT migrate_show('+1')",
+       "Relative revision +1 counts from a database's current revision; name "
+       "the revision to count from, as in 'head+1'"},
       {"base", "SELECT migrate_upgrade('0')",
        "Multiple revisions start with '0': '001_initial_schema', "
        "'002_add_invalid_responses'; give more of the revision id"},
@@ -795,6 +897,14 @@ static void test_log_records_each_step(void **state) {
                 "AND julianday(l.started_at) BETWEEN julianday('now', '-1 minute') "
                 "AND julianday('now', '+1 minute')",
                 "3");
+  /* Durations are milliseconds rounded to the microsecond (3 decimals), as
+  ** the offline script rounds its own; REAL, as the column is declared. */
+  sqlite3_free(h_text(db, "SELECT migrate_stamp('head')"));
+  h_assert_text(db,
+                "SELECT count(*) FROM distmigrate_log WHERE typeof(duration_ms) = 'real' "
+                "AND duration_ms = round(duration_ms, 3) "
+                "AND CAST(duration_ms AS TEXT) NOT GLOB '*.[0-9][0-9][0-9][0-9]*'",
+                "4");
   sqlite3_close(db);
   sqlite3_free(zDb);
 }
@@ -1019,6 +1129,7 @@ int main(void) {
       cmocka_unit_test(test_each_revision_and_back_gives_alembics_schema),
       cmocka_unit_test(test_target_forms),
       cmocka_unit_test(test_bad_input_errors_and_changes_nothing),
+      cmocka_unit_test(test_show_gives_alembics_header_and_the_sql),
       cmocka_unit_test(test_step_count_over_the_limit_is_named),
       cmocka_unit_test(test_misplaced_sign_is_not_a_relative_revision),
       cmocka_unit_test(test_blob_target_is_refused),

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "graph/nearest.h"
 #include "graph/revision.h"
 
 extern const DmSet dm_set_chain;
@@ -559,6 +560,61 @@ static void test_misplaced_sign_is_not_a_relative_revision(void **state) {
   }
 }
 
+/* dm_did_you_mean() on z, against the whole set: exactly zWant. */
+static void suggests(const DmSet *pSet, const char *z, const char *zWant) {
+  char *zGot = dm_did_you_mean(pSet, 0, z, (int)strlen(z));
+  assert_non_null(zGot);
+  if (strcmp(zGot, zWant) != 0) {
+    fail_msg("%s: '%s' suggests [%s]\n  want [%s]", pSet->zSource, z, zGot, zWant);
+  }
+  sqlite3_free(zGot);
+}
+
+static void test_unknown_revision_suggests_the_nearest(void **state) {
+  (void)state;
+  /* A typo, a swap, the case, a letter too many, a mistyped prefix. */
+  suggests(CHAIN, "c3_add_prise", "; did you mean c3_add_price?");
+  suggests(CHAIN, "c3_add_pirce", "; did you mean c3_add_price?");
+  suggests(CHAIN, "C3_ADD_PRICE", "; did you mean c3_add_price?");
+  suggests(CHAIN, "c3_add_pricee", "; did you mean c3_add_price?");
+  suggests(GRAPH, "g2c_left", "; did you mean g2a_left?");
+  /* The nearest first, then the set's order; at most three. */
+  suggests(CHAIN, "c6_items", "; did you mean c1_items or c5_item_names?");
+  suggests(TWOHEADS, "h3a", "; did you mean h3a_more, h2a_left or head?");
+  /* A part of an id that is no prefix of it. */
+  suggests(CHAIN, "items", "; did you mean c1_items or c4_rebuild_items?");
+  suggests(GRAPH, "left", "; did you mean g2a_left?");
+  /* Alembic's symbols. */
+  suggests(CHAIN, "haed", "; did you mean head or heads?");
+  suggests(CHAIN, "bsae", "; did you mean base?");
+  /* Nothing near: no suggestion, rather than a guess. */
+  suggests(CHAIN, "zzz", "");
+  suggests(CHAIN, "c9", "");
+  suggests(CHAIN, "x", "");
+}
+
+static void test_unknown_revision_messages_carry_the_suggestion(void **state) {
+  (void)state;
+  for (int eOp = 0; eOp < 3; eOp++) {
+    refuses(CHAIN, "", (DmOp)eOp, "c4_rebiuld_items",
+            "Can't locate revision identified by 'c4_rebiuld_items'; did you "
+            "mean c4_rebuild_items?");
+    refuses(CHAIN, "", (DmOp)eOp, "c4_rebiuld_items+1",
+            "Can't locate revision identified by 'c4_rebiuld_items'; did you "
+            "mean c4_rebuild_items?");
+  }
+  /* On a branch, only its lineage is suggested. */
+  refuses(TWOHEADS, "", DM_OP_UPGRADE, "h2a_left@h3a_moer",
+          "Can't locate revision identified by 'h3a_moer' on branch "
+          "'h2a_left'; did you mean h3a_more?");
+  refuses(TWOHEADS, "", DM_OP_UPGRADE, "h2b_right@h3a_moer",
+          "Can't locate revision identified by 'h3a_moer' on branch 'h2b_right'");
+  /* A branch that does not exist. */
+  refuses(TWOHEADS, "", DM_OP_UPGRADE, "h2a_lfet@head",
+          "No such branch: 'h2a_lfet' (in 'h2a_lfet@head'): Can't locate "
+          "revision identified by 'h2a_lfet'; did you mean h2a_left?");
+}
+
 static void test_target_errors_on_a_chain(void **state) {
   (void)state;
   const DmOp U = DM_OP_UPGRADE, D = DM_OP_DOWNGRADE, S = DM_OP_STAMP;
@@ -574,7 +630,8 @@ static void test_target_errors_on_a_chain(void **state) {
     refuses(CHAIN, "", (DmOp)eOp, "c9+1", "Can't locate revision identified by 'c9'");
   }
   /* Only a trailing sign and digits make a relative step. */
-  refuses(CHAIN, "", U, "c3_add_price 1", "Can't locate revision identified by 'c3_add_price 1'");
+  refuses(CHAIN, "", U, "c3_add_price 1",
+          "Can't locate revision identified by 'c3_add_price 1'; did you mean c3_add_price?");
   /* The direction of a relative step against the operation. */
   refuses(CHAIN, TO_C3, U, "-1", "migrate_upgrade('-1') would go down: use migrate_downgrade('-1')");
   refuses(CHAIN, TO_C3, D, "+1", "migrate_downgrade('+1') would go up: use migrate_upgrade('+1')");
@@ -1059,6 +1116,8 @@ int main(void) {
       cmocka_unit_test(test_downgrade_targets_on_a_chain),
       cmocka_unit_test(test_stamp_targets_on_a_chain),
       cmocka_unit_test(test_target_errors_on_a_chain),
+      cmocka_unit_test(test_unknown_revision_suggests_the_nearest),
+      cmocka_unit_test(test_unknown_revision_messages_carry_the_suggestion),
       cmocka_unit_test(test_step_count_over_the_limit_is_named),
       cmocka_unit_test(test_misplaced_sign_is_not_a_relative_revision),
       cmocka_unit_test(test_targets_through_a_branch_and_merge),
