@@ -608,7 +608,8 @@ static int write_log(Run *p, const char *zRevision, const char *zDirection,
                      sqlite3_int64 iStartMs, double rDurationMs) {
   int rc = ensure_log_table(p);
   if (rc) return rc;
-  static const DmLogValues bound = {"?1", "?2", "?3", "?4", "?5", "?6 / 86400000.0", "?7"};
+  static const DmLogValues bound = {"?1", "?2", "?3", "?4", "?5",
+                                    "strftime('%Y-%m-%d %H:%M:%f', ?6 / 86400000.0)", "?7"};
   char *zSql = dm_log_insert_sql("main.", &bound);
   if (!zSql) return SQLITE_NOMEM;
   sqlite3_stmt *pStmt = 0;
