@@ -41,6 +41,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "run/engine.h"
 #include "run/errors.h"
 #include "run/fkguard.h"
 #include "run/progress.h"
@@ -974,8 +975,9 @@ static char *commit_error(sqlite3 *db, int rc, DmOp eOp) {
 }
 
 /*
-** What refuses a run before it writes: a run inside a migration, a call
-** from inside another statement, journal_mode=OFF. An earlier run's
+** What refuses a run before it writes: a run inside a migration, a
+** replicated engine the run would not reach every node of (run/engine.h),
+** a call from inside another statement, journal_mode=OFF. An earlier run's
 ** transaction that out of memory left open is undone first. Sets
 ** *pbCallerTxn after that undo, which may end a transaction.
 */
@@ -995,6 +997,8 @@ static int refuse_what_cannot_run(sqlite3 *db, DmConn *pConn, DmOp eOp, int *pbC
   }
   int bCallerTxn = !sqlite3_get_autocommit(db);
   *pbCallerTxn = bCallerTxn;
+  rc = dm_engine_refusal(db, op_name(eOp), bCallerTxn, pzErr);
+  if (rc) return rc;
   int bAlone = 0;
   rc = dm_called_alone(db, &bAlone);
   if (rc != SQLITE_OK) {
