@@ -303,7 +303,18 @@ CLUSTER = $(BUILD)/cluster
 
 test-cluster: all fixtures
 	sh tests/cluster/deps.sh $(CLUSTER)/npm
+	$(MAKE) $(CLUSTER)/dqlite-node $(CLUSTER)/dqlite-sql
 	DM_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/cluster/test_cluster.py
+
+# Our host of a dqlite node (libdqlite has no server program) and the
+# smallest client of its wire protocol (it has no client API).
+$(CLUSTER)/dqlite-node: tests/cluster/dqlite_node.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -ldqlite -lsqlite3 -ldl
+
+$(CLUSTER)/dqlite-sql: tests/cluster/dqlite_sql.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 # --- sanitizers ---------------------------------------------------------------
 

@@ -89,7 +89,8 @@ def start_recipe(name, log, **values):
     """Start recipe NAME (a server that runs until killed) in a process
     group of its own, so that killing the group kills the server."""
     out = open(os.path.join(TMP, log), "ab")
-    p = subprocess.Popen(["sh", "-ec", RECIPES[name]], env=recipe_env(**values),
+    # exec: the server is the process killed (each is one command).
+    p = subprocess.Popen(["sh", "-ec", "exec " + RECIPES[name]], env=recipe_env(**values),
                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     out.close()
     SERVERS.append(p)
@@ -384,6 +385,174 @@ class TestRqlite(ClusterCase):
         after = self.assert_nodes_agree(["001_initial_schema"], 3)
         self.assertEqual(after[1:], before[1:])
         self.assertEqual(len(after[0]), len(before[0]) + 1)
+# ---- dqlite ----------------------------------------------------------------------
+
+
+class DqliteCluster:
+    """Three dqlite nodes (our host), extension SO on every connection."""
+
+    def __init__(self, name, so):
+        self.data = os.path.join(TMP, name)
+        os.makedirs(self.data)
+        self.so = so
+        self.name = name
+        self.addresses = {i: address() for i in (1, 2, 3)}
+        self.procs = {}
+        for i in (1, 2, 3):
+            self.start(i)
+            if i > 1:
+                status, out, err = run_recipe("dqlite-join", NODES=self.nodes(), ID=i,
+                                              ADDRESS=self.addresses[i])
+                assert status == 0, err
+
+    def nodes(self, without=None):
+        return ",".join(a for i, a in self.addresses.items() if i != without)
+
+    def start(self, i):
+        self.procs[i] = start_recipe("dqlite-node", "%s-%d.log" % (self.name, i), ID=i,
+                                     ADDRESS=self.addresses[i], DATA=self.data,
+                                     DISTMIGRATE=self.so)
+        host, port = self.addresses[i].split(":")
+        wait_for("dqlite node %d" % i,
+                 lambda: socket.create_connection((host, int(port)), timeout=1).close() or 1)
+
+    def sql(self, statements, nodes=None):
+        p = subprocess.run(["dqlite-sql", nodes or self.nodes(), "distmigrate.db"] + statements,
+                           env=recipe_env(), capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
+    def migrate(self, sql, nodes=None):
+        return run_recipe("dqlite-migrate", NODES=nodes or self.nodes(), SQL=sql)
+
+    def leader(self, nodes=None):
+        p = subprocess.run(["dqlite-sql", "--leader", nodes or self.nodes()], env=recipe_env(),
+                           capture_output=True, text=True, timeout=60, check=True)
+        return int(p.stdout.split("|")[0])
+
+    def dump_of(self, i, nodes=None):
+        """Node i's own copy: a client reads the leader's, so i leads first."""
+        p = subprocess.run(["dqlite-sql", "--transfer", nodes or self.nodes(), str(i)],
+                           env=recipe_env(), capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, "leadership to node %d: %s" % (i, p.stderr)
+        status, tables, err = self.sql(["SELECT name FROM sqlite_schema WHERE type = 'table'"],
+                                       nodes)
+        assert status == 0, err
+        queries = ["SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name"]
+        for table, sql in (("alembic_version", DUMP[1]), ("distmigrate_log", DUMP[2])):
+            if table in tables.split("\n"):
+                queries.append(sql)
+        status, out, err = self.sql(queries, nodes)
+        assert status == 0, err
+        return out
+
+    def version(self):
+        status, out, err = self.sql(["SELECT group_concat(version_num) FROM alembic_version"])
+        return out.strip() if status == 0 else None
+
+    def stop(self):
+        for p in self.procs.values():
+            kill(p)
+
+
+class DqliteCase(unittest.TestCase):
+    def assert_nodes_agree(self, cluster, version, nodes=(1, 2, 3)):
+        """Each node, made the leader in turn, holds the same dump."""
+        only = ",".join(cluster.addresses[i] for i in nodes)
+        dumps = [cluster.dump_of(i, only) for i in nodes]
+        for i, d in zip(nodes[1:], dumps[1:]):
+            self.assertEqual(d, dumps[0], "node %d differs from node %d" % (i, nodes[0]))
+        self.assertEqual(cluster.version(), version)
+        return dumps[0]
+
+
+class TestDqlite(DqliteCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = DqliteCluster("dqlite", SHIPPED)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()
+
+    def test_1_a_call_on_its_own_is_refused_on_the_real_node(self):
+        self.assertEqual(self.cluster.sql(["SELECT migrate_upgrade('head')"]), (
+            1, "", "error: migrate_upgrade(): this is a dqlite node (VFS dqlite-1), which "
+                   "replicates a transaction only when the client commits it: called on its "
+                   "own, the run would commit on this node alone and the cluster would "
+                   "diverge; nothing was changed. Wrap the call in a transaction: BEGIN; "
+                   "SELECT migrate_upgrade(...); COMMIT;\n"))
+        self.assertEqual(self.cluster.sql(["SELECT count(*) FROM sqlite_schema"]), (0, "0\n", ""))
+
+    def test_2_upgrade_to_head_reaches_every_node(self):
+        self.assertEqual(self.cluster.migrate("SELECT migrate_upgrade('head')"),
+                         (0, HEAD + "\n", ""))
+        dump = self.assert_nodes_agree(self.cluster, HEAD)
+        self.assertIn("|001_initial_schema|upgrade|NULL|001_initial_schema|", dump)
+
+    def test_3_downgrade_reaches_every_node(self):
+        self.assertEqual(self.cluster.migrate("SELECT migrate_downgrade(-1)"),
+                         (0, "001_initial_schema\n", ""))
+        self.assert_nodes_agree(self.cluster, "001_initial_schema")
+
+    def test_4_check(self):
+        self.assertEqual(self.cluster.sql(["SELECT migrate_check()"]), (0, "ok\n", ""))
+
+
+class TestDqliteFailingSet(DqliteCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = DqliteCluster("dqlite-failing", FAILING)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()
+
+    def test_a_failing_migration_leaves_nothing_on_any_node(self):
+        status, out, err = self.cluster.migrate("SELECT migrate_upgrade('head')")
+        self.assertEqual((status, out), (1, ""))
+        self.assertIn("f2_breaks", err)
+        self.assertIn("no such table: missing_table", err)
+        self.assertEqual(self.assert_nodes_agree(self.cluster, None), "")
+
+
+class TestDqliteLeaderKilled(DqliteCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = DqliteCluster("dqlite-killed", SLOW)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()
+
+    def test_the_leader_killed_mid_run_leaves_every_node_at_one_revision(self):
+        c = self.cluster
+        leader = c.leader()
+        run = subprocess.Popen(["sh", "-ec", RECIPES["dqlite-migrate"]],
+                               env=recipe_env(NODES=c.addresses[leader],
+                                              SQL="SELECT migrate_upgrade('head')"),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.15)
+        finished_before = run.poll() is not None
+        kill(c.procs[leader])
+        out, err = run.communicate(timeout=60)
+        rest = tuple(i for i in (1, 2, 3) if i != leader)
+        others = c.nodes(without=leader)
+        wait_for("a new leader", lambda: c.leader(others) in rest)
+        # The run either committed through the cluster or not at all.
+        version = c.version()
+        self.assertIn(version, (None, "s3_fill"),
+                      "run: %r %r (finished before the kill: %s)" % (out, err, finished_before))
+        if run.returncode == 0:
+            self.assertEqual((out, version), ("s3_fill\n", "s3_fill"))
+        self.assert_nodes_agree(c, version, rest)
+        # The killed node comes back, catches up, and the run completes.
+        c.start(leader)
+        self.assertEqual(c.migrate("SELECT migrate_upgrade('head')"), (0, "s3_fill\n", ""))
+        self.assert_nodes_agree(c, "s3_fill")
+        sys.stderr.write("(leader %d killed %s the run finished; the run %s) "
+                         % (leader, "after" if finished_before else "before",
+                            "committed" if version else "left nothing"))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
