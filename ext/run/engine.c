@@ -73,3 +73,29 @@ int dm_engine_refusal(sqlite3 *db, const char *zFunc, int bCallerTxn, char **pzE
   }
   return SQLITE_OK;
 }
+
+/* cache_spill as PRAGMA reports it: 0 when off, else the spill size;
+** -1 if it cannot be read. */
+static int cache_spill(sqlite3 *db) {
+  sqlite3_stmt *pStmt = 0;
+  int iSpill = -1;
+  if (sqlite3_prepare_v2(db, "PRAGMA main.cache_spill", -1, &pStmt, 0) == SQLITE_OK &&
+      sqlite3_step(pStmt) == SQLITE_ROW) {
+    iSpill = sqlite3_column_int(pStmt, 0);
+  }
+  sqlite3_finalize(pStmt);
+  return iSpill;
+}
+
+char *dm_engine_advice(sqlite3 *db, int rc, char *zErr) {
+  if (!zErr || (rc & 0xff) != SQLITE_IOERR || !is_dqlite(vfs_name(db)) || cache_spill(db) <= 0) {
+    return zErr;
+  }
+  char *z = sqlite3_mprintf(
+      "%s\n  on dqlite a transaction's pages must stay in SQLite's cache until it "
+      "commits: run PRAGMA cache_spill=0 on this connection before BEGIN (it "
+      "takes effect only outside a transaction), then call again",
+      zErr);
+  sqlite3_free(zErr);
+  return z;
+}

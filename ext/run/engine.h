@@ -20,4 +20,15 @@
 */
 int dm_engine_refusal(sqlite3 *db, const char *zFunc, int bCallerTxn, char **pzErr);
 
+/*
+** zErr (sqlite3_malloc'd, taken) for a run that failed with rc, with what
+** to do about it on this engine. dqlite 1.11 cannot take the pages a
+** transaction spills from SQLite's cache before it commits: the write
+** fails with "disk I/O error". cache_spill cannot be turned off inside the
+** caller's transaction (SQLite applies it to the pager only outside one),
+** so on dqlite such a failure says to turn it off before BEGIN. 0 if out
+** of memory.
+*/
+char *dm_engine_advice(sqlite3 *db, int rc, char *zErr);
+
 #endif

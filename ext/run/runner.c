@@ -1327,7 +1327,7 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   undo_and_say_where(&run, rc);
   release_run(&run, modesWas);
   if (rc) {
-    *pzErr = run.zErr;
+    *pzErr = dm_engine_advice(db, rc, run.zErr);
   } else {
     sqlite3_free(run.zErr);
   }

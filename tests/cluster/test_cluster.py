@@ -391,10 +391,11 @@ class TestRqlite(ClusterCase):
 class DqliteCluster:
     """Three dqlite nodes (our host), extension SO on every connection."""
 
-    def __init__(self, name, so):
+    def __init__(self, name, so, latency_ms=20):
         self.data = os.path.join(TMP, name)
         os.makedirs(self.data)
         self.so = so
+        self.latency_ms = latency_ms
         self.name = name
         self.addresses = {i: address() for i in (1, 2, 3)}
         self.procs = {}
@@ -411,7 +412,7 @@ class DqliteCluster:
     def start(self, i):
         self.procs[i] = start_recipe("dqlite-node", "%s-%d.log" % (self.name, i), ID=i,
                                      ADDRESS=self.addresses[i], DATA=self.data,
-                                     DISTMIGRATE=self.so)
+                                     DISTMIGRATE=self.so, LATENCY_MS=self.latency_ms)
         host, port = self.addresses[i].split(":")
         wait_for("dqlite node %d" % i,
                  lambda: socket.create_connection((host, int(port)), timeout=1).close() or 1)
@@ -515,16 +516,30 @@ class TestDqliteFailingSet(DqliteCase):
         self.assertEqual(self.assert_nodes_agree(self.cluster, None), "")
 
 
-class TestDqliteLeaderKilled(DqliteCase):
+class TestDqliteLongRuns(DqliteCase):
+    """The slow set: three tables of 40000 rows and an index each."""
+
     @classmethod
     def setUpClass(cls):
-        cls.cluster = DqliteCluster("dqlite-killed", SLOW)
+        cls.cluster = DqliteCluster("dqlite-long", SLOW)
 
     @classmethod
     def tearDownClass(cls):
         cls.cluster.stop()
 
-    def test_the_leader_killed_mid_run_leaves_every_node_at_one_revision(self):
+    def test_1_without_cache_spill_off_it_fails_with_the_advice(self):
+        got = self.cluster.sql(["BEGIN", "SELECT migrate_upgrade('head')", "COMMIT"])
+        self.assertEqual(got, (
+            1, "", "error: upgrade <base> -> s1_fill failed: disk I/O error\n"
+                   "  SQLite rolled back the caller's whole transaction on this error, not "
+                   "only the migration\n"
+                   "  the run was rolled back: the database is still at base\n"
+                   "  on dqlite a transaction's pages must stay in SQLite's cache until it "
+                   "commits: run PRAGMA cache_spill=0 on this connection before BEGIN (it "
+                   "takes effect only outside a transaction), then call again\n"))
+        self.assertEqual(self.assert_nodes_agree(self.cluster, None), "")
+
+    def test_2_the_leader_killed_mid_run_leaves_every_node_at_one_revision(self):
         c = self.cluster
         leader = c.leader()
         run = subprocess.Popen(["sh", "-ec", RECIPES["dqlite-migrate"]],
@@ -552,6 +567,28 @@ class TestDqliteLeaderKilled(DqliteCase):
         sys.stderr.write("(leader %d killed %s the run finished; the run %s) "
                          % (leader, "after" if finished_before else "before",
                             "committed" if version else "left nothing"))
+
+
+class TestDqliteShortElectionTimeout(DqliteCase):
+    """--latency-ms 1: an election timeout shorter than the slow set's run."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = DqliteCluster("dqlite-short", SLOW, latency_ms=1)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()
+
+    def test_a_run_longer_than_the_election_timeout_loses_the_leadership(self):
+        # The run itself succeeds on the leader; its COMMIT finds that the
+        # leader has lost the leadership meanwhile, and nothing is kept.
+        # Which of two errors depends on when the leadership goes: before
+        # the COMMIT, or while dqlite replicates it.
+        status, out, err = self.cluster.migrate("SELECT migrate_upgrade('head')")
+        self.assertEqual((status, out), (1, "s3_fill\n"))
+        self.assertIn(err, ("error: not leader\n", "error: disk I/O error\n"))
+        self.assertEqual(self.assert_nodes_agree(self.cluster, None), "")
 
 
 if __name__ == "__main__":
