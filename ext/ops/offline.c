@@ -18,9 +18,16 @@
 **   CREATE TABLE questions (...);                         the step, as written
 **   ...
 **   INSERT INTO alembic_version (version_num) VALUES ('001_initial_schema');
-**   UPDATE distmigrate_log SET duration_ms = ...;         its duration
 **
 **   COMMIT;
+**
+** The script is deterministic: every value it writes is a literal, and it
+** calls nothing whose result depends on where or when it runs (no 'now',
+** no random()). Engines that replicate statements (rqlite) run it on each
+** node, and each node must end with the same rows. So a log row's
+** started_at is when the script was written, and its duration_ms is 0: a
+** script cannot know when it will run, and a time asked for on each node
+** would differ from node to node.
 **
 ** How: the migrations are replayed into a private :memory: database up to
 ** the starting revision, and the run to the target is made there, for real,
@@ -91,6 +98,7 @@ struct Offline {
   sqlite3_stmt *pTop;     /* The migration statement running, or 0 */
   Nested nested;          /* What it ran, if it called a function */
   char *zRefusal;         /* Why there is no script, though the replay ran */
+  char *zWrittenAt;       /* When the script was written, a quoted literal */
 };
 
 static void nested_clear(Nested *p) {
@@ -419,7 +427,8 @@ static int write_version_rows(Offline *p, const DmFlags *aBefore, const DmFlags 
   return rc;
 }
 
-/* The step's log row, as a live run inserts it, started now. */
+/* The step's log row, as a live run inserts it, started when the script
+** was written and taking no time (see the top of this file). */
 static int write_log_row(Offline *p, const DmEvent *pEv) {
   const DmRevision *pRev = &p->pSet->aRev[pEv->pStep->iRev];
   char *azValue[5];
@@ -434,7 +443,7 @@ static int write_log_row(Offline *p, const DmEvent *pEv) {
   }
   if (rc == SQLITE_OK) {
     DmLogValues values = {azValue[0], azValue[1], azValue[2], azValue[3], azValue[4],
-                          "'now'", "0"};
+                          p->zWrittenAt, "0"};
     rc = append_bookkeeping(p->pOut, dm_log_insert_sql("", &values));
   }
   for (int i = 0; i < 5; i++) sqlite3_free(azValue[i]);
@@ -488,7 +497,7 @@ static int write_step_start(Offline *p, const DmEvent *pEv) {
   return write_log_row(p, pEv);
 }
 
-/* A step is done: its version rows, and its log row's duration. */
+/* A step is done: its version rows. */
 static int write_step_done(Offline *p, const DmEvent *pEv) {
   const DmSet *pSet = p->pSet;
   memcpy(p->aNext, p->aCur, (size_t)pSet->nRev);
@@ -496,7 +505,6 @@ static int write_step_done(Offline *p, const DmEvent *pEv) {
   int rc = write_version_rows(p, p->aCur, p->aNext);
   if (rc) return rc;
   memcpy(p->aCur, p->aNext, (size_t)pSet->nRev);
-  sqlite3_str_appendall(p->pOut, DM_LOG_DURATION_SQL ";\n\n");
   return SQLITE_OK;
 }
 
@@ -565,6 +573,25 @@ static int replay_like(sqlite3 *db, sqlite3 *pMem, char **pzErr) {
 }
 
 /*
+** Now, by SQLite's clock, as the quoted literal a log row's started_at
+** holds, into *pzAt.
+*/
+static int written_at(sqlite3 *pMem, char **pzAt, char **pzErr) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(pMem, "SELECT quote(strftime('%Y-%m-%d %H:%M:%f', 'now'))", -1,
+                              &pStmt, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_step(pStmt);
+  if (rc == SQLITE_ROW) {
+    *pzAt = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 0));
+    rc = *pzAt ? SQLITE_OK : SQLITE_NOMEM;
+  } else if (rc != SQLITE_NOMEM) {
+    *pzErr = sqlite3_mprintf("migrate_sql(): %s", sqlite3_errmsg(pMem));
+  }
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+
+/*
 ** The run to zTarget in the replay pMem, written down by offline_event()
 ** into *pzScript, or why there is none in *pzErr.
 */
@@ -629,11 +656,13 @@ int dm_offline_script(sqlite3 *db, const DmSet *pSet, const DmFlags *aFrom,
   int rc = dm_resolve_either(pSet, aFrom, zTarget, &st.eOp, aAll + 2 * n + 2, pzErr);
   if (rc == SQLITE_OK) rc = dm_replay(pSet, aFrom, &pMem, &pConn, pzErr);
   if (rc == SQLITE_OK && db) rc = replay_like(db, pMem, pzErr);
+  if (rc == SQLITE_OK) rc = written_at(pMem, &st.zWrittenAt, pzErr);
   if (rc == SQLITE_OK) {
     rc = write_script(&st, pMem, pConn, zTarget, pzScript, pzErr);
     nested_clear(&st.nested);
     sqlite3_free(st.zRefusal);
   }
+  sqlite3_free(st.zWrittenAt);
   sqlite3_close(pMem);
   sqlite3_free(aAll);
   return rc;

@@ -26,8 +26,7 @@ char *dm_log_insert_sql(const char *zSchema, const DmLogValues *pV) {
   return sqlite3_mprintf(
       "INSERT INTO %s" DM_LOG_TABLE
       " (revision, direction, from_version, to_version, checksum, started_at,"
-      " duration_ms) VALUES (%s, %s, %s, %s, %s,"
-      " strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s), %s)",
+      " duration_ms) VALUES (%s, %s, %s, %s, %s, %s, %s)",
       zSchema, pV->zRevision, pV->zDirection, pV->zFrom, pV->zTo, pV->zChecksum,
       pV->zStartedAt, pV->zDurationMs);
 }

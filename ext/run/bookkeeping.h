@@ -28,13 +28,6 @@
   "  duration_ms REAL NOT NULL\n"                \
   ")"
 
-/* The last log row's duration, from its started_at to now: what a script
-** has instead of the duration a live run measures and binds. */
-#define DM_LOG_DURATION_SQL                                          \
-  "UPDATE " DM_LOG_TABLE " SET duration_ms = round((julianday('now') - " \
-  "julianday(started_at)) * 86400000.0, 3) WHERE id = (SELECT max(id) "  \
-  "FROM " DM_LOG_TABLE ")"
-
 /*
 ** The statement that changes one alembic_version row as Alembic writes it:
 ** UPDATE from zOld to zNew, INSERT of zNew (zOld 0) or DELETE of zOld
@@ -48,7 +41,7 @@ char *dm_version_row_sql(const char *zSchema, const char *zOld, const char *zNew
 typedef struct DmLogValues DmLogValues;
 struct DmLogValues {
   const char *zRevision, *zDirection, *zFrom, *zTo, *zChecksum;
-  const char *zStartedAt;  /* An expression strftime() reads as a time */
+  const char *zStartedAt;  /* Text 'YYYY-MM-DD HH:MM:SS.SSS', UTC */
   const char *zDurationMs;
 };
 

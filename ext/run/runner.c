@@ -41,6 +41,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "run/engine.h"
 #include "run/errors.h"
 #include "run/fkguard.h"
 #include "run/progress.h"
@@ -610,7 +611,8 @@ static int write_log(Run *p, const char *zRevision, const char *zDirection,
   if (rc) return rc;
   /* Milliseconds rounded to the microsecond, as the offline script's
   ** DM_LOG_DURATION_SQL rounds them: 12.345, not 12.345678901234. */
-  static const DmLogValues bound = {"?1", "?2", "?3", "?4", "?5", "?6 / 86400000.0",
+  static const DmLogValues bound = {"?1", "?2", "?3", "?4", "?5",
+                                    "strftime('%Y-%m-%d %H:%M:%f', ?6 / 86400000.0)",
                                     "round(?7, 3)"};
   char *zSql = dm_log_insert_sql("main.", &bound);
   if (!zSql) return SQLITE_NOMEM;
@@ -976,8 +978,9 @@ static char *commit_error(sqlite3 *db, int rc, DmOp eOp) {
 }
 
 /*
-** What refuses a run before it writes: a run inside a migration, a call
-** from inside another statement, journal_mode=OFF. An earlier run's
+** What refuses a run before it writes: a run inside a migration, a
+** replicated engine the run would not reach every node of (run/engine.h),
+** a call from inside another statement, journal_mode=OFF. An earlier run's
 ** transaction that out of memory left open is undone first. Sets
 ** *pbCallerTxn after that undo, which may end a transaction.
 */
@@ -997,6 +1000,8 @@ static int refuse_what_cannot_run(sqlite3 *db, DmConn *pConn, DmOp eOp, int *pbC
   }
   int bCallerTxn = !sqlite3_get_autocommit(db);
   *pbCallerTxn = bCallerTxn;
+  rc = dm_engine_refusal(db, op_name(eOp), bCallerTxn, pzErr);
+  if (rc) return rc;
   int bAlone = 0;
   rc = dm_called_alone(db, &bAlone);
   if (rc != SQLITE_OK) {
@@ -1325,7 +1330,7 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   undo_and_say_where(&run, rc);
   release_run(&run, modesWas);
   if (rc) {
-    *pzErr = run.zErr;
+    *pzErr = dm_engine_advice(db, rc, run.zErr);
   } else {
     sqlite3_free(run.zErr);
   }

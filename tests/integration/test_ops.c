@@ -109,6 +109,38 @@ static void run_shell(const char *zCmd) {
   if (rc != 0) fail_msg("command failed (%d): %s", rc, zCmd);
 }
 
+/*
+** A script with the time it was written, the started_at of its log rows,
+** replaced by '<written>': two scripts written a millisecond apart are the
+** same script. Each time must be a literal of started_at's form within a
+** minute of now (a script asks no node for the time: rqlite replicates the
+** statements, and each node must end with the same rows).
+*/
+static char *script_without_time(sqlite3 *db, const char *zScript) {
+  sqlite3_str *pOut = sqlite3_str_new(0);
+  const char *z = zScript;
+  const char *zAt = z;
+  /* ", 'YYYY-MM-DD HH:MM:SS.SSS', 0)": the end of a log row's INSERT. */
+  while ((zAt = strstr(zAt, ", '")) != 0) {
+    if (strlen(zAt) < 31 || zAt[13] != ' ' || zAt[26] != '\'' ||
+        strncmp(zAt + 27, ", 0)", 4) != 0) {
+      zAt++;
+      continue;
+    }
+    char *zCheck = sqlite3_mprintf(
+        "SELECT strftime('%%Y-%%m-%%d %%H:%%M:%%f', %.25s) = %.25s AND "
+        "abs(julianday(%.25s) - julianday('now')) * 1440 < 1",
+        zAt + 2, zAt + 2, zAt + 2);
+    h_assert_text(db, zCheck, "1");
+    sqlite3_free(zCheck);
+    sqlite3_str_append(pOut, z, (int)(zAt - z));
+    sqlite3_str_appendall(pOut, ", '<written>'");
+    z = zAt = zAt + 27;
+  }
+  sqlite3_str_appendall(pOut, z);
+  return sqlite3_str_finish(pOut);
+}
+
 /* h_path(zName) as an empty directory, for a migration set written by the test. */
 static char *empty_dir(const char *zName) {
   char *zDir = h_path(zName);
@@ -1043,8 +1075,7 @@ static void test_offline_sql_is_alembics_shape(void **state) {
       "\n"
       "INSERT INTO distmigrate_log (revision, direction, from_version, "
       "to_version, checksum, started_at, duration_ms) VALUES ('c1_items', "
-      "'upgrade', NULL, 'c1_items', '%s', strftime('%%Y-%%m-%%d %%H:%%M:%%f', "
-      "'now'), 0);\n"
+      "'upgrade', NULL, 'c1_items', '%s', '<written>', 0);\n"
       "\n"
       "CREATE TABLE items (\n"
       "    id INTEGER NOT NULL,\n"
@@ -1057,14 +1088,16 @@ static void test_offline_sql_is_alembics_shape(void **state) {
       "\n"
       "INSERT INTO alembic_version (version_num) VALUES ('c1_items');\n"
       "\n"
-      "UPDATE distmigrate_log SET duration_ms = round((julianday('now') - "
-      "julianday(started_at)) * 86400000.0, 3) WHERE id = (SELECT max(id) "
-      "FROM distmigrate_log);\n"
-      "\n"
       "COMMIT;\n",
       zSum);
-  h_assert_text(db, "SELECT migrate_sql('c1_items')", zWant);
-  h_assert_text(db, "SELECT migrate_sql('base', 'c1')", zWant);
+  const char *azCall[] = {"SELECT migrate_sql('c1_items')", "SELECT migrate_sql('base', 'c1')"};
+  for (int i = 0; i < 2; i++) {
+    char *zScript = h_text(db, azCall[i]);
+    char *zGot = script_without_time(db, zScript);
+    assert_string_equal(zGot, zWant);
+    sqlite3_free(zGot);
+    sqlite3_free(zScript);
+  }
   sqlite3_free(zWant);
   sqlite3_free(zSum);
 
@@ -1166,7 +1199,13 @@ static void offline_equals_live_with_rows(const char *zSet, const char *const *a
       sqlite3_free(zSql);
       /* From the database's own version: the same script. */
       zSql = sqlite3_mprintf("SELECT migrate_sql('%s')", azPoint[j]);
-      h_assert_text(db, zSql, zScript);
+      char *zAgain = h_text(db, zSql);
+      char *zWant = script_without_time(db, zScript);
+      char *zGot = script_without_time(db, zAgain);
+      assert_string_equal(zGot, zWant);
+      sqlite3_free(zGot);
+      sqlite3_free(zWant);
+      sqlite3_free(zAgain);
       sqlite3_free(zSql);
       sqlite3_close(db);
       write_file(zScriptFile, zScript);
@@ -1366,6 +1405,7 @@ static void test_offline_sql_expands_helper_calls(void **state) {
   sqlite3 *db = open_with(zLive, zExt);
   h_assert_text(db, "SELECT migrate_upgrade('h1')", "h1_items");
   char *zScript = h_text(db, "SELECT migrate_sql('h2')");
+  char *zMasked = script_without_time(db, zScript);
   h_assert_text(db, "SELECT migrate_upgrade('h2')", "h2_helper");
   char *zWant = full_state(db);
   /* A write with a bound parameter cannot be written down: no script. */
@@ -1382,16 +1422,17 @@ static void test_offline_sql_expands_helper_calls(void **state) {
       "INSERT INTO distmigrate_log (revision, direction, from_version, "
       "to_version, checksum, started_at, duration_ms) VALUES ('h2_helper', "
       "'upgrade', 'h1_items', 'h2_helper', '";
-  if (!strstr(zScript, zExpanded)) fail_msg("no step in:\n%s", zScript);
+  if (!strstr(zMasked, zExpanded)) fail_msg("no step in:\n%s", zMasked);
   zExpanded =
-      "', strftime('%Y-%m-%d %H:%M:%f', 'now'), 0);\n\n"
+      "', '<written>', 0);\n\n"
       "-- SELECT test_helper('items'); runs:\n\n"
       "ALTER TABLE \"items\" ADD COLUMN note TEXT;\n\n"
       "CREATE INDEX idx_helper ON \"items\" (note);\n\n"
       "UPDATE \"items\" SET note = 'set by the helper';\n\n"
       "-- SELECT count(*) FROM items; changes nothing here\n\n"
       "UPDATE alembic_version SET version_num='h2_helper'";
-  if (!strstr(zScript, zExpanded)) fail_msg("no expansion in:\n%s", zScript);
+  if (!strstr(zMasked, zExpanded)) fail_msg("no expansion in:\n%s", zMasked);
+  sqlite3_free(zMasked);
 
   /* The shell, which has no test_helper(), applies it to the same end. */
   sqlite3_reset_auto_extension();
@@ -1417,6 +1458,49 @@ static void test_offline_sql_expands_helper_calls(void **state) {
   sqlite3_free(zLive);
   sqlite3_free(zExt);
   sqlite3_free(zDir);
+}
+
+/*
+** A statement-replicating engine (rqlite) runs the script on every node, at
+** its own time: each node must end with the same rows, the log's included.
+** The script, applied to two databases a moment apart, up and then down,
+** leaves two identical dumps.
+*/
+static void test_offline_script_leaves_the_same_rows_wherever_it_runs(void **state) {
+  (void)state;
+  char *zA = h_fresh("node-a.db");
+  char *zB = h_fresh("node-b.db");
+  char *zFile = h_path("node.sql");
+  const char *azTarget[] = {"head", "001_initial_schema"};
+  for (int i = 0; i < 2; i++) {
+    sqlite3 *db = h_open(zA, "patterns");
+    char *zSql = sqlite3_mprintf("SELECT migrate_sql('%s')", azTarget[i]);
+    char *zScript = h_text(db, zSql);
+    sqlite3_close(db);
+    write_file(zFile, zScript);
+    char *zCmd = sqlite3_mprintf("sqlite3 -bail %s < %s && sleep 0.05 && "
+                                 "sqlite3 -bail %s < %s && "
+                                 "sqlite3 %s .dump > %s.dump && sqlite3 %s .dump > %s.dump && "
+                                 "diff %s.dump %s.dump",
+                                 zA, zFile, zB, zFile, zA, zA, zB, zB, zA, zB);
+    run_shell(zCmd);
+    sqlite3_free(zCmd);
+    sqlite3_free(zScript);
+    sqlite3_free(zSql);
+  }
+  sqlite3 *db = h_open(zB, 0);
+  h_assert_text(db, "SELECT group_concat(direction || ' ' || revision || ' ' || duration_ms, "
+                    "', ') FROM distmigrate_log",
+                "upgrade 001_initial_schema 0.0, upgrade 002_add_invalid_responses 0.0, "
+                "upgrade 003_add_new_field 0.0, upgrade 004_widen_category 0.0, "
+                "upgrade 005_move_evaluations 0.0, downgrade 005_move_evaluations 0.0, "
+                "downgrade 004_widen_category 0.0, downgrade 003_add_new_field 0.0, "
+                "downgrade 002_add_invalid_responses 0.0");
+  h_assert_text(db, "SELECT count(DISTINCT started_at) FROM distmigrate_log", "2");
+  sqlite3_close(db);
+  sqlite3_free(zFile);
+  sqlite3_free(zB);
+  sqlite3_free(zA);
 }
 
 static void test_offline_sql_errors(void **state) {
@@ -2737,6 +2821,7 @@ int main(void) {
       cmocka_unit_test(test_offline_sql_equals_the_run_through_migrate_alter_table),
       cmocka_unit_test(test_offline_sql_follows_defensive_mode),
       cmocka_unit_test(test_offline_sql_expands_helper_calls),
+      cmocka_unit_test(test_offline_script_leaves_the_same_rows_wherever_it_runs),
       cmocka_unit_test(test_offline_sql_errors),
       cmocka_unit_test(test_rehearsal_changes_nothing_and_reports_what_a_run_does),
       cmocka_unit_test(test_rehearsal_and_plan_on_a_set_that_alters_tables),

@@ -1081,6 +1081,95 @@ static void test_reader_does_not_block_a_run_in_wal(void **state) {
   sqlite3_free(zDb);
 }
 
+/* ---- replicated engines -------------------------------------------------- */
+
+/*
+** An sqld (libSQL server) replica runs a SELECT on its own copy: a run sent
+** there would change that copy alone, until the primary's next frames
+** overwrite it. Refused, in or out of a transaction, with the file that
+** says it, and nothing changes; without the marker the same file migrates.
+*/
+static void test_an_sqld_replica_is_refused_and_left_unchanged(void **state) {
+  (void)state;
+  char *zDir = h_path("sqld-replica");
+  char *zCmd = sqlite3_mprintf("rm -rf %s && mkdir -p %s && touch %s/client_wal_index", zDir,
+                               zDir, zDir);
+  if (system(zCmd) != 0) fail_msg("%s failed", zCmd);
+  sqlite3_free(zCmd);
+  char *zDb = sqlite3_mprintf("%s/data", zDir);
+  sqlite3 *db = h_open(zDb, 0);
+  h_exec(db, "CREATE TABLE t (x)");
+  sqlite3_close(db);
+  HFile before = h_file(zDb);
+  db = h_open(zDb, "");
+  char *zWant = sqlite3_mprintf(
+      "migrate_upgrade(): this database is a libSQL server (sqld) replica "
+      "(%s/client_wal_index is beside it): a run here would change this "
+      "replica's copy alone, which the primary's next frames overwrite; "
+      "nothing was changed. Send the call to the primary, which replicates it "
+      "to every replica",
+      zDir);
+  h_assert_error(db, "SELECT migrate_upgrade('head')", zWant);
+  h_exec(db, "BEGIN IMMEDIATE");
+  h_assert_error(db, "SELECT migrate_upgrade('head')", zWant);
+  h_exec(db, "COMMIT");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+
+  char *zMarker = sqlite3_mprintf("%s/client_wal_index", zDir);
+  unlink(zMarker);
+  db = h_open(zDb, "");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", "002_add_invalid_responses");
+  sqlite3_close(db);
+  sqlite3_free(zMarker);
+  sqlite3_free(zWant);
+  sqlite3_free(zDb);
+  sqlite3_free(zDir);
+}
+
+/*
+** A dqlite node replicates what its client commits: a run that commits by
+** itself would stay on one node. Outside a transaction it is refused with
+** the way to call it; inside BEGIN ... COMMIT it runs. The connection here
+** opens its file through the default VFS registered again under a name of
+** dqlite's form ("dqlite-<node id>"); make test-cluster proves the same on
+** a real dqlite node.
+*/
+static void test_a_dqlite_node_needs_an_explicit_transaction(void **state) {
+  (void)state;
+  static sqlite3_vfs vfs;
+  vfs = *sqlite3_vfs_find(0);
+  vfs.zName = "dqlite-1";
+  assert_int_equal(sqlite3_vfs_register(&vfs, 0), SQLITE_OK);
+  char *zDb = h_fresh("dqlite-node.db");
+  sqlite3 *db = 0;
+  assert_int_equal(sqlite3_open_v2(zDb, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                   "dqlite-1"),
+                   SQLITE_OK);
+  h_load(db, "");
+  h_assert_error(db, "SELECT migrate_upgrade('head')",
+                 "migrate_upgrade(): this is a dqlite node (VFS dqlite-1), which "
+                 "replicates a transaction only when the client commits it: called "
+                 "on its own, the run would commit on this node alone and the "
+                 "cluster would diverge; nothing was changed. Wrap the call in a "
+                 "transaction: BEGIN; SELECT migrate_upgrade(...); COMMIT;");
+  h_assert_text(db, "SELECT count(*) FROM sqlite_schema", "0");
+  h_exec(db, "BEGIN");
+  h_assert_text(db, "SELECT migrate_upgrade('head')", "002_add_invalid_responses");
+  h_exec(db, "COMMIT");
+  h_assert_error(db, "SELECT migrate_downgrade('base')",
+                 "migrate_downgrade(): this is a dqlite node (VFS dqlite-1), which "
+                 "replicates a transaction only when the client commits it: called "
+                 "on its own, the run would commit on this node alone and the "
+                 "cluster would diverge; nothing was changed. Wrap the call in a "
+                 "transaction: BEGIN; SELECT migrate_downgrade(...); COMMIT;");
+  h_assert_text(db, "SELECT version_num FROM alembic_version", "002_add_invalid_responses");
+  sqlite3_close(db);
+  sqlite3_vfs_unregister(&vfs);
+  sqlite3_free(zDb);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_processes_racing_apply_each_step_once_rollback_journal),
@@ -1102,6 +1191,8 @@ int main(void) {
       cmocka_unit_test(test_locked_by_writer_wal),
       cmocka_unit_test(test_locked_by_reader_rollback_journal),
       cmocka_unit_test(test_reader_does_not_block_a_run_in_wal),
+      cmocka_unit_test(test_an_sqld_replica_is_refused_and_left_unchanged),
+      cmocka_unit_test(test_a_dqlite_node_needs_an_explicit_transaction),
   };
   return cmocka_run_group_tests(tests, 0, 0);
 }
