@@ -609,8 +609,8 @@ static int write_log(Run *p, const char *zRevision, const char *zDirection,
                      sqlite3_int64 iStartMs, double rDurationMs) {
   int rc = ensure_log_table(p);
   if (rc) return rc;
-  /* Milliseconds rounded to the microsecond, as the offline script's
-  ** DM_LOG_DURATION_SQL rounds them: 12.345, not 12.345678901234. */
+  /* Milliseconds rounded to the microsecond: 12.345, not 12.345678901234
+  ** (the offline script, which cannot time its steps, writes 0). */
   static const DmLogValues bound = {"?1", "?2", "?3", "?4", "?5",
                                     "strftime('%Y-%m-%d %H:%M:%f', ?6 / 86400000.0)",
                                     "round(?7, 3)"};
