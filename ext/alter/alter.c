@@ -1465,16 +1465,22 @@ static int stored_text(Alter *p, char **pz) {
 ** read it (those stored before the column's ADD COLUMN) the old value.
 */
 static int keep_short_rows(Alter *p, InPlace *q) {
-  unsigned char aRand[16];
-  char zSentinel[40] = "x'";
-  sqlite3_randomness((int)sizeof(aRand), aRand);
-  for (int i = 0; i < (int)sizeof(aRand); i++) {
-    sqlite3_snprintf(3, zSentinel + 2 + 2 * i, "%02x", aRand[i]);
-  }
-  sqlite3_snprintf(2, zSentinel + 2 + 2 * (int)sizeof(aRand), "'");
-  char *zNow = 0, *zTmp = 0, *zFill = 0;
+  char *zNow = 0, *zTmp = 0, *zFill = 0, *zSentinel = 0;
   double t0 = now_ms();
-  int rc = stored_text(p, &zNow);
+  sqlite3_int64 iVersion = 0;
+  int rc = query_int64(p->db, &iVersion, "PRAGMA main.schema_version");
+  /* The same database gives the same sentinel, so that migrate_sql()'s
+  ** script is the same each time it is asked for: a blob that spells
+  ** "distmigrate DEFAULT sentinel", the table and the schema's version,
+  ** which no application stores. */
+  if (rc == SQLITE_OK) {
+    rc = query_text(p->db, &zSentinel,
+                    "SELECT 'x''' || hex('distmigrate DEFAULT sentinel ' || %Q || ' ' || %lld) "
+                    "|| ''''",
+                    p->zTable, iVersion);
+  }
+  if (rc == SQLITE_OK && !zSentinel) rc = SQLITE_NOMEM;
+  if (rc == SQLITE_OK) rc = stored_text(p, &zNow);
   if (rc == SQLITE_OK) rc = dm_edit_defaults_text(zNow ? zNow : "", &q->edit, zSentinel, &zTmp);
   if (rc == SQLITE_OK) rc = edit_schema(p, zTmp, 0);
   if (rc == SQLITE_OK) {
@@ -1492,6 +1498,7 @@ static int keep_short_rows(Alter *p, InPlace *q) {
   sqlite3_free(zNow);
   sqlite3_free(zTmp);
   sqlite3_free(zFill);
+  sqlite3_free(zSentinel);
   return rc;
 }
 
