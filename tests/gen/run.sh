@@ -255,6 +255,10 @@ run_dmgen "$tmp/rev7.got" --revision rev "$tmpl" "Two
 lines"
 same_text "revision: a message that breaks the header is refused" "make revision: the template gives a file that does not parse: rev/007_two_lines.sql:2: SQL before '-- migrate:up': statements belong in the '-- migrate:up' or '-- migrate:down' section
 exit 1" "$tmp/rev7.got"
+# A HEAD= that names no revision: the nearest ones, as every target says it.
+run_dmgen "$tmp/rev8.got" --revision rev "$tmpl" "Next" --head=003_add_foo_to_qestions
+same_text "revision: an unknown HEAD= suggests the nearest" "make revision: HEAD=003_add_foo_to_qestions: Can't locate revision identified by '003_add_foo_to_qestions'; did you mean 003_add_foo_to_questions?
+exit 1" "$tmp/rev8.got"
 listing rev >"$tmp/rev.after"
 same "revision: refusals write nothing" "$tmp/rev.before" "$tmp/rev.after"
 
