@@ -14,6 +14,7 @@
 #include "api/history_vtab.h"
 #include "api/plan_vtab.h"
 #include "graph/revision.h"
+#include "ops/check.h"
 #include "ops/ops.h"
 #include "run/runner.h"
 
@@ -78,6 +79,19 @@ static void run_and_reply(sqlite3_context *ctx, DmOp eOp, const char *zTarget,
   int rc = dm_run_ex(sqlite3_context_db_handle(ctx), pConn, &dm_set, eOp, zTarget,
                      bPurge, &ops.run, &zResult, &zErr);
   dm_ops_finish(&ops, rc, &zResult, &zErr);
+  if (rc && eOp == DM_OP_UPGRADE && zErr && rc != SQLITE_NOMEM && (rc & 0xff) != SQLITE_BUSY) {
+    /* A database made without its bookkeeping fails at the first CREATE:
+    ** say which revision it has, if any. */
+    char *zHint = dm_stamp_hint(sqlite3_context_db_handle(ctx), &dm_set);
+    if (zHint) {
+      char *z = sqlite3_mprintf("%s\n  %s", zErr, zHint);
+      if (z) {
+        sqlite3_free(zErr);
+        zErr = z;
+      }
+      sqlite3_free(zHint);
+    }
+  }
   if (rc) {
     dm_result_error(ctx, rc, zErr);
   } else if (zResult) {

@@ -50,6 +50,14 @@ int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
              DmDiffList *pList, char **pzErr);
 void dm_diff_clear(DmDiffList *pList);
 
+/*
+** For a run that failed on a database with tables but no alembic_version
+** row: which revision's schema it has (the migrations replayed to each and
+** the models compared), as a sentence that says to stamp it; 0 if it has
+** none of them, or has a version (sqlite3_malloc'd).
+*/
+char *dm_stamp_hint(sqlite3 *db, const DmSet *pSet);
+
 /* The list as lines indented by two spaces, one per difference. */
 char *dm_diff_lines(const DmDiffList *pList);
 

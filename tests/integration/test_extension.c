@@ -135,6 +135,65 @@ static void test_each_revision_and_back_gives_alembics_schema(void **state) {
   sqlite3_free(zDb);
 }
 
+/* A database made from Alembic's reference SQL at zRevision, its
+** alembic_version table dropped: the schema without the bookkeeping. */
+static sqlite3 *schema_without_version(const char *zName, const char *zRevision) {
+  char *zFile = sqlite3_mprintf("tests/alembic/reference/%s.sql", zRevision);
+  HFile f = h_file(zFile);
+  if (!f.bExists) fail_msg("missing %s", zFile);
+  char *zSql = sqlite3_mprintf("%.*s", (int)f.n, (const char *)f.a);
+  free(f.a);
+  char *zDb = h_fresh(zName);
+  sqlite3 *db = h_open(zDb, "");
+  h_exec(db, zSql);
+  h_exec(db, "DROP TABLE alembic_version");
+  sqlite3_free(zSql);
+  sqlite3_free(zFile);
+  sqlite3_free(zDb);
+  return db;
+}
+
+/*
+** A database that has a revision's schema but no alembic_version row (made
+** by hand or by create_all()): the upgrade from base fails at the first
+** CREATE, and the error says which revision's schema it has and to stamp
+** it; the models decide, so layout and quoting do not count.
+*/
+static void test_schema_without_version_gets_the_stamp_hint(void **state) {
+  (void)state;
+  const char *zTail =
+      "\n  the run was rolled back: the database is still at base\n"
+      "  this database has the schema of %s but no alembic_version row, so the run "
+      "started from base; if its data is at %s too, record that with SELECT "
+      "migrate_stamp('%s'), then upgrade";
+  const char *azRev[] = {"001_initial_schema", "002_add_invalid_responses"};
+  for (int i = 0; i < 2; i++) {
+    sqlite3 *db = schema_without_version("stamp_hint.db", azRev[i]);
+    char *zErr = h_error(db, "SELECT migrate_upgrade('head')", 0);
+    char *zWant = sqlite3_mprintf(zTail, azRev[i], azRev[i], azRev[i]);
+    size_t nErr = strlen(zErr), nWant = strlen(zWant);
+    if (nErr < nWant || strcmp(zErr + nErr - nWant, zWant) != 0) {
+      fail_msg("error:\n%s\nwant it to end:\n%s", zErr, zWant);
+    }
+    /* The hint's way out works. */
+    char *zStamp = sqlite3_mprintf("SELECT migrate_stamp('%s')", azRev[i]);
+    h_assert_text(db, zStamp, azRev[i]);
+    h_assert_text(db, "SELECT migrate_upgrade('head')", zHead);
+    h_assert_text(db, "SELECT migrate_check()", "ok");
+    sqlite3_free(zStamp);
+    sqlite3_free(zWant);
+    sqlite3_free(zErr);
+    sqlite3_close(db);
+  }
+  /* A schema that is no revision's: no hint. */
+  sqlite3 *db = schema_without_version("no_hint.db", "001_initial_schema");
+  h_exec(db, "CREATE INDEX extra ON questions (golden_answer)");
+  char *zErr = h_error(db, "SELECT migrate_upgrade('head')", 0);
+  if (strstr(zErr, "migrate_stamp")) fail_msg("a hint for a schema no revision has:\n%s", zErr);
+  sqlite3_free(zErr);
+  sqlite3_close(db);
+}
+
 /* ---- target forms --------------------------------------------------------- */
 
 typedef struct TargetCase TargetCase;
@@ -1127,6 +1186,7 @@ int main(void) {
       cmocka_unit_test(test_loading_writes_nothing),
       cmocka_unit_test(test_upgrade_head_gives_alembics_schema),
       cmocka_unit_test(test_each_revision_and_back_gives_alembics_schema),
+      cmocka_unit_test(test_schema_without_version_gets_the_stamp_hint),
       cmocka_unit_test(test_target_forms),
       cmocka_unit_test(test_bad_input_errors_and_changes_nothing),
       cmocka_unit_test(test_show_gives_alembics_header_and_the_sql),
