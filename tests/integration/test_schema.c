@@ -375,6 +375,11 @@ static void test_compare_differences_give_their_line(void **state) {
        "table r: CHECK pos (a > 0) in the migrations, (a > 1) in the database\n"},
       {"CREATE TABLE r (a INT, CONSTRAINT pos CHECK (a > 0))", "CREATE TABLE r (a INT, CHECK (a > 0))",
        "table r: CHECK (a > 0) named pos in the migrations, unnamed in the database\n"},
+      /* In a column, a name names every CHECK after it ("CHECK constraint
+      ** failed: n" for either); a comma ends it. */
+      {"CREATE TABLE r (a INT CONSTRAINT n NOT NULL CHECK (a > 0) CHECK (a < 5))",
+       "CREATE TABLE r (a INT NOT NULL, CONSTRAINT n CHECK (a > 0), CHECK (a < 5))",
+       "table r: CHECK (a < 5) named n in the migrations, unnamed in the database\n"},
       {"CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (pid INT REFERENCES p ON DELETE CASCADE)",
        "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (pid INT REFERENCES p (id))",
        "table c: FOREIGN KEY (pid) ON DELETE CASCADE in the migrations, ON DELETE NO ACTION in the database\n"},
