@@ -5,13 +5,14 @@
 **              (distmigrate_log keeps the checksum each step ran with.)
 **   drift      Is the live schema the one the compiled migrations produce
 **              at the database's revision? They are replayed into a
-**              private :memory: database and the two schemas compared,
-**              object by object, in normal form (sqltext.h).
+**              private :memory: database and the two schemas compared
+**              as models (schema/model.h): what they mean, not how
+**              they are written.
 **
 ** The answers are a list of differences, each one line a person reads:
 **
-**   index idx_questions_category: missing
-**   table questions: extra column foo
+**   questions.foo: in the database, not in the migrations
+**   index idx_questions_category: in the migrations, not in the database
 */
 #ifndef DM_CHECK_H
 #define DM_CHECK_H
@@ -24,9 +25,11 @@ typedef struct DmDiff DmDiff;
 struct DmDiff {
   char *zKind;      /* table, view, index, trigger, or migration */
   char *zName;      /* The object or the revision */
-  char *zWhat;      /* "missing", "extra column foo", ... */
-  char *zExpected;  /* What the migrations give, one line; 0 if nothing */
-  char *zActual;    /* What the database has, one line; 0 if nothing */
+  char *zWhat;      /* The whole line a person reads: "questions.foo: in the
+                    ** database, not in the migrations" */
+  char *zExpected;  /* What the migrations give (the object's CREATE, one
+                    ** line; a migration's checksum); 0 if nothing */
+  char *zActual;    /* What the database has, the same way; 0 if nothing */
 };
 
 typedef struct DmDiffList DmDiffList;
@@ -46,9 +49,6 @@ struct DmDiffList {
 int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
              DmDiffList *pList, char **pzErr);
 void dm_diff_clear(DmDiffList *pList);
-
-/* "kind name: what", sqlite3_malloc'd. */
-char *dm_diff_line(const DmDiff *p);
 
 /* The list as lines indented by two spaces, one per difference. */
 char *dm_diff_lines(const DmDiffList *pList);

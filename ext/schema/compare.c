@@ -19,7 +19,7 @@
 **   t.c: hidden in E, not hidden in A
 **   table t: columns in the order a, b in E, b, a in A
 **   table t: CHECK (n > 0) in E, not in A
-**   table t: CHECK name_len (length ( name ) > 0) in E, (length ( name ) > 1) in A
+**   table t: CHECK name_len (length(name) > 0) in E, (length(name) > 1) in A
 **   table t: CHECK (n > 0) named n_pos in E, unnamed in A
 **   table t: UNIQUE (a, b COLLATE nocase) in E, not in A
 **   table t: PRIMARY KEY (a, b DESC) in E, (a, b) in A
@@ -32,11 +32,12 @@
 **   index i: UNIQUE in E, not UNIQUE in A
 **   index i: columns (a, lower ( b ) DESC) in E, (a) in A
 **   index i: WHERE n > 0 in E, no WHERE in A
-**   view v: create view v as select a from t in E, create view v as select b from t in A
+**   view v: CREATE VIEW v AS SELECT a FROM t in E, CREATE VIEW v AS SELECT b FROM t in A
 **   trigger tr: (the same, its whole statement)
 **
-** Expressions are shown in their normal form (what was compared), so the
-** line shows the difference that counted. Constraints are matched without
+** CHECKs, views and triggers are compared in normal form and shown as
+** written, on one line; the other expressions (index keys and WHERE,
+** generated columns) are shown in the normal form that was compared. Constraints are matched without
 ** regard to order: CHECKs by name, then by expression; UNIQUEs by their
 ** key; foreign keys by their child columns. A PRIMARY KEY is compared on
 ** its columns (each column's line) and, when those agree, on its
@@ -45,6 +46,7 @@
 #include <string.h>
 
 #include "schema/schema_int.h"
+#include "sqltext/sqltext.h"
 
 SQLITE_EXTENSION_INIT3
 
@@ -218,8 +220,8 @@ static int compare_columns(Cmp *c, const DmSchemaTable *e, const DmSchemaTable *
 /* ---- CHECK constraints ------------------------------------------------------ */
 
 static char *check_text(const DmCheck *p) {
-  return p->zName ? sqlite3_mprintf("CHECK %s (%s)", p->zName, p->zExprNorm)
-                  : sqlite3_mprintf("CHECK (%s)", p->zExprNorm);
+  return p->zName ? sqlite3_mprintf("CHECK %s (%s)", p->zName, p->zExpr)
+                  : sqlite3_mprintf("CHECK (%s)", p->zExpr);
 }
 
 /* CHECK e matched to CHECK a in pass 0 (by name) or 1 (by expression):
@@ -228,11 +230,11 @@ static int compare_check(Cmp *c, const char *zTable, const char *zLabel, int pas
                          const DmCheck *e, const DmCheck *a) {
   if (pass == 0 && strcmp(e->zExprNorm, a->zExprNorm) != 0) {
     return emit_pair_owned(c, "table", zTable, zLabel, check_text(e),
-                           sqlite3_mprintf("(%s)", a->zExprNorm));
+                           sqlite3_mprintf("(%s)", a->zExpr));
   }
   if (pass == 1 && !name_eq(e->zName, a->zName)) {
-    char *zE = e->zName ? sqlite3_mprintf("CHECK (%s) named %s", e->zExprNorm, e->zName)
-                        : sqlite3_mprintf("CHECK (%s) unnamed", e->zExprNorm);
+    char *zE = e->zName ? sqlite3_mprintf("CHECK (%s) named %s", e->zExpr, e->zName)
+                        : sqlite3_mprintf("CHECK (%s) unnamed", e->zExpr);
     char *zA = a->zName ? sqlite3_mprintf("named %s", a->zName) : sqlite3_mprintf("unnamed");
     return emit_pair_owned(c, "table", zTable, zLabel, zE, zA);
   }
@@ -427,13 +429,21 @@ static int fk_match(const DmForeignKey *f, const DmSchemaTable *a, const char *a
   return -1;
 }
 
+/* A key on one side only, with its actions when they are not the default. */
 static int fk_only(Cmp *c, const char *zLabel, const char *zTable, const DmForeignKey *f,
                    int bActual) {
   char *zFrom = fk_from(f);
   char *zTarget = fk_target(bActual ? c->pA : c->pE, f);
+  int bDelete = f->zOnDelete && strcmp(f->zOnDelete, "NO ACTION") != 0;
+  int bUpdate = f->zOnUpdate && strcmp(f->zOnUpdate, "NO ACTION") != 0;
   int rc = zFrom && zTarget
                ? emit_only(c, "table", zTable, zLabel,
-                           sqlite3_mprintf("FOREIGN KEY (%s) REFERENCES %s", zFrom, zTarget),
+                           sqlite3_mprintf("FOREIGN KEY (%s) REFERENCES %s%s%s%s%s%s", zFrom,
+                                           zTarget, bDelete ? " ON DELETE " : "",
+                                           bDelete ? f->zOnDelete : "",
+                                           bUpdate ? " ON UPDATE " : "",
+                                           bUpdate ? f->zOnUpdate : "",
+                                           f->bDeferred ? " DEFERRABLE INITIALLY DEFERRED" : ""),
                            bActual)
                : SQLITE_NOMEM;
   sqlite3_free(zFrom);
@@ -564,11 +574,15 @@ static int compare_index(Cmp *c, const void *pE, const void *pA) {
   return rc;
 }
 
+/* Compared in normal form, shown as written (on one line). */
 static int compare_object(Cmp *c, const char *zKind, const DmSchemaObject *e,
                           const DmSchemaObject *a) {
   if (strcmp(e->zNorm, a->zNorm) == 0) return SQLITE_OK;
   char *zLabel = sqlite3_mprintf("%s %s", zKind, e->zName);
-  int rc = zLabel ? emit_pair(c, zKind, e->zName, zLabel, e->zNorm, a->zNorm) : SQLITE_NOMEM;
+  int rc = zLabel ? emit_pair_owned(c, zKind, e->zName, zLabel,
+                                    dm_sql_line(e->zSql, (int)strlen(e->zSql), 0),
+                                    dm_sql_line(a->zSql, (int)strlen(a->zSql), 0))
+                  : SQLITE_NOMEM;
   sqlite3_free(zLabel);
   return rc;
 }

@@ -372,7 +372,7 @@ static int read_tables(sqlite3 *db, const char *zDb, DmSchema *p, char **pzErr) 
   int rc = prepare(db, &pStmt, pzErr,
                    "SELECT l.name, l.type = 'virtual', l.wr, l.strict, s.sql "
                    "FROM pragma_table_list AS l JOIN \"%w\".sqlite_schema AS s "
-                   "ON s.type = 'table' AND s.name = l.name "
+                   "ON s.type = 'table' AND s.name = l.name COLLATE NOCASE "
                    "WHERE l.schema = %Q AND l.type IN ('table', 'virtual') AND " DM_KEPT("l.name")
                    " ORDER BY lower(l.name)",
                    zDb, zDb);
@@ -410,7 +410,10 @@ static int read_indexes(sqlite3 *db, const char *zDb, DmSchema *p, char **pzErr)
                    zDb, zDb);
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
     const char *zTable = (const char *)sqlite3_column_text(pStmt, 1);
-    if (zTable && !dm_schema_table(p, zTable)) continue; /* A shadow table's */
+    if (zTable && !dm_schema_table(p, zTable)) { /* A shadow table's */
+      rc = SQLITE_OK;
+      continue;
+    }
     DmIndex *aNew = dm_schema_grow(p->aIndex, p->nIndex, sizeof(DmIndex));
     if (!aNew) {
       rc = SQLITE_NOMEM;

@@ -169,13 +169,15 @@ static void test_rich_table_gives_every_field(void **state) {
 }
 
 /* fts5 and rtree tables with their columns (fts5's hidden ones too), their
-** shadow tables left out, a user's table named like a shadow table kept. */
+** shadow tables (and an index on one) left out, a user's table named like
+** a shadow table kept. */
 static void test_virtual_tables_without_their_shadow_tables(void **state) {
   (void)state;
   assert_model(
       "CREATE VIRTUAL TABLE docs USING fts5(title, body, tokenize = 'porter');\n"
       "CREATE VIRTUAL TABLE \"Boxes\" USING RTREE(id, x0, x1);\n"
-      "CREATE TABLE docs_notes (a);\n",
+      "CREATE TABLE docs_notes (a);\n"
+      "CREATE INDEX ix_shadow ON docs_content (c0);\n",
       "table Boxes module=rtree args=id , x0 , x1\n"
       "  col id type=INT/INT notnull=0 default=-/- collate=- pk=0 gen=0/- hidden=0\n"
       "  col x0 type=REAL/REAL notnull=0 default=-/- collate=- pk=0 gen=0/- hidden=0\n"
@@ -383,6 +385,11 @@ static void test_compare_differences_give_their_line(void **state) {
       {"CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (pid INT, FOREIGN KEY (pid) REFERENCES p)",
        "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (pid INT)",
        "table c: FOREIGN KEY (pid) REFERENCES p (id) in the migrations, not in the database\n"},
+      {"CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (pid INT)",
+       "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (pid INT REFERENCES p ON DELETE SET NULL "
+       "ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED)",
+       "table c: FOREIGN KEY (pid) REFERENCES p (id) ON DELETE SET NULL ON UPDATE CASCADE DEFERRABLE "
+       "INITIALLY DEFERRED in the database, not in the migrations\n"},
       {"CREATE TABLE r (a INT, b INT, UNIQUE (a, b))", "CREATE TABLE r (a INT, b INT, UNIQUE (b, a))",
        "table r: UNIQUE (a, b) in the migrations, not in the database\n"
        "table r: UNIQUE (b, a) in the database, not in the migrations\n"},
@@ -412,15 +419,15 @@ static void test_compare_differences_give_their_line(void **state) {
        "index ix: columns (a, lower ( b ) DESC) in the migrations, (a) in the database\n"
        "index ix: WHERE a > 0 in the migrations, no WHERE in the database\n"},
       {"CREATE TABLE r (a INT); CREATE VIEW v AS SELECT a FROM r", "CREATE TABLE r (a INT); CREATE VIEW v AS SELECT a + 1 FROM r",
-       "view v: create view v as select a from r in the migrations, create view v as select a + 1 from r in the database\n"},
+       "view v: CREATE VIEW v AS SELECT a FROM r in the migrations, CREATE VIEW v AS SELECT a + 1 FROM r in the database\n"},
       {"CREATE TABLE r (a INT); CREATE VIEW v AS SELECT a FROM r", "CREATE TABLE r (a INT)",
        "view v: in the migrations, not in the database\n"},
       {"CREATE TABLE r (a INT)", "CREATE TABLE r (a INT); CREATE TRIGGER tr AFTER DELETE ON r BEGIN SELECT 1; END",
        "trigger tr: in the database, not in the migrations\n"},
       {"CREATE TABLE r (a INT); CREATE TRIGGER tr AFTER DELETE ON r BEGIN SELECT 1; END",
        "CREATE TABLE r (a INT); CREATE TRIGGER tr AFTER INSERT ON r BEGIN SELECT 1; END",
-       "trigger tr: create trigger tr after delete on r begin select 1 ; end in the migrations, "
-       "create trigger tr after insert on r begin select 1 ; end in the database\n"},
+       "trigger tr: CREATE TRIGGER tr AFTER DELETE ON r BEGIN SELECT 1; END in the migrations, "
+       "CREATE TRIGGER tr AFTER INSERT ON r BEGIN SELECT 1; END in the database\n"},
       {"CREATE VIRTUAL TABLE d USING fts5(a, b)", "CREATE VIRTUAL TABLE d USING fts5(a)",
        "table d: USING fts5(a , b) in the migrations, USING fts5(a) in the database\n"},
       {"CREATE VIRTUAL TABLE d USING fts5(a)", "CREATE TABLE d (a)",
