@@ -361,6 +361,7 @@ static void write_script(Diff *d) {
 }
 
 static void diff_clear(Diff *d) {
+  sqlite3_close(d->dbScratch);
   for (int i = 0; d->aaColFrom && i < d->pTo->nTable; i++) sqlite3_free(d->aaColFrom[i]);
   sqlite3_free(d->aaColFrom);
   sqlite3_free(d->aTableTo);

@@ -348,6 +348,72 @@ def error_text(build, runs):
                "met" if x <= ERROR_X else "NOT MET"))
 
 
+DIFF_TABLES = 500   # migrate_diff() of two schemas of this many tables
+DIFF_X = 2.0        # at most 2 times SQLite replaying both into :memory:
+
+
+def diff_schema(n, desired):
+    """A schema of n tables in a foreign-key chain, each with an index (and a
+    view every 50th). desired: the same with one change in each ten tables
+    of the ones migrate_diff() meets: a column added (ALTER TABLE), a type
+    widened, a NOT NULL added (migrate_alter_table()), a column dropped, one
+    renamed by a hint, an index added."""
+    out = []
+    for i in range(n):
+        name = "t%03d" % i
+        cols = ["id INTEGER PRIMARY KEY", "name VARCHAR(100) NOT NULL", "note TEXT",
+                "amount REAL DEFAULT 0",
+                "created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP",
+                "flag BOOLEAN CHECK (flag IN (0, 1))"]
+        if i > 0:
+            cols.append("parent_id INTEGER REFERENCES t%03d (id) ON DELETE CASCADE" % (i - 1))
+        k = i % 10 if desired else -1
+        if k == 1:
+            cols.append("extra TEXT")
+        elif k == 2:
+            cols[1] = "name VARCHAR(200) NOT NULL"
+        elif k == 3:
+            cols[2] = "note TEXT NOT NULL DEFAULT ''"
+        elif k == 4:
+            del cols[2]
+        elif k == 5:
+            cols[2] = "remark TEXT -- @renamed from=note\n"
+        out.append("CREATE TABLE %s (\n  %s\n);" % (name, ",\n  ".join(cols)))
+        out.append("CREATE INDEX %s_name ON %s (name);" % (name, name))
+        if k == 6:
+            out.append("CREATE INDEX %s_created ON %s (created_at);" % (name, name))
+        if i % 50 == 0:
+            out.append("CREATE VIEW v%s AS SELECT id, name FROM %s;" % (name, name))
+    return "\n".join(out) + "\n"
+
+
+def diff_schemas(build, runs):
+    """Issue 15: migrate_diff() of two DIFF_TABLES-table schemas, against
+    SQLite replaying both into :memory: through the shell (one process each
+    way, start-up included)."""
+    work = os.path.join(build, "bench", "diff")
+    os.makedirs(work, exist_ok=True)
+    a, b = os.path.join(work, "current.sql"), os.path.join(work, "desired.sql")
+    with open(a, "w") as f:
+        f.write(diff_schema(DIFF_TABLES, False))
+    with open(b, "w") as f:
+        f.write(diff_schema(DIFF_TABLES, True))
+    ext = os.path.join(build, "distmigrate")
+    d_argv = [SQLITE, "-bail", ":memory:", ".load " + ext,
+              "SELECT length(migrate_diff(readfile('%s'), readfile('%s')))" % (a, b)]
+    r_argv = [SQLITE, "-bail", ":memory:", ".read " + a, ".open :memory:", ".read " + b]
+    d_runs = [run(d_argv)[0] for _ in range(runs)]
+    r_runs = [run(r_argv)[0] for _ in range(runs)]
+    d, r = statistics.median(t[0] for t in d_runs), statistics.median(t[0] for t in r_runs)
+    d_cpu = statistics.median(t[2] for t in d_runs)
+    r_cpu = statistics.median(t[2] for t in r_runs)
+    x = d / r
+    return ("migrate_diff() of two %d-table schemas: %s (CPU %s); SQLite replaying both into "
+            ":memory: %s (CPU %s); %.2fx, CPU %.2fx (target at most %.1fx): %s"
+            % (DIFF_TABLES, fmt_time(d), fmt_time(d_cpu), fmt_time(r), fmt_time(r_cpu), x,
+               d_cpu / r_cpu, DIFF_X, "met" if x <= DIFF_X else "NOT MET"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -355,7 +421,7 @@ def main():
     ap.add_argument("--small", type=int, default=0, help="second size (default N/10)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the databases for the next run")
-    ap.add_argument("--only", choices=["error-text"], help="run only that section")
+    ap.add_argument("--only", choices=["error-text", "diff"], help="run only that section")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     global RSS
@@ -377,6 +443,9 @@ def main():
     if args.only == "error-text":
         print(error_text(build, args.runs))
         return
+    if args.only == "diff":
+        print(diff_schemas(build, args.runs))
+        return
     bench = Bench(args, build)
     big = bench.size(args.n)
     small = bench.size(n_small)
@@ -390,6 +459,7 @@ def main():
     for line in targets(big, small, args.n, n_small):
         print(line)
     print(error_text(build, args.runs))
+    print(diff_schemas(build, args.runs))
     print()
     print("bench took %.0f s; load average %.2f at the end"
           % (time.perf_counter() - t_start, os.getloadavg()[0]))
