@@ -343,7 +343,7 @@ test-asan: deps $(ASAN_BUILD)/sqlite3
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  SQLITE3=$(abspath $(ASAN_BUILD)/sqlite3) DM_INTERRUPT_STRIDE=5 \
 	  $(MAKE) BUILD=$(ASAN_BUILD) CFLAGS="-O1 -g $(SANITIZE)" \
-	  check-unit check-gen check-integration check-safety check-ops check-diff \
+	  check-unit check-schema-model check-gen check-integration check-safety check-ops check-diff \
 	  $(ASAN_BUILD)/faults/test_oom $(ASAN_BUILD)/faults/test_ioerr $(ASAN_BUILD)/faults/test_interrupt
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  DM_BUILD=$(ASAN_BUILD) $(ASAN_BUILD)/faults/test_interrupt
@@ -352,7 +352,7 @@ test-asan: deps $(ASAN_BUILD)/sqlite3
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  DM_BUILD=$(ASAN_BUILD) FAULT_STRIDE=$(ASAN_FAULT_STRIDE) $(ASAN_BUILD)/faults/test_ioerr
 
-# The integration, safety and ops suites under valgrind: any error, or a
+# The schema model, integration, safety and ops suites under valgrind: any error, or a
 # definite leak, fails the run. Each migrator process of the races is a
 # valgrind of its own: one round of each race instead of three. The
 # programs these suites start (dmgen, make, cc, sqlite3) are not traced.
@@ -362,7 +362,8 @@ VALGRIND = valgrind --quiet --error-exitcode=1 --leak-check=full \
 test-valgrind: deps-sanitize
 	$(MAKE) all fixtures $(BUILD)/dmgen $(BUILD)/tests/test_extension $(BUILD)/tests/test_branches \
 	  $(BUILD)/tests/test_alter $(BUILD)/tests/test_safety $(BUILD)/tests/test_ops \
-	  $(BUILD)/tests/test_promise $(BUILD)/tests/test_diff
+	  $(BUILD)/tests/test_promise $(BUILD)/tests/test_schema $(BUILD)/tests/test_diff
+	FAULT_STRIDE=97 $(VALGRIND) $(BUILD)/tests/test_schema
 	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_extension
 	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_branches
 	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_alter

@@ -27,6 +27,8 @@ typedef struct Anchors Anchors;
 struct Anchors {
   int n;
   Anchor *a;
+  int nNl;
+  int *aNl;        /* The offset of each newline of the text, in order */
 };
 
 static void anchors_clear(Anchors *p) {
@@ -35,15 +37,37 @@ static void anchors_clear(Anchors *p) {
     sqlite3_free(p->a[i].zColumn);
   }
   sqlite3_free(p->a);
+  sqlite3_free(p->aNl);
 }
 
-/* The 1-based line of byte iOff of z. */
-static int line_of(const char *z, int iOff) {
-  int iLine = 1;
-  for (int i = 0; i < iOff; i++) {
-    if (z[i] == '\n') iLine++;
+/* Where the newlines of z are, so that a line is found by halving. */
+static int index_lines(const char *z, Anchors *p) {
+  int nAlloc = 0;
+  for (int i = 0; z[i]; i++) {
+    if (z[i] != '\n') continue;
+    if (p->nNl == nAlloc) {
+      nAlloc = nAlloc ? nAlloc * 2 : 64;
+      int *aNew = sqlite3_realloc64(p->aNl, sizeof(int) * (sqlite3_uint64)nAlloc);
+      if (!aNew) return SQLITE_NOMEM;
+      p->aNl = aNew;
+    }
+    p->aNl[p->nNl++] = i;
   }
-  return iLine;
+  return SQLITE_OK;
+}
+
+/* The 1-based line of byte iOff: one more than the newlines before it. */
+static int line_of(const Anchors *p, int iOff) {
+  int lo = 0, hi = p->nNl;
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2;
+    if (p->aNl[mid] < iOff) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo + 1;
 }
 
 /* Add an anchor; takes zTable and zColumn (either may be 0 only on OOM). */
@@ -64,8 +88,8 @@ static int add_anchor(Anchors *p, int iLine, int ePriority, char *zTable, char *
   return SQLITE_OK;
 }
 
-/* A CREATE TABLE statement at zSql + iOff: the table's and its columns' lines. */
-static int table_anchors(const char *zSql, int iOff, const char *zStmt, Anchors *p) {
+/* A CREATE TABLE statement at offset iOff of the text: the table's and its columns' lines. */
+static int table_anchors(int iOff, const char *zStmt, Anchors *p) {
   DmCreate def;
   char *zErr = 0;
   int rc = dm_create_parse(zStmt, &def, &zErr);
@@ -74,12 +98,12 @@ static int table_anchors(const char *zSql, int iOff, const char *zStmt, Anchors 
   if (rc == SQLITE_OK && def.zName) {
     for (int i = 0; rc == SQLITE_OK && i < def.nCol; i++) {
       const DmSqlToken *t = &def.aTok[def.aElem[i].iFirst];
-      rc = add_anchor(p, line_of(zSql, iOff + t->iOff), 0, sqlite3_mprintf("%s", def.zName),
+      rc = add_anchor(p, line_of(p, iOff + t->iOff), 0, sqlite3_mprintf("%s", def.zName),
                       sqlite3_mprintf("%s", def.aElem[i].zName), 1);
     }
     int aTok[2] = {def.iName, def.iOpen};
     for (int i = 0; rc == SQLITE_OK && i < 2; i++) {
-      rc = add_anchor(p, line_of(zSql, iOff + def.aTok[aTok[i]].iOff), 2,
+      rc = add_anchor(p, line_of(p, iOff + def.aTok[aTok[i]].iOff), 2,
                       sqlite3_mprintf("%s", def.zName), 0, 0);
     }
   }
@@ -89,8 +113,8 @@ static int table_anchors(const char *zSql, int iOff, const char *zStmt, Anchors 
 
 /* A CREATE [UNIQUE] INDEX [IF NOT EXISTS] [schema.]name statement (zWord
 ** "INDEX", ePriority 1), or a CREATE VIRTUAL TABLE ("TABLE", 2). */
-static int name_anchor(const char *zSql, int iOff, const char *zStmt, const char *zWord,
-                       int ePriority, Anchors *p) {
+static int name_anchor(int iOff, const char *zStmt, const char *zWord, int ePriority,
+                       Anchors *p) {
   DmSqlToken *a = 0;
   int n = 0;
   int rc = dm_sql_tokenize(zStmt, &a, &n);
@@ -102,7 +126,7 @@ static int name_anchor(const char *zSql, int iOff, const char *zStmt, const char
   }
   if (j + 1 < n && a[j + 1].eKind == DM_KIND_OPERATOR && zStmt[a[j + 1].iOff] == '.') j += 2;
   if (rc == SQLITE_OK && j < n) {
-    rc = add_anchor(p, line_of(zSql, iOff + a[j].iOff), ePriority,
+    rc = add_anchor(p, line_of(p, iOff + a[j].iOff), ePriority,
                     dm_sql_dequote(zStmt + a[j].iOff, a[j].n), 0, 0);
   }
   sqlite3_free(a);
@@ -124,11 +148,11 @@ static int find_anchors(const char *zSql, Anchors *p) {
     DmTokenRef kind = dm_sql_next(&zWord);
     if (dm_sql_keyword_is(&kind, "UNIQUE")) kind = dm_sql_next(&zWord);
     if (dm_sql_keyword_is(&create, "CREATE") && dm_sql_keyword_is(&kind, "TABLE")) {
-      rc = table_anchors(zSql, (int)(z - zSql), zStmt, p);
+      rc = table_anchors((int)(z - zSql), zStmt, p);
     } else if (dm_sql_keyword_is(&create, "CREATE") && dm_sql_keyword_is(&kind, "INDEX")) {
-      rc = name_anchor(zSql, (int)(z - zSql), zStmt, "INDEX", 1, p);
+      rc = name_anchor((int)(z - zSql), zStmt, "INDEX", 1, p);
     } else if (dm_sql_keyword_is(&create, "CREATE") && dm_sql_keyword_is(&kind, "VIRTUAL")) {
-      rc = name_anchor(zSql, (int)(z - zSql), zStmt, "TABLE", 2, p);
+      rc = name_anchor((int)(z - zSql), zStmt, "TABLE", 2, p);
     }
     sqlite3_free(zStmt);
     z = zEnd;
@@ -213,13 +237,14 @@ static const Anchor *anchor_on(const Anchors *p, int iLine) {
 }
 
 int dm_schema_hints(const char *zSql, DmSchema *p, char **pzErr) {
-  Anchors anchors = {0, 0};
-  int rc = find_anchors(zSql, &anchors);
+  Anchors anchors = {0, 0, 0, 0};
+  int rc = index_lines(zSql, &anchors);
+  if (rc == SQLITE_OK) rc = find_anchors(zSql, &anchors);
   int i = 0, nTok;
   DmTokenKind eKind;
   while (rc == SQLITE_OK && (nTok = dm_sql_token(zSql + i, &eKind)) > 0) {
     char *zFrom = 0;
-    int iLine = eKind == DM_KIND_COMMENT ? line_of(zSql, i) : 0;
+    int iLine = eKind == DM_KIND_COMMENT ? line_of(&anchors, i) : 0;
     if (iLine) rc = hint_of(zSql + i, nTok, iLine, &zFrom, pzErr);
     if (rc == SQLITE_OK && zFrom) {
       const Anchor *x = anchor_on(&anchors, iLine);

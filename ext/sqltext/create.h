@@ -1,9 +1,8 @@
 /*
 ** CREATE TABLE, taken apart: the statement's tokens as an array, names
-** as SQLite reads them, and the definitions between its parentheses. The
-** drift check (ops/check.c) compares tables item by item with it, and
-** migrate_alter_table() (alter/) reads its statement through the same
-** tokens.
+** as SQLite reads them, and the definitions between its parentheses.
+** migrate_alter_table() (alter/) reads its statement through it, and the
+** schema model (schema/text.c) reads what no pragma gives from it.
 */
 #ifndef DM_CREATE_H
 #define DM_CREATE_H
@@ -35,8 +34,8 @@ char *dm_sql_dequote(const char *z, int n);
 /*
 ** A CREATE TABLE statement taken apart into token ranges:
 ** CREATE TABLE [IF NOT EXISTS] [main.]name (elements) [options] [;].
-** migrate_alter_table() reads its statement with it, the drift check's
-** items (DmTable below) are made from it.
+** migrate_alter_table() reads its statement with it, the schema model
+** its CHECKs, COLLATEs, generated columns and foreign keys.
 */
 typedef struct DmCreateElem DmCreateElem;
 struct DmCreateElem {
@@ -72,37 +71,5 @@ void dm_create_clear(DmCreate *p);
 
 /* Token t of zSql is the keyword or bare word zWord, in any case. */
 int dm_token_is_word(const char *zSql, const DmSqlToken *t, const char *zWord);
-
-/* One definition between the parentheses of a CREATE TABLE. */
-typedef struct DmTableItem DmTableItem;
-struct DmTableItem {
-  int bConstraint;   /* A table constraint, not a column */
-  char *zKey;        /* Column: its name; named constraint: "constraint
-                     ** NAME"; other constraints: their normal form. All
-                     ** in normal form, so equal keys mean the same thing. */
-  char *zName;       /* Column or constraint name as written, or 0 */
-  char *zBody;       /* The definition after the column name (column) or
-                     ** after CONSTRAINT NAME (named constraint), one line */
-  char *zNormal;     /* The whole definition, normal form */
-  char *zLine;       /* The whole definition, one line */
-};
-
-typedef struct DmTable DmTable;
-struct DmTable {
-  int nItem;
-  DmTableItem *aItem;
-  char *zOptions;        /* After the closing parenthesis, one line ("" if none) */
-  char *zOptionsNormal;
-};
-
-/*
-** Split a CREATE TABLE statement into its definitions, as
-** dm_create_parse() reads them. Returns SQLITE_OK, SQLITE_NOMEM, or
-** SQLITE_ERROR if zSql is not one CREATE TABLE with a parenthesised
-** definition list (a virtual table, say): compare those whole.
-*/
-int dm_table_parse(const char *zSql, DmTable *pTable);
-void dm_table_clear(DmTable *pTable);
-
 
 #endif

@@ -286,7 +286,7 @@ static void test_renamed_hints_on_table_column_index_lines(void **state) {
 static int collect_line(void *pArg, const char *zObject, const char *zKind, const char *zLine) {
   (void)zObject, (void)zKind;
   sqlite3_str_appendf((sqlite3_str *)pArg, "%s\n", zLine);
-  return SQLITE_OK;
+  return sqlite3_str_errcode((sqlite3_str *)pArg);
 }
 
 /* The lines comparing zExpected's model with zActual's. */
@@ -439,6 +439,84 @@ static void test_compare_differences_give_their_line(void **state) {
   assert_pairs(aPair, (int)(sizeof(aPair) / sizeof(aPair[0])));
 }
 
+/* ---- out of memory -------------------------------------------------------------------- */
+
+/* SQLite's allocator, with the nth allocation from now failing (n < 0:
+** none). */
+static sqlite3_mem_methods mem_real;
+static int mem_countdown = -1;
+
+static int mem_fails(void) { return mem_countdown >= 0 && mem_countdown-- == 0; }
+static void *mem_malloc(int n) { return mem_fails() ? 0 : mem_real.xMalloc(n); }
+static void *mem_realloc(void *p, int n) { return mem_fails() ? 0 : mem_real.xRealloc(p, n); }
+
+static void mem_install(void) {
+  sqlite3_shutdown();
+  sqlite3_config(SQLITE_CONFIG_GETMALLOC, &mem_real);
+  sqlite3_mem_methods m = mem_real;
+  m.xMalloc = mem_malloc;
+  m.xRealloc = mem_realloc;
+  sqlite3_config(SQLITE_CONFIG_MALLOC, &m);
+  sqlite3_initialize();
+}
+
+/*
+** Every FAULT_STRIDE-th allocation (every 13th unless set; 1: each one) of
+** building two models from SQL text and comparing them fails in turn: each attempt gives SQLITE_NOMEM and no model, or
+** (SQLite absorbed the failure) exactly the fault-free models and lines.
+** Leaks show under valgrind and ASan (make test-valgrind, make test-asan).
+*/
+static void test_out_of_memory_at_every_allocation(void **state) {
+  (void)state;
+  static const char zA[] =
+      "CREATE TABLE p (id INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT UNIQUE); -- @renamed from=q\n"
+      "CREATE TABLE c (a INT NOT NULL DEFAULT (0) CHECK (a > 0), b TEXT COLLATE nocase, "
+      "g INT AS (a * 2) STORED, pid INT REFERENCES p ON DELETE CASCADE DEFERRABLE INITIALLY "
+      "DEFERRED, CONSTRAINT ck CHECK (b <> ''), UNIQUE (a, b));\n"
+      "CREATE INDEX ix ON c (lower(b) DESC, a) WHERE a > 1;\n"
+      "CREATE VIEW v AS SELECT a FROM c; CREATE TRIGGER tr AFTER INSERT ON c BEGIN SELECT 1; END;\n"
+      "CREATE VIRTUAL TABLE d USING fts5(x);";
+  static const char zB[] = "CREATE TABLE c (a INT, b TEXT); CREATE VIEW v AS SELECT b FROM c;";
+  char *zModel = model_text(zA);
+  char *zLines = compare_text(zA, zB);
+  const char *zStride = getenv("FAULT_STRIDE");
+  int nStride = zStride && atoi(zStride) > 0 ? atoi(zStride) : 13;
+  mem_install();
+  int nDone = 0;
+  for (int i = 0; !nDone; i += nStride) {
+    DmSchema *a = 0, *b = 0;
+    char *zErr = 0;
+    mem_countdown = i;
+    int rc = dm_schema_from_sql(zA, &a, &zErr);
+    if (rc == SQLITE_OK) rc = dm_schema_from_sql(zB, &b, &zErr);
+    sqlite3_str *pStr = 0;
+    if (rc == SQLITE_OK) {
+      pStr = sqlite3_str_new(0);
+      rc = sqlite3_str_errcode(pStr);
+      if (rc == SQLITE_OK) {
+        rc = dm_schema_compare(a, b, "the migrations", "the database", collect_line, pStr);
+      }
+    }
+    nDone = mem_countdown >= 0; /* The countdown was not reached: nothing failed */
+    mem_countdown = -1;
+    char *zGot = pStr ? sqlite3_str_finish(pStr) : 0;
+    if (rc == SQLITE_OK) {
+      char *zGotModel = dump(a);
+      if (strcmp(zGotModel, zModel) != 0 || strcmp(zGot ? zGot : "", zLines) != 0) {
+        fail_msg("allocation %d failed, and the answer is wrong:\n%s%s", i, zGotModel, zGot);
+      }
+      sqlite3_free(zGotModel);
+    } else if (rc != SQLITE_NOMEM || zErr) {
+      fail_msg("allocation %d failed: rc %d, %s", i, rc, zErr ? zErr : "(no message)");
+    }
+    sqlite3_free(zGot);
+    dm_schema_free(a);
+    dm_schema_free(b);
+  }
+  sqlite3_free(zModel);
+  sqlite3_free(zLines);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rich_table_gives_every_field),
@@ -449,6 +527,8 @@ int main(void) {
       cmocka_unit_test(test_renamed_hints_on_table_column_index_lines),
       cmocka_unit_test(test_compare_same_meaning_gives_no_line),
       cmocka_unit_test(test_compare_differences_give_their_line),
+      /* Last: it replaces SQLite's allocator. */
+      cmocka_unit_test(test_out_of_memory_at_every_allocation),
   };
   return cmocka_run_group_tests(tests, 0, 0);
 }

@@ -1,7 +1,7 @@
 /*
 ** Unit tests of the one CREATE TABLE parser, ext/sqltext/create.c:
-** dm_create_parse() (what migrate_alter_table() reads its statement with)
-** and dm_table_parse() (the drift check's items, made from it). The first
+** dm_create_parse() (what migrate_alter_table() and the schema model read
+** a CREATE TABLE with). The first
 ** tests are the inputs on which alter/'s own scanner disagreed with
 ** SQLite's tokenizer; the parser must now read them as SQLite does.
 */
@@ -109,29 +109,6 @@ static void test_tokens_split_where_sqlite_splits_them(void **state) {
   }
 }
 
-/* The drift check's items: each definition from its first token to its
-** last, in normal form and on one line; the options after ")". */
-static void test_table_items_are_the_definitions(void **state) {
-  (void)state;
-  DmTable t;
-  assert_int_equal(dm_table_parse("CREATE TABLE t ( /* c */ \"Id\" INTEGER PRIMARY KEY,\n"
-                                  "  name  TEXT -- n\n, CONSTRAINT u UNIQUE (name)) STRICT",
-                                  &t),
-                   SQLITE_OK);
-  assert_int_equal(t.nItem, 3);
-  assert_string_equal(t.aItem[0].zKey, "id");
-  assert_string_equal(t.aItem[0].zName, "Id");
-  assert_string_equal(t.aItem[0].zBody, "INTEGER PRIMARY KEY");
-  assert_string_equal(t.aItem[1].zLine, "name TEXT");
-  assert_int_equal(t.aItem[2].bConstraint, 1);
-  assert_string_equal(t.aItem[2].zKey, "constraint u");
-  assert_string_equal(t.aItem[2].zBody, "UNIQUE (name)");
-  assert_string_equal(t.zOptions, "STRICT");
-  dm_table_clear(&t);
-  assert_int_equal(dm_table_parse("CREATE VIRTUAL TABLE v USING fts5(a)", &t), SQLITE_ERROR);
-  assert_int_equal(t.nItem, 0);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_comment_left_open_is_a_comment),
@@ -139,7 +116,6 @@ int main(void) {
       cmocka_unit_test(test_comments_between_the_first_words),
       cmocka_unit_test(test_tokens_sqlite_refuses_are_refused),
       cmocka_unit_test(test_tokens_split_where_sqlite_splits_them),
-      cmocka_unit_test(test_table_items_are_the_definitions),
   };
   return cmocka_run_group_tests(tests, 0, 0);
 }

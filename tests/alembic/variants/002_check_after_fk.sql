@@ -1,10 +1,3 @@
--- RECONSTRUCTED BY HAND, not produced by Alembic: Alembic and SQLAlchemy
--- cannot be installed here (no PyPI). This is ../reference/002_add_invalid_responses.sql
--- (real Alembic's schema at 002) with the one change SQLAlchemy makes when
--- check_error_type is declared after the ForeignKeyConstraint (or added
--- with op.create_check_constraint, as the seed's original 002 does): the
--- CHECK is listed AFTER the FOREIGN KEY. Same meaning; migrate_check() must
--- say ok on a database holding it and stamped at 002.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
