@@ -186,13 +186,14 @@ static int change_init(Change *c, Diff *d, int iFrom, int iTo) {
   return SQLITE_OK;
 }
 
-static void column_in_unique(const DmSchemaTable *t, const char *zCol, int *pb) {
+static int column_in_unique(const DmSchemaTable *t, const char *zCol) {
   for (int i = 0; i < t->nUnique; i++) {
     for (int c = 0; c < t->aUnique[i].nCol; c++) {
       const char *z = t->aUnique[i].aCol[c].zName;
-      if (z && sqlite3_stricmp(z, zCol) == 0) *pb = 1;
+      if (z && sqlite3_stricmp(z, zCol) == 0) return 1;
     }
   }
+  return 0;
 }
 
 static int column_in_fk(const DmSchemaTable *t, const char *zCol) {
@@ -208,9 +209,9 @@ static int column_in_fk(const DmSchemaTable *t, const char *zCol) {
 ** NOT NULL column without a default passes: it is the step that fails on
 ** rows, on purpose, with the decision comment. */
 static int column_addable(const DmSchemaTable *t, const DmColumn *col) {
-  int bUnique = 0;
-  column_in_unique(t, col->zName, &bUnique);
-  if (col->iPk || bUnique || col->eGenerated == DM_GEN_STORED) return 0;
+  if (col->iPk || column_in_unique(t, col->zName) || col->eGenerated == DM_GEN_STORED) {
+    return 0;
+  }
   if (!dm_diff_default_is_constant(col->zDefault)) return 0;
   return !(column_in_fk(t, col->zName) && !dm_diff_default_is_null(col->zDefault));
 }
@@ -427,33 +428,35 @@ static void json_string(sqlite3_str *p, const char *z) {
 }
 
 /* The mapping: {"new": "old"} for each renamed column (the old name as an
-** SQL expression, quoted if it must be). 0 if nothing is renamed. */
-static char *rename_mapping(const Change *c) {
+** SQL expression, quoted if it must be). 0 if nothing is renamed, or when
+** out of memory (then *pRc is SQLITE_NOMEM). */
+static char *rename_mapping(const Change *c, int *pRc) {
   if (!c->nRenamed) return 0;
   sqlite3_str *p = sqlite3_str_new(0);
+  sqlite3_str *pOld = sqlite3_str_new(0);
   sqlite3_str_appendchar(p, 1, '{');
   int n = 0;
   for (int k = 0; k < c->pNew->nCol; k++) {
     int j = c->aColFrom[k];
     if (j < 0 || sqlite3_stricmp(c->pOld->aCol[j].zName, c->pNew->aCol[k].zName) == 0) continue;
-    sqlite3_str *pOld = sqlite3_str_new(0);
+    sqlite3_str_reset(pOld);
     dm_diff_name(pOld, c->pOld->aCol[j].zName);
-    char *zOld = 0;
-    dm_diff_finish(pOld, &zOld);
+    const char *zOld = sqlite3_str_value(pOld);
     sqlite3_str_appendall(p, n++ ? ", " : "");
     json_string(p, c->pNew->aCol[k].zName);
     sqlite3_str_appendall(p, ": ");
     json_string(p, zOld ? zOld : "");
-    if (!zOld) sqlite3_str_appendall(p, "\x01"); /* Marks the failure below */
-    sqlite3_free(zOld);
   }
   sqlite3_str_appendchar(p, 1, '}');
+  int rc = sqlite3_str_errcode(pOld);
+  sqlite3_free(sqlite3_str_finish(pOld));
   char *z = 0;
-  dm_diff_finish(p, &z);
-  if (z && strchr(z, '\x01')) {
+  if (dm_diff_finish(p, &z) || rc) rc = SQLITE_NOMEM;
+  if (rc) {
     sqlite3_free(z);
     z = 0;
   }
+  *pRc = rc;
   return z;
 }
 
@@ -468,8 +471,9 @@ static int rebuild_statement(const Change *c, sqlite3_str *p) {
   dm_diff_sql(pCreate, c->pNew->zSql, -1);
   char *zCreate = 0;
   dm_diff_finish(pCreate, &zCreate);
-  char *zMap = rename_mapping(c);
-  if (!zCreate || (c->nRenamed && !zMap)) {
+  int rc = SQLITE_OK;
+  char *zMap = rename_mapping(c, &rc);
+  if (!zCreate || rc) {
     sqlite3_free(zCreate);
     sqlite3_free(zMap);
     return SQLITE_NOMEM;
