@@ -194,6 +194,28 @@ static int same_index_col(Diff *d, int iTable, const DmIndexCol *a, const DmInde
          a->bDesc == b->bDesc;
 }
 
+/*
+** Whether pFrom's table iFrom renames its columns only to names it did not
+** have (none in a chain or a swap): then RENAME COLUMN carries the renames
+** into its indexes, in place or in migrate_alter_table(). Otherwise its
+** indexes are compared as written, so that a renamed column makes them
+** change (dropped before, created after).
+*/
+static int renames_are_plain(Diff *d, int iFrom) {
+  int iTo = d->aTableTo[iFrom];
+  if (iTo < 0) return 1;
+  const DmSchemaTable *pOld = &d->pFrom->aTable[iFrom], *pNew = &d->pTo->aTable[iTo];
+  for (int k = 0; k < pNew->nCol; k++) {
+    int j = d->aaColFrom[iTo][k];
+    if (j < 0 || sqlite3_stricmp(pOld->aCol[j].zName, pNew->aCol[k].zName) == 0) continue;
+    if (dm_schema_column(pOld, pNew->aCol[k].zName) ||
+        dm_schema_column(pNew, pOld->aCol[j].zName)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 /* Index a of pFrom and b of pTo mean the same, renamed columns aside. */
 static int same_index(Diff *d, const DmIndex *a, const DmIndex *b) {
   if (sqlite3_stricmp(a->zName, b->zName) != 0) return 0; /* No RENAME INDEX */
@@ -202,6 +224,7 @@ static int same_index(Diff *d, const DmIndex *a, const DmIndex *b) {
   if ((a->zWhereNorm == 0) != (b->zWhereNorm == 0)) return 0;
   if (a->zWhereNorm && strcmp(a->zWhereNorm, b->zWhereNorm) != 0) return 0;
   int iTable = table_index(d->pFrom, a->zTable);
+  if (iTable >= 0 && !renames_are_plain(d, iTable)) iTable = -1;
   for (int k = 0; k < a->nCol; k++) {
     if (!same_index_col(d, iTable, &a->aCol[k], &b->aCol[k])) return 0;
   }

@@ -360,6 +360,26 @@ static const Case aCase[] = {
      "INSERT INTO dp_parent VALUES (1), (2); INSERT INTO dp_child VALUES (10, 1), (20, 2);",
      0, 0, "SELECT group_concat(id || ':' || parent_id) FROM dp_child\n10:1,20:2",
      "SELECT count(*) FROM dp_parent\n0"},
+    {"columns renamed in a chain, one of them indexed",
+     "CREATE TABLE cr (id INTEGER PRIMARY KEY, a TEXT, b TEXT);\n"
+     "CREATE INDEX cr_first ON cr (a);",
+     "CREATE TABLE cr (id INTEGER PRIMARY KEY,\n"
+     "  b TEXT, -- @renamed from=a\n"
+     "  c TEXT -- @renamed from=b\n);\n"
+     "CREATE INDEX cr_first ON cr (b);",
+     "INSERT INTO cr VALUES (1, 'a1', 'b1'), (2, 'a2', 'b2');", "cr.a=b cr.b=c",
+     "-- index cr_first changes: dropped here, created again below\n"
+     "DROP INDEX cr_first;\n"
+     "\n"
+     "-- table cr changes\n"
+     "SELECT migrate_alter_table('CREATE TABLE cr (id INTEGER PRIMARY KEY,\n"
+     "  b TEXT,\n"
+     "  c TEXT\n"
+     ")', '{\"b\": \"a\", \"c\": \"b\"}');\n"
+     "\n"
+     "-- index cr_first, as it is now\n"
+     "CREATE INDEX cr_first ON cr (b);\n",
+     "SELECT group_concat(b || c) FROM cr\na1b1,a2b2", 0},
     {"identical schemas",
      "CREATE TABLE same (id INTEGER NOT NULL, a TEXT, b TEXT, PRIMARY KEY (id),\n"
      "  CHECK (a <> ''), UNIQUE (b));",
