@@ -350,12 +350,28 @@ static int read_fks(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, const int
 }
 
 /* Everything about one table, the row of the tables' query filled in. */
+/*
+** A virtual table: its module and arguments, then the columns its module
+** declares, which needs the module (an extension this connection may not
+** have loaded: say which).
+*/
+static int read_vtab(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **pzErr) {
+  int rc = dm_schema_vtab_text(pTab);
+  char *zWhy = 0;
+  if (rc == SQLITE_OK) rc = read_columns(db, zDb, pTab, &zWhy);
+  if (rc != SQLITE_OK && rc != SQLITE_NOMEM && zWhy && !*pzErr) {
+    *pzErr = sqlite3_mprintf("%s (virtual table %s, USING %s): load the extension that "
+                             "provides module %s on this connection first",
+                             zWhy, pTab->zName, pTab->zModule, pTab->zModule);
+  }
+  sqlite3_free(zWhy);
+  return rc;
+}
+
 static int read_table(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **pzErr) {
+  if (pTab->zModule) return read_vtab(db, zDb, pTab, pzErr);
   int *aDeferred = 0, nDeferred = 0;
   int rc = read_columns(db, zDb, pTab, pzErr);
-  if (rc == SQLITE_OK && pTab->zModule) {
-    return dm_schema_vtab_text(pTab);
-  }
   if (rc == SQLITE_OK) rc = dm_schema_table_text(pTab, &aDeferred, &nDeferred);
   if (rc == SQLITE_ERROR && !*pzErr) {
     *pzErr = sqlite3_mprintf("reading the schema: cannot read the definition of table %s",

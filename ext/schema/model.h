@@ -50,7 +50,9 @@ struct DmColumn {
 /* A CHECK constraint, on a column or on the table (they mean the same). */
 typedef struct DmCheck DmCheck;
 struct DmCheck {
-  char *zName;        /* CONSTRAINT name as written, dequoted, or 0 */
+  char *zName;        /* CONSTRAINT name as written, dequoted, or 0; in a
+                      ** column definition a name names every CHECK after
+                      ** it, as SQLite reports them */
   char *zExprNorm;    /* The expression inside CHECK ( ), normal form */
   char *zExpr;        /* ... as written */
 };
@@ -65,7 +67,8 @@ struct DmForeignKey {
                       ** names none (the parent's primary key is meant) */
   char *zOnDelete;    /* foreign_key_list's text: "NO ACTION", "CASCADE", ... */
   char *zOnUpdate;
-  char *zMatch;       /* "NONE" unless written */
+  char *zMatch;       /* foreign_key_list's: SQLite 3.40 reads MATCH but
+                      ** ignores it, and says "NONE" */
   int bDeferred;      /* DEFERRABLE INITIALLY DEFERRED (from the text) */
 };
 
@@ -100,7 +103,7 @@ struct DmSchemaTable {
   int nUnique;
   DmUnique *aUnique;  /* UNIQUE and (non-rowid) PRIMARY KEY constraints */
   int nFk;
-  DmForeignKey *aFk;
+  DmForeignKey *aFk;  /* In the order written */
   /* A virtual table: zModule is set, and the columns are what it declared. */
   char *zModule;      /* "fts5", "rtree", ... lower case, or 0 */
   char *zArgsNorm;    /* The module arguments, normal form, or 0 */
@@ -176,7 +179,8 @@ const DmSchemaObject *dm_schema_trigger(const DmSchema *p, const char *zName);
 
 /*
 ** The differences between two models, one line each, in the order of the
-** objects (tables, then indexes, views, triggers, by name), for a person:
+** objects (tables, then indexes, views, triggers, by name), for a person
+** (compare.c's header lists every kind of line):
 **
 **   responses.tokens: in the database, not in the migrations
 **   responses.reasoning: NOT NULL in the migrations, nullable in the database

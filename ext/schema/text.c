@@ -107,24 +107,30 @@ static int add_fk(TableScan *s, int iRef, int iEnd) {
   return SQLITE_OK;
 }
 
-/* A column definition's constraints (after its type): COLLATE, CHECK,
-** AS (generated), REFERENCES, at the definition's own depth. */
-static int scan_column(TableScan *s, const DmCreateElem *e, DmColumn *pCol) {
+/*
+** The constraints of element e from token iFirst: COLLATE, CHECK, AS
+** (generated) and REFERENCES at the element's own depth; pCol is the
+** column (0 for a table constraint). A CONSTRAINT name names every CHECK
+** after it up to the next name, as SQLite reads it ("CHECK constraint
+** failed: name"); the element's end (a comma) ends it.
+*/
+static int scan_element(TableScan *s, const DmCreateElem *e, int iFirst, DmColumn *pCol) {
   const char *z = s->z;
   const DmSqlToken *a = s->a;
-  int rc = SQLITE_OK;
-  for (int j = e->iTypeEnd; rc == SQLITE_OK && j < e->iEnd; j++) {
+  int rc = SQLITE_OK, iName = -1;
+  for (int j = iFirst; rc == SQLITE_OK && j < e->iEnd; j++) {
     int bParen = j + 1 < e->iEnd && is_punct(z, &a[j + 1], '(');
     if (is_punct(z, &a[j], '(')) {
       j = close_of(z, a, j, e->iEnd);
+    } else if (dm_token_is_word(z, &a[j], "CONSTRAINT") && j + 1 < e->iEnd) {
+      iName = ++j;
     } else if (dm_token_is_word(z, &a[j], "COLLATE") && j + 1 < e->iEnd && pCol) {
-      char *zName = token_name(z, &a[j + 1]);
+      char *zName = token_name(z, &a[++j]);
       sqlite3_free(pCol->zCollate);
       pCol->zCollate = dm_schema_lower(zName);
       sqlite3_free(zName);
       if (!pCol->zCollate) rc = SQLITE_NOMEM;
     } else if (dm_token_is_word(z, &a[j], "CHECK") && bParen) {
-      int iName = j - 2 >= e->iTypeEnd && dm_token_is_word(z, &a[j - 2], "CONSTRAINT") ? j - 1 : -1;
       int iClose = close_of(z, a, j + 1, e->iEnd);
       rc = add_check(s, iName, j + 1, iClose);
       j = iClose;
@@ -139,26 +145,6 @@ static int scan_column(TableScan *s, const DmCreateElem *e, DmColumn *pCol) {
     }
   }
   return rc;
-}
-
-/* A table constraint: [CONSTRAINT name] CHECK (...) or FOREIGN KEY ...;
-** UNIQUE and PRIMARY KEY come from the pragmas. */
-static int scan_constraint(TableScan *s, const DmCreateElem *e) {
-  const char *z = s->z;
-  const DmSqlToken *a = s->a;
-  int j = e->iFirst, iName = -1;
-  if (dm_token_is_word(z, &a[j], "CONSTRAINT") && j + 2 < e->iEnd) {
-    iName = j + 1;
-    j += 2;
-  }
-  if (dm_token_is_word(z, &a[j], "CHECK") && j + 1 < e->iEnd && is_punct(z, &a[j + 1], '(')) {
-    return add_check(s, iName, j + 1, close_of(z, a, j + 1, e->iEnd));
-  }
-  if (!dm_token_is_word(z, &a[j], "FOREIGN")) return SQLITE_OK;
-  for (; j < e->iEnd; j++) {
-    if (dm_token_is_word(z, &a[j], "REFERENCES")) return add_fk(s, j, e->iEnd);
-  }
-  return SQLITE_OK;
 }
 
 static DmColumn *column_named(DmSchemaTable *t, const char *zName) {
@@ -176,7 +162,8 @@ int dm_schema_table_text(DmSchemaTable *pTab, int **paDeferred, int *pnFk) {
   TableScan s = {pTab, def.zSql, def.aTok, 0, 0};
   for (int i = 0; rc == SQLITE_OK && i < def.nElem; i++) {
     const DmCreateElem *e = &def.aElem[i];
-    rc = e->zName ? scan_column(&s, e, column_named(pTab, e->zName)) : scan_constraint(&s, e);
+    rc = e->zName ? scan_element(&s, e, e->iTypeEnd, column_named(pTab, e->zName))
+                  : scan_element(&s, e, e->iFirst, 0);
   }
   for (int i = 0; rc == SQLITE_OK && i < def.nTok; i++) {
     if (dm_token_is_word(def.zSql, &def.aTok[i], "AUTOINCREMENT")) pTab->bAutoincrement = 1;

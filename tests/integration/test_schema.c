@@ -217,6 +217,31 @@ static void test_read_leaves_out_bookkeeping(void **state) {
   sqlite3_close(db);
 }
 
+/* A virtual table whose module this connection lacks: which, and what to do. */
+static void test_read_names_a_missing_module(void **state) {
+  (void)state;
+  sqlite3 *db = 0;
+  assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "CREATE TABLE t (a); PRAGMA writable_schema = ON;"
+                                "INSERT INTO sqlite_schema VALUES ('table', 'v', 'v', 0, "
+                                "'CREATE VIRTUAL TABLE v USING nosuchmod(x)');"
+                                "PRAGMA writable_schema = OFF;",
+                                0, 0, 0),
+                   SQLITE_OK);
+  /* A new schema version makes the connection read the edited schema. */
+  assert_int_equal(sqlite3_exec(db, "PRAGMA schema_version = 2", 0, 0, 0), SQLITE_OK);
+  DmSchema *m = 0;
+  char *zErr = 0;
+  assert_int_equal(dm_schema_read(db, "main", &m, &zErr), SQLITE_ERROR);
+  assert_null(m);
+  assert_string_equal(zErr, "reading the schema: no such module: nosuchmod (virtual table v, "
+                            "USING nosuchmod): load the extension that provides module "
+                            "nosuchmod on this connection first");
+  sqlite3_free(zErr);
+  sqlite3_close(db);
+}
+
 /* ---- refusals ------------------------------------------------------------------ */
 
 static void test_from_sql_refuses_what_is_not_create(void **state) {
@@ -375,6 +400,11 @@ static void test_compare_differences_give_their_line(void **state) {
        "table r: CHECK pos (a > 0) in the migrations, (a > 1) in the database\n"},
       {"CREATE TABLE r (a INT, CONSTRAINT pos CHECK (a > 0))", "CREATE TABLE r (a INT, CHECK (a > 0))",
        "table r: CHECK (a > 0) named pos in the migrations, unnamed in the database\n"},
+      /* In a column, a name names every CHECK after it ("CHECK constraint
+      ** failed: n" for either); a comma ends it. */
+      {"CREATE TABLE r (a INT CONSTRAINT n NOT NULL CHECK (a > 0) CHECK (a < 5))",
+       "CREATE TABLE r (a INT NOT NULL, CONSTRAINT n CHECK (a > 0), CHECK (a < 5))",
+       "table r: CHECK (a < 5) named n in the migrations, unnamed in the database\n"},
       {"CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (pid INT REFERENCES p ON DELETE CASCADE)",
        "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (pid INT REFERENCES p (id))",
        "table c: FOREIGN KEY (pid) ON DELETE CASCADE in the migrations, ON DELETE NO ACTION in the database\n"},
@@ -522,6 +552,7 @@ int main(void) {
       cmocka_unit_test(test_rich_table_gives_every_field),
       cmocka_unit_test(test_virtual_tables_without_their_shadow_tables),
       cmocka_unit_test(test_read_leaves_out_bookkeeping),
+      cmocka_unit_test(test_read_names_a_missing_module),
       cmocka_unit_test(test_from_sql_refuses_what_is_not_create),
       cmocka_unit_test(test_from_sql_gives_sqlites_message_and_the_statement),
       cmocka_unit_test(test_renamed_hints_on_table_column_index_lines),
