@@ -441,7 +441,7 @@ VALGRIND = valgrind --quiet --error-exitcode=1 --leak-check=full \
 test-valgrind: deps-sanitize
 	$(MAKE) all fixtures $(BUILD)/dmgen $(BUILD)/tests/test_extension $(BUILD)/tests/test_branches \
 	  $(BUILD)/tests/test_alter $(BUILD)/tests/test_safety $(BUILD)/tests/test_ops \
-	  $(BUILD)/tests/test_promise $(BUILD)/tests/test_diff $(BUILD)/tests/test_schema
+	  $(BUILD)/tests/test_promise $(BUILD)/tests/test_schema $(BUILD)/tests/test_diff
 	FAULT_STRIDE=97 $(VALGRIND) $(BUILD)/tests/test_schema
 	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_extension
 	DM_BUILD=$(BUILD) $(VALGRIND) $(BUILD)/tests/test_branches

@@ -194,6 +194,28 @@ static int same_index_col(Diff *d, int iTable, const DmIndexCol *a, const DmInde
          a->bDesc == b->bDesc;
 }
 
+/*
+** Whether pFrom's table iFrom renames its columns only to names it did not
+** have (none in a chain or a swap): then RENAME COLUMN carries the renames
+** into its indexes, in place or in migrate_alter_table(). Otherwise its
+** indexes are compared as written, so that a renamed column makes them
+** change (dropped before, created after).
+*/
+static int renames_are_plain(Diff *d, int iFrom) {
+  int iTo = d->aTableTo[iFrom];
+  if (iTo < 0) return 1;
+  const DmSchemaTable *pOld = &d->pFrom->aTable[iFrom], *pNew = &d->pTo->aTable[iTo];
+  for (int k = 0; k < pNew->nCol; k++) {
+    int j = d->aaColFrom[iTo][k];
+    if (j < 0 || sqlite3_stricmp(pOld->aCol[j].zName, pNew->aCol[k].zName) == 0) continue;
+    if (dm_schema_column(pOld, pNew->aCol[k].zName) ||
+        dm_schema_column(pNew, pOld->aCol[j].zName)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 /* Index a of pFrom and b of pTo mean the same, renamed columns aside. */
 static int same_index(Diff *d, const DmIndex *a, const DmIndex *b) {
   if (sqlite3_stricmp(a->zName, b->zName) != 0) return 0; /* No RENAME INDEX */
@@ -202,6 +224,7 @@ static int same_index(Diff *d, const DmIndex *a, const DmIndex *b) {
   if ((a->zWhereNorm == 0) != (b->zWhereNorm == 0)) return 0;
   if (a->zWhereNorm && strcmp(a->zWhereNorm, b->zWhereNorm) != 0) return 0;
   int iTable = table_index(d->pFrom, a->zTable);
+  if (iTable >= 0 && !renames_are_plain(d, iTable)) iTable = -1;
   for (int k = 0; k < a->nCol; k++) {
     if (!same_index_col(d, iTable, &a->aCol[k], &b->aCol[k])) return 0;
   }
@@ -286,21 +309,100 @@ static void drop_tables(Diff *d, const int *aOrder) {
   }
 }
 
-/* Step 3. */
-static void rename_tables(Diff *d) {
-  for (int i = 0; i < d->pTo->nTable; i++) {
-    int iFrom = d->aTableFrom[i];
-    if (iFrom < 0) continue;
-    const char *zOld = d->pFrom->aTable[iFrom].zName;
-    const char *zNew = d->pTo->aTable[i].zName;
-    if (sqlite3_stricmp(zOld, zNew) == 0) continue;
-    dm_diff_comment(d, "table %s is renamed %s", zOld, zNew);
-    sqlite3_str_appendall(d->pOut, "ALTER TABLE ");
-    dm_diff_name(d->pOut, zOld);
-    sqlite3_str_appendall(d->pOut, " RENAME TO ");
-    dm_diff_name(d->pOut, zNew);
-    sqlite3_str_appendall(d->pOut, ";\n");
+/* The renames of step 3 still to run: pTo's table i is called azNow[i]. */
+typedef struct Renames Renames;
+struct Renames {
+  int n;           /* pTo->nTable */
+  char **azNow;    /* The current name of a table still to rename, or 0 */
+};
+
+/* pFrom's name of pTo's table i. */
+static const char *old_name(Diff *d, int i) {
+  return d->pFrom->aTable[d->aTableFrom[i]].zName;
+}
+
+static void rename_to(Diff *d, Renames *r, int i, const char *zTo) {
+  sqlite3_str_appendall(d->pOut, "ALTER TABLE ");
+  dm_diff_name(d->pOut, r->azNow[i]);
+  sqlite3_str_appendall(d->pOut, " RENAME TO ");
+  dm_diff_name(d->pOut, zTo);
+  sqlite3_str_appendall(d->pOut, ";\n");
+  sqlite3_free(r->azNow[i]);
+  r->azNow[i] = 0;
+}
+
+/* Whether zName is the current name of a table still to rename, or (for a
+** temporary name, bModels) of any table of either model. */
+static int name_taken(Diff *d, const Renames *r, const char *zName, int bModels) {
+  for (int i = 0; i < r->n; i++) {
+    if (r->azNow[i] && sqlite3_stricmp(r->azNow[i], zName) == 0) return 1;
   }
+  return bModels && (dm_schema_table(d->pFrom, zName) || dm_schema_table(d->pTo, zName));
+}
+
+/* A cycle (a -> b, b -> a): table i steps aside to a name nobody has. */
+static int rename_aside(Diff *d, Renames *r, int i) {
+  char *zTmp = sqlite3_mprintf("%s_renaming", r->azNow[i]);
+  while (zTmp && name_taken(d, r, zTmp, 1)) {
+    char *z = sqlite3_mprintf("%s_", zTmp);
+    sqlite3_free(zTmp);
+    zTmp = z;
+  }
+  if (!zTmp) return SQLITE_NOMEM;
+  dm_diff_comment(d, "table %s steps aside as %s: the renames below go round in a cycle",
+                  r->azNow[i], zTmp);
+  rename_to(d, r, i, zTmp);
+  r->azNow[i] = zTmp;
+  return SQLITE_OK;
+}
+
+/* Each rename whose new name is free, until none is left. */
+static int run_renames(Diff *d, Renames *r) {
+  for (;;) {
+    int bLeft = 0, bDone = 0;
+    for (int i = 0; i < r->n; i++) {
+      if (!r->azNow[i]) continue;
+      const char *zNew = d->pTo->aTable[i].zName;
+      if (name_taken(d, r, zNew, 0)) {
+        bLeft = 1;
+        continue;
+      }
+      dm_diff_comment(d, "table %s is renamed %s", old_name(d, i), zNew);
+      rename_to(d, r, i, zNew);
+      bDone = 1;
+    }
+    if (!bLeft) return SQLITE_OK;
+    for (int i = 0; !bDone && i < r->n; i++) {
+      if (r->azNow[i]) {
+        if (rename_aside(d, r, i)) return SQLITE_NOMEM;
+        bDone = 1;
+      }
+    }
+  }
+}
+
+/*
+** Step 3, in an order that never takes a name a table still has (b -> c
+** before a -> b), a cycle broken through a temporary name.
+*/
+static void rename_tables(Diff *d) {
+  Renames r = {d->pTo->nTable, 0};
+  r.azNow = sqlite3_malloc64(sizeof(char *) * (sqlite3_uint64)(r.n + 1));
+  if (!r.azNow) {
+    d->rc = SQLITE_NOMEM;
+    return;
+  }
+  memset(r.azNow, 0, sizeof(char *) * (size_t)(r.n + 1));
+  for (int i = 0; d->rc == SQLITE_OK && i < r.n; i++) {
+    if (d->aTableFrom[i] < 0 || sqlite3_stricmp(old_name(d, i), d->pTo->aTable[i].zName) == 0) {
+      continue;
+    }
+    r.azNow[i] = sqlite3_mprintf("%s", old_name(d, i));
+    if (!r.azNow[i]) d->rc = SQLITE_NOMEM;
+  }
+  if (d->rc == SQLITE_OK) d->rc = run_renames(d, &r);
+  for (int i = 0; i < r.n; i++) sqlite3_free(r.azNow[i]);
+  sqlite3_free(r.azNow);
 }
 
 /* Steps 4 and 5, parents first. */
@@ -361,6 +463,7 @@ static void write_script(Diff *d) {
 }
 
 static void diff_clear(Diff *d) {
+  sqlite3_close(d->dbScratch);
   for (int i = 0; d->aaColFrom && i < d->pTo->nTable; i++) sqlite3_free(d->aaColFrom[i]);
   sqlite3_free(d->aaColFrom);
   sqlite3_free(d->aTableTo);

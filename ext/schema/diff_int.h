@@ -27,6 +27,8 @@ struct Diff {
   int *aIndexFrom;
   int **aaColFrom;  /* For a matched pTo table i: its column k was column
                     ** aaColFrom[i][k] of pFrom's table, or -1: new */
+  sqlite3 *dbScratch; /* :memory:, where plain ALTER TABLE is proven, one
+                      ** table at a time (opened on the first proof) */
   sqlite3_str *pOut;
   int rc;
   char *zErr;

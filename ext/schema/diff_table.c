@@ -186,13 +186,14 @@ static int change_init(Change *c, Diff *d, int iFrom, int iTo) {
   return SQLITE_OK;
 }
 
-static void column_in_unique(const DmSchemaTable *t, const char *zCol, int *pb) {
+static int column_in_unique(const DmSchemaTable *t, const char *zCol) {
   for (int i = 0; i < t->nUnique; i++) {
     for (int c = 0; c < t->aUnique[i].nCol; c++) {
       const char *z = t->aUnique[i].aCol[c].zName;
-      if (z && sqlite3_stricmp(z, zCol) == 0) *pb = 1;
+      if (z && sqlite3_stricmp(z, zCol) == 0) return 1;
     }
   }
+  return 0;
 }
 
 static int column_in_fk(const DmSchemaTable *t, const char *zCol) {
@@ -208,20 +209,44 @@ static int column_in_fk(const DmSchemaTable *t, const char *zCol) {
 ** NOT NULL column without a default passes: it is the step that fails on
 ** rows, on purpose, with the decision comment. */
 static int column_addable(const DmSchemaTable *t, const DmColumn *col) {
-  int bUnique = 0;
-  column_in_unique(t, col->zName, &bUnique);
-  if (col->iPk || bUnique || col->eGenerated == DM_GEN_STORED) return 0;
+  if (col->iPk || column_in_unique(t, col->zName) || col->eGenerated == DM_GEN_STORED) {
+    return 0;
+  }
   if (!dm_diff_default_is_constant(col->zDefault)) return 0;
   return !(column_in_fk(t, col->zName) && !dm_diff_default_is_null(col->zDefault));
 }
 
-/* Kept columns keep their order, and new ones come after all of them. */
+static int same_text(const char *a, const char *b, const char *zNone) {
+  return sqlite3_stricmp(a ? a : zNone, b ? b : zNone) == 0;
+}
+
+/* What ALTER TABLE cannot change in a kept column (its generated
+** expression may differ by a rename only: the scratch copy judges that). */
+static int column_alterable(const DmColumn *o, const DmColumn *n) {
+  return same_text(o->zTypeNorm, n->zTypeNorm, "") && o->bNotNull == n->bNotNull &&
+         same_text(o->zDefaultNorm, n->zDefaultNorm, "") &&
+         same_text(o->zCollate, n->zCollate, "binary") && o->iPk == n->iPk &&
+         o->eGenerated == n->eGenerated;
+}
+
+/*
+** Whether plain ALTER TABLE can be what the change is: the table's options
+** and its kept columns as they were, kept columns in their order, new ones
+** after all of them and addable. (A shortcut only: the scratch copy is the
+** proof.)
+*/
 static int fits_alter(const Change *c) {
+  if (c->pOld->bStrict != c->pNew->bStrict ||
+      c->pOld->bWithoutRowid != c->pNew->bWithoutRowid ||
+      c->pOld->bAutoincrement != c->pNew->bAutoincrement) {
+    return 0;
+  }
   int iLast = -1, bAdded = 0;
   for (int k = 0; k < c->pNew->nCol; k++) {
     int j = c->aColFrom[k];
     if (j >= 0) {
       if (bAdded || j < iLast) return 0;
+      if (!column_alterable(&c->pOld->aCol[j], &c->pNew->aCol[k])) return 0;
       iLast = j;
     } else {
       bAdded = 1;
@@ -349,29 +374,44 @@ static int scratch_matches(const Change *c, sqlite3 *db, int *pbSame) {
   return rc == SQLITE_NOMEM ? rc : SQLITE_OK;
 }
 
+/* Drop what a proof left in the scratch database; close it if that fails. */
+static void scratch_clean(Diff *d, const Change *c) {
+  char *z = sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\"; DROP TABLE IF EXISTS \"%w\"",
+                            c->pOld->zName, c->pNew->zName);
+  if (!z || sqlite3_exec(d->dbScratch, z, 0, 0, 0) != SQLITE_OK) {
+    sqlite3_close(d->dbScratch);
+    d->dbScratch = 0;
+  }
+  sqlite3_free(z);
+}
+
 /*
 ** Run the statements on a scratch copy of the table: *pbProven if SQLite
 ** takes them and the table comes out as desired. Only running out of
 ** memory is an error; anything SQLite refuses means "rebuild instead".
 */
 static int alter_proven(const Change *c, const char *zStatements, int *pbProven) {
-  sqlite3 *db = 0;
+  Diff *d = c->d;
+  int rc = SQLITE_OK;
   *pbProven = 0;
-  int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 0);
-  if (rc == SQLITE_OK) rc = sqlite3_exec(db, c->pOld->zSql, 0, 0, 0);
+  if (!d->dbScratch) {
+    rc = sqlite3_open_v2(":memory:", &d->dbScratch, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                         0);
+  }
+  if (rc == SQLITE_OK) rc = sqlite3_exec(d->dbScratch, c->pOld->zSql, 0, 0, 0);
   if (rc == SQLITE_OK && sqlite3_stricmp(c->pOld->zName, c->pNew->zName) != 0) {
     char *z = sqlite3_mprintf("ALTER TABLE \"%w\" RENAME TO \"%w\"", c->pOld->zName,
                               c->pNew->zName);
-    rc = z ? sqlite3_exec(db, z, 0, 0, 0) : SQLITE_NOMEM;
+    rc = z ? sqlite3_exec(d->dbScratch, z, 0, 0, 0) : SQLITE_NOMEM;
     sqlite3_free(z);
   }
-  if (rc == SQLITE_OK) rc = sqlite3_exec(db, zStatements, 0, 0, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(d->dbScratch, zStatements, 0, 0, 0);
   if (rc == SQLITE_OK) {
-    rc = scratch_matches(c, db, pbProven);
+    rc = scratch_matches(c, d->dbScratch, pbProven);
   } else if ((rc & 0xff) != SQLITE_NOMEM) {
     rc = SQLITE_OK;
   }
-  sqlite3_close(db);
+  if (d->dbScratch) scratch_clean(d, c);
   return rc;
 }
 
@@ -388,33 +428,35 @@ static void json_string(sqlite3_str *p, const char *z) {
 }
 
 /* The mapping: {"new": "old"} for each renamed column (the old name as an
-** SQL expression, quoted if it must be). 0 if nothing is renamed. */
-static char *rename_mapping(const Change *c) {
+** SQL expression, quoted if it must be). 0 if nothing is renamed, or when
+** out of memory (then *pRc is SQLITE_NOMEM). */
+static char *rename_mapping(const Change *c, int *pRc) {
   if (!c->nRenamed) return 0;
   sqlite3_str *p = sqlite3_str_new(0);
+  sqlite3_str *pOld = sqlite3_str_new(0);
   sqlite3_str_appendchar(p, 1, '{');
   int n = 0;
   for (int k = 0; k < c->pNew->nCol; k++) {
     int j = c->aColFrom[k];
     if (j < 0 || sqlite3_stricmp(c->pOld->aCol[j].zName, c->pNew->aCol[k].zName) == 0) continue;
-    sqlite3_str *pOld = sqlite3_str_new(0);
+    sqlite3_str_reset(pOld);
     dm_diff_name(pOld, c->pOld->aCol[j].zName);
-    char *zOld = 0;
-    dm_diff_finish(pOld, &zOld);
+    const char *zOld = sqlite3_str_value(pOld);
     sqlite3_str_appendall(p, n++ ? ", " : "");
     json_string(p, c->pNew->aCol[k].zName);
     sqlite3_str_appendall(p, ": ");
     json_string(p, zOld ? zOld : "");
-    if (!zOld) sqlite3_str_appendall(p, "\x01"); /* Marks the failure below */
-    sqlite3_free(zOld);
   }
   sqlite3_str_appendchar(p, 1, '}');
+  int rc = sqlite3_str_errcode(pOld);
+  sqlite3_free(sqlite3_str_finish(pOld));
   char *z = 0;
-  dm_diff_finish(p, &z);
-  if (z && strchr(z, '\x01')) {
+  if (dm_diff_finish(p, &z) || rc) rc = SQLITE_NOMEM;
+  if (rc) {
     sqlite3_free(z);
     z = 0;
   }
+  *pRc = rc;
   return z;
 }
 
@@ -429,8 +471,9 @@ static int rebuild_statement(const Change *c, sqlite3_str *p) {
   dm_diff_sql(pCreate, c->pNew->zSql, -1);
   char *zCreate = 0;
   dm_diff_finish(pCreate, &zCreate);
-  char *zMap = rename_mapping(c);
-  if (!zCreate || (c->nRenamed && !zMap)) {
+  int rc = SQLITE_OK;
+  char *zMap = rename_mapping(c, &rc);
+  if (!zCreate || rc) {
     sqlite3_free(zCreate);
     sqlite3_free(zMap);
     return SQLITE_NOMEM;
