@@ -370,7 +370,12 @@ static void test_oom_functions_that_only_read(void **state) {
   } aSql[] = {
       {"SELECT migrate_check()", F_ALTER_OOM_STRIDE},
       {"SELECT * FROM migration_drift", F_ALTER_OOM_STRIDE},
-      {"SELECT migrate_sql('head')", F_ALTER_OOM_STRIDE},
+      /* The script less the time it was written, its log rows' started_at
+      ** ("..., '2026-01-02 03:04:05.678', 0);"), which two calls a
+      ** millisecond apart do not share. */
+      {"SELECT replace(s, substr(s, instr(s, ''', 0);') - 23, 23), '<written>') "
+       "FROM (SELECT migrate_sql('head') AS s)",
+       F_ALTER_OOM_STRIDE},
       {"SELECT * FROM migration_plan('head')", F_EVERY},
       {"SELECT revision, is_head, applied FROM migration_history", F_EVERY},
       /* migrate_diff(): the connection's schema read, both texts replayed,
