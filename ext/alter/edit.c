@@ -397,7 +397,8 @@ int dm_edit_scan(sqlite3 *db, const char *zTable, int bWithoutRowid, const DmEdi
     scan_row(pStmt, pValues, p, bWithoutRowid, pOut);
     nRow++;
   }
-  if (rc == SQLITE_OK) rc = sqlite3_finalize(pStmt);
+  int rc2 = sqlite3_finalize(pStmt);
+  if (rc == SQLITE_OK) rc = rc2;
   pStmt = 0;
   sqlite3_finalize(pValues);
   char *zRows = sqlite3_str_finish(pOut);
