@@ -46,6 +46,9 @@ void dm_backup_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void dm_restore_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void dm_strict_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
+/* migrate_repair(): migrate_check('sql')'s script, run (ops_funcs.c). */
+void dm_repair_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
 /* migrate_diff(): the glue of schema/diff.h (diff_func.c). */
 void dm_diff_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* migrate_show(rev), Alembic's `show` (show_func.c). */

@@ -312,6 +312,7 @@ static const struct {
     {"migrate_backup", -1, DM_WRITES, dm_backup_func},
     {"migrate_restore", -1, DM_WRITES, dm_restore_func},
     {"migrate_strict", -1, DM_WRITES, dm_strict_func},
+    {"migrate_repair", -1, DM_WRITES, dm_repair_func},
     {"migrate_diff", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, dm_diff_func},
 };
 

@@ -16,14 +16,87 @@
 #include "ops/backup.h"
 #include "ops/check.h"
 #include "ops/offline.h"
+#include "ops/ops.h"
 #include "run/runner.h"
 
 SQLITE_EXTENSION_INIT3
 
+/*
+** migrate_check('sql'): the script that brings the schema back to what the
+** migrations give at the database's revision ('' when it is), as a
+** migration's up would run it; migrate_repair() runs it.
+*/
+static void check_sql(sqlite3_context *ctx, sqlite3_value *pArg) {
+  const char *zOpt = (const char *)sqlite3_value_text(pArg);
+  if (!zOpt || strcmp(zOpt, "sql") != 0) {
+    sqlite3_result_error(ctx,
+                         "migrate_check(option): the only option is 'sql', which returns "
+                         "the script that brings the schema back to its migrations "
+                         "(migrate_repair() runs it)",
+                         -1);
+    return;
+  }
+  DmDiffList list;
+  char *zErr = 0, *zScript = 0;
+  int rc = dm_check_ex(sqlite3_context_db_handle(ctx), &dm_set, 0, &list, &zScript, &zErr);
+  dm_diff_clear(&list);
+  if (rc) {
+    dm_result_error(ctx, rc, zErr); /* No zErr: out of memory */
+    return;
+  }
+  sqlite3_free(zErr);
+  sqlite3_result_text(ctx, zScript, -1, sqlite3_free);
+}
+
+/*
+** migrate_repair(): runs migrate_check('sql')'s script in a run of its own
+** (one transaction under the write lock, foreign keys handled as in any
+** run) and leaves the version as it is.
+*/
+void dm_repair_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argv;
+  if (!dm_check_argc(ctx, "migrate_repair()", argc, 0, 0)) return;
+  if (!dm_check_alone(ctx, "migrate_repair", "migrate_repair()")) return;
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  int nRow = 0;
+  char **azRow = 0;
+  char *zErr = 0, *zResult = 0;
+  int rc = dm_read_version(db, &nRow, &azRow, &zErr);
+  if (rc == SQLITE_OK && nRow > 1) {
+    zErr = sqlite3_mprintf("migrate_repair(): the database is at several heads (%s, ...); "
+                           "repair works at one revision: merge the heads first",
+                           azRow[0]);
+    rc = SQLITE_ERROR;
+  }
+  if (rc == SQLITE_OK) {
+    const char *zAt = nRow == 1 ? azRow[0] : "base";
+    DmOps ops;
+    dm_ops_init_repair(&ops);
+    ops.zRepairExpect = zAt;
+    rc = dm_run_ex(db, sqlite3_user_data(ctx), &dm_set, DM_OP_STAMP, zAt, 0, &ops.run,
+                   &zResult, &zErr);
+    dm_ops_finish(&ops, rc, &zResult, &zErr);
+  }
+  sqlite3_free(azRow);
+  if (rc) {
+    sqlite3_free(zResult);
+    dm_result_error(ctx, rc, zErr); /* No zErr: out of memory */
+  } else {
+    sqlite3_free(zErr);
+    sqlite3_result_text(ctx, zResult, -1, sqlite3_free);
+  }
+}
+
 /* migrate_check(): 'ok', or an error listing every difference. */
 void dm_check_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  (void)argv;
-  if (!dm_check_argc(ctx, "migrate_check()", argc, 0, 0)) return;
+  if (!dm_check_argc(ctx, "migrate_check(), or migrate_check('sql') for the script that "
+                          "repairs the schema", argc, 0, 1)) {
+    return;
+  }
+  if (argc == 1) {
+    check_sql(ctx, argv[0]);
+    return;
+  }
   DmDiffList list;
   char *zErr = 0;
   int rc = dm_check(sqlite3_context_db_handle(ctx), &dm_set, 0, &list, &zErr);

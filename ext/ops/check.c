@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ops/replay.h"
+#include "schema/diff.h"
 #include "run/errors.h"
 #include "schema/model.h"
 #include "sqltext/sqltext.h"
@@ -174,7 +175,8 @@ static int collect_line(void *pArg, const char *zObject, const char *zKind, cons
 
 /* The replay's model against the live one: "the migrations" say what
 ** should be, "the database" what is. */
-static int compare_schemas(sqlite3 *pExpDb, sqlite3 *pLiveDb, DmDiffList *pList, char **pzErr) {
+static int compare_schemas(sqlite3 *pExpDb, sqlite3 *pLiveDb, DmDiffList *pList,
+                           char **pzRepair, char **pzErr) {
   DmSchema *pExp = 0, *pLive = 0;
   int rc = dm_schema_read(pExpDb, "main", &pExp, pzErr);
   if (rc == SQLITE_OK) rc = dm_schema_read(pLiveDb, "main", &pLive, pzErr);
@@ -182,6 +184,9 @@ static int compare_schemas(sqlite3 *pExpDb, sqlite3 *pLiveDb, DmDiffList *pList,
     Collect c = {pList, pExp, pLive};
     rc = dm_schema_compare(pExp, pLive, "the migrations", "the database", collect_line, &c);
   }
+  /* The repair: the diff from what the database has to what the
+  ** migrations give, keeping rows as any diff does. */
+  if (rc == SQLITE_OK && pzRepair) rc = dm_schema_diff(pLive, pExp, pzRepair, pzErr);
   dm_schema_free(pExp);
   dm_schema_free(pLive);
   return rc;
@@ -191,7 +196,13 @@ static int compare_schemas(sqlite3 *pExpDb, sqlite3 *pLiveDb, DmDiffList *pList,
 
 int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
              DmDiffList *pList, char **pzErr) {
+  return dm_check_ex(db, pSet, aApplied, pList, 0, pzErr);
+}
+
+int dm_check_ex(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
+                DmDiffList *pList, char **pzRepair, char **pzErr) {
   memset(pList, 0, sizeof(*pList));
+  if (pzRepair) *pzRepair = 0;
   DmFlags *aRead = 0;
   sqlite3 *pMem = 0;
   int nRow = 0;
@@ -229,7 +240,7 @@ int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
   }
   if (rc == SQLITE_OK) rc = check_checksums(db, pSet, aApplied, pList);
   if (rc == SQLITE_OK) rc = dm_replay(pSet, aApplied, &pMem, 0, pzErr);
-  if (rc == SQLITE_OK) rc = compare_schemas(pMem, db, pList, pzErr);
+  if (rc == SQLITE_OK) rc = compare_schemas(pMem, db, pList, pzRepair, pzErr);
   if (rc && rc != SQLITE_NOMEM && !*pzErr) {
     *pzErr = dm_error_text(db, rc, "migrate_check", 0);
   }
@@ -242,6 +253,12 @@ int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
   sqlite3_finalize(pHold);
   sqlite3_free(azRow);
   sqlite3_free(aRead);
-  if (rc) dm_diff_clear(pList);
+  if (rc) {
+    dm_diff_clear(pList);
+    if (pzRepair) {
+      sqlite3_free(*pzRepair);
+      *pzRepair = 0;
+    }
+  }
   return rc;
 }

@@ -51,6 +51,15 @@ int dm_check(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
 void dm_diff_clear(DmDiffList *pList);
 
 /*
+** dm_check(), and with pzRepair the script that brings the schema back to
+** what the migrations give: the diff from the database's model to the
+** replay's (sqlite3_malloc'd; "" when the schemas agree). migrate_check('sql')
+** returns it, migrate_repair() runs it.
+*/
+int dm_check_ex(sqlite3 *db, const DmSet *pSet, const DmFlags *aApplied,
+                DmDiffList *pList, char **pzRepair, char **pzErr);
+
+/*
 ** For a run that failed on a database with tables but no alembic_version
 ** row: which revision's schema it has (the migrations replayed to each and
 ** the models compared), as a sentence that says to stamp it; 0 if it has

@@ -20,6 +20,7 @@
 
 #include "ops/backup.h"
 #include "ops/check.h"
+#include "sqltext/sqltext.h"
 
 SQLITE_EXTENSION_INIT3
 
@@ -61,12 +62,85 @@ static int refuse_if_drifted(DmOps *p, const DmEvent *pEv, char **pzErr) {
   return rc;
 }
 
+/* Run the repair script's statements in order, inside the run. */
+static int run_script(DmOps *p, sqlite3 *db, const char *zScript, char **pzErr) {
+  const char *z = zScript;
+  int rc = SQLITE_OK;
+  while (rc == SQLITE_OK && z && *z) {
+    sqlite3_stmt *pStmt = 0;
+    const char *zTail = 0;
+    rc = sqlite3_prepare_v2(db, z, -1, &pStmt, &zTail);
+    if (rc == SQLITE_OK && pStmt) {
+      while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+      }
+      if (rc == SQLITE_DONE) rc = SQLITE_OK;
+      if (rc == SQLITE_OK) p->nRepaired++;
+    }
+    if (rc && rc != SQLITE_NOMEM) {
+      const char *zStart = dm_sql_skip_empty(z);
+      char *zLine = dm_sql_excerpt(zStart, zTail ? zTail : zStart + strlen(zStart), 160);
+      *pzErr = sqlite3_mprintf("migrate_repair(): %s\n  at: %s\n  the repair runs in one "
+                               "transaction: it was rolled back, the database is as it was",
+                               sqlite3_errmsg(db), zLine ? zLine : "");
+      sqlite3_free(zLine);
+    }
+    sqlite3_finalize(pStmt);
+    z = zTail;
+  }
+  return rc;
+}
+
+/*
+** migrate_repair(): under the write lock, the script that brings the schema
+** back to the migrations at the database's revision, run; then the check
+** again, which must find nothing (a repair that did not repair fails).
+*/
+static int repair(DmOps *p, const DmEvent *pEv, char **pzErr) {
+  DmDiffList list;
+  char *zScript = 0;
+  int rc = dm_check_ex(pEv->db, pEv->pSet, pEv->aApplied, &list, &zScript, pzErr);
+  if (rc == SQLITE_OK) {
+    p->zRepairAt = sqlite3_mprintf("%s", list.zVersion);
+    if (!p->zRepairAt) rc = SQLITE_NOMEM;
+  }
+  /* The run stamps the version read before the lock: another migrator
+  ** must not have moved it since. */
+  if (rc == SQLITE_OK && p->zRepairExpect && strcmp(p->zRepairExpect, list.zVersion) != 0) {
+    *pzErr = sqlite3_mprintf("migrate_repair(): the database went from %s to %s while the "
+                             "repair waited for the write lock; nothing was changed: call it "
+                             "again",
+                             p->zRepairExpect, list.zVersion);
+    rc = SQLITE_BUSY;
+  }
+  dm_diff_clear(&list);
+  if (rc == SQLITE_OK) rc = run_script(p, pEv->db, zScript, pzErr);
+  sqlite3_free(zScript);
+  if (rc == SQLITE_OK && p->nRepaired > 0) {
+    rc = dm_check_ex(pEv->db, pEv->pSet, pEv->aApplied, &list, 0, pzErr);
+    int nLeft = 0;
+    for (int i = 0; rc == SQLITE_OK && i < list.n; i++) {
+      nLeft += strcmp(list.a[i].zKind, "migration") != 0;
+    }
+    if (rc == SQLITE_OK && nLeft > 0) {
+      char *zLines = dm_diff_lines(&list);
+      *pzErr = sqlite3_mprintf("migrate_repair(): after the repair the schema still differs "
+                               "from the migrations, so nothing was changed:\n%s",
+                               zLines ? zLines : "");
+      sqlite3_free(zLines);
+      rc = SQLITE_ERROR;
+    }
+    dm_diff_clear(&list);
+  }
+  return rc;
+}
+
 static int ops_event(void *pArg, const DmEvent *pEv, char **pzErr) {
   DmOps *p = pArg;
   int rc = SQLITE_OK;
   switch (pEv->eType) {
     case DM_EVENT_START:
       if (p->bStrict) rc = refuse_if_drifted(p, pEv, pzErr);
+      if (rc == SQLITE_OK && p->bRepair) rc = repair(p, pEv, pzErr);
       if (rc == SQLITE_OK && p->zBackup) {
         char *zWhy = 0;
         rc = dm_backup(pEv->db, p->zBackup, 0, &zWhy);
@@ -124,7 +198,31 @@ void dm_ops_init(DmOps *p, DmOp eOp, int bStrict, int bRehearse, const char *zBa
   p->zBackup = zBackup;
 }
 
+void dm_ops_init_repair(DmOps *p) {
+  dm_ops_init(p, DM_OP_STAMP, 0, 0, 0);
+  p->zFunc = "migrate_repair";
+  p->bRepair = 1;
+}
+
+/* migrate_repair()'s result: what it did, at which revision. */
+static void repair_finish(DmOps *p, int rc, char **pzResult) {
+  if (rc == SQLITE_OK) {
+    char *z = p->nRepaired == 0
+                  ? sqlite3_mprintf("nothing to repair: the schema is what the migrations "
+                                    "give at %s", p->zRepairAt ? p->zRepairAt : "base")
+                  : sqlite3_mprintf("repaired: %d statement%s ran; the schema is what the "
+                                    "migrations give at %s",
+                                    p->nRepaired, plural(p->nRepaired),
+                                    p->zRepairAt ? p->zRepairAt : "base");
+    sqlite3_free(*pzResult);
+    *pzResult = z;
+  }
+  sqlite3_free(p->zRepairAt);
+  p->zRepairAt = 0;
+}
+
 void dm_ops_finish(DmOps *p, int rc, char **pzResult, char **pzErr) {
+  if (p->bRepair) repair_finish(p, rc, pzResult);
   if (!p->pReport) return;
   char *zSteps = sqlite3_str_finish(p->pReport);
   p->pReport = 0;

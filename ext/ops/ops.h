@@ -28,6 +28,10 @@ struct DmOps {
   sqlite3_int64 nChange;  /*   total_changes when it began */
   sqlite3_int64 nChangeEnd; /*  ... and after its last statement */
   double rStart;          /*   when it began, ms */
+  int bRepair;            /* migrate_repair(): the repair script runs at the start */
+  int nRepaired;          /*   its statements that ran */
+  char *zRepairAt;        /*   the revision it repaired the schema to */
+  const char *zRepairExpect; /* The version read before the lock ("base" if none) */
 };
 
 /*
@@ -36,6 +40,15 @@ struct DmOps {
 ** options the caller asked for.
 */
 void dm_ops_init(DmOps *p, DmOp eOp, int bStrict, int bRehearse, const char *zBackup);
+
+/*
+** Ready *p for migrate_repair(): a stamp to the version the database has,
+** whose run first brings the schema back to what the migrations give at
+** that version (migrate_check('sql')'s script, made under the write lock),
+** then checks that it did. dm_ops_finish() turns the result into the line
+** the function returns.
+*/
+void dm_ops_init_repair(DmOps *p);
 
 /*
 ** After dm_run_ex(): a rehearsal's report becomes the result, or leads the

@@ -508,33 +508,9 @@ static int line_of(const char *zSection, const char *z, int iFirstLine) {
   return iLine;
 }
 
-/*
-** The statement from z to zEnd as one line for a message: whitespace runs
-** folded, cut after 160 characters. Linear in what it shows, however long
-** the statement (a string of 300k ';' included).
-*/
+/* The statement from z to zEnd as one line for a message (sqltext.h). */
 static char *statement_excerpt(const char *z, const char *zEnd) {
-  sqlite3_str *pStr = sqlite3_str_new(0);
-  int nOut = 0, bSpace = 0;
-  for (const char *p = z; p < zEnd; p++) {
-    char c = *p;
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      bSpace = 1;
-      continue;
-    }
-    if (bSpace && nOut > 0) {
-      sqlite3_str_appendchar(pStr, 1, ' ');
-      nOut++;
-    }
-    bSpace = 0;
-    if (nOut >= 160) {
-      sqlite3_str_appendall(pStr, "...");
-      break;
-    }
-    sqlite3_str_appendchar(pStr, 1, c);
-    nOut++;
-  }
-  return sqlite3_str_finish(pStr);
+  return dm_sql_excerpt(z, zEnd, 160);
 }
 
 /*

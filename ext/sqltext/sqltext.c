@@ -288,3 +288,27 @@ int dm_sql_trim_end(const char *z, int n) {
   }
   return nKeep;
 }
+
+char *dm_sql_excerpt(const char *z, const char *zEnd, int nMax) {
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  int nOut = 0, bSpace = 0;
+  for (const char *p = z; p < zEnd; p++) {
+    char c = *p;
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      bSpace = 1;
+      continue;
+    }
+    if (bSpace && nOut > 0) {
+      sqlite3_str_appendchar(pStr, 1, ' ');
+      nOut++;
+    }
+    bSpace = 0;
+    if (nOut >= nMax) {
+      sqlite3_str_appendall(pStr, "...");
+      break;
+    }
+    sqlite3_str_appendchar(pStr, 1, c);
+    nOut++;
+  }
+  return sqlite3_str_finish(pStr);
+}

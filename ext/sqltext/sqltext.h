@@ -134,6 +134,13 @@ struct DmPragma {
   int bSets;           /* "=" or "(" follows the name */
 };
 
+/*
+** The text from z to zEnd as one line for a message: whitespace runs
+** folded (in strings too), cut after nMax characters with "...". Linear in
+** what it shows, however long the text. sqlite3_malloc'd; 0 on OOM.
+*/
+char *dm_sql_excerpt(const char *z, const char *zEnd, int nMax);
+
 /* Read the pragma from z, just after the PRAGMA keyword. */
 void dm_sql_pragma(const char *z, DmPragma *pPragma);
 

@@ -46,8 +46,8 @@ static void test_load_registers_exactly_these_functions(void **state) {
                 " WHERE name LIKE 'migrate%' ORDER BY name)",
                 "migrate_alter_table/-1 migrate_backup/-1 migrate_check/-1 "
                 "migrate_current/-1 migrate_diff/-1 migrate_downgrade/-1 migrate_heads/-1 "
-                "migrate_restore/-1 migrate_show/-1 migrate_sql/-1 migrate_stamp/-1 "
-                "migrate_strict/-1 migrate_upgrade/-1 migrate_verbose/-1");
+                "migrate_repair/-1 migrate_restore/-1 migrate_show/-1 migrate_sql/-1 "
+                "migrate_stamp/-1 migrate_strict/-1 migrate_upgrade/-1 migrate_verbose/-1");
   h_assert_text(db,
                 "SELECT group_concat(name, ' ') FROM "
                 "(SELECT name FROM pragma_module_list WHERE name LIKE 'migration%' "
@@ -72,7 +72,8 @@ static void test_writing_functions_are_direct_only(void **state) {
                 "migrate_backup:directonly migrate_check:innocuous "
                 "migrate_current:innocuous migrate_diff:directonly "
                 "migrate_downgrade:directonly "
-                "migrate_heads:innocuous+deterministic migrate_restore:directonly "
+                "migrate_heads:innocuous+deterministic migrate_repair:directonly "
+                "migrate_restore:directonly "
                 "migrate_show:innocuous migrate_sql:innocuous "
                 "migrate_stamp:directonly migrate_strict:directonly migrate_upgrade:directonly "
                 "migrate_verbose:directonly");

@@ -377,6 +377,118 @@ static void test_check_changes_nothing(void **state) {
   sqlite3_free(zDb);
 }
 
+/* A database at head with rows, then drift made by hand: reasoning made NOT
+** NULL by an edit of sqlite_schema, an index added, one dropped. */
+static sqlite3 *drifted_db(const char *zName, char **pzPath) {
+  char *zDb = h_fresh(zName);
+  sqlite3 *db = h_open(zDb, "");
+  sqlite3_free(h_text(db, "SELECT migrate_upgrade('head')"));
+  h_exec(db, "INSERT INTO questions (id, category, question_text, created_at, updated_at) "
+             "VALUES (1, 'math', 'q1', 't', 't'), (2, 'geo', 'q2', 't', 't');"
+             "INSERT INTO responses (id, question_id, model_name, model_config, reasoning, "
+             "answer, created_at, updated_at) VALUES (5, 1, 'm', '{}', 'r', 'a', 't', 't');"
+             "PRAGMA writable_schema=ON;"
+             "UPDATE sqlite_schema SET sql = replace(sql, 'reasoning TEXT,', "
+             "'reasoning TEXT NOT NULL,') WHERE name = 'responses';"
+             "PRAGMA writable_schema=OFF;");
+  sqlite3_close(db);
+  db = h_open(zDb, "");
+  h_exec(db, "CREATE INDEX extra ON questions (updated_at); DROP INDEX idx_responses_is_correct");
+  *pzPath = zDb;
+  return db;
+}
+
+/*
+** migrate_check('sql') is the script that brings the schema back to the
+** migrations; migrate_repair() runs it in one run under the write lock and
+** leaves the version, and every row, as they were.
+*/
+static void test_check_sql_and_repair_bring_the_schema_back(void **state) {
+  (void)state;
+  char *zDb = 0;
+  sqlite3 *db = drifted_db("repair.db", &zDb);
+  h_assert_text(db, "SELECT migrate_check('sql')",
+                "-- index extra is not in the desired schema\n"
+                "DROP INDEX extra;\n"
+                "\n"
+                "-- table responses changes:\n"
+                "--   responses.reasoning: nullable in the desired schema, NOT NULL in the "
+                "current schema\n"
+                "SELECT migrate_alter_table('CREATE TABLE responses (\n"
+                "    id INTEGER NOT NULL,\n"
+                "    question_id INTEGER NOT NULL,\n"
+                "    model_name VARCHAR(100) NOT NULL,\n"
+                "    model_config TEXT NOT NULL,\n"
+                "    reasoning TEXT,\n"
+                "    answer TEXT NOT NULL,\n"
+                "    is_correct BOOLEAN,\n"
+                "    created_at DATETIME NOT NULL,\n"
+                "    updated_at DATETIME NOT NULL,\n"
+                "    PRIMARY KEY (id),\n"
+                "    FOREIGN KEY(question_id) REFERENCES questions (id) ON DELETE CASCADE\n"
+                ")');\n"
+                "\n"
+                "-- new index idx_responses_is_correct\n"
+                "CREATE INDEX idx_responses_is_correct ON responses (is_correct);\n");
+  char *zRows = h_text(db, "SELECT group_concat(id || question_id || reasoning) FROM responses");
+  h_assert_text(db, "SELECT migrate_repair()",
+                "repaired: 3 statements ran; the schema is what the migrations give at "
+                "002_add_invalid_responses");
+  h_assert_text(db, "SELECT migrate_check()", "ok");
+  h_assert_text(db, "SELECT migrate_current()", "002_add_invalid_responses");
+  h_assert_text(db, "SELECT group_concat(id || question_id || reasoning) FROM responses", zRows);
+  h_assert_text(db, "SELECT count(*) FROM questions", "2");
+  h_assert_text(db, "PRAGMA integrity_check", "ok");
+  /* Nothing left: an empty script, and a repair that says so. */
+  h_assert_text(db, "SELECT migrate_check('sql')", "");
+  h_assert_text(db, "SELECT migrate_repair()",
+                "nothing to repair: the schema is what the migrations give at "
+                "002_add_invalid_responses");
+  h_assert_error(db, "SELECT migrate_check('fix')",
+                 "migrate_check(option): the only option is 'sql', which returns the script "
+                 "that brings the schema back to its migrations (migrate_repair() runs it)");
+  sqlite3_free(zRows);
+  sqlite3_close(db);
+  sqlite3_free(zDb);
+}
+
+/* A repair the rows refuse fails as a whole: the file is as it was. */
+static void test_repair_that_fails_changes_nothing(void **state) {
+  (void)state;
+  char *zDb = 0;
+  sqlite3 *db = drifted_db("repair-fails.db", &zDb);
+  /* The migrations say model_config NOT NULL; the database lets a NULL in. */
+  h_exec(db, "PRAGMA writable_schema=ON;"
+             "UPDATE sqlite_schema SET sql = replace(sql, 'model_config TEXT NOT NULL,', "
+             "'model_config TEXT,') WHERE name = 'responses';"
+             "PRAGMA writable_schema=OFF;");
+  sqlite3_close(db);
+  db = h_open(zDb, "");
+  h_exec(db, "INSERT INTO responses (id, question_id, model_name, model_config, reasoning, "
+             "answer, created_at, updated_at) VALUES (6, 2, 'm', NULL, 'r', 'a', 't', 't')");
+  sqlite3_close(db);
+  HFile before = h_file(zDb);
+  db = h_open(zDb, "");
+  h_assert_error(db, "SELECT migrate_repair()",
+                 "migrate_repair(): migrate_alter_table(responses): a row of responses breaks "
+                 "the new rules, so nothing was changed:\n"
+                 "  rowid 6: NOT NULL on model_config; id=6, question_id=2, model_name='m', "
+                 "model_config=NULL, reasoning='r', answer='a', is_correct=NULL, "
+                 "created_at='t', updated_at='t'\n"
+                 "  fix those rows in the migration before the call (UPDATE or DELETE them), "
+                 "or keep the old rule\n"
+                 "  at: SELECT migrate_alter_table('CREATE TABLE responses ( id INTEGER NOT "
+                 "NULL, question_id INTEGER NOT NULL, model_name VARCHAR(100) NOT NULL, "
+                 "model_config TEXT NOT ...\n"
+                 "  the repair runs in one transaction: it was rolled back, the database is "
+                 "as it was");
+  h_assert_text(db, "SELECT migrate_current()", "002_add_invalid_responses");
+  sqlite3_close(db);
+  h_assert_file_unchanged(zDb, before);
+  free(before.a);
+  sqlite3_free(zDb);
+}
+
 /*
 ** The chain built twice: once as it is, once with c2 and c5 edited. A
 ** database migrated by the first build, checked by the second: both
@@ -777,8 +889,12 @@ static void test_check_refuses_an_unknown_version(void **state) {
       "migrate_stamp('<rev>', 'purge')";
   h_assert_error(db, "SELECT migrate_check()", zWant);
   h_assert_error(db, "SELECT * FROM migration_drift", zWant);
+  h_assert_error(db, "SELECT migrate_check('sql', 1)",
+                 "wrong number of arguments (2): use migrate_check(), or migrate_check('sql') "
+                 "for the script that repairs the schema");
   h_assert_error(db, "SELECT migrate_check(1)",
-                 "wrong number of arguments (1): use migrate_check()");
+                 "migrate_check(option): the only option is 'sql', which returns the script "
+                 "that brings the schema back to its migrations (migrate_repair() runs it)");
   sqlite3_close(db);
   sqlite3_free(zDb);
 }
@@ -2803,6 +2919,8 @@ int main(void) {
       cmocka_unit_test(test_check_is_ok_at_every_revision),
       cmocka_unit_test(test_check_on_a_set_that_alters_tables),
       cmocka_unit_test(test_check_changes_nothing),
+      cmocka_unit_test(test_check_sql_and_repair_bring_the_schema_back),
+      cmocka_unit_test(test_repair_that_fails_changes_nothing),
       cmocka_unit_test(test_checksum_mismatch_is_reported_by_revision),
       cmocka_unit_test(test_line_ends_and_trailing_blanks_are_not_edits),
       cmocka_unit_test(test_drift_for_each_kind_of_object),

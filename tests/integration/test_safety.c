@@ -512,7 +512,7 @@ static void craft(const char *zDb, const char *zSql) {
   sqlite3 *db = h_open(zDb, 0);
   const char *azName[] = {"migrate_upgrade", "migrate_downgrade", "migrate_stamp",
                           "migrate_verbose", "migrate_backup",    "migrate_restore",
-                          "migrate_strict"};
+                          "migrate_strict",  "migrate_repair"};
   for (size_t i = 0; i < sizeof(azName) / sizeof(azName[0]); i++) {
     sqlite3_create_function(db, azName[i], -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                             0, harmless, 0, 0);
@@ -569,6 +569,10 @@ static int hostile_error_is_expected(const Hostile *pObj, const char *zFunc,
         azWant[0] = sqlite3_mprintf(
             "migrate_strict() must be called on its own, as in SELECT "
             "migrate_strict(1)");
+      } else if (strcmp(zFunc, "migrate_repair") == 0) {
+        azWant[0] = sqlite3_mprintf(
+            "migrate_repair() must be called on its own, as in SELECT "
+            "migrate_repair()");
       } else if (strcmp(zFunc, "migrate_backup") == 0) {
         azWant[0] = sqlite3_mprintf(
             "migrate_backup() must be called on its own, as in SELECT "
@@ -698,6 +702,7 @@ static void test_hostile_schema_cannot_run_writing_functions(void **state) {
       {zBackup, "migrate_backup"},
       {zBackupOver, "migrate_backup"},
       {zRestore, "migrate_restore"},
+      {"migrate_repair()", "migrate_repair"},
   };
   HFile base = h_file(zBase);
   char *zDb = h_path("hostile.db");
