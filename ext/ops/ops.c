@@ -202,6 +202,7 @@ void dm_ops_init_repair(DmOps *p) {
   dm_ops_init(p, DM_OP_STAMP, 0, 0, 0);
   p->zFunc = "migrate_repair";
   p->bRepair = 1;
+  p->run.zStampKind = "repair";
 }
 
 /* migrate_repair()'s result: what it did, at which revision. */

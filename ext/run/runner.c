@@ -1129,7 +1129,8 @@ static int run_stamp(Run *p) {
   int rc = write_version(p, p->aApplied, p->aTarget);
   if (rc == SQLITE_OK) {
     char *zTo = dm_describe(p->pSet, p->aTarget, "");
-    rc = zTo ? write_log(p, 0, "stamp", p->zBefore[0] ? p->zBefore : 0, zTo[0] ? zTo : 0, 0,
+    const char *zKind = p->pOpts && p->pOpts->zStampKind ? p->pOpts->zStampKind : "stamp";
+    rc = zTo ? write_log(p, 0, zKind, p->zBefore[0] ? p->zBefore : 0, zTo[0] ? zTo : 0, 0,
                          iStart, 0.0)
              : SQLITE_NOMEM;
     sqlite3_free(zTo);

@@ -61,6 +61,8 @@ typedef struct DmRunOpts DmRunOpts;
 struct DmRunOpts {
   int bRehearse;   /* Run the whole plan, then roll it all back */
   int bQuiet;      /* No verbose lines whatever the settings (replays) */
+  const char *zStampKind; /* A stamp's direction in distmigrate_log ("stamp"
+                          ** if 0; migrate_repair() writes "repair") */
   /* Called at each event; non-zero fails the run with *pzErr
   ** (sqlite3_malloc'd) as its message. */
   int (*xEvent)(void *pArg, const DmEvent *pEvent, char **pzErr);

@@ -436,6 +436,9 @@ static void test_check_sql_and_repair_bring_the_schema_back(void **state) {
                 "002_add_invalid_responses");
   h_assert_text(db, "SELECT migrate_check()", "ok");
   h_assert_text(db, "SELECT migrate_current()", "002_add_invalid_responses");
+  h_assert_text(db, "SELECT direction || ' ' || from_version || ' ' || to_version FROM "
+                    "distmigrate_log ORDER BY id DESC LIMIT 1",
+                "repair 002_add_invalid_responses 002_add_invalid_responses");
   h_assert_text(db, "SELECT group_concat(id || question_id || reasoning) FROM responses", zRows);
   h_assert_text(db, "SELECT count(*) FROM questions", "2");
   h_assert_text(db, "PRAGMA integrity_check", "ok");
