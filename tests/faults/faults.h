@@ -383,6 +383,7 @@ static int f_env_int(const char *zName, int iDefault) {
 #define F_ALTER_OOM_STRIDE 19   /* Exhaustive: about 14 minutes here */
 #define F_SPILL_STRIDE 7        /* Exhaustive: about 1 minute each */
 #define F_READ_DIFF_STRIDE 97   /* migrate_check('sql'): replays and diffs */
+#define F_RULES_OOM_STRIDE 53   /* migrate_alter_table()'s edits of the rules */
 static int f_stride(int nDefault) {
   int n = f_env_int("FAULT_STRIDE", nDefault);
   return n > 0 ? n : 1;
