@@ -105,9 +105,15 @@ static const char *target_text(sqlite3_context *ctx, const char *zFunc,
   char *z = 0;
   switch (sqlite3_value_type(pArg)) {
     case SQLITE_NULL:
-      z = sqlite3_mprintf(
-          "%s(NULL): the target is NULL; give 'head', a revision id, or a "
-          "relative step such as '+1'", zFunc);
+      /* What this function takes: down is 'base' or '-1', a stamp no step. */
+      if (strcmp(zFunc, "migrate_stamp") == 0) {
+        z = sqlite3_mprintf("%s(NULL): the target is NULL; give 'head', 'base' or a "
+                            "revision id", zFunc);
+      } else {
+        z = sqlite3_mprintf("%s(NULL): the target is NULL; give '%s', a revision id, or a "
+                            "relative step such as '%s1'",
+                            zFunc, zExample, strcmp(zFunc, "migrate_downgrade") == 0 ? "-" : "+");
+      }
       break;
     case SQLITE_INTEGER:
     case SQLITE_FLOAT:

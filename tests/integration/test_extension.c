@@ -1,7 +1,7 @@
 /*
 ** Integration tests: real databases, the built extension loaded into them.
 ** The shipped set is compared with what real Alembic produces
-** (tests/alembic/reference/*.sql, checked against Alembic by
+** (tests/alembic/reference/REV.sql, checked against Alembic by
 ** tests/python/test_alembic_interop.py).
 */
 #include "harness.h"
@@ -465,8 +465,10 @@ static void test_bad_input_errors_and_changes_nothing(void **state) {
        "migrate_downgrade(1.5): a step count must be a whole number, as in "
        "migrate_downgrade(-1)"},
       {"002", "SELECT migrate_downgrade(NULL)",
-       "migrate_downgrade(NULL): the target is NULL; give 'head', a revision "
-       "id, or a relative step such as '+1'"},
+       "migrate_downgrade(NULL): the target is NULL; give 'base', a revision "
+       "id, or a relative step such as '-1'"},
+      {"002", "SELECT migrate_stamp(NULL)",
+       "migrate_stamp(NULL): the target is NULL; give 'head', 'base' or a revision id"},
       {"002", "SELECT migrate_upgrade('001')",
        "Destination 001_initial_schema is below the current revision "
        "002_add_invalid_responses: migrate_upgrade only goes up; to go down, "

@@ -224,7 +224,7 @@ test_bad_input_prints_the_error_and_changes_nothing() {
   bad head "SELECT migrate_upgrade('001')" \
     "${stepping}Destination 001_initial_schema is below the current revision $head: migrate_upgrade only goes up; to go down, use migrate_downgrade('001_initial_schema')"
   bad head "SELECT migrate_downgrade(NULL)" \
-    "${stepping}migrate_downgrade(NULL): the target is NULL; give 'head', a revision id, or a relative step such as '+1'"
+    "${stepping}migrate_downgrade(NULL): the target is NULL; give 'base', a revision id, or a relative step such as '-1'"
   bad head "SELECT migrate_downgrade('-x')" \
     "${stepping}'-x' is not a valid relative revision: write +N or -N for N steps from the current revision, or REV+N or REV-N for N steps from revision REV, with N a whole number, as in '+1', '-1' or 'head-1'"
   bad head "SELECT migrate_downgrade(1.5)" \
