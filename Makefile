@@ -233,7 +233,8 @@ $(BUILD)/tests/test_safety: tests/integration/test_safety.c tests/integration/ha
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -pthread -o $@ tests/integration/test_safety.c -lcmocka -lsqlite3
 
-$(BUILD)/tests/test_ops: tests/integration/test_ops.c tests/integration/harness.h
+$(BUILD)/tests/test_ops: tests/integration/test_ops.c tests/integration/harness.h \
+  tests/integration/sets.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_ops.c -lcmocka -lsqlite3
 
@@ -242,7 +243,8 @@ $(BUILD)/tests/test_promise: tests/integration/test_promise.c tests/integration/
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_promise.c -lcmocka -lsqlite3
 
-$(BUILD)/tests/test_diff: tests/integration/test_diff.c tests/integration/harness.h
+$(BUILD)/tests/test_diff: tests/integration/test_diff.c tests/integration/harness.h \
+  tests/integration/sets.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_diff.c -lcmocka -lsqlite3
 

@@ -11,6 +11,7 @@
 ** keys and the integrity check must hold.
 */
 #include "harness.h"
+#include "sets.h"
 
 typedef struct Case Case;
 struct Case {
@@ -391,71 +392,6 @@ static const Case aCase[] = {
 #define N_CASE ((int)(sizeof(aCase) / sizeof(aCase[0])))
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static void run_shell(const char *zCmd) {
-  int rc = system(zCmd);
-  if (rc != 0) fail_msg("command failed (%d): %s", rc, zCmd);
-}
-
-static char *empty_dir(const char *zName) {
-  char *zDir = h_path(zName);
-  char *zCmd = sqlite3_mprintf("rm -rf %s && mkdir -p %s", zDir, zDir);
-  run_shell(zCmd);
-  sqlite3_free(zCmd);
-  return zDir;
-}
-
-static void write_file(const char *zPath, const char *zText) {
-  FILE *out = fopen(zPath, "wb");
-  if (!out) fail_msg("cannot write %s", zPath);
-  fputs(zText, out);
-  fclose(out);
-}
-
-static char *read_text(const char *zPath) {
-  HFile f = h_file(zPath);
-  if (!f.bExists) fail_msg("missing %s", zPath);
-  char *z = sqlite3_mprintf("%.*s", (int)f.n, (const char *)f.a);
-  free(f.a);
-  return z;
-}
-
-/* The set in zDir built into zDir/distmigrate.so; its path without ".so". */
-static char *build_set(const char *zDir) {
-  const char *zObj = getenv("DM_ENGINE_OBJ");
-  const char *zCc = getenv("DM_CC");
-  if (!zObj || !zObj[0]) fail_msg("DM_ENGINE_OBJ is not set (run through make)");
-  char *zCmd = sqlite3_mprintf(
-      "%s/dmgen %s %s/migrations.c && %s -shared -fPIC -pthread -Iext -o "
-      "%s/distmigrate.so %s/migrations.c %s",
-      h_build(), zDir, zDir, zCc && zCc[0] ? zCc : "cc", zDir, zDir, zObj);
-  run_shell(zCmd);
-  sqlite3_free(zCmd);
-  return sqlite3_mprintf("%s/distmigrate", zDir);
-}
-
-static sqlite3 *open_with(const char *zPath, const char *zExtension) {
-  sqlite3 *db = h_open(zPath, 0);
-  char *zErr = 0;
-  sqlite3_enable_load_extension(db, 1);
-  if (sqlite3_load_extension(db, zExtension, 0, &zErr) != SQLITE_OK) {
-    fail_msg("cannot load %s: %s", zExtension, zErr ? zErr : "?");
-  }
-  return db;
-}
-
-static void write_migration(const char *zDir, const char *zId, const char *zParent,
-                            const char *zUp, const char *zDown) {
-  char *zPath = sqlite3_mprintf("%s/%s.sql", zDir, zId);
-  char *zText = sqlite3_mprintf(
-      "-- Test revision %s\n--\n-- Revision ID: %s\n-- Revises: %s\n"
-      "-- Create Date: 2024-03-01 10:00:00.000000\n\n-- migrate:up\n%s\n"
-      "-- migrate:down\n%s\n",
-      zId, zId, zParent, zUp, zDown);
-  write_file(zPath, zText);
-  sqlite3_free(zText);
-  sqlite3_free(zPath);
-}
 
 /* migrate_diff(zFrom, zTo) (zFrom 0: the one-argument form) on db; fails
 ** the test on an error. */
