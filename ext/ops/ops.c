@@ -62,8 +62,14 @@ static int refuse_if_drifted(DmOps *p, const DmEvent *pEv, char **pzErr) {
   return rc;
 }
 
-/* Run the repair script's statements in order, inside the run. */
-static int run_script(DmOps *p, sqlite3 *db, const char *zScript, char **pzErr) {
+/*
+** Run the repair script's statements in order, inside the run. After each,
+** the run's undo is compiled again, as the runner does after a migration's
+** statements: a DROP or CREATE INDEX expires it, and an interrupt must
+** still find an undo that needs no compiling.
+*/
+static int run_script(DmOps *p, const DmEvent *pEv, const char *zScript, char **pzErr) {
+  sqlite3 *db = pEv->db;
   const char *z = zScript;
   int rc = SQLITE_OK;
   while (rc == SQLITE_OK && z && *z) {
@@ -74,7 +80,10 @@ static int run_script(DmOps *p, sqlite3 *db, const char *zScript, char **pzErr) 
       while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
       }
       if (rc == SQLITE_DONE) rc = SQLITE_OK;
-      if (rc == SQLITE_OK) p->nRepaired++;
+      if (rc == SQLITE_OK) {
+        p->nRepaired++;
+        dm_undo_arm(db, pEv->pConn);
+      }
     }
     if (rc && rc != SQLITE_NOMEM) {
       const char *zStart = dm_sql_skip_empty(z);
@@ -113,7 +122,7 @@ static int repair(DmOps *p, const DmEvent *pEv, char **pzErr) {
     rc = SQLITE_BUSY;
   }
   dm_diff_clear(&list);
-  if (rc == SQLITE_OK) rc = run_script(p, pEv->db, zScript, pzErr);
+  if (rc == SQLITE_OK) rc = run_script(p, pEv, zScript, pzErr);
   sqlite3_free(zScript);
   if (rc == SQLITE_OK && p->nRepaired > 0) {
     rc = dm_check_ex(pEv->db, pEv->pSet, pEv->aApplied, &list, 0, pzErr);

@@ -115,6 +115,7 @@ static void append_error(Run *p, const char *zFormat, ...) {
 /* Tell the observers; an observer's refusal fails the run. */
 static int notify(Run *p, DmEvent *pEv) {
   pEv->db = p->db;
+  pEv->pConn = p->pConn;
   pEv->pSet = p->pSet;
   if (p->bVerbose) dm_progress_event(&p->pProgress, pEv);
   if (!p->pOpts || !p->pOpts->xEvent) return SQLITE_OK;

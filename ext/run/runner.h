@@ -44,6 +44,7 @@ typedef struct DmEvent DmEvent;
 struct DmEvent {
   DmEventType eType;
   sqlite3 *db;
+  DmConn *pConn;            /* The run's connection state (dm_undo_arm) */
   const DmSet *pSet;
   const DmFlags *aApplied;  /* START: applied when the run began */
   const DmPlan *pPlan;      /* START: the steps (none for a stamp) */
