@@ -243,6 +243,11 @@ $(BUILD)/tests/test_promise: tests/integration/test_promise.c tests/integration/
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_promise.c -lcmocka -lsqlite3
 
+$(BUILD)/tests/test_progress: tests/integration/test_progress.c tests/integration/harness.h \
+  tests/integration/sets.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/integration/test_progress.c -lcmocka -lsqlite3
+
 $(BUILD)/tests/test_diff: tests/integration/test_diff.c tests/integration/harness.h \
   tests/integration/sets.h
 	@mkdir -p $(@D)
@@ -280,8 +285,9 @@ check-safety: all fixtures $(BUILD)/tests/test_safety $(BUILD)/tests/test_promis
 	DM_BUILD=$(BUILD) $(BUILD)/tests/test_promise
 
 # Trust and operations; builds a few sets at test time from the engine's objects.
-check-ops: all fixtures $(BUILD)/dmgen $(BUILD)/tests/test_ops
+check-ops: all fixtures $(BUILD)/dmgen $(BUILD)/tests/test_ops $(BUILD)/tests/test_progress
 	DM_BUILD=$(BUILD) DM_CC="$(CC)" DM_ENGINE_OBJ="$(ENGINE_OBJ)" $(BUILD)/tests/test_ops
+	DM_BUILD=$(BUILD) DM_CC="$(CC)" DM_ENGINE_OBJ="$(ENGINE_OBJ)" $(BUILD)/tests/test_progress
 
 # migrate_diff(): its cases through one migration set built at test time.
 check-diff: all $(BUILD)/dmgen $(BUILD)/tests/test_diff

@@ -48,6 +48,7 @@
 
 #include "alter/edit.h"
 #include "run/fkguard.h"
+#include "run/progress.h"
 #include "schema/model.h"
 #include "sqltext/create.h"
 
@@ -358,8 +359,8 @@ static void note(Alter *p, const char *zFmt, ...) {
   va_start(ap, zFmt);
   char *z = sqlite3_vmprintf(zFmt, ap);
   va_end(ap);
-  fprintf(stderr, "INFO  [distmigrate] migrate_alter_table(%s): %s\n",
-          p->zTable ? p->zTable : "", z ? z : "out of memory");
+  dm_verbose_line(p->pConn->pProgress, "migrate_alter_table(%s): %s", p->zTable ? p->zTable : "",
+                  z ? z : "out of memory");
   sqlite3_free(z);
 }
 
@@ -413,6 +414,26 @@ static int fail_sqlite(Alter *p, sqlite3 *db, int rc, const char *zTmp, const ch
   }
   sqlite3_free(z);
   return rc;
+}
+
+/*
+** Verbose mode: a counted phase, "PHASE TABLE", over the table's rows,
+** which it counts first for the total; *pbCount is then 1, and the
+** statements that read them count them with DM_PROGRESS_ROW.
+*/
+static int count_rows(Alter *p, const char *zPhase, int *pbCount) {
+  DmProgress *pProgress = p->pConn->pProgress;
+  *pbCount = 0;
+  if (!pProgress) return SQLITE_OK;
+  sqlite3_int64 nRow = 0;
+  int rc = query_int64(p->db, &nRow, "SELECT count(*) FROM main.\"%w\"", p->zTable);
+  if (rc) return fail_sqlite(p, p->db, rc, 0, "counting the rows for the progress lines");
+  char *zName = sqlite3_mprintf("%s %s", zPhase, p->zTable);
+  if (!zName) return SQLITE_NOMEM;
+  dm_progress_counted(pProgress, zName, nRow);
+  sqlite3_free(zName);
+  *pbCount = 1;
+  return SQLITE_OK;
 }
 
 static int read_columns(sqlite3 *db, const char *zTable, ColumnList *p) {
@@ -1483,9 +1504,12 @@ static int keep_short_rows(Alter *p, InPlace *q) {
   if (rc == SQLITE_OK) rc = stored_text(p, &zNow);
   if (rc == SQLITE_OK) rc = dm_edit_defaults_text(zNow ? zNow : "", &q->edit, zSentinel, &zTmp);
   if (rc == SQLITE_OK) rc = edit_schema(p, zTmp, 0);
+  int bCount = 0;
+  if (rc == SQLITE_OK) rc = count_rows(p, "DEFAULT scan", &bCount);
   if (rc == SQLITE_OK) {
-    zFill = dm_edit_fill_sql(p->zTable, &q->edit, zSentinel);
+    zFill = dm_edit_fill_sql(p->zTable, &q->edit, zSentinel, bCount);
     rc = zFill ? execf(p, p->db, "%s", zFill) : SQLITE_NOMEM;
+    dm_progress_phase_end(p->pConn->pProgress);
     if (rc) rc = fail_sqlite(p, p->db, rc, 0, "keeping the old DEFAULT in rows stored "
                                               "before the column was added");
   }
@@ -1507,7 +1531,11 @@ static int keep_short_rows(Alter *p, InPlace *q) {
 static int run_rules(Alter *p, InPlace *q) {
   char *zErr = 0;
   double t0 = now_ms();
-  int rc = dm_edit_scan(p->db, p->zTable, q->pWant->bWithoutRowid, &q->edit, &zErr);
+  int bCount = 0;
+  int rc = q->edit.nRule > 0 ? count_rows(p, "verifying scan", &bCount) : SQLITE_OK;
+  if (rc) return rc;
+  rc = dm_edit_scan(p->db, p->zTable, q->pWant->bWithoutRowid, &q->edit, bCount, &zErr);
+  dm_progress_phase_end(p->pConn->pProgress);
   if (rc == SQLITE_CONSTRAINT && zErr) {
     fail(p, rc, "%s", zErr);
   } else if (rc) {
@@ -1931,8 +1959,14 @@ static int copy_rows(Rebuild *r) {
     return fail(p, SQLITE_ERROR, "the new table keeps none of the old columns: create a new "
                                  "table and drop the old one instead");
   }
-  int rc = execf(p, p->db, "INSERT OR ABORT INTO main.\"%w\" (%s) SELECT %s FROM main.\"%w\"",
-                 r->zTmp, r->zCols, r->zSel, p->zTable);
+  int bCount = 0;
+  int rc = count_rows(p, "copy", &bCount);
+  if (rc) return rc;
+  /* The function is 0 for every row. */
+  rc = execf(p, p->db, "INSERT OR ABORT INTO main.\"%w\" (%s) SELECT %s FROM main.\"%w\"%s",
+             r->zTmp, r->zCols, r->zSel, p->zTable,
+             bCount ? " WHERE NOT " DM_PROGRESS_ROW "()" : "");
+  dm_progress_phase_end(p->pConn->pProgress);
   if (rc) return fail_sqlite(p, p->db, rc, r->zTmp, "copying the rows");
   r->nRow = sqlite3_changes64(p->db);
   r->tCopy = now_ms() - t0;
@@ -2012,20 +2046,39 @@ static int rename_new_table(Rebuild *r) {
   return SQLITE_OK;
 }
 
+/* Verbose mode: the index build is a phase, index by index. */
+static int start_index_build(Rebuild *r) {
+  DmProgress *pProgress = r->p->pConn->pProgress;
+  if (!pProgress) return SQLITE_OK;
+  int nIndex = 0;
+  for (int i = 0; i < r->nSaved; i++) nIndex += strcmp(r->aSaved[i].zType, "index") == 0;
+  if (nIndex == 0) return SQLITE_OK;
+  char *zName = sqlite3_mprintf("index build %s", r->p->zTable);
+  if (!zName) return SQLITE_NOMEM;
+  dm_progress_stepped(pProgress, zName, "index", nIndex);
+  sqlite3_free(zName);
+  return SQLITE_OK;
+}
+
 /* Step 8: the indexes and triggers, as they were written. */
 static int recreate_indexes_and_triggers(Rebuild *r) {
   Alter *p = r->p;
-  for (int i = 0; i < r->nSaved; i++) {
-    int rc = sqlite3_exec(p->db, r->aSaved[i].zSql, 0, 0, 0);
+  int rc = start_index_build(r);
+  for (int i = 0; rc == SQLITE_OK && i < r->nSaved; i++) {
+    if (strcmp(r->aSaved[i].zType, "index") == 0) {
+      dm_progress_item(p->pConn->pProgress, r->aSaved[i].zName);
+    }
+    rc = sqlite3_exec(p->db, r->aSaved[i].zSql, 0, 0, 0);
     if (rc == SQLITE_OK) dm_undo_arm(p->db, p->pConn);
     if (rc) {
-      return fail(p, rc, "the %s %s no longer applies to the new %s: %s\n  drop it in the "
-                         "migration before migrate_alter_table() and create what replaces it "
-                         "after",
-                  r->aSaved[i].zType, r->aSaved[i].zName, p->zTable, sqlite3_errmsg(p->db));
+      rc = fail(p, rc, "the %s %s no longer applies to the new %s: %s\n  drop it in the "
+                       "migration before migrate_alter_table() and create what replaces it "
+                       "after",
+                r->aSaved[i].zType, r->aSaved[i].zName, p->zTable, sqlite3_errmsg(p->db));
     }
   }
-  return SQLITE_OK;
+  dm_progress_phase_end(p->pConn->pProgress);
+  return rc;
 }
 
 /*
@@ -2168,7 +2221,10 @@ static int check_table(Alter *p, const char *zTable, int bScan, const char *zWhy
   double t0 = now_ms();
   int nViolation = 0;
   char *zList = 0;
+  dm_progress_stepped(p->pConn->pProgress, "foreign-key check", "table", 1);
+  dm_progress_item(p->pConn->pProgress, zTable);
   rc = dm_fk_violations(pStmt, &nViolation, &zList);
+  dm_progress_phase_end(p->pConn->pProgress);
   if (rc == SQLITE_OK && nViolation) {
     rc = fail(p, SQLITE_CONSTRAINT_FOREIGNKEY,
               "PRAGMA foreign_key_check(%s) found %d foreign key violation%s after the "

@@ -32,6 +32,13 @@ int dm_alter_table(sqlite3 *db, DmConn *pConn, const char *zCreate,
 void dm_alter_table_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /*
+** distmigrate_progress_row(): counts a row for the progress lines of the
+** run on this connection (user data: the DmConn) and returns 0; see
+** run/progress.h. Registered by api/ with migrate_alter_table().
+*/
+void dm_progress_row_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+/*
 ** migrate_alter_table() on db (a replay's private connection), with pConn
 ** as its state. From this call on pConn belongs to db: it is freed when db
 ** closes, or at once if the registration fails (*pzErr says why).

@@ -13,6 +13,8 @@
 */
 #include "alter/alter.h"
 
+#include "run/progress.h"
+
 SQLITE_EXTENSION_INIT3
 
 int dm_check_argc(sqlite3_context *ctx, const char *zUsage, int argc, int nMin,
@@ -72,6 +74,14 @@ void dm_alter_table_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   } else {
     sqlite3_result_text(ctx, zStrategy, -1, SQLITE_STATIC);
   }
+}
+
+void dm_progress_row_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  (void)argv;
+  DmConn *pConn = sqlite3_user_data(ctx);
+  dm_progress_rows(pConn->pProgress, 1);
+  sqlite3_result_int(ctx, 0);
 }
 
 int dm_alter_register(sqlite3 *db, DmConn *pConn, char **pzErr) {

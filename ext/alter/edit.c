@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "run/progress.h"
 #include "sqltext/create.h"
 
 SQLITE_EXTENSION_INIT3
@@ -308,7 +309,7 @@ int dm_edit_plan(sqlite3 *db, const char *zTable, const DmSchemaTable *pOld,
 
 /* SELECT key, breaks..., values FROM t WHERE breaks... LIMIT 10 */
 static char *scan_sql(const char *zTable, int bWithoutRowid, const DmEditPlan *p,
-                      const char *zValues) {
+                      const char *zValues, int bCount) {
   sqlite3_str *pStr = sqlite3_str_new(0);
   sqlite3_str_appendf(pStr, "SELECT %s", bWithoutRowid ? "NULL" : "rowid");
   for (int i = 0; i < p->nRule; i++) {
@@ -322,6 +323,7 @@ static char *scan_sql(const char *zTable, int bWithoutRowid, const DmEditPlan *p
   for (int i = 0; i < p->nRule; i++) {
     sqlite3_str_appendf(pStr, "%s(%s)", i ? " OR " : "", p->aRule[i].zBreaks);
   }
+  if (bCount) sqlite3_str_appendall(pStr, " OR " DM_PROGRESS_ROW "()");
   sqlite3_str_appendall(pStr, " LIMIT 10");
   return sqlite3_str_finish(pStr);
 }
@@ -377,12 +379,12 @@ static void scan_row(sqlite3_stmt *pStmt, sqlite3_stmt *pValues, const DmEditPla
 }
 
 int dm_edit_scan(sqlite3 *db, const char *zTable, int bWithoutRowid, const DmEditPlan *p,
-                 char **pzErr) {
+                 int bCount, char **pzErr) {
   *pzErr = 0;
   if (p->nRule == 0) return SQLITE_OK;
   char *zValues = 0;
   int rc = values_sql(db, zTable, &zValues);
-  char *zSql = rc == SQLITE_OK ? scan_sql(zTable, bWithoutRowid, p, zValues) : 0;
+  char *zSql = rc == SQLITE_OK ? scan_sql(zTable, bWithoutRowid, p, zValues, bCount) : 0;
   sqlite3_stmt *pStmt = 0, *pValues = 0;
   if (rc == SQLITE_OK) rc = zSql ? sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0) : SQLITE_NOMEM;
   if (rc == SQLITE_OK && !bWithoutRowid) {
@@ -499,7 +501,8 @@ int dm_edit_defaults_text(const char *zSql, const DmEditPlan *p, const char *zEx
   return *pzOut ? SQLITE_OK : SQLITE_NOMEM;
 }
 
-char *dm_edit_fill_sql(const char *zTable, const DmEditPlan *p, const char *zSentinel) {
+char *dm_edit_fill_sql(const char *zTable, const DmEditPlan *p, const char *zSentinel,
+                       int bCount) {
   sqlite3_str *pStr = sqlite3_str_new(0);
   sqlite3_str_appendf(pStr, "UPDATE main.\"%w\" SET ", zTable);
   for (int i = 0; i < p->nDefault; i++) {
@@ -511,5 +514,6 @@ char *dm_edit_fill_sql(const char *zTable, const DmEditPlan *p, const char *zSen
   for (int i = 0; i < p->nDefault; i++) {
     sqlite3_str_appendf(pStr, "%s\"%w\" IS %s", i ? " OR " : "", p->azDefCol[i], zSentinel);
   }
+  if (bCount) sqlite3_str_appendall(pStr, " OR " DM_PROGRESS_ROW "()");
   return sqlite3_str_finish(pStr);
 }

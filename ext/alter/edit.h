@@ -61,10 +61,12 @@ void dm_edit_plan_clear(DmEditPlan *p);
 ** The scan: one read of the table that stops at the tenth row breaking a
 ** tightened rule. SQLITE_OK if none does; otherwise SQLITE_CONSTRAINT and
 ** *pzErr naming the table, each rule a row breaks and the rows (rowid and
-** values, at most ten). No rule: SQLITE_OK at once.
+** values, at most ten). No rule: SQLITE_OK at once. bCount: each row read
+** is counted for the progress lines (DM_PROGRESS_ROW), which makes the
+** read go through every row, where an index might have found the few.
 */
 int dm_edit_scan(sqlite3 *db, const char *zTable, int bWithoutRowid, const DmEditPlan *p,
-                 char **pzErr);
+                 int bCount, char **pzErr);
 
 /*
 ** zSql (a CREATE TABLE) with the DEFAULT of each column of p->azDefCol
@@ -78,8 +80,10 @@ int dm_edit_defaults_text(const char *zSql, const DmEditPlan *p, const char *zEx
 ** The trap's repair, once the table's DEFAULTs point at zSentinel (an
 ** expression no stored value equals): an UPDATE that gives each row reading
 ** zSentinel in a column of p->azDefCol that column's old DEFAULT (NULL if
-** none), and writes only those rows. sqlite3_malloc'd; 0 on OOM.
+** none), and writes only those rows; bCount as for dm_edit_scan().
+** sqlite3_malloc'd; 0 on OOM.
 */
-char *dm_edit_fill_sql(const char *zTable, const DmEditPlan *p, const char *zSentinel);
+char *dm_edit_fill_sql(const char *zTable, const DmEditPlan *p, const char *zSentinel,
+                       int bCount);
 
 #endif

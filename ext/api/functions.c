@@ -293,7 +293,10 @@ static void dm_verbose_func(sqlite3_context *ctx, int argc, sqlite3_value **argv
 ** migrate_diff() writes nothing either, but it is DIRECTONLY: it runs the
 ** SQL text it is given (in a private :memory: database, virtual-table
 ** modules included), which a view or trigger in a database you did not
-** write must not be able to make it do.
+** write must not be able to make it do. distmigrate_progress_row() counts
+** the rows migrate_alter_table()'s statements read, for the progress lines
+** on stderr; it is DIRECTONLY with them, and not DETERMINISTIC, which would
+** let SQLite call it once for all rows.
 */
 #define DM_WRITES (SQLITE_UTF8 | SQLITE_DIRECTONLY)
 #define DM_READS (SQLITE_UTF8 | SQLITE_INNOCUOUS)
@@ -320,6 +323,7 @@ static const struct {
     {"migrate_strict", -1, DM_WRITES, dm_strict_func},
     {"migrate_repair", -1, DM_WRITES, dm_repair_func},
     {"migrate_diff", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, dm_diff_func},
+    {"distmigrate_progress_row", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY, dm_progress_row_func},
 };
 
 /* The eponymous virtual tables; pAux is the compiled-in set. */

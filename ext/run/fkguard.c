@@ -104,12 +104,10 @@ int dm_fk_drops_parent(sqlite3 *db, sqlite3_stmt *pStmt, char **pzWhy) {
   return rc;
 }
 
-int dm_fk_violations(sqlite3_stmt *pStmt, int *pn, char **pzList) {
-  sqlite3_str *pList = sqlite3_str_new(0);
-  int n = 0;
+int dm_fk_violations_add(sqlite3_stmt *pStmt, int *pn, sqlite3_str *pList) {
   int rc;
   while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-    if (n++ < 10) {
+    if ((*pn)++ < 10) {
       const char *zChild = (const char *)sqlite3_column_text(pStmt, 0);
       const char *zParent = (const char *)sqlite3_column_text(pStmt, 2);
       if (!zChild || !zParent) {
@@ -121,14 +119,26 @@ int dm_fk_violations(sqlite3_stmt *pStmt, int *pn, char **pzList) {
     }
   }
   sqlite3_finalize(pStmt);
-  if (n > 10) sqlite3_str_appendall(pList, "\n  ...");
   if (rc == SQLITE_DONE && sqlite3_str_errcode(pList)) rc = SQLITE_NOMEM;
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+char *dm_fk_violations_end(sqlite3_str *pList, int n, int *pRc) {
+  if (n > 10) sqlite3_str_appendall(pList, "\n  ...");
+  if (*pRc == SQLITE_OK && sqlite3_str_errcode(pList)) *pRc = SQLITE_NOMEM;
   char *zList = sqlite3_str_finish(pList);
-  if (rc != SQLITE_DONE || n == 0) {
+  if (*pRc != SQLITE_OK || n == 0) {
     sqlite3_free(zList);
     zList = 0;
   }
+  return zList;
+}
+
+int dm_fk_violations(sqlite3_stmt *pStmt, int *pn, char **pzList) {
+  sqlite3_str *pList = sqlite3_str_new(0);
+  int n = 0;
+  int rc = dm_fk_violations_add(pStmt, &n, pList);
+  *pzList = dm_fk_violations_end(pList, n, &rc);
   *pn = n;
-  *pzList = zList;
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  return rc;
 }

@@ -32,4 +32,14 @@ int dm_fk_drops_parent(sqlite3 *db, sqlite3_stmt *pStmt, char **pzWhy);
 */
 int dm_fk_violations(sqlite3_stmt *pStmt, int *pn, char **pzList);
 
+/*
+** The same over several statements (one table's check each): add pStmt's
+** violations to *pn and the first ten lines to pList, finalizing pStmt;
+** then dm_fk_violations_end() gives the list (0 when none, or on an error
+** in *pRc, which it sets to SQLITE_NOMEM if the list could not be made)
+** and frees pList.
+*/
+int dm_fk_violations_add(sqlite3_stmt *pStmt, int *pn, sqlite3_str *pList);
+char *dm_fk_violations_end(sqlite3_str *pList, int n, int *pRc);
+
 #endif

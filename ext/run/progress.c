@@ -1,13 +1,27 @@
 /*
-** Progress of long steps in verbose mode:
+** Verbose mode's lines, and the progress of long work while a run is on:
 **
 **   INFO  [distmigrate] Running upgrade c3_add_price -> c4_rebuild_items, ...
-**   INFO  [distmigrate]   ... 1.0 s, statement 2: INSERT INTO items_new (id, ...
-**   INFO  [distmigrate]   ... 2.0 s, statement 2: INSERT INTO items_new (id, ...
-**   INFO  [distmigrate] done in 2304.7 ms
+**   INFO  [distmigrate]   statement 2: SELECT migrate_alter_table('CREATE TABLE ...
+**   INFO  [distmigrate]   copy items: 412000 of 1000000 rows (41%), 411000 rows/s, ETA 1.4 s
+**   INFO  [distmigrate]   copy items: 824000 of 1000000 rows (82%), 412000 rows/s, ETA 0.4 s
+**   INFO  [distmigrate] migrate_alter_table(items): copied 1000000 rows ...
+**   INFO  [distmigrate]   index build items: index 2 of 3 (items_sku), 1.0 s
+**   INFO  [distmigrate]   step done in 3120.4 ms
+**   INFO  [distmigrate]   foreign-key check: table 4 of 9 (orders), 1.0 s
+**   INFO  [distmigrate] done in 4.802 s
 **
-** A helper thread wakes once a second while a step runs and prints where
-** the step is, from what the runner last told it (under a mutex).
+** A helper thread wakes once a second while a step or a phase runs, counted
+** from its start, and says where it is: the statement once (the first time
+** it is still running at a tick), then the phase, if one is on, with what
+** is done of how much, the rate and what is left. What it shows, it reads
+** from this struct, which the run keeps up to date: under the mutex, and
+** the row count of a counted phase without it (an atomic add per row, from
+** the SQL function alter/ puts in its copy and its scans).
+**
+** On a terminal the thread's line is redrawn in place, with a bar; every
+** other line first erases it, so the log keeps only lines that say what
+** happened. Elsewhere (a file, a pipe) each tick is a plain line.
 **
 ** Why not sqlite3_progress_handler(): a connection has one progress
 ** handler, and SQLite offers no way to read it. Installing ours would
@@ -18,6 +32,7 @@
 */
 #include "run/progress.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,29 +40,86 @@
 
 SQLITE_EXTENSION_INIT3
 
+#define PREFIX "INFO  [distmigrate] "
+
+static void print_line(const char *zFormat, va_list ap) {
+  char *z = sqlite3_vmprintf(zFormat, ap);
+  fprintf(stderr, PREFIX "%s\n", z ? z : "(out of memory)");
+  fflush(stderr);
+  sqlite3_free(z);
+}
+
 #if defined(_WIN32)
 
-/* No progress lines on Windows: the per-step durations remain. */
-void dm_progress_event(DmProgress **pp, const DmEvent *pEv) {
-  (void)pp;
+/* No progress thread on Windows: the run's own lines remain. */
+DmProgress *dm_progress_new(void) { return 0; }
+void dm_progress_free(DmProgress *p) { (void)p; }
+void dm_progress_event(DmProgress *p, const DmEvent *pEv) {
+  (void)p;
   (void)pEv;
 }
-void dm_progress_end(DmProgress **pp) { (void)pp; }
+void dm_verbose_line(DmProgress *p, const char *zFormat, ...) {
+  (void)p;
+  va_list ap;
+  va_start(ap, zFormat);
+  print_line(zFormat, ap);
+  va_end(ap);
+}
+void dm_progress_counted(DmProgress *p, const char *zName, sqlite3_int64 nTotal) {
+  (void)p;
+  (void)zName;
+  (void)nTotal;
+}
+void dm_progress_stepped(DmProgress *p, const char *zName, const char *zUnit, int nTotal) {
+  (void)p;
+  (void)zName;
+  (void)zUnit;
+  (void)nTotal;
+}
+void dm_progress_rows(DmProgress *p, sqlite3_int64 nRows) {
+  (void)p;
+  (void)nRows;
+}
+void dm_progress_item(DmProgress *p, const char *zItem) {
+  (void)p;
+  (void)zItem;
+}
+void dm_progress_phase_end(DmProgress *p) { (void)p; }
 
 #else
 
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
+#include <unistd.h>
+
+enum { PHASE_NONE, PHASE_COUNTED, PHASE_STEPPED };
 
 struct DmProgress {
   pthread_t thread;
+  int bThread;             /* The thread runs */
   pthread_mutex_t mutex;
-  pthread_cond_t cond;   /* Signalled when the step ends */
-  struct timespec start; /* CLOCK_MONOTONIC, when the step began */
+  pthread_cond_t cond;     /* Signalled when tOrigin moves, and to stop */
   int bStop;
-  int iStatement;        /* 1-based, 0 before the first */
-  char zStatement[96];   /* The statement, one line, cut */
+  int bTty;                /* stderr is a terminal: one line, redrawn */
+  int bBar;                /* ... and the thread's line is on it now */
+  struct timespec tOrigin; /* The ticks count from here: the step's start,
+                           ** or a phase's outside a step */
+  int nTick;               /* Ticks since tOrigin */
+  /* The step */
+  int bStep;
+  int iStatement;          /* 1-based, 0 before the first */
+  int bShown;              /* Its line is printed */
+  char zStatement[96];     /* One line, cut */
+  /* The phase */
+  int ePhase;
+  char zPhase[96];         /* "copy responses" */
+  char zUnit[16];          /* A stepped phase's objects: "index", "table" */
+  char zItem[64];          /* ... and the one being worked on */
+  int iItem, nItem;
+  sqlite3_int64 nRows;     /* A counted phase: rows read (atomic) */
+  sqlite3_int64 nTotal;    /* ... of this many (0: not known) */
+  struct timespec tPhase;
 };
 
 static double seconds_since(const struct timespec *pStart) {
@@ -57,27 +129,102 @@ static double seconds_since(const struct timespec *pStart) {
          (double)(now.tv_nsec - pStart->tv_nsec) / 1e9;
 }
 
+/* Erase the thread's line from the terminal, if it is there. */
+static void erase_bar(DmProgress *p) {
+  if (!p->bBar) return;
+  fputs("\r\033[K", stderr);
+  p->bBar = 0;
+}
+
+/* "[#######-------------] " for a counted phase with a total, on a terminal */
+static void append_bar(sqlite3_str *pOut, sqlite3_int64 nDone, sqlite3_int64 nTotal) {
+  int nFull = nTotal > 0 ? (int)(20 * (nDone < nTotal ? nDone : nTotal) / nTotal) : 0;
+  sqlite3_str_appendchar(pOut, 1, '[');
+  sqlite3_str_appendchar(pOut, nFull, '#');
+  sqlite3_str_appendchar(pOut, 20 - nFull, '-');
+  sqlite3_str_appendall(pOut, "] ");
+}
+
+/* What a counted phase has done: rows, share, rate, time left. */
+static void append_counted(DmProgress *p, sqlite3_str *pOut) {
+  sqlite3_int64 nDone = __atomic_load_n(&p->nRows, __ATOMIC_RELAXED);
+  double rSeconds = seconds_since(&p->tPhase);
+  double rRate = rSeconds > 0 ? (double)nDone / rSeconds : 0;
+  if (p->bTty && p->nTotal > 0) append_bar(pOut, nDone, p->nTotal);
+  if (p->nTotal > 0) {
+    sqlite3_str_appendf(pOut, "%lld of %lld rows (%d%%)", nDone, p->nTotal,
+                        (int)(100 * (nDone < p->nTotal ? nDone : p->nTotal) / p->nTotal));
+  } else {
+    sqlite3_str_appendf(pOut, "%lld rows", nDone);
+  }
+  if (nDone == 0) {
+    sqlite3_str_appendf(pOut, ", %.1f s", rSeconds);
+    return;
+  }
+  sqlite3_str_appendf(pOut, ", %lld rows/s", (sqlite3_int64)rRate);
+  if (p->nTotal > nDone) sqlite3_str_appendf(pOut, ", ETA %.1f s", (double)(p->nTotal - nDone) / rRate);
+}
+
+/* The thread's line, without the prefix. */
+static char *status_text(DmProgress *p) {
+  sqlite3_str *pOut = sqlite3_str_new(0);
+  if (p->ePhase == PHASE_COUNTED) {
+    sqlite3_str_appendf(pOut, "  %s: ", p->zPhase);
+    append_counted(p, pOut);
+  } else if (p->ePhase == PHASE_STEPPED) {
+    sqlite3_str_appendf(pOut, "  %s: %s %d of %d (%s), %.1f s", p->zPhase, p->zUnit,
+                        p->iItem, p->nItem, p->zItem, seconds_since(&p->tPhase));
+  } else {
+    sqlite3_str_appendf(pOut, "  ... %.1f s, statement %d", seconds_since(&p->tOrigin),
+                        p->iStatement);
+  }
+  return sqlite3_str_finish(pOut);
+}
+
+/* One tick: the statement once, then where the work is. Under the mutex. */
+static void tick(DmProgress *p) {
+  if (p->bStep && p->iStatement > 0 && !p->bShown) {
+    erase_bar(p);
+    fprintf(stderr, PREFIX "  statement %d: %s\n", p->iStatement, p->zStatement);
+    p->bShown = 1;
+  }
+  char *zStatus = status_text(p);
+  if (!zStatus) return;
+  if (p->bTty) {
+    fprintf(stderr, "\r" PREFIX "%s\033[K", zStatus);
+    p->bBar = 1;
+  } else {
+    fprintf(stderr, PREFIX "%s\n", zStatus);
+  }
+  fflush(stderr);
+  sqlite3_free(zStatus);
+}
+
 static void *progress_main(void *pArg) {
   DmProgress *p = pArg;
   pthread_mutex_lock(&p->mutex);
-  for (int nTick = 1; !p->bStop; nTick++) {
-    /* Deadlines counted from the start, so late wake-ups do not add up. */
-    struct timespec deadline = p->start;
-    deadline.tv_sec += nTick;
-    int rc = 0;
-    while (!p->bStop && rc != ETIMEDOUT) {
-      rc = pthread_cond_timedwait(&p->cond, &p->mutex, &deadline);
+  while (!p->bStop) {
+    if (!p->bStep && p->ePhase == PHASE_NONE) {
+      pthread_cond_wait(&p->cond, &p->mutex);
+      continue;
     }
+    /* Deadlines counted from the origin, so late wake-ups do not add up. */
+    struct timespec deadline = p->tOrigin;
+    deadline.tv_sec += p->nTick + 1;
+    int rc = pthread_cond_timedwait(&p->cond, &p->mutex, &deadline);
     if (p->bStop) break;
-    fprintf(stderr, "INFO  [distmigrate]   ... %.1f s, statement %d: %s\n",
-            seconds_since(&p->start), p->iStatement, p->zStatement);
-    fflush(stderr);
+    if (rc != ETIMEDOUT || (!p->bStep && p->ePhase == PHASE_NONE)) continue;
+    /* The origin may have moved while this thread waited for the mutex. */
+    double rSince = seconds_since(&p->tOrigin);
+    if (rSince < p->nTick + 1) continue;
+    p->nTick = (int)rSince;
+    tick(p);
   }
   pthread_mutex_unlock(&p->mutex);
   return 0;
 }
 
-static DmProgress *progress_start(void) {
+DmProgress *dm_progress_new(void) {
   DmProgress *p = sqlite3_malloc(sizeof(*p));
   if (!p) return 0;
   memset(p, 0, sizeof(*p));
@@ -96,55 +243,157 @@ static DmProgress *progress_start(void) {
     sqlite3_free(p);
     return 0;
   }
-  clock_gettime(CLOCK_MONOTONIC, &p->start);
-  if (pthread_create(&p->thread, 0, progress_main, p) != 0) {
-    /* No thread, no progress lines; the migration itself is unaffected. */
-    pthread_mutex_destroy(&p->mutex);
-    pthread_cond_destroy(&p->cond);
-    sqlite3_free(p);
-    return 0;
-  }
+  p->bTty = isatty(2);
   return p;
 }
 
-void dm_progress_end(DmProgress **pp) {
-  DmProgress *p = *pp;
+/* The thread starts with the first step or phase. Under the mutex. */
+static void start_thread(DmProgress *p) {
+  if (p->bThread) return;
+  /* No thread, no progress lines; the migration itself is unaffected. */
+  p->bThread = pthread_create(&p->thread, 0, progress_main, p) == 0;
+}
+
+/* Ticks count from now. Under the mutex. */
+static void restart_clock(DmProgress *p) {
+  clock_gettime(CLOCK_MONOTONIC, &p->tOrigin);
+  p->nTick = 0;
+  start_thread(p);
+  pthread_cond_signal(&p->cond);
+}
+
+void dm_progress_free(DmProgress *p) {
   if (!p) return;
-  *pp = 0;
   pthread_mutex_lock(&p->mutex);
   p->bStop = 1;
   pthread_cond_signal(&p->cond);
+  erase_bar(p);
   pthread_mutex_unlock(&p->mutex);
-  pthread_join(p->thread, 0);
+  if (p->bThread) pthread_join(p->thread, 0);
   pthread_mutex_destroy(&p->mutex);
   pthread_cond_destroy(&p->cond);
   sqlite3_free(p);
 }
 
-void dm_progress_event(DmProgress **pp, const DmEvent *pEv) {
+/*
+** The statement on one line, cut after 80 characters: dm_sql_line() keeps
+** a string's line breaks (a CREATE TABLE given to migrate_alter_table() has
+** them); here they and the indentation after them become one space.
+*/
+static char *statement_line(const DmEvent *pEv) {
+  char *zLine = dm_sql_line(pEv->zSql, pEv->nSql, 0);
+  if (!zLine) return 0;
+  int j = 0;
+  for (int i = 0; zLine[i]; i++) {
+    if (zLine[i] == '\n' || zLine[i] == '\r' || zLine[i] == '\t') {
+      while (j > 0 && zLine[j - 1] == ' ') j--;
+      while (zLine[i + 1] == ' ' || zLine[i + 1] == '\n' || zLine[i + 1] == '\r' ||
+             zLine[i + 1] == '\t') {
+        i++;
+      }
+      /* As dm_sql_line() spaces SQL: none after "(" or before ")" and ",". */
+      int bTight = (j > 0 && zLine[j - 1] == '(') || zLine[i + 1] == ')' || zLine[i + 1] == ',';
+      if (!bTight) zLine[j++] = ' ';
+    } else {
+      zLine[j++] = zLine[i];
+    }
+  }
+  zLine[j] = 0;
+  if (j <= 80) return zLine;
+  char *zCut = sqlite3_mprintf("%.80s...", zLine);
+  sqlite3_free(zLine);
+  return zCut;
+}
+
+void dm_progress_event(DmProgress *p, const DmEvent *pEv) {
+  if (!p) return;
+  char *zLine = 0;
+  if (pEv->eType == DM_EVENT_STATEMENT) zLine = statement_line(pEv);
+  pthread_mutex_lock(&p->mutex);
   switch (pEv->eType) {
     case DM_EVENT_STEP:
-      dm_progress_end(pp);
-      *pp = progress_start();
+      p->bStep = 1;
+      p->iStatement = 0;
+      p->bShown = 0;
+      restart_clock(p);
       break;
     case DM_EVENT_STATEMENT:
-      if (*pp) {
-        char *zLine = dm_sql_line(pEv->zSql, pEv->nSql, 80);
-        DmProgress *p = *pp;
-        pthread_mutex_lock(&p->mutex);
-        p->iStatement++;
-        sqlite3_snprintf((int)sizeof(p->zStatement), p->zStatement, "%s",
-                         zLine ? zLine : "");
-        pthread_mutex_unlock(&p->mutex);
-        sqlite3_free(zLine);
-      }
+      p->iStatement++;
+      p->bShown = 0;
+      sqlite3_snprintf((int)sizeof(p->zStatement), p->zStatement, "%s", zLine ? zLine : "");
       break;
     case DM_EVENT_STEP_DONE:
-      dm_progress_end(pp);
+      p->bStep = 0;
+      p->ePhase = PHASE_NONE;
+      erase_bar(p);
       break;
     default:
       break;
   }
+  pthread_mutex_unlock(&p->mutex);
+  sqlite3_free(zLine);
+}
+
+void dm_verbose_line(DmProgress *p, const char *zFormat, ...) {
+  va_list ap;
+  va_start(ap, zFormat);
+  if (p) {
+    pthread_mutex_lock(&p->mutex);
+    erase_bar(p);
+    print_line(zFormat, ap);
+    pthread_mutex_unlock(&p->mutex);
+  } else {
+    print_line(zFormat, ap);
+  }
+  va_end(ap);
+}
+
+/* A phase starts: its name, and the clock if no step runs. Under the mutex. */
+static void phase_start(DmProgress *p, int ePhase, const char *zName) {
+  p->ePhase = ePhase;
+  sqlite3_snprintf((int)sizeof(p->zPhase), p->zPhase, "%s", zName);
+  clock_gettime(CLOCK_MONOTONIC, &p->tPhase);
+  if (!p->bStep) restart_clock(p);
+}
+
+void dm_progress_counted(DmProgress *p, const char *zName, sqlite3_int64 nTotal) {
+  if (!p) return;
+  pthread_mutex_lock(&p->mutex);
+  p->nTotal = nTotal;
+  __atomic_store_n(&p->nRows, 0, __ATOMIC_RELAXED);
+  phase_start(p, PHASE_COUNTED, zName);
+  pthread_mutex_unlock(&p->mutex);
+}
+
+void dm_progress_stepped(DmProgress *p, const char *zName, const char *zUnit, int nTotal) {
+  if (!p) return;
+  pthread_mutex_lock(&p->mutex);
+  sqlite3_snprintf((int)sizeof(p->zUnit), p->zUnit, "%s", zUnit);
+  p->zItem[0] = 0;
+  p->iItem = 0;
+  p->nItem = nTotal;
+  phase_start(p, PHASE_STEPPED, zName);
+  pthread_mutex_unlock(&p->mutex);
+}
+
+void dm_progress_rows(DmProgress *p, sqlite3_int64 nRows) {
+  if (p) __atomic_add_fetch(&p->nRows, nRows, __ATOMIC_RELAXED);
+}
+
+void dm_progress_item(DmProgress *p, const char *zItem) {
+  if (!p) return;
+  pthread_mutex_lock(&p->mutex);
+  p->iItem++;
+  sqlite3_snprintf((int)sizeof(p->zItem), p->zItem, "%s", zItem);
+  pthread_mutex_unlock(&p->mutex);
+}
+
+void dm_progress_phase_end(DmProgress *p) {
+  if (!p) return;
+  pthread_mutex_lock(&p->mutex);
+  p->ePhase = PHASE_NONE;
+  erase_bar(p);
+  pthread_mutex_unlock(&p->mutex);
 }
 
 #endif

@@ -1,21 +1,53 @@
 /*
-** Verbose mode's progress lines for long steps (see progress.c).
+** Verbose mode's lines: the run's own, and the progress of long work (see
+** progress.c).
 */
 #ifndef DM_PROGRESS_H
 #define DM_PROGRESS_H
 
 #include "run/runner.h"
 
-typedef struct DmProgress DmProgress;
+/*
+** The SQL function that counts the rows a phase has read (alter/ puts it in
+** the statements it runs while a counted phase is on): it adds one to the
+** phase's count and returns 0, so "WHERE ... OR distmigrate_progress_row()"
+** selects the same rows as without it. Registered with migrate_alter_table().
+*/
+#define DM_PROGRESS_ROW "distmigrate_progress_row"
 
 /*
-** Follow a run's events: while a step runs longer than a second, a line
-** on stderr each second says how long and which statement it is in. *pp
-** holds the state between events (0 when no step runs).
+** A run's progress, in verbose mode: 0 when the run is quiet, and every
+** function below then prints nothing (dm_verbose_line() excepted, which
+** prints plainly). The clock for the closing "done in" starts here.
 */
-void dm_progress_event(DmProgress **pp, const DmEvent *pEv);
+DmProgress *dm_progress_new(void);
+void dm_progress_free(DmProgress *p);
 
-/* Stop following and free the state; harmless if nothing runs. */
-void dm_progress_end(DmProgress **pp);
+/* Follow a run's events (steps and statements). */
+void dm_progress_event(DmProgress *p, const DmEvent *pEv);
+
+/*
+** One line of the run's log on stderr, "INFO  [distmigrate] " then the
+** text: the only way verbose lines are written while a run is on, so that
+** they never mix with the progress thread's.
+*/
+void dm_verbose_line(DmProgress *p, const char *zFormat, ...);
+
+/* Seconds since dm_progress_new(). */
+double dm_progress_seconds(const DmProgress *p);
+
+/*
+** A phase of long work: zName ("copy responses", "foreign-key check").
+** Counted phases go row by row (nTotal rows, 0 if not known, counted by
+** dm_progress_rows()); stepped ones object by object (nTotal objects of
+** the kind zUnit names, "index" or "table", named as each starts by
+** dm_progress_item()). A phase ends at the next one, or at
+** dm_progress_phase_end().
+*/
+void dm_progress_counted(DmProgress *p, const char *zName, sqlite3_int64 nTotal);
+void dm_progress_stepped(DmProgress *p, const char *zName, const char *zUnit, int nTotal);
+void dm_progress_rows(DmProgress *p, sqlite3_int64 nRows);
+void dm_progress_item(DmProgress *p, const char *zItem);
+void dm_progress_phase_end(DmProgress *p);
 
 #endif

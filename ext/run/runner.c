@@ -61,7 +61,6 @@ struct Run {
   int bWrote;            /* A migration statement (not a function) wrote */
   char *zErr;            /* First error */
   const DmRunOpts *pOpts;
-  DmProgress *pProgress; /* Verbose mode's progress lines */
   /* What dm_run_ex() holds from open to end */
   int bCallerTxn;        /* Called inside the caller's transaction */
   int bFkWas;            /* The run turned the caller's foreign_keys off */
@@ -117,7 +116,7 @@ static int notify(Run *p, DmEvent *pEv) {
   pEv->db = p->db;
   pEv->pConn = p->pConn;
   pEv->pSet = p->pSet;
-  if (p->bVerbose) dm_progress_event(&p->pProgress, pEv);
+  dm_progress_event(p->pConn->pProgress, pEv);
   if (!p->pOpts || !p->pOpts->xEvent) return SQLITE_OK;
   char *zMsg = 0;
   int rc = p->pOpts->xEvent(p->pOpts->pArg, pEv, &zMsg);
@@ -824,11 +823,11 @@ static int run_step(Run *p, const DmStep *pStep, DmFlags *aCur, DmFlags *aNext) 
     /* Alembic's own line, so logs read the same after the switch. */
     char *zParents = dm_parents_text(pSet, pStep->iRev);
     if (pStep->bUp) {
-      fprintf(stderr, "INFO  [distmigrate] Running upgrade %s -> %s, %s\n",
-              zParents ? zParents : "", pRev->zId, pRev->zMessage);
+      dm_verbose_line(p->pConn->pProgress, "Running upgrade %s -> %s, %s",
+                      zParents ? zParents : "", pRev->zId, pRev->zMessage);
     } else {
-      fprintf(stderr, "INFO  [distmigrate] Running downgrade %s -> %s, %s\n",
-              pRev->zId, zParents ? zParents : "", pRev->zMessage);
+      dm_verbose_line(p->pConn->pProgress, "Running downgrade %s -> %s, %s", pRev->zId,
+                      zParents ? zParents : "", pRev->zMessage);
     }
     sqlite3_free(zParents);
   }
@@ -856,7 +855,7 @@ static int run_step(Run *p, const DmStep *pStep, DmFlags *aCur, DmFlags *aNext) 
   if (rc == SQLITE_OK) rc = rcEv;
   if (rc == SQLITE_OK) {
     memcpy(aCur, aNext, (size_t)pSet->nRev);
-    if (p->bVerbose) fprintf(stderr, "INFO  [distmigrate] done in %.1f ms\n", rDuration);
+    if (p->bVerbose) dm_verbose_line(p->pConn->pProgress, "  step done in %.1f ms", rDuration);
   } else if (!p->zErr) {
     set_error(p, rc, sqlite3_mprintf("%s failed: %s", zTitle, sqlite3_errmsg(p->db)));
   }
@@ -866,14 +865,40 @@ static int run_step(Run *p, const DmStep *pStep, DmFlags *aCur, DmFlags *aNext) 
   return rc;
 }
 
-/* PRAGMA foreign_key_check before COMMIT; violations fail the run. */
+/* The tables that have foreign keys, in the order they were made. */
+#define TABLES_WITH_KEYS                                                 \
+  "FROM main.sqlite_schema WHERE type = 'table' AND EXISTS (SELECT 1 " \
+  "FROM pragma_foreign_key_list(name, 'main'))"
+
+/*
+** PRAGMA foreign_key_check before COMMIT, one table at a time, so that
+** verbose mode can say which it is at; violations fail the run.
+*/
 static int check_foreign_keys(Run *p) {
-  sqlite3_stmt *pStmt = 0;
-  int rc = sqlite3_prepare_v2(p->db, "PRAGMA main.foreign_key_check", -1, &pStmt, 0);
+  DmProgress *pProgress = p->pConn->pProgress;
+  sqlite3_stmt *pTables = 0;
+  int nTable = 0, nViolation = 0;
+  int rc = query_int(p->db, "SELECT count(*) " TABLES_WITH_KEYS, &nTable);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_prepare_v2(p->db, "SELECT name " TABLES_WITH_KEYS " ORDER BY rowid", -1,
+                            &pTables, 0);
+  }
   if (rc) return rc;
-  int nViolation = 0;
-  char *zList = 0;
-  rc = dm_fk_violations(pStmt, &nViolation, &zList);
+  dm_progress_stepped(pProgress, "foreign-key check", "table", nTable);
+  sqlite3_str *pList = sqlite3_str_new(0);
+  while (rc == SQLITE_OK && sqlite3_step(pTables) == SQLITE_ROW) {
+    const char *zTable = (const char *)sqlite3_column_text(pTables, 0);
+    char *zSql = zTable ? sqlite3_mprintf("PRAGMA main.foreign_key_check(\"%w\")", zTable) : 0;
+    sqlite3_stmt *pCheck = 0;
+    rc = zSql ? sqlite3_prepare_v2(p->db, zSql, -1, &pCheck, 0) : SQLITE_NOMEM;
+    sqlite3_free(zSql);
+    dm_progress_item(pProgress, zTable ? zTable : "");
+    if (rc == SQLITE_OK) rc = dm_fk_violations_add(pCheck, &nViolation, pList);
+  }
+  int rcEnd = sqlite3_finalize(pTables);
+  if (rc == SQLITE_OK) rc = rcEnd;
+  dm_progress_phase_end(pProgress);
+  char *zList = dm_fk_violations_end(pList, nViolation, &rc);
   if (rc == SQLITE_OK && nViolation) {
     rc = set_error(p, SQLITE_CONSTRAINT_FOREIGNKEY,
                    sqlite3_mprintf("PRAGMA foreign_key_check found %d foreign key violation%s "
@@ -1163,13 +1188,15 @@ static int check_after_steps(Run *p) {
     int rc = check_foreign_keys(p);
     if (rc) return rc;
     if (p->bVerbose) {
-      fprintf(stderr, "INFO  [distmigrate] whole-database foreign_key_check (a migration "
-                      "statement wrote): no violations, %.1f ms\n", monotonic_ms() - t0);
+      dm_verbose_line(p->pConn->pProgress,
+                      "whole-database foreign_key_check (a migration statement wrote): no "
+                      "violations, %.1f ms",
+                      monotonic_ms() - t0);
     }
   } else if (p->bFkWas && p->bVerbose && p->plan.nStep > 0) {
-    fprintf(stderr, "INFO  [distmigrate] no whole-database foreign_key_check: "
-                    "the migrations changed tables only through "
-                    "migrate_alter_table(), which checked what it changed\n");
+    dm_verbose_line(p->pConn->pProgress,
+                    "no whole-database foreign_key_check: the migrations changed tables "
+                    "only through migrate_alter_table(), which checked what it changed");
   }
   return SQLITE_OK;
 }
@@ -1274,7 +1301,8 @@ static void release_run(Run *p, Modes modesWas) {
   restore_modes(p->db, modesWas);
   sqlite3_finalize(pConn->pUndo);
   pConn->pUndo = 0;
-  dm_progress_end(&p->pProgress);
+  dm_progress_free(pConn->pProgress);
+  pConn->pProgress = 0;
   pConn->bRunning = 0;
   pConn->bFkWas = 0;
   pConn->bRunVerbose = 0;
@@ -1294,6 +1322,8 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   int rc = refuse_what_cannot_run(db, pConn, eOp, &run.bCallerTxn, pzErr);
   if (rc) return rc;
   pConn->bRunning = 1;
+  double rStart = monotonic_ms();
+  if (run.bVerbose) pConn->pProgress = dm_progress_new();
   Modes modesWas = modes_now(db);
 
   rc = alloc_flags(&run);
@@ -1306,6 +1336,11 @@ int dm_run_ex(sqlite3 *db, DmConn *pConn, const DmSet *pSet, DmOp eOp,
   if (rc == SQLITE_OK) rc = commit_run(&run, pzResult);
 
   undo_and_say_where(&run, rc);
+  if (run.bVerbose && run.plan.nStep > 0) {
+    /* The time of the whole call, the foreign-key check and commit included. */
+    dm_verbose_line(pConn->pProgress, rc ? "failed after %.3f s" : "done in %.3f s",
+                    (monotonic_ms() - rStart) / 1000.0);
+  }
   release_run(&run, modesWas);
   if (rc) {
     *pzErr = dm_engine_advice(db, rc, run.zErr);

@@ -11,6 +11,9 @@
 #include "run/bookkeeping.h"
 #include "sqlite3ext.h"
 
+/* Verbose mode's lines and progress (progress.h) */
+typedef struct DmProgress DmProgress;
+
 /* Per-connection state, shared by the functions registered on it. */
 typedef struct DmConn DmConn;
 struct DmConn {
@@ -23,6 +26,7 @@ struct DmConn {
   /* Set by the runner for the length of a run, for migrate_alter_table(): */
   int bFkWas;      /* The caller had foreign keys on: the run checks them */
   int bRunVerbose; /* This run prints progress lines */
+  DmProgress *pProgress; /* ... through this (0 when it does not) */
   sqlite3_stmt *pUndo;  /* A write that changes nothing, compiled against the
                         ** current schema: the run's undo after an interrupt
                         ** (dm_undo_arm) */

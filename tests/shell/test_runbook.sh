@@ -101,9 +101,10 @@ a real run would leave the database at 002_add_invalid_responses"
       seen="$seen deploy"
       expect "deploy" "$out" "002_add_invalid_responses
 ok"
-      masked=$(printf '%s\n' "$err" | sed 's/[0-9.]* ms$/# ms/')
+      masked=$(printf '%s\n' "$err" | sed -e 's/[0-9.]* ms$/# ms/' -e 's/[0-9.]* s$/# s/')
       expect "deploy (stderr)" "$masked" "INFO  [distmigrate] Running upgrade 001_initial_schema -> 002_add_invalid_responses, Add invalid_responses table
-INFO  [distmigrate] done in # ms"
+INFO  [distmigrate]   step done in # ms
+INFO  [distmigrate] done in # s"
       backup=$(ls backup_*.db)
       expect "deploy backup name" "$backup" "backup_20240101_120001.db"
       expect "deploy backup version" "$(version "$backup")" "001_initial_schema"

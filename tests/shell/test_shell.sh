@@ -280,13 +280,18 @@ test_read_only_database_exits_with_sqlite_readonly() {
 }
 
 # check_verbose WHAT WANT-RUNNING-LINES: $err holds exactly those lines, each
-# followed by its "done in N ms" line.
+# followed by its "step done in N ms" line, then one "done in N s" line for
+# the whole call.
+step_done='^INFO  \[distmigrate\]   step done in [0-9][0-9]*\.[0-9] ms$'
+call_done='^INFO  \[distmigrate\] done in [0-9][0-9]*\.[0-9][0-9][0-9] s$'
 check_verbose() {
-  check "$1: the Running lines" "$2" "$(printf '%s\n' "$err" | grep -v '^INFO  \[distmigrate\] done in [0-9][0-9]*\.[0-9] ms$')"
+  check "$1: the Running lines" "$2" "$(printf '%s\n' "$err" | grep -v -e "$step_done" -e "$call_done")"
   check "$1: one done line per step" "$(printf '%s\n' "$2" | wc -l)" \
-    "$(printf '%s\n' "$err" | grep -c '^INFO  \[distmigrate\] done in [0-9][0-9]*\.[0-9] ms$')"
-  check "$1: each step is followed by its done line" "$(printf '%s\n' "$2" | sed 's/.*/R\nD/')" \
-    "$(printf '%s\n' "$err" | sed -e 's/^INFO  \[distmigrate\] Running .*/R/' -e 's/^INFO  \[distmigrate\] done in .*/D/')"
+    "$(printf '%s\n' "$err" | grep -c "$step_done")"
+  check "$1: each step is followed by its done line, the call by its own" \
+    "$(printf '%s\n' "$2" | sed 's/.*/R\nD/'; echo C)" \
+    "$(printf '%s\n' "$err" | sed -e 's/^INFO  \[distmigrate\] Running .*/R/' \
+      -e 's/^INFO  \[distmigrate\]   step done in .*/D/' -e 's/^INFO  \[distmigrate\] done in .*/C/')"
   check "$1: exit status" 0 "$rc"
 }
 
