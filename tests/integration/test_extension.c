@@ -43,8 +43,8 @@ static void test_load_registers_exactly_these_functions(void **state) {
   h_assert_text(db,
                 "SELECT group_concat(name || '/' || narg, ' ') FROM "
                 "(SELECT name, narg FROM pragma_function_list "
-                " WHERE name LIKE 'migrate%' ORDER BY name)",
-                "migrate_alter_table/-1 migrate_backup/-1 migrate_check/-1 "
+                " WHERE name LIKE 'migrate%' OR name LIKE 'distmigrate%' ORDER BY name)",
+                "distmigrate_progress_row/0 migrate_alter_table/-1 migrate_backup/-1 migrate_check/-1 "
                 "migrate_current/-1 migrate_diff/-1 migrate_downgrade/-1 migrate_heads/-1 "
                 "migrate_repair/-1 migrate_restore/-1 migrate_show/-1 migrate_sql/-1 "
                 "migrate_stamp/-1 migrate_strict/-1 migrate_upgrade/-1 migrate_verbose/-1");
@@ -67,8 +67,8 @@ static void test_writing_functions_are_direct_only(void **state) {
                 "  iif(flags & 0x200000, 'innocuous', '') || "
                 "  iif(flags & 0x800, '+deterministic', ''), ' ') FROM "
                 "(SELECT name, flags FROM pragma_function_list "
-                " WHERE name LIKE 'migrate%' ORDER BY name)",
-                "migrate_alter_table:directonly "
+                " WHERE name LIKE 'migrate%' OR name LIKE 'distmigrate%' ORDER BY name)",
+                "distmigrate_progress_row:directonly migrate_alter_table:directonly "
                 "migrate_backup:directonly migrate_check:innocuous "
                 "migrate_current:innocuous migrate_diff:directonly "
                 "migrate_downgrade:directonly "
