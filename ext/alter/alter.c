@@ -2055,7 +2055,7 @@ static int start_index_build(Rebuild *r) {
   if (nIndex == 0) return SQLITE_OK;
   char *zName = sqlite3_mprintf("index build %s", r->p->zTable);
   if (!zName) return SQLITE_NOMEM;
-  dm_progress_stepped(pProgress, zName, "index", nIndex);
+  dm_progress_stepped(pProgress, zName, "index", nIndex, nIndex * r->nRow);
   sqlite3_free(zName);
   return SQLITE_OK;
 }
@@ -2066,7 +2066,7 @@ static int recreate_indexes_and_triggers(Rebuild *r) {
   int rc = start_index_build(r);
   for (int i = 0; rc == SQLITE_OK && i < r->nSaved; i++) {
     if (strcmp(r->aSaved[i].zType, "index") == 0) {
-      dm_progress_item(p->pConn->pProgress, r->aSaved[i].zName);
+      dm_progress_item(p->pConn->pProgress, r->aSaved[i].zName, r->nRow);
     }
     rc = sqlite3_exec(p->db, r->aSaved[i].zSql, 0, 0, 0);
     if (rc == SQLITE_OK) dm_undo_arm(p->db, p->pConn);
@@ -2221,9 +2221,17 @@ static int check_table(Alter *p, const char *zTable, int bScan, const char *zWhy
   double t0 = now_ms();
   int nViolation = 0;
   char *zList = 0;
-  dm_progress_stepped(p->pConn->pProgress, "foreign-key check", "table", 1);
-  dm_progress_item(p->pConn->pProgress, zTable);
-  rc = dm_fk_violations(pStmt, &nViolation, &zList);
+  sqlite3_int64 nRow = 0;
+  if (p->pConn->pProgress) {
+    rc = query_int64(p->db, &nRow, "SELECT count(*) FROM main.\"%w\"", zTable);
+  }
+  dm_progress_stepped(p->pConn->pProgress, "foreign-key check", "table", 1, nRow);
+  dm_progress_item(p->pConn->pProgress, zTable, nRow);
+  if (rc == SQLITE_OK) {
+    rc = dm_fk_violations(pStmt, &nViolation, &zList);
+  } else {
+    sqlite3_finalize(pStmt);
+  }
   dm_progress_phase_end(p->pConn->pProgress);
   if (rc == SQLITE_OK && nViolation) {
     rc = fail(p, SQLITE_CONSTRAINT_FOREIGNKEY,

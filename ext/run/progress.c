@@ -70,19 +70,22 @@ void dm_progress_counted(DmProgress *p, const char *zName, sqlite3_int64 nTotal)
   (void)zName;
   (void)nTotal;
 }
-void dm_progress_stepped(DmProgress *p, const char *zName, const char *zUnit, int nTotal) {
+void dm_progress_stepped(DmProgress *p, const char *zName, const char *zUnit, int nItems,
+                         sqlite3_int64 nRows) {
   (void)p;
   (void)zName;
   (void)zUnit;
-  (void)nTotal;
+  (void)nItems;
+  (void)nRows;
 }
 void dm_progress_rows(DmProgress *p, sqlite3_int64 nRows) {
   (void)p;
   (void)nRows;
 }
-void dm_progress_item(DmProgress *p, const char *zItem) {
+void dm_progress_item(DmProgress *p, const char *zItem, sqlite3_int64 nRows) {
   (void)p;
   (void)zItem;
+  (void)nRows;
 }
 void dm_progress_phase_end(DmProgress *p) { (void)p; }
 
@@ -117,7 +120,9 @@ struct DmProgress {
   char zUnit[16];          /* A stepped phase's objects: "index", "table" */
   char zItem[64];          /* ... and the one being worked on */
   int iItem, nItem;
-  sqlite3_int64 nRows;     /* A counted phase: rows read (atomic) */
+  sqlite3_int64 nItemRows; /* ... its rows, done when the next starts */
+  double rItemsDone;       /* Seconds into the phase when the last was done */
+  sqlite3_int64 nRows;     /* Rows done: read (atomic), or in objects done */
   sqlite3_int64 nTotal;    /* ... of this many (0: not known) */
   struct timespec tPhase;
 };
@@ -145,12 +150,15 @@ static void append_bar(sqlite3_str *pOut, sqlite3_int64 nDone, sqlite3_int64 nTo
   sqlite3_str_appendall(pOut, "] ");
 }
 
-/* What a counted phase has done: rows, share, rate, time left. */
-static void append_counted(DmProgress *p, sqlite3_str *pOut) {
+/* What a phase has done: rows, share, then the rate and the time left, or
+** the time so far while nothing is done. */
+static void append_rows(DmProgress *p, sqlite3_str *pOut) {
   sqlite3_int64 nDone = __atomic_load_n(&p->nRows, __ATOMIC_RELAXED);
   double rSeconds = seconds_since(&p->tPhase);
-  double rRate = rSeconds > 0 ? (double)nDone / rSeconds : 0;
-  if (p->bTty && p->nTotal > 0) append_bar(pOut, nDone, p->nTotal);
+  /* A stepped phase's rate is that of the objects done, and the one under
+  ** way has had some of the time left already. */
+  double rSpent = p->ePhase == PHASE_STEPPED ? p->rItemsDone : rSeconds;
+  double rRate = rSpent > 0 ? (double)nDone / rSpent : 0;
   if (p->nTotal > 0) {
     sqlite3_str_appendf(pOut, "%lld of %lld rows (%d%%)", nDone, p->nTotal,
                         (int)(100 * (nDone < p->nTotal ? nDone : p->nTotal) / p->nTotal));
@@ -162,18 +170,32 @@ static void append_counted(DmProgress *p, sqlite3_str *pOut) {
     return;
   }
   sqlite3_str_appendf(pOut, ", %lld rows/s", (sqlite3_int64)rRate);
-  if (p->nTotal > nDone) sqlite3_str_appendf(pOut, ", ETA %.1f s", (double)(p->nTotal - nDone) / rRate);
+  if (p->nTotal > nDone && rRate > 0) {
+    double rLeft = (double)(p->nTotal - nDone) / rRate - (rSeconds - rSpent);
+    sqlite3_str_appendf(pOut, ", ETA %.1f s", rLeft > 0 ? rLeft : 0.0);
+  }
 }
 
 /* The thread's line, without the prefix. */
 static char *status_text(DmProgress *p) {
   sqlite3_str *pOut = sqlite3_str_new(0);
-  if (p->ePhase == PHASE_COUNTED) {
+  if (p->ePhase != PHASE_NONE) {
     sqlite3_str_appendf(pOut, "  %s: ", p->zPhase);
-    append_counted(p, pOut);
+    if (p->bTty && p->nTotal > 0) {
+      append_bar(pOut, __atomic_load_n(&p->nRows, __ATOMIC_RELAXED), p->nTotal);
+    }
+  }
+  if (p->ePhase == PHASE_COUNTED) {
+    append_rows(p, pOut);
   } else if (p->ePhase == PHASE_STEPPED) {
-    sqlite3_str_appendf(pOut, "  %s: %s %d of %d (%s), %.1f s", p->zPhase, p->zUnit,
-                        p->iItem, p->nItem, p->zItem, seconds_since(&p->tPhase));
+    sqlite3_str_appendf(pOut, "%s %d of %d (%s), ", p->zUnit, p->iItem, p->nItem, p->zItem);
+    if (p->nTotal > 0) {
+      /* Rows are done an object at a time: the rate and what is left
+      ** come from the objects done. */
+      append_rows(p, pOut);
+    } else {
+      sqlite3_str_appendf(pOut, "%.1f s", seconds_since(&p->tPhase));
+    }
   } else {
     sqlite3_str_appendf(pOut, "  ... %.1f s, statement %d", seconds_since(&p->tOrigin),
                         p->iStatement);
@@ -365,13 +387,18 @@ void dm_progress_counted(DmProgress *p, const char *zName, sqlite3_int64 nTotal)
   pthread_mutex_unlock(&p->mutex);
 }
 
-void dm_progress_stepped(DmProgress *p, const char *zName, const char *zUnit, int nTotal) {
+void dm_progress_stepped(DmProgress *p, const char *zName, const char *zUnit, int nItems,
+                         sqlite3_int64 nRows) {
   if (!p) return;
   pthread_mutex_lock(&p->mutex);
   sqlite3_snprintf((int)sizeof(p->zUnit), p->zUnit, "%s", zUnit);
   p->zItem[0] = 0;
   p->iItem = 0;
-  p->nItem = nTotal;
+  p->nItem = nItems;
+  p->nItemRows = 0;
+  p->rItemsDone = 0;
+  p->nTotal = nRows;
+  __atomic_store_n(&p->nRows, 0, __ATOMIC_RELAXED);
   phase_start(p, PHASE_STEPPED, zName);
   pthread_mutex_unlock(&p->mutex);
 }
@@ -380,9 +407,14 @@ void dm_progress_rows(DmProgress *p, sqlite3_int64 nRows) {
   if (p) __atomic_add_fetch(&p->nRows, nRows, __ATOMIC_RELAXED);
 }
 
-void dm_progress_item(DmProgress *p, const char *zItem) {
+void dm_progress_item(DmProgress *p, const char *zItem, sqlite3_int64 nRows) {
   if (!p) return;
   pthread_mutex_lock(&p->mutex);
+  if (p->iItem > 0) {
+    __atomic_add_fetch(&p->nRows, p->nItemRows, __ATOMIC_RELAXED);
+    p->rItemsDone = seconds_since(&p->tPhase);
+  }
+  p->nItemRows = nRows;
   p->iItem++;
   sqlite3_snprintf((int)sizeof(p->zItem), p->zItem, "%s", zItem);
   pthread_mutex_unlock(&p->mutex);

@@ -39,15 +39,18 @@ double dm_progress_seconds(const DmProgress *p);
 /*
 ** A phase of long work: zName ("copy responses", "foreign-key check").
 ** Counted phases go row by row (nTotal rows, 0 if not known, counted by
-** dm_progress_rows()); stepped ones object by object (nTotal objects of
-** the kind zUnit names, "index" or "table", named as each starts by
-** dm_progress_item()). A phase ends at the next one, or at
-** dm_progress_phase_end().
+** dm_progress_rows()); stepped ones object by object, where SQLite does
+** the work in one statement that cannot be counted (CREATE INDEX, PRAGMA
+** foreign_key_check): nItems objects of the kind zUnit names, "index" or
+** "table", with nRows rows in all (0 if not known), each named as it
+** starts by dm_progress_item() with its rows, which count as done when the
+** next starts. A phase ends at the next one, or at dm_progress_phase_end().
 */
 void dm_progress_counted(DmProgress *p, const char *zName, sqlite3_int64 nTotal);
-void dm_progress_stepped(DmProgress *p, const char *zName, const char *zUnit, int nTotal);
+void dm_progress_stepped(DmProgress *p, const char *zName, const char *zUnit, int nItems,
+                         sqlite3_int64 nRows);
 void dm_progress_rows(DmProgress *p, sqlite3_int64 nRows);
-void dm_progress_item(DmProgress *p, const char *zItem);
+void dm_progress_item(DmProgress *p, const char *zItem, sqlite3_int64 nRows);
 void dm_progress_phase_end(DmProgress *p);
 
 #endif

@@ -129,13 +129,13 @@ static int exec(sqlite3 *db, const char *zSql) {
   return sqlite3_exec(db, zSql, 0, 0, 0);
 }
 
-static int query_int(sqlite3 *db, const char *zSql, int *pVal) {
+static int query_int64(sqlite3 *db, const char *zSql, sqlite3_int64 *pVal) {
   sqlite3_stmt *pStmt = 0;
   int rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
   if (rc == SQLITE_OK) {
     rc = sqlite3_step(pStmt);
     if (rc == SQLITE_ROW) {
-      *pVal = sqlite3_column_int(pStmt, 0);
+      *pVal = sqlite3_column_int64(pStmt, 0);
       rc = SQLITE_OK;
     } else if (rc == SQLITE_DONE) {
       *pVal = 0;
@@ -143,6 +143,13 @@ static int query_int(sqlite3 *db, const char *zSql, int *pVal) {
     }
   }
   sqlite3_finalize(pStmt);
+  return rc;
+}
+
+static int query_int(sqlite3 *db, const char *zSql, int *pVal) {
+  sqlite3_int64 iVal = 0;
+  int rc = query_int64(db, zSql, &iVal);
+  *pVal = (int)iVal;
   return rc;
 }
 
@@ -865,10 +872,60 @@ static int run_step(Run *p, const DmStep *pStep, DmFlags *aCur, DmFlags *aNext) 
   return rc;
 }
 
-/* The tables that have foreign keys, in the order they were made. */
-#define TABLES_WITH_KEYS                                                 \
-  "FROM main.sqlite_schema WHERE type = 'table' AND EXISTS (SELECT 1 " \
-  "FROM pragma_foreign_key_list(name, 'main'))"
+/* A table the whole-database foreign-key check reads, and its rows (verbose). */
+typedef struct KeyTable KeyTable;
+struct KeyTable {
+  char *zName;
+  sqlite3_int64 nRow;
+};
+
+static void key_tables_free(KeyTable *a, int n) {
+  for (int i = 0; i < n; i++) sqlite3_free(a[i].zName);
+  sqlite3_free(a);
+}
+
+/*
+** The tables that have foreign keys, in the order they were made; with
+** their rows when verbose mode shows the check's progress (*pnRow: all).
+*/
+static int key_tables(Run *p, KeyTable **paTab, int *pnTab, sqlite3_int64 *pnRow) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(p->db,
+                              "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND "
+                              "EXISTS (SELECT 1 FROM pragma_foreign_key_list(name, 'main')) "
+                              "ORDER BY rowid",
+                              -1, &pStmt, 0);
+  KeyTable *a = 0;
+  int n = 0;
+  while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    KeyTable *aNew = sqlite3_realloc64(a, sizeof(KeyTable) * (sqlite3_uint64)(n + 1));
+    const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
+    if (aNew) a = aNew;
+    char *zCopy = aNew && zName ? sqlite3_mprintf("%s", zName) : 0;
+    if (!zCopy) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+    a[n].zName = zCopy;
+    a[n].nRow = 0;
+    n++;
+    if (p->pConn->pProgress) {
+      char *zCount = sqlite3_mprintf("SELECT count(*) FROM main.\"%w\"", zCopy);
+      rc = zCount ? query_int64(p->db, zCount, &a[n - 1].nRow) : SQLITE_NOMEM;
+      sqlite3_free(zCount);
+      *pnRow += a[n - 1].nRow;
+    }
+  }
+  int rcEnd = sqlite3_finalize(pStmt);
+  if (rc == SQLITE_OK) rc = rcEnd;
+  if (rc) {
+    key_tables_free(a, n);
+    return rc;
+  }
+  *paTab = a;
+  *pnTab = n;
+  return SQLITE_OK;
+}
 
 /*
 ** PRAGMA foreign_key_check before COMMIT, one table at a time, so that
@@ -876,28 +933,23 @@ static int run_step(Run *p, const DmStep *pStep, DmFlags *aCur, DmFlags *aNext) 
 */
 static int check_foreign_keys(Run *p) {
   DmProgress *pProgress = p->pConn->pProgress;
-  sqlite3_stmt *pTables = 0;
-  int nTable = 0, nViolation = 0;
-  int rc = query_int(p->db, "SELECT count(*) " TABLES_WITH_KEYS, &nTable);
-  if (rc == SQLITE_OK) {
-    rc = sqlite3_prepare_v2(p->db, "SELECT name " TABLES_WITH_KEYS " ORDER BY rowid", -1,
-                            &pTables, 0);
-  }
+  KeyTable *aTab = 0;
+  int nTab = 0, nViolation = 0;
+  sqlite3_int64 nRow = 0;
+  int rc = key_tables(p, &aTab, &nTab, &nRow);
   if (rc) return rc;
-  dm_progress_stepped(pProgress, "foreign-key check", "table", nTable);
+  dm_progress_stepped(pProgress, "foreign-key check", "table", nTab, nRow);
   sqlite3_str *pList = sqlite3_str_new(0);
-  while (rc == SQLITE_OK && sqlite3_step(pTables) == SQLITE_ROW) {
-    const char *zTable = (const char *)sqlite3_column_text(pTables, 0);
-    char *zSql = zTable ? sqlite3_mprintf("PRAGMA main.foreign_key_check(\"%w\")", zTable) : 0;
+  for (int i = 0; rc == SQLITE_OK && i < nTab; i++) {
+    char *zSql = sqlite3_mprintf("PRAGMA main.foreign_key_check(\"%w\")", aTab[i].zName);
     sqlite3_stmt *pCheck = 0;
     rc = zSql ? sqlite3_prepare_v2(p->db, zSql, -1, &pCheck, 0) : SQLITE_NOMEM;
     sqlite3_free(zSql);
-    dm_progress_item(pProgress, zTable ? zTable : "");
+    dm_progress_item(pProgress, aTab[i].zName, aTab[i].nRow);
     if (rc == SQLITE_OK) rc = dm_fk_violations_add(pCheck, &nViolation, pList);
   }
-  int rcEnd = sqlite3_finalize(pTables);
-  if (rc == SQLITE_OK) rc = rcEnd;
   dm_progress_phase_end(pProgress);
+  key_tables_free(aTab, nTab);
   char *zList = dm_fk_violations_end(pList, nViolation, &rc);
   if (rc == SQLITE_OK && nViolation) {
     rc = set_error(p, SQLITE_CONSTRAINT_FOREIGNKEY,
