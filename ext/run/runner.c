@@ -885,7 +885,8 @@ static void key_tables_free(KeyTable *a, int n) {
 }
 
 /*
-** The tables that have foreign keys, in the order they were made; with
+** The tables that have foreign keys, by name (the order the violations are
+** listed in); with
 ** their rows when verbose mode shows the check's progress (*pnRow: all).
 */
 static int key_tables(Run *p, KeyTable **paTab, int *pnTab, sqlite3_int64 *pnRow) {
@@ -893,7 +894,7 @@ static int key_tables(Run *p, KeyTable **paTab, int *pnTab, sqlite3_int64 *pnRow
   int rc = sqlite3_prepare_v2(p->db,
                               "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND "
                               "EXISTS (SELECT 1 FROM pragma_foreign_key_list(name, 'main')) "
-                              "ORDER BY rowid",
+                              "ORDER BY name",
                               -1, &pStmt, 0);
   KeyTable *a = 0;
   int n = 0;
