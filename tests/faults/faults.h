@@ -537,6 +537,20 @@ static const FScenario f_alter_tighten = {
 static const FScenario f_alter_loosen = {
     "alter-loosen", "alter", "a0_base", F_ALTER_DATA,
     "SELECT migrate_upgrade('b_loosen')", "delete", 1, 0, 0};
+/*
+** migrate_repair() on a database that drifted from head: an index gone, one
+** and a column that no migration made. The repair's script (migrate_check
+** ('sql')) makes the index, drops the others, and stamps the version again.
+*/
+#define F_DRIFT                                                               \
+  "DROP INDEX idx_responses_model_name;"                                      \
+  "CREATE INDEX mine_by_answer ON responses (answer);"                         \
+  "ALTER TABLE questions ADD COLUMN note TEXT;"                               \
+  "UPDATE questions SET note = 'drifted' WHERE id = 1;"
+static const FScenario f_repair = {
+    "repair", "", "head", F_SHIPPED_DATA F_SHIPPED_INVALID F_DRIFT,
+    "SELECT migrate_repair()", "delete", 1, 0, 0};
+
 static const FScenario f_alter_default = {
     "alter-default", "alter", "a0_base", F_ALTER_DATA "SELECT migrate_upgrade('b_add_constant');",
     "SELECT migrate_upgrade('c_default_change')", "delete", 1, 0, 0};

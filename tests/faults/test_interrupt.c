@@ -124,11 +124,18 @@ static void test_interrupt_alter_table(void **state) {
   interrupt_loop(&f_alter_default, F_EVERY);
 }
 
+/* migrate_repair(): the script migrate_check('sql') writes, run as a stamp. */
+static void test_interrupt_repair(void **state) {
+  (void)state;
+  interrupt_loop(&f_repair, F_EVERY);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_interrupt_shipped_upgrade_and_downgrade),
       cmocka_unit_test(test_interrupt_table_rebuild),
       cmocka_unit_test(test_interrupt_alter_table),
+      cmocka_unit_test(test_interrupt_repair),
   };
   int rc = cmocka_run_group_tests(tests, 0, 0);
   printf("[ interrupt] %ld runs interrupted in all\n", f_nRuns);

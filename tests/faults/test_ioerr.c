@@ -213,6 +213,12 @@ static void test_ioerr_alter_table_rebuild_in_callers_transaction(void **state) 
   ioerr_all(&f_alter_rebuild_in_txn, F_EVERY);
 }
 
+/* migrate_repair(): the script migrate_check('sql') writes, run as a stamp. */
+static void test_ioerr_repair(void **state) {
+  (void)state;
+  ioerr_all(&f_repair, F_EVERY);
+}
+
 static void test_ioerr_restore_says_what_it_left(void **state) {
   (void)state;
   char *zBackup = h_path("restore-source.db");
@@ -246,6 +252,7 @@ int main(void) {
       cmocka_unit_test(test_ioerr_alter_table_rebuild_of_a_parent),
       cmocka_unit_test(test_ioerr_alter_table_edits_of_the_rules),
       cmocka_unit_test(test_ioerr_alter_table_rebuild_in_callers_transaction),
+      cmocka_unit_test(test_ioerr_repair),
       cmocka_unit_test(test_ioerr_restore_says_what_it_left),
   };
   if (getenv("FAULTS_FILTER")) cmocka_set_test_filter(getenv("FAULTS_FILTER"));

@@ -231,6 +231,13 @@ static void test_oom_alter_table_rebuild_in_callers_transaction(void **state) {
   oom_loop(&f_alter_rebuild_in_txn, 1, F_ALTER_OOM_STRIDE);
 }
 
+/* migrate_repair(): replays, models and the diff, then the script as a stamp. */
+static void test_oom_repair(void **state) {
+  (void)state;
+  oom_loop(&f_repair, 0, F_READ_DIFF_STRIDE);
+  oom_loop(&f_repair, 1, F_READ_DIFF_STRIDE);
+}
+
 /*
 ** The functions that only read (checks, scripts, plans, the tables), with
 ** allocation N failing, for every N: each either answers exactly as without
@@ -436,6 +443,7 @@ int main(void) {
       cmocka_unit_test(test_oom_alter_table_rebuild_of_a_parent),
       cmocka_unit_test(test_oom_alter_table_edits_of_the_rules),
       cmocka_unit_test(test_oom_alter_table_rebuild_in_callers_transaction),
+      cmocka_unit_test(test_oom_repair),
       cmocka_unit_test(test_oom_functions_that_only_read),
   };
   if (getenv("FAULTS_FILTER")) cmocka_set_test_filter(getenv("FAULTS_FILTER"));
