@@ -209,13 +209,23 @@ const DmSchemaObject *dm_schema_trigger(const DmSchema *p, const char *zName) {
   "lower(" zCol ") NOT GLOB 'sqlite_*' AND lower(" zCol ") NOT GLOB " \
   "'distmigrate_*' AND lower(" zCol ") <> 'alembic_version'"
 
+/*
+** The result columns of the pragmas read, by position, as SQLite documents
+** them. The pragmas run as PRAGMA statements, not as their table-valued
+** functions (pragma_table_xinfo(...)): the function prepares the same
+** PRAGMA anyway, inside a SELECT that must be prepared too, which made
+** reading a schema of 500 tables cost several times SQLite's own replay.
+** Rows come in the order the pragma gives (cid, seqno, seq, id).
+*/
+enum { XI_CID, XI_NAME, XI_TYPE, XI_NOTNULL, XI_DFLT, XI_PK, XI_HIDDEN }; /* table_xinfo */
+enum { IXI_SEQNO, IXI_CID, IXI_NAME, IXI_DESC, IXI_COLL, IXI_KEY };      /* index_xinfo */
+enum { IL_SEQ, IL_NAME, IL_UNIQUE, IL_ORIGIN, IL_PARTIAL };              /* index_list */
+enum { FK_ID, FK_SEQ, FK_TABLE, FK_FROM, FK_TO, FK_ON_UPDATE, FK_ON_DELETE, FK_MATCH };
+
 /* The columns of pTab, from table_xinfo, in declared order. */
 static int read_columns(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **pzErr) {
   sqlite3_stmt *pStmt = 0;
-  int rc = prepare(db, &pStmt, pzErr,
-                   "SELECT name, type, \"notnull\", dflt_value, pk, hidden "
-                   "FROM pragma_table_xinfo(%Q, %Q) ORDER BY cid",
-                   pTab->zName, zDb);
+  int rc = prepare(db, &pStmt, pzErr, "PRAGMA \"%w\".table_xinfo(%Q)", zDb, pTab->zName);
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
     DmColumn *aNew = dm_schema_grow(pTab->aCol, pTab->nCol, sizeof(DmColumn));
     if (!aNew) {
@@ -225,13 +235,13 @@ static int read_columns(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char 
     pTab->aCol = aNew;
     DmColumn *c = &pTab->aCol[pTab->nCol++];
     rc = SQLITE_OK;
-    c->zName = column_dup(pStmt, 0, &rc);
-    c->zType = column_dup(pStmt, 1, &rc);
+    c->zName = column_dup(pStmt, XI_NAME, &rc);
+    c->zType = column_dup(pStmt, XI_TYPE, &rc);
     if (rc == SQLITE_OK && !c->zType) c->zType = sqlite3_mprintf("");
-    c->bNotNull = sqlite3_column_int(pStmt, 2);
-    c->zDefault = column_dup(pStmt, 3, &rc);
-    c->iPk = sqlite3_column_int(pStmt, 4);
-    int iHidden = sqlite3_column_int(pStmt, 5);
+    c->bNotNull = sqlite3_column_int(pStmt, XI_NOTNULL);
+    c->zDefault = column_dup(pStmt, XI_DFLT, &rc);
+    c->iPk = sqlite3_column_int(pStmt, XI_PK);
+    int iHidden = sqlite3_column_int(pStmt, XI_HIDDEN);
     c->bHidden = iHidden == 1;
     c->eGenerated = iHidden == 2 || iHidden == 3 ? iHidden : DM_GEN_NONE;
     if (rc == SQLITE_OK) {
@@ -250,11 +260,10 @@ static int read_columns(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char 
 static int read_index_cols(sqlite3 *db, const char *zDb, const char *zIndex, DmIndexCol **paCol,
                            int *pnCol, char **pzErr) {
   sqlite3_stmt *pStmt = 0;
-  int rc = prepare(db, &pStmt, pzErr,
-                   "SELECT cid, name, coll, \"desc\" FROM pragma_index_xinfo(%Q, %Q) "
-                   "WHERE key ORDER BY seqno",
-                   zIndex, zDb);
+  int rc = prepare(db, &pStmt, pzErr, "PRAGMA \"%w\".index_xinfo(%Q)", zDb, zIndex);
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    rc = SQLITE_OK;
+    if (!sqlite3_column_int(pStmt, IXI_KEY)) continue; /* The table's key or rowid */
     DmIndexCol *aNew = dm_schema_grow(*paCol, *pnCol, sizeof(DmIndexCol));
     if (!aNew) {
       rc = SQLITE_NOMEM;
@@ -262,13 +271,12 @@ static int read_index_cols(sqlite3 *db, const char *zDb, const char *zIndex, DmI
     }
     *paCol = aNew;
     DmIndexCol *c = &aNew[(*pnCol)++];
-    rc = SQLITE_OK;
-    if (sqlite3_column_int(pStmt, 0) != -2) c->zName = column_dup(pStmt, 1, &rc);
-    char *zColl = column_dup(pStmt, 2, &rc);
+    if (sqlite3_column_int(pStmt, IXI_CID) != -2) c->zName = column_dup(pStmt, IXI_NAME, &rc);
+    char *zColl = column_dup(pStmt, IXI_COLL, &rc);
     c->zCollate = zColl ? dm_schema_lower(zColl) : sqlite3_mprintf("binary");
     sqlite3_free(zColl);
     if (!c->zCollate) rc = SQLITE_NOMEM;
-    c->bDesc = sqlite3_column_int(pStmt, 3);
+    c->bDesc = sqlite3_column_int(pStmt, IXI_DESC);
   }
   return step_error(db, finish(pStmt, rc), pzErr);
 }
@@ -276,11 +284,16 @@ static int read_index_cols(sqlite3 *db, const char *zDb, const char *zIndex, DmI
 /* UNIQUE and PRIMARY KEY constraints: the indexes SQLite made for them. */
 static int read_uniques(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **pzErr) {
   sqlite3_stmt *pStmt = 0;
-  int rc = prepare(db, &pStmt, pzErr,
-                   "SELECT name, origin = 'pk' FROM pragma_index_list(%Q, %Q) "
-                   "WHERE origin IN ('u', 'pk') ORDER BY seq",
-                   pTab->zName, zDb);
+  int rc = prepare(db, &pStmt, pzErr, "PRAGMA \"%w\".index_list(%Q)", zDb, pTab->zName);
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    const char *zOrigin = (const char *)sqlite3_column_text(pStmt, IL_ORIGIN);
+    rc = SQLITE_OK;
+    if (!zOrigin) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+    int bPrimary = strcmp(zOrigin, "pk") == 0;
+    if (!bPrimary && strcmp(zOrigin, "u") != 0) continue; /* A CREATE INDEX */
     DmUnique *aNew = dm_schema_grow(pTab->aUnique, pTab->nUnique, sizeof(DmUnique));
     if (!aNew) {
       rc = SQLITE_NOMEM;
@@ -288,8 +301,8 @@ static int read_uniques(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char 
     }
     pTab->aUnique = aNew;
     DmUnique *u = &pTab->aUnique[pTab->nUnique++];
-    u->bPrimary = sqlite3_column_int(pStmt, 1);
-    const char *zIndex = (const char *)sqlite3_column_text(pStmt, 0);
+    u->bPrimary = bPrimary;
+    const char *zIndex = (const char *)sqlite3_column_text(pStmt, IL_NAME);
     rc = zIndex ? read_index_cols(db, zDb, zIndex, &u->aCol, &u->nCol, pzErr) : SQLITE_NOMEM;
   }
   return step_error(db, finish(pStmt, rc), pzErr);
@@ -303,33 +316,40 @@ static int fk_add_row(sqlite3_stmt *pStmt, DmForeignKey *f) {
   char **azTo = sqlite3_realloc64(f->azTo, sizeof(char *) * (sqlite3_uint64)(f->nCol + 1));
   if (azTo) f->azTo = azTo;
   if (!azFrom || !azTo) return SQLITE_NOMEM;
-  f->azFrom[f->nCol] = column_dup(pStmt, 3, &rc);
-  f->azTo[f->nCol] = column_dup(pStmt, 4, &rc);
+  f->azFrom[f->nCol] = column_dup(pStmt, FK_FROM, &rc);
+  f->azTo[f->nCol] = column_dup(pStmt, FK_TO, &rc);
   f->nCol++;
   if (f->nCol == 1) {
-    f->zParent = column_dup(pStmt, 2, &rc);
-    f->zOnUpdate = column_dup(pStmt, 5, &rc);
-    f->zOnDelete = column_dup(pStmt, 6, &rc);
-    f->zMatch = column_dup(pStmt, 7, &rc);
+    f->zParent = column_dup(pStmt, FK_TABLE, &rc);
+    f->zOnUpdate = column_dup(pStmt, FK_ON_UPDATE, &rc);
+    f->zOnDelete = column_dup(pStmt, FK_ON_DELETE, &rc);
+    f->zMatch = column_dup(pStmt, FK_MATCH, &rc);
   }
   return rc;
 }
 
+/* The n keys of a in the opposite order. */
+static void fks_reverse(DmForeignKey *a, int n) {
+  for (int i = 0, j = n - 1; i < j; i++, j--) {
+    DmForeignKey t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}
+
 /*
 ** The foreign keys, in the order written: foreign_key_list numbers them
-** from the last written (id 0) to the first. aDeferred[i] says whether
-** the i-th written is DEFERRABLE INITIALLY DEFERRED.
+** from the last written (id 0) to the first, and lists them by id, each
+** key's columns by seq. aDeferred[i] says whether the i-th written is
+** DEFERRABLE INITIALLY DEFERRED.
 */
 static int read_fks(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, const int *aDeferred,
                     int nDeferred, char **pzErr) {
   sqlite3_stmt *pStmt = 0;
-  int rc = prepare(db, &pStmt, pzErr,
-                   "SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete, match "
-                   "FROM pragma_foreign_key_list(%Q, %Q) ORDER BY id DESC, seq",
-                   pTab->zName, zDb);
+  int rc = prepare(db, &pStmt, pzErr, "PRAGMA \"%w\".foreign_key_list(%Q)", zDb, pTab->zName);
   int iLast = -1;
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-    int id = sqlite3_column_int(pStmt, 0);
+    int id = sqlite3_column_int(pStmt, FK_ID);
     if (id != iLast) {
       DmForeignKey *aNew = dm_schema_grow(pTab->aFk, pTab->nFk, sizeof(DmForeignKey));
       if (!aNew) {
@@ -343,6 +363,7 @@ static int read_fks(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, const int
     rc = fk_add_row(pStmt, &pTab->aFk[pTab->nFk - 1]);
   }
   rc = step_error(db, finish(pStmt, rc), pzErr);
+  fks_reverse(pTab->aFk, pTab->nFk);
   for (int i = 0; rc == SQLITE_OK && i < pTab->nFk && pTab->nFk == nDeferred; i++) {
     pTab->aFk[i].bDeferred = aDeferred[i];
   }
