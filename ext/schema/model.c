@@ -404,15 +404,18 @@ static int read_table(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **
   return rc;
 }
 
-static int read_tables(sqlite3 *db, const char *zDb, DmSchema *p, char **pzErr) {
+/* The tables kept, or only the one named zOnly if it is not 0. */
+static int read_tables(sqlite3 *db, const char *zDb, const char *zOnly, DmSchema *p,
+                       char **pzErr) {
   sqlite3_stmt *pStmt = 0;
   int rc = prepare(db, &pStmt, pzErr,
                    "SELECT l.name, l.type = 'virtual', l.wr, l.strict, s.sql "
                    "FROM pragma_table_list AS l JOIN \"%w\".sqlite_schema AS s "
                    "ON s.type = 'table' AND s.name = l.name COLLATE NOCASE "
                    "WHERE l.schema = %Q AND l.type IN ('table', 'virtual') AND " DM_KEPT("l.name")
-                   " ORDER BY lower(l.name)",
-                   zDb, zDb);
+                   "%s ORDER BY lower(l.name)",
+                   zDb, zDb, zOnly ? " AND l.name = ?1 COLLATE NOCASE" : "");
+  if (rc == SQLITE_OK && zOnly) rc = sqlite3_bind_text(pStmt, 1, zOnly, -1, SQLITE_STATIC);
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
     DmSchemaTable *aNew = dm_schema_grow(p->aTable, p->nTable, sizeof(DmSchemaTable));
     if (!aNew) {
@@ -499,16 +502,20 @@ static int read_objects(sqlite3 *db, const char *zDb, const char *zType, DmSchem
   return step_error(db, finish(pStmt, rc), pzErr);
 }
 
-int dm_schema_read(sqlite3 *db, const char *zDb, DmSchema **ppOut, char **pzErr) {
+/* dm_schema_read(), or only table zOnly if it is not 0. */
+static int read_schema(sqlite3 *db, const char *zDb, const char *zOnly, DmSchema **ppOut,
+                       char **pzErr) {
   *ppOut = 0;
   if (!zDb) zDb = "main";
   DmSchema *p = sqlite3_malloc64(sizeof(DmSchema));
   if (!p) return SQLITE_NOMEM;
   memset(p, 0, sizeof(*p));
-  int rc = read_tables(db, zDb, p, pzErr);
-  if (rc == SQLITE_OK) rc = read_indexes(db, zDb, p, pzErr);
-  if (rc == SQLITE_OK) rc = read_objects(db, zDb, "view", &p->aView, &p->nView, pzErr);
-  if (rc == SQLITE_OK) {
+  int rc = read_tables(db, zDb, zOnly, p, pzErr);
+  if (rc == SQLITE_OK && !zOnly) rc = read_indexes(db, zDb, p, pzErr);
+  if (rc == SQLITE_OK && !zOnly) {
+    rc = read_objects(db, zDb, "view", &p->aView, &p->nView, pzErr);
+  }
+  if (rc == SQLITE_OK && !zOnly) {
     rc = read_objects(db, zDb, "trigger", &p->aTrigger, &p->nTrigger, pzErr);
   }
   if (rc != SQLITE_OK) {
@@ -521,4 +528,13 @@ int dm_schema_read(sqlite3 *db, const char *zDb, DmSchema **ppOut, char **pzErr)
   }
   *ppOut = p;
   return SQLITE_OK;
+}
+
+int dm_schema_read(sqlite3 *db, const char *zDb, DmSchema **ppOut, char **pzErr) {
+  return read_schema(db, zDb, 0, ppOut, pzErr);
+}
+
+int dm_schema_read_table(sqlite3 *db, const char *zDb, const char *zName, DmSchema **ppOut,
+                         char **pzErr) {
+  return read_schema(db, zDb, zName, ppOut, pzErr);
 }
