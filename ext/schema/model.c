@@ -166,7 +166,26 @@ void dm_schema_free(DmSchema *p) {
 
 /* ---- lookups ------------------------------------------------------------- */
 
+/*
+** aTable is sorted by SQLite's lower() of the names, which is the order
+** sqlite3_stricmp() gives (ASCII case folded, then bytes), so a name is
+** found by halving: the diff and the index reader look up tables by the
+** thousand. A connection may have its own lower() (ICU's folds more than
+** ASCII), so a name halving does not find is looked for one by one; names
+** are unique under sqlite3_stricmp(), so a name found is the only one.
+*/
 const DmSchemaTable *dm_schema_table(const DmSchema *p, const char *zName) {
+  int lo = 0, hi = p->nTable;
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2;
+    int c = sqlite3_stricmp(p->aTable[mid].zName, zName);
+    if (c == 0) return &p->aTable[mid];
+    if (c < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
   for (int i = 0; i < p->nTable; i++) {
     if (sqlite3_stricmp(p->aTable[i].zName, zName) == 0) return &p->aTable[i];
   }
