@@ -15,6 +15,7 @@
 #include "schema/model.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "schema/schema_int.h"
@@ -240,6 +241,7 @@ enum { XI_CID, XI_NAME, XI_TYPE, XI_NOTNULL, XI_DFLT, XI_PK, XI_HIDDEN }; /* tab
 enum { IXI_SEQNO, IXI_CID, IXI_NAME, IXI_DESC, IXI_COLL, IXI_KEY };      /* index_xinfo */
 enum { IL_SEQ, IL_NAME, IL_UNIQUE, IL_ORIGIN, IL_PARTIAL };              /* index_list */
 enum { FK_ID, FK_SEQ, FK_TABLE, FK_FROM, FK_TO, FK_ON_UPDATE, FK_ON_DELETE, FK_MATCH };
+enum { TL_SCHEMA, TL_NAME, TL_TYPE, TL_NCOL, TL_WR, TL_STRICT };                /* table_list */
 
 /* The columns of pTab, from table_xinfo, in declared order. */
 static int read_columns(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **pzErr) {
@@ -423,19 +425,109 @@ static int read_table(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **
   return rc;
 }
 
-/* The tables kept, or only the one named zOnly if it is not 0. */
+/* What PRAGMA table_list says of a table that sqlite_schema does not. */
+typedef struct Listed Listed;
+struct Listed {
+  char *zName;
+  int bVirtual;
+  int bWithoutRowid;
+  int bStrict;
+};
+
+typedef struct TableList TableList;
+struct TableList {
+  int n, nAlloc;
+  Listed *a;          /* Sorted by name as SQLite compares names */
+};
+
+static void table_list_clear(TableList *p) {
+  for (int i = 0; i < p->n; i++) sqlite3_free(p->a[i].zName);
+  sqlite3_free(p->a);
+}
+
+static int listed_cmp(const void *a, const void *b) {
+  return sqlite3_stricmp(((const Listed *)a)->zName, ((const Listed *)b)->zName);
+}
+
+/* One row of PRAGMA table_list into p if it is a table or a virtual table
+** (not a view, nor a shadow table). */
+static int table_list_add(sqlite3_stmt *pStmt, TableList *p) {
+  const char *zType = (const char *)sqlite3_column_text(pStmt, TL_TYPE);
+  if (!zType) return SQLITE_NOMEM;
+  int bVirtual = strcmp(zType, "virtual") == 0;
+  if (!bVirtual && strcmp(zType, "table") != 0) return SQLITE_OK;
+  if (p->n == p->nAlloc) {
+    int nNew = p->nAlloc ? 2 * p->nAlloc : 16;
+    Listed *aNew = sqlite3_realloc64(p->a, sizeof(Listed) * (sqlite3_uint64)nNew);
+    if (!aNew) return SQLITE_NOMEM;
+    p->a = aNew;
+    p->nAlloc = nNew;
+  }
+  int rc = SQLITE_OK;
+  Listed *l = &p->a[p->n];
+  l->zName = column_dup(pStmt, TL_NAME, &rc);
+  if (!l->zName) return SQLITE_NOMEM;
+  l->bVirtual = bVirtual;
+  l->bWithoutRowid = sqlite3_column_int(pStmt, TL_WR);
+  l->bStrict = sqlite3_column_int(pStmt, TL_STRICT);
+  p->n++;
+  return rc;
+}
+
+/*
+** PRAGMA table_list of schema zDb, sorted. Read on its own, not joined
+** to sqlite_schema in SQL: the join's table-valued pragma and automatic
+** index cost three times the two statements apart.
+*/
+static int read_table_list(sqlite3 *db, const char *zDb, TableList *p, char **pzErr) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = prepare(db, &pStmt, pzErr, "PRAGMA \"%w\".table_list", zDb);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    rc = table_list_add(pStmt, p);
+  }
+  rc = step_error(db, finish(pStmt, rc), pzErr);
+  if (rc == SQLITE_OK && p->n > 1) qsort(p->a, (size_t)p->n, sizeof(Listed), listed_cmp);
+  return rc;
+}
+
+/* Table t from its row of sqlite_schema (name, sql) and its entry l of
+** PRAGMA table_list, whose name it takes. */
+static int table_from_row(sqlite3_stmt *pStmt, Listed *l, DmSchemaTable *t) {
+  int rc = SQLITE_OK;
+  t->zName = l->zName;
+  l->zName = 0;
+  t->bWithoutRowid = l->bWithoutRowid;
+  t->bStrict = l->bStrict;
+  t->zSql = column_dup(pStmt, 1, &rc);
+  if (rc == SQLITE_OK && !t->zSql) rc = SQLITE_NOMEM;
+  /* Marks a virtual table until dm_schema_vtab_text() sets the module. */
+  if (rc == SQLITE_OK && l->bVirtual) t->zModule = sqlite3_mprintf("");
+  if (l->bVirtual && !t->zModule) rc = SQLITE_NOMEM;
+  return rc;
+}
+
+/*
+** The tables kept, or only the one named zOnly if it is not 0: the rows
+** of sqlite_schema whose name PRAGMA table_list gives as a table or a
+** virtual table of zDb, by lower(name).
+*/
 static int read_tables(sqlite3 *db, const char *zDb, const char *zOnly, DmSchema *p,
                        char **pzErr) {
+  TableList list = {0, 0, 0};
   sqlite3_stmt *pStmt = 0;
-  int rc = prepare(db, &pStmt, pzErr,
-                   "SELECT l.name, l.type = 'virtual', l.wr, l.strict, s.sql "
-                   "FROM pragma_table_list AS l JOIN \"%w\".sqlite_schema AS s "
-                   "ON s.type = 'table' AND s.name = l.name COLLATE NOCASE "
-                   "WHERE l.schema = %Q AND l.type IN ('table', 'virtual') AND " DM_KEPT("l.name")
-                   "%s ORDER BY lower(l.name)",
-                   zDb, zDb, zOnly ? " AND l.name = ?1 COLLATE NOCASE" : "");
+  int rc = read_table_list(db, zDb, &list, pzErr);
+  if (rc == SQLITE_OK) {
+    rc = prepare(db, &pStmt, pzErr,
+                 "SELECT name, sql FROM \"%w\".sqlite_schema WHERE type = 'table' AND "
+                 DM_KEPT("name") "%s ORDER BY lower(name)",
+                 zDb, zOnly ? " AND name = ?1 COLLATE NOCASE" : "");
+  }
   if (rc == SQLITE_OK && zOnly) rc = sqlite3_bind_text(pStmt, 1, zOnly, -1, SQLITE_STATIC);
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    Listed key = {(char *)sqlite3_column_text(pStmt, 0), 0, 0, 0};
+    Listed *l = key.zName ? bsearch(&key, list.a, (size_t)list.n, sizeof(Listed), listed_cmp) : 0;
+    rc = key.zName ? SQLITE_OK : SQLITE_NOMEM;
+    if (!l || !l->zName) continue; /* A shadow table (or out of memory) */
     DmSchemaTable *aNew = dm_schema_grow(p->aTable, p->nTable, sizeof(DmSchemaTable));
     if (!aNew) {
       rc = SQLITE_NOMEM;
@@ -443,18 +535,10 @@ static int read_tables(sqlite3 *db, const char *zDb, const char *zOnly, DmSchema
     }
     p->aTable = aNew;
     DmSchemaTable *t = &p->aTable[p->nTable++];
-    rc = SQLITE_OK;
-    t->zName = column_dup(pStmt, 0, &rc);
-    int bVirtual = sqlite3_column_int(pStmt, 1);
-    t->bWithoutRowid = sqlite3_column_int(pStmt, 2);
-    t->bStrict = sqlite3_column_int(pStmt, 3);
-    t->zSql = column_dup(pStmt, 4, &rc);
-    if (rc == SQLITE_OK && (!t->zName || !t->zSql)) rc = SQLITE_NOMEM;
-    /* Marks a virtual table until dm_schema_vtab_text() sets the module. */
-    if (rc == SQLITE_OK && bVirtual) t->zModule = sqlite3_mprintf("");
-    if (bVirtual && !t->zModule) rc = SQLITE_NOMEM;
+    rc = table_from_row(pStmt, l, t);
     if (rc == SQLITE_OK) rc = read_table(db, zDb, t, pzErr);
   }
+  table_list_clear(&list);
   return step_error(db, finish(pStmt, rc), pzErr);
 }
 
