@@ -47,8 +47,13 @@ static char *column_dup(sqlite3_stmt *pStmt, int i, int *pRc) {
     if (sqlite3_column_type(pStmt, i) != SQLITE_NULL) *pRc = SQLITE_NOMEM;
     return 0;
   }
-  char *zOut = sqlite3_mprintf("%s", z);
-  if (!zOut) *pRc = SQLITE_NOMEM;
+  size_t n = (size_t)sqlite3_column_bytes(pStmt, i);
+  char *zOut = sqlite3_malloc64(n + 1);
+  if (!zOut) {
+    *pRc = SQLITE_NOMEM;
+    return 0;
+  }
+  memcpy(zOut, z, n + 1); /* With the terminating NUL SQLite adds */
   return zOut;
 }
 
