@@ -24,8 +24,17 @@ SQLITE_EXTENSION_INIT3
 
 /* ---- helpers ----------------------------------------------------------- */
 
+/*
+** The room is doubled, from 4, when n reaches it (n == 0, 4, 8, 16, ...),
+** so a list of n costs log n reallocations, not n: the 500 tables of a
+** schema were copied 500 times over as the list grew. An array passed here
+** must only ever have grown here (its room is then what n says it is).
+*/
 void *dm_schema_grow(void *pa, int n, size_t sz) {
-  char *aNew = sqlite3_realloc64(pa, sz * (sqlite3_uint64)(n + 1));
+  char *aNew = pa;
+  if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+    aNew = sqlite3_realloc64(pa, sz * (sqlite3_uint64)(n ? 2 * n : 4));
+  }
   if (aNew) memset(aNew + sz * (size_t)n, 0, sz);
   return aNew;
 }

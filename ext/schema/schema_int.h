@@ -64,7 +64,8 @@ int dm_schema_read_table(sqlite3 *db, const char *zDb, const char *zName, DmSche
 char *dm_schema_lower(const char *z);
 
 /* Make room for one more element of sz bytes at the end of *pa (n in use),
-** zeroed. 0 on OOM (*pa is unchanged then). */
+** zeroed. 0 on OOM (*pa is unchanged then). The room grows by doubling: an
+** array must only ever grow through this function. */
 void *dm_schema_grow(void *pa, int n, size_t sz);
 
 void dm_schema_index_cols_free(DmIndexCol *a, int n);
