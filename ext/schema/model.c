@@ -539,7 +539,9 @@ static int read_tables(sqlite3 *db, const char *zDb, const char *zOnly, DmSchema
   if (rc == SQLITE_OK && zOnly) rc = sqlite3_bind_text(pStmt, 1, zOnly, -1, SQLITE_STATIC);
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
     Listed key = {(char *)sqlite3_column_text(pStmt, 0), 0, 0, 0};
-    Listed *l = key.zName ? bsearch(&key, list.a, (size_t)list.n, sizeof(Listed), listed_cmp) : 0;
+    Listed *l = key.zName && list.n
+                    ? bsearch(&key, list.a, (size_t)list.n, sizeof(Listed), listed_cmp)
+                    : 0;
     rc = key.zName ? SQLITE_OK : SQLITE_NOMEM;
     if (!l || !l->zName) continue; /* A shadow table (or out of memory) */
     DmSchemaTable *aNew = dm_schema_grow(p->aTable, p->nTable, sizeof(DmSchemaTable));
