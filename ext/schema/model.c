@@ -316,8 +316,50 @@ static int read_index_cols(sqlite3 *db, const char *zDb, const char *zIndex, DmI
   return step_error(db, finish(pStmt, rc), pzErr);
 }
 
-/* UNIQUE and PRIMARY KEY constraints: the indexes SQLite made for them. */
-static int read_uniques(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **pzErr) {
+/*
+** The indexes made by CREATE INDEX (origin 'c') as PRAGMA index_list gives
+** them while the tables are read, so that read_indexes() need not ask it
+** again for each index: it did so through the table-valued
+** pragma_index_list joined to sqlite_schema, a third of the cost of
+** reading a 500-table schema's indexes.
+*/
+typedef struct MadeIndex MadeIndex;
+struct MadeIndex {
+  char *zName;
+  int bUnique;
+};
+
+typedef struct MadeIndexes MadeIndexes;
+struct MadeIndexes {
+  int n;
+  MadeIndex *a;       /* Sorted by name (strcmp) before read_indexes() */
+};
+
+static void made_clear(MadeIndexes *p) {
+  for (int i = 0; i < p->n; i++) sqlite3_free(p->a[i].zName);
+  sqlite3_free(p->a);
+}
+
+static int made_cmp(const void *a, const void *b) {
+  return strcmp(((const MadeIndex *)a)->zName, ((const MadeIndex *)b)->zName);
+}
+
+/* The row of PRAGMA index_list at pStmt into p. */
+static int made_add(sqlite3_stmt *pStmt, MadeIndexes *p) {
+  MadeIndex *aNew = dm_schema_grow(p->a, p->n, sizeof(MadeIndex));
+  if (!aNew) return SQLITE_NOMEM;
+  p->a = aNew;
+  int rc = SQLITE_OK;
+  aNew[p->n].zName = column_dup(pStmt, IL_NAME, &rc);
+  if (!aNew[p->n].zName) return SQLITE_NOMEM;
+  aNew[p->n++].bUnique = sqlite3_column_int(pStmt, IL_UNIQUE);
+  return rc;
+}
+
+/* UNIQUE and PRIMARY KEY constraints: the indexes SQLite made for them.
+** The CREATE INDEX ones go to pMade, if it is not 0. */
+static int read_uniques(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, MadeIndexes *pMade,
+                        char **pzErr) {
   sqlite3_stmt *pStmt = 0;
   int rc = prepare(db, &pStmt, pzErr, "PRAGMA \"%w\".index_list(%Q)", zDb, pTab->zName);
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
@@ -328,7 +370,10 @@ static int read_uniques(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char 
       break;
     }
     int bPrimary = strcmp(zOrigin, "pk") == 0;
-    if (!bPrimary && strcmp(zOrigin, "u") != 0) continue; /* A CREATE INDEX */
+    if (!bPrimary && strcmp(zOrigin, "u") != 0) { /* A CREATE INDEX */
+      if (pMade) rc = made_add(pStmt, pMade);
+      continue;
+    }
     DmUnique *aNew = dm_schema_grow(pTab->aUnique, pTab->nUnique, sizeof(DmUnique));
     if (!aNew) {
       rc = SQLITE_NOMEM;
@@ -424,7 +469,8 @@ static int read_vtab(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **p
   return rc;
 }
 
-static int read_table(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **pzErr) {
+static int read_table(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, MadeIndexes *pMade,
+                      char **pzErr) {
   if (pTab->zModule) return read_vtab(db, zDb, pTab, pzErr);
   int *aDeferred = 0, nDeferred = 0;
   int rc = read_columns(db, zDb, pTab, pzErr);
@@ -433,7 +479,7 @@ static int read_table(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **
     *pzErr = sqlite3_mprintf("reading the schema: cannot read the definition of table %s",
                              pTab->zName);
   }
-  if (rc == SQLITE_OK) rc = read_uniques(db, zDb, pTab, pzErr);
+  if (rc == SQLITE_OK) rc = read_uniques(db, zDb, pTab, pMade, pzErr);
   if (rc == SQLITE_OK) rc = read_fks(db, zDb, pTab, aDeferred, nDeferred, pzErr);
   sqlite3_free(aDeferred);
   return rc;
@@ -526,7 +572,7 @@ static int table_from_row(sqlite3_stmt *pStmt, Listed *l, DmSchemaTable *t) {
 ** virtual table of zDb, by lower(name).
 */
 static int read_tables(sqlite3 *db, const char *zDb, const char *zOnly, DmSchema *p,
-                       char **pzErr) {
+                       MadeIndexes *pMade, char **pzErr) {
   TableList list = {0, 0, 0};
   sqlite3_stmt *pStmt = 0;
   int rc = read_table_list(db, zDb, &list, pzErr);
@@ -552,27 +598,32 @@ static int read_tables(sqlite3 *db, const char *zDb, const char *zOnly, DmSchema
     p->aTable = aNew;
     DmSchemaTable *t = &p->aTable[p->nTable++];
     rc = table_from_row(pStmt, l, t);
-    if (rc == SQLITE_OK) rc = read_table(db, zDb, t, pzErr);
+    if (rc == SQLITE_OK) rc = read_table(db, zDb, t, pMade, pzErr);
   }
   table_list_clear(&list);
   return step_error(db, finish(pStmt, rc), pzErr);
 }
 
-/* The indexes made by CREATE INDEX on the tables kept. */
-static int read_indexes(sqlite3 *db, const char *zDb, DmSchema *p, char **pzErr) {
+/* The indexes made by CREATE INDEX on the tables kept; pMade, what
+** PRAGMA index_list said of them, gives UNIQUE. */
+static int read_indexes(sqlite3 *db, const char *zDb, DmSchema *p, MadeIndexes *pMade,
+                        char **pzErr) {
   sqlite3_stmt *pStmt = 0;
+  if (pMade->n > 1) qsort(pMade->a, (size_t)pMade->n, sizeof(MadeIndex), made_cmp);
   int rc = prepare(db, &pStmt, pzErr,
-                   "SELECT s.name, s.tbl_name, s.sql, l.\"unique\" "
-                   "FROM \"%w\".sqlite_schema AS s, pragma_index_list(s.tbl_name, %Q) AS l "
-                   "WHERE s.type = 'index' AND s.sql IS NOT NULL AND l.name = s.name AND "
-                   DM_KEPT("s.tbl_name") " ORDER BY lower(s.name)",
-                   zDb, zDb);
+                   "SELECT name, tbl_name, sql FROM \"%w\".sqlite_schema "
+                   "WHERE type = 'index' AND sql IS NOT NULL AND " DM_KEPT("tbl_name")
+                   " ORDER BY lower(name)",
+                   zDb);
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    MadeIndex key = {(char *)sqlite3_column_text(pStmt, 0), 0};
     const char *zTable = (const char *)sqlite3_column_text(pStmt, 1);
-    if (zTable && !dm_schema_table(p, zTable)) { /* A shadow table's */
-      rc = SQLITE_OK;
-      continue;
-    }
+    rc = key.zName && zTable ? SQLITE_OK : SQLITE_NOMEM;
+    if (rc != SQLITE_OK) break;
+    if (!dm_schema_table(p, zTable)) continue; /* A shadow table's */
+    const MadeIndex *m =
+        pMade->n ? bsearch(&key, pMade->a, (size_t)pMade->n, sizeof(MadeIndex), made_cmp) : 0;
+    if (!m) continue; /* Not in its table's index_list (the join left it out too) */
     DmIndex *aNew = dm_schema_grow(p->aIndex, p->nIndex, sizeof(DmIndex));
     if (!aNew) {
       rc = SQLITE_NOMEM;
@@ -580,11 +631,10 @@ static int read_indexes(sqlite3 *db, const char *zDb, DmSchema *p, char **pzErr)
     }
     p->aIndex = aNew;
     DmIndex *x = &p->aIndex[p->nIndex++];
-    rc = SQLITE_OK;
     x->zName = column_dup(pStmt, 0, &rc);
     x->zTable = column_dup(pStmt, 1, &rc);
     x->zSql = column_dup(pStmt, 2, &rc);
-    x->bUnique = sqlite3_column_int(pStmt, 3);
+    x->bUnique = m->bUnique;
     if (rc == SQLITE_OK && (!x->zName || !x->zTable || !x->zSql)) rc = SQLITE_NOMEM;
     if (rc == SQLITE_OK) rc = read_index_cols(db, zDb, x->zName, &x->aCol, &x->nCol, pzErr);
     if (rc == SQLITE_OK) rc = dm_schema_index_text(x);
@@ -629,8 +679,10 @@ static int read_schema(sqlite3 *db, const char *zDb, const char *zOnly, DmSchema
   DmSchema *p = sqlite3_malloc64(sizeof(DmSchema));
   if (!p) return SQLITE_NOMEM;
   memset(p, 0, sizeof(*p));
-  int rc = read_tables(db, zDb, zOnly, p, pzErr);
-  if (rc == SQLITE_OK && !zOnly) rc = read_indexes(db, zDb, p, pzErr);
+  MadeIndexes made = {0, 0};
+  int rc = read_tables(db, zDb, zOnly, p, zOnly ? 0 : &made, pzErr);
+  if (rc == SQLITE_OK && !zOnly) rc = read_indexes(db, zDb, p, &made, pzErr);
+  made_clear(&made);
   if (rc == SQLITE_OK && !zOnly) {
     rc = read_objects(db, zDb, "view", &p->aView, &p->nView, pzErr);
   }
