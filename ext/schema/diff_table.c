@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "schema/diff_int.h"
+#include "schema/schema_int.h"
 #include "sqltext/create.h"
 
 SQLITE_EXTENSION_INIT3
@@ -359,7 +360,7 @@ static int alter_statements(const Change *c, sqlite3_str *p) {
 static int scratch_matches(const Change *c, sqlite3 *db, int *pbSame) {
   DmSchema *pScratch = 0;
   char *zErr = 0;
-  int rc = dm_schema_read(db, "main", &pScratch, &zErr);
+  int rc = dm_schema_read_table(db, "main", c->pNew->zName, &pScratch, &zErr);
   sqlite3_free(zErr);
   const DmSchemaTable *t = rc == SQLITE_OK ? dm_schema_table(pScratch, c->pNew->zName) : 0;
   if (t) {

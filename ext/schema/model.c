@@ -15,6 +15,7 @@
 #include "schema/model.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "schema/schema_int.h"
@@ -23,8 +24,17 @@ SQLITE_EXTENSION_INIT3
 
 /* ---- helpers ----------------------------------------------------------- */
 
+/*
+** The room is doubled, from 4, when n reaches it (n == 0, 4, 8, 16, ...),
+** so a list of n costs log n reallocations, not n: the 500 tables of a
+** schema were copied 500 times over as the list grew. An array passed here
+** must only ever have grown here (its room is then what n says it is).
+*/
 void *dm_schema_grow(void *pa, int n, size_t sz) {
-  char *aNew = sqlite3_realloc64(pa, sz * (sqlite3_uint64)(n + 1));
+  char *aNew = pa;
+  if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+    aNew = sqlite3_realloc64(pa, sz * (sqlite3_uint64)(n ? 2 * n : 4));
+  }
   if (aNew) memset(aNew + sz * (size_t)n, 0, sz);
   return aNew;
 }
@@ -46,8 +56,13 @@ static char *column_dup(sqlite3_stmt *pStmt, int i, int *pRc) {
     if (sqlite3_column_type(pStmt, i) != SQLITE_NULL) *pRc = SQLITE_NOMEM;
     return 0;
   }
-  char *zOut = sqlite3_mprintf("%s", z);
-  if (!zOut) *pRc = SQLITE_NOMEM;
+  size_t n = (size_t)sqlite3_column_bytes(pStmt, i);
+  char *zOut = sqlite3_malloc64(n + 1);
+  if (!zOut) {
+    *pRc = SQLITE_NOMEM;
+    return 0;
+  }
+  memcpy(zOut, z, n + 1); /* With the terminating NUL SQLite adds */
   return zOut;
 }
 
@@ -166,7 +181,26 @@ void dm_schema_free(DmSchema *p) {
 
 /* ---- lookups ------------------------------------------------------------- */
 
+/*
+** aTable is sorted by SQLite's lower() of the names, which is the order
+** sqlite3_stricmp() gives (ASCII case folded, then bytes), so a name is
+** found by halving: the diff and the index reader look up tables by the
+** thousand. A connection may have its own lower() (ICU's folds more than
+** ASCII), so a name halving does not find is looked for one by one; names
+** are unique under sqlite3_stricmp(), so a name found is the only one.
+*/
 const DmSchemaTable *dm_schema_table(const DmSchema *p, const char *zName) {
+  int lo = 0, hi = p->nTable;
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2;
+    int c = sqlite3_stricmp(p->aTable[mid].zName, zName);
+    if (c == 0) return &p->aTable[mid];
+    if (c < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
   for (int i = 0; i < p->nTable; i++) {
     if (sqlite3_stricmp(p->aTable[i].zName, zName) == 0) return &p->aTable[i];
   }
@@ -209,13 +243,24 @@ const DmSchemaObject *dm_schema_trigger(const DmSchema *p, const char *zName) {
   "lower(" zCol ") NOT GLOB 'sqlite_*' AND lower(" zCol ") NOT GLOB " \
   "'distmigrate_*' AND lower(" zCol ") <> 'alembic_version'"
 
+/*
+** The result columns of the pragmas read, by position, as SQLite documents
+** them. The pragmas run as PRAGMA statements, not as their table-valued
+** functions (pragma_table_xinfo(...)): the function prepares the same
+** PRAGMA anyway, inside a SELECT that must be prepared too, which made
+** reading a schema of 500 tables cost several times SQLite's own replay.
+** Rows come in the order the pragma gives (cid, seqno, seq, id).
+*/
+enum { XI_CID, XI_NAME, XI_TYPE, XI_NOTNULL, XI_DFLT, XI_PK, XI_HIDDEN }; /* table_xinfo */
+enum { IXI_SEQNO, IXI_CID, IXI_NAME, IXI_DESC, IXI_COLL, IXI_KEY };      /* index_xinfo */
+enum { IL_SEQ, IL_NAME, IL_UNIQUE, IL_ORIGIN, IL_PARTIAL };              /* index_list */
+enum { FK_ID, FK_SEQ, FK_TABLE, FK_FROM, FK_TO, FK_ON_UPDATE, FK_ON_DELETE, FK_MATCH };
+enum { TL_SCHEMA, TL_NAME, TL_TYPE, TL_NCOL, TL_WR, TL_STRICT };                /* table_list */
+
 /* The columns of pTab, from table_xinfo, in declared order. */
 static int read_columns(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **pzErr) {
   sqlite3_stmt *pStmt = 0;
-  int rc = prepare(db, &pStmt, pzErr,
-                   "SELECT name, type, \"notnull\", dflt_value, pk, hidden "
-                   "FROM pragma_table_xinfo(%Q, %Q) ORDER BY cid",
-                   pTab->zName, zDb);
+  int rc = prepare(db, &pStmt, pzErr, "PRAGMA \"%w\".table_xinfo(%Q)", zDb, pTab->zName);
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
     DmColumn *aNew = dm_schema_grow(pTab->aCol, pTab->nCol, sizeof(DmColumn));
     if (!aNew) {
@@ -225,13 +270,13 @@ static int read_columns(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char 
     pTab->aCol = aNew;
     DmColumn *c = &pTab->aCol[pTab->nCol++];
     rc = SQLITE_OK;
-    c->zName = column_dup(pStmt, 0, &rc);
-    c->zType = column_dup(pStmt, 1, &rc);
+    c->zName = column_dup(pStmt, XI_NAME, &rc);
+    c->zType = column_dup(pStmt, XI_TYPE, &rc);
     if (rc == SQLITE_OK && !c->zType) c->zType = sqlite3_mprintf("");
-    c->bNotNull = sqlite3_column_int(pStmt, 2);
-    c->zDefault = column_dup(pStmt, 3, &rc);
-    c->iPk = sqlite3_column_int(pStmt, 4);
-    int iHidden = sqlite3_column_int(pStmt, 5);
+    c->bNotNull = sqlite3_column_int(pStmt, XI_NOTNULL);
+    c->zDefault = column_dup(pStmt, XI_DFLT, &rc);
+    c->iPk = sqlite3_column_int(pStmt, XI_PK);
+    int iHidden = sqlite3_column_int(pStmt, XI_HIDDEN);
     c->bHidden = iHidden == 1;
     c->eGenerated = iHidden == 2 || iHidden == 3 ? iHidden : DM_GEN_NONE;
     if (rc == SQLITE_OK) {
@@ -250,11 +295,10 @@ static int read_columns(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char 
 static int read_index_cols(sqlite3 *db, const char *zDb, const char *zIndex, DmIndexCol **paCol,
                            int *pnCol, char **pzErr) {
   sqlite3_stmt *pStmt = 0;
-  int rc = prepare(db, &pStmt, pzErr,
-                   "SELECT cid, name, coll, \"desc\" FROM pragma_index_xinfo(%Q, %Q) "
-                   "WHERE key ORDER BY seqno",
-                   zIndex, zDb);
+  int rc = prepare(db, &pStmt, pzErr, "PRAGMA \"%w\".index_xinfo(%Q)", zDb, zIndex);
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    rc = SQLITE_OK;
+    if (!sqlite3_column_int(pStmt, IXI_KEY)) continue; /* The table's key or rowid */
     DmIndexCol *aNew = dm_schema_grow(*paCol, *pnCol, sizeof(DmIndexCol));
     if (!aNew) {
       rc = SQLITE_NOMEM;
@@ -262,25 +306,74 @@ static int read_index_cols(sqlite3 *db, const char *zDb, const char *zIndex, DmI
     }
     *paCol = aNew;
     DmIndexCol *c = &aNew[(*pnCol)++];
-    rc = SQLITE_OK;
-    if (sqlite3_column_int(pStmt, 0) != -2) c->zName = column_dup(pStmt, 1, &rc);
-    char *zColl = column_dup(pStmt, 2, &rc);
+    if (sqlite3_column_int(pStmt, IXI_CID) != -2) c->zName = column_dup(pStmt, IXI_NAME, &rc);
+    char *zColl = column_dup(pStmt, IXI_COLL, &rc);
     c->zCollate = zColl ? dm_schema_lower(zColl) : sqlite3_mprintf("binary");
     sqlite3_free(zColl);
     if (!c->zCollate) rc = SQLITE_NOMEM;
-    c->bDesc = sqlite3_column_int(pStmt, 3);
+    c->bDesc = sqlite3_column_int(pStmt, IXI_DESC);
   }
   return step_error(db, finish(pStmt, rc), pzErr);
 }
 
-/* UNIQUE and PRIMARY KEY constraints: the indexes SQLite made for them. */
-static int read_uniques(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **pzErr) {
+/*
+** The indexes made by CREATE INDEX (origin 'c') as PRAGMA index_list gives
+** them while the tables are read, so that read_indexes() need not ask it
+** again for each index: it did so through the table-valued
+** pragma_index_list joined to sqlite_schema, a third of the cost of
+** reading a 500-table schema's indexes.
+*/
+typedef struct MadeIndex MadeIndex;
+struct MadeIndex {
+  char *zName;
+  int bUnique;
+};
+
+typedef struct MadeIndexes MadeIndexes;
+struct MadeIndexes {
+  int n;
+  MadeIndex *a;       /* Sorted by name (strcmp) before read_indexes() */
+};
+
+static void made_clear(MadeIndexes *p) {
+  for (int i = 0; i < p->n; i++) sqlite3_free(p->a[i].zName);
+  sqlite3_free(p->a);
+}
+
+static int made_cmp(const void *a, const void *b) {
+  return strcmp(((const MadeIndex *)a)->zName, ((const MadeIndex *)b)->zName);
+}
+
+/* The row of PRAGMA index_list at pStmt into p. */
+static int made_add(sqlite3_stmt *pStmt, MadeIndexes *p) {
+  MadeIndex *aNew = dm_schema_grow(p->a, p->n, sizeof(MadeIndex));
+  if (!aNew) return SQLITE_NOMEM;
+  p->a = aNew;
+  int rc = SQLITE_OK;
+  aNew[p->n].zName = column_dup(pStmt, IL_NAME, &rc);
+  if (!aNew[p->n].zName) return SQLITE_NOMEM;
+  aNew[p->n++].bUnique = sqlite3_column_int(pStmt, IL_UNIQUE);
+  return rc;
+}
+
+/* UNIQUE and PRIMARY KEY constraints: the indexes SQLite made for them.
+** The CREATE INDEX ones go to pMade, if it is not 0. */
+static int read_uniques(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, MadeIndexes *pMade,
+                        char **pzErr) {
   sqlite3_stmt *pStmt = 0;
-  int rc = prepare(db, &pStmt, pzErr,
-                   "SELECT name, origin = 'pk' FROM pragma_index_list(%Q, %Q) "
-                   "WHERE origin IN ('u', 'pk') ORDER BY seq",
-                   pTab->zName, zDb);
+  int rc = prepare(db, &pStmt, pzErr, "PRAGMA \"%w\".index_list(%Q)", zDb, pTab->zName);
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    const char *zOrigin = (const char *)sqlite3_column_text(pStmt, IL_ORIGIN);
+    rc = SQLITE_OK;
+    if (!zOrigin) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+    int bPrimary = strcmp(zOrigin, "pk") == 0;
+    if (!bPrimary && strcmp(zOrigin, "u") != 0) { /* A CREATE INDEX */
+      if (pMade) rc = made_add(pStmt, pMade);
+      continue;
+    }
     DmUnique *aNew = dm_schema_grow(pTab->aUnique, pTab->nUnique, sizeof(DmUnique));
     if (!aNew) {
       rc = SQLITE_NOMEM;
@@ -288,8 +381,8 @@ static int read_uniques(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char 
     }
     pTab->aUnique = aNew;
     DmUnique *u = &pTab->aUnique[pTab->nUnique++];
-    u->bPrimary = sqlite3_column_int(pStmt, 1);
-    const char *zIndex = (const char *)sqlite3_column_text(pStmt, 0);
+    u->bPrimary = bPrimary;
+    const char *zIndex = (const char *)sqlite3_column_text(pStmt, IL_NAME);
     rc = zIndex ? read_index_cols(db, zDb, zIndex, &u->aCol, &u->nCol, pzErr) : SQLITE_NOMEM;
   }
   return step_error(db, finish(pStmt, rc), pzErr);
@@ -303,33 +396,40 @@ static int fk_add_row(sqlite3_stmt *pStmt, DmForeignKey *f) {
   char **azTo = sqlite3_realloc64(f->azTo, sizeof(char *) * (sqlite3_uint64)(f->nCol + 1));
   if (azTo) f->azTo = azTo;
   if (!azFrom || !azTo) return SQLITE_NOMEM;
-  f->azFrom[f->nCol] = column_dup(pStmt, 3, &rc);
-  f->azTo[f->nCol] = column_dup(pStmt, 4, &rc);
+  f->azFrom[f->nCol] = column_dup(pStmt, FK_FROM, &rc);
+  f->azTo[f->nCol] = column_dup(pStmt, FK_TO, &rc);
   f->nCol++;
   if (f->nCol == 1) {
-    f->zParent = column_dup(pStmt, 2, &rc);
-    f->zOnUpdate = column_dup(pStmt, 5, &rc);
-    f->zOnDelete = column_dup(pStmt, 6, &rc);
-    f->zMatch = column_dup(pStmt, 7, &rc);
+    f->zParent = column_dup(pStmt, FK_TABLE, &rc);
+    f->zOnUpdate = column_dup(pStmt, FK_ON_UPDATE, &rc);
+    f->zOnDelete = column_dup(pStmt, FK_ON_DELETE, &rc);
+    f->zMatch = column_dup(pStmt, FK_MATCH, &rc);
   }
   return rc;
 }
 
+/* The n keys of a in the opposite order. */
+static void fks_reverse(DmForeignKey *a, int n) {
+  for (int i = 0, j = n - 1; i < j; i++, j--) {
+    DmForeignKey t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}
+
 /*
 ** The foreign keys, in the order written: foreign_key_list numbers them
-** from the last written (id 0) to the first. aDeferred[i] says whether
-** the i-th written is DEFERRABLE INITIALLY DEFERRED.
+** from the last written (id 0) to the first, and lists them by id, each
+** key's columns by seq. aDeferred[i] says whether the i-th written is
+** DEFERRABLE INITIALLY DEFERRED.
 */
 static int read_fks(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, const int *aDeferred,
                     int nDeferred, char **pzErr) {
   sqlite3_stmt *pStmt = 0;
-  int rc = prepare(db, &pStmt, pzErr,
-                   "SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete, match "
-                   "FROM pragma_foreign_key_list(%Q, %Q) ORDER BY id DESC, seq",
-                   pTab->zName, zDb);
+  int rc = prepare(db, &pStmt, pzErr, "PRAGMA \"%w\".foreign_key_list(%Q)", zDb, pTab->zName);
   int iLast = -1;
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-    int id = sqlite3_column_int(pStmt, 0);
+    int id = sqlite3_column_int(pStmt, FK_ID);
     if (id != iLast) {
       DmForeignKey *aNew = dm_schema_grow(pTab->aFk, pTab->nFk, sizeof(DmForeignKey));
       if (!aNew) {
@@ -343,6 +443,7 @@ static int read_fks(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, const int
     rc = fk_add_row(pStmt, &pTab->aFk[pTab->nFk - 1]);
   }
   rc = step_error(db, finish(pStmt, rc), pzErr);
+  fks_reverse(pTab->aFk, pTab->nFk);
   for (int i = 0; rc == SQLITE_OK && i < pTab->nFk && pTab->nFk == nDeferred; i++) {
     pTab->aFk[i].bDeferred = aDeferred[i];
   }
@@ -368,7 +469,8 @@ static int read_vtab(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **p
   return rc;
 }
 
-static int read_table(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **pzErr) {
+static int read_table(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, MadeIndexes *pMade,
+                      char **pzErr) {
   if (pTab->zModule) return read_vtab(db, zDb, pTab, pzErr);
   int *aDeferred = 0, nDeferred = 0;
   int rc = read_columns(db, zDb, pTab, pzErr);
@@ -377,22 +479,117 @@ static int read_table(sqlite3 *db, const char *zDb, DmSchemaTable *pTab, char **
     *pzErr = sqlite3_mprintf("reading the schema: cannot read the definition of table %s",
                              pTab->zName);
   }
-  if (rc == SQLITE_OK) rc = read_uniques(db, zDb, pTab, pzErr);
+  if (rc == SQLITE_OK) rc = read_uniques(db, zDb, pTab, pMade, pzErr);
   if (rc == SQLITE_OK) rc = read_fks(db, zDb, pTab, aDeferred, nDeferred, pzErr);
   sqlite3_free(aDeferred);
   return rc;
 }
 
-static int read_tables(sqlite3 *db, const char *zDb, DmSchema *p, char **pzErr) {
+/* What PRAGMA table_list says of a table that sqlite_schema does not. */
+typedef struct Listed Listed;
+struct Listed {
+  char *zName;
+  int bVirtual;
+  int bWithoutRowid;
+  int bStrict;
+};
+
+typedef struct TableList TableList;
+struct TableList {
+  int n, nAlloc;
+  Listed *a;          /* Sorted by name as SQLite compares names */
+};
+
+static void table_list_clear(TableList *p) {
+  for (int i = 0; i < p->n; i++) sqlite3_free(p->a[i].zName);
+  sqlite3_free(p->a);
+}
+
+static int listed_cmp(const void *a, const void *b) {
+  return sqlite3_stricmp(((const Listed *)a)->zName, ((const Listed *)b)->zName);
+}
+
+/* One row of PRAGMA table_list into p if it is a table or a virtual table
+** (not a view, nor a shadow table). */
+static int table_list_add(sqlite3_stmt *pStmt, TableList *p) {
+  const char *zType = (const char *)sqlite3_column_text(pStmt, TL_TYPE);
+  if (!zType) return SQLITE_NOMEM;
+  int bVirtual = strcmp(zType, "virtual") == 0;
+  if (!bVirtual && strcmp(zType, "table") != 0) return SQLITE_OK;
+  if (p->n == p->nAlloc) {
+    int nNew = p->nAlloc ? 2 * p->nAlloc : 16;
+    Listed *aNew = sqlite3_realloc64(p->a, sizeof(Listed) * (sqlite3_uint64)nNew);
+    if (!aNew) return SQLITE_NOMEM;
+    p->a = aNew;
+    p->nAlloc = nNew;
+  }
+  int rc = SQLITE_OK;
+  Listed *l = &p->a[p->n];
+  l->zName = column_dup(pStmt, TL_NAME, &rc);
+  if (!l->zName) return SQLITE_NOMEM;
+  l->bVirtual = bVirtual;
+  l->bWithoutRowid = sqlite3_column_int(pStmt, TL_WR);
+  l->bStrict = sqlite3_column_int(pStmt, TL_STRICT);
+  p->n++;
+  return rc;
+}
+
+/*
+** PRAGMA table_list of schema zDb, sorted. Read on its own, not joined
+** to sqlite_schema in SQL: the join's table-valued pragma and automatic
+** index cost three times the two statements apart.
+*/
+static int read_table_list(sqlite3 *db, const char *zDb, TableList *p, char **pzErr) {
   sqlite3_stmt *pStmt = 0;
-  int rc = prepare(db, &pStmt, pzErr,
-                   "SELECT l.name, l.type = 'virtual', l.wr, l.strict, s.sql "
-                   "FROM pragma_table_list AS l JOIN \"%w\".sqlite_schema AS s "
-                   "ON s.type = 'table' AND s.name = l.name COLLATE NOCASE "
-                   "WHERE l.schema = %Q AND l.type IN ('table', 'virtual') AND " DM_KEPT("l.name")
-                   " ORDER BY lower(l.name)",
-                   zDb, zDb);
+  int rc = prepare(db, &pStmt, pzErr, "PRAGMA \"%w\".table_list", zDb);
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    rc = table_list_add(pStmt, p);
+  }
+  rc = step_error(db, finish(pStmt, rc), pzErr);
+  if (rc == SQLITE_OK && p->n > 1) qsort(p->a, (size_t)p->n, sizeof(Listed), listed_cmp);
+  return rc;
+}
+
+/* Table t from its row of sqlite_schema (name, sql) and its entry l of
+** PRAGMA table_list, whose name it takes. */
+static int table_from_row(sqlite3_stmt *pStmt, Listed *l, DmSchemaTable *t) {
+  int rc = SQLITE_OK;
+  t->zName = l->zName;
+  l->zName = 0;
+  t->bWithoutRowid = l->bWithoutRowid;
+  t->bStrict = l->bStrict;
+  t->zSql = column_dup(pStmt, 1, &rc);
+  if (rc == SQLITE_OK && !t->zSql) rc = SQLITE_NOMEM;
+  /* Marks a virtual table until dm_schema_vtab_text() sets the module. */
+  if (rc == SQLITE_OK && l->bVirtual) t->zModule = sqlite3_mprintf("");
+  if (l->bVirtual && !t->zModule) rc = SQLITE_NOMEM;
+  return rc;
+}
+
+/*
+** The tables kept, or only the one named zOnly if it is not 0: the rows
+** of sqlite_schema whose name PRAGMA table_list gives as a table or a
+** virtual table of zDb, by lower(name).
+*/
+static int read_tables(sqlite3 *db, const char *zDb, const char *zOnly, DmSchema *p,
+                       MadeIndexes *pMade, char **pzErr) {
+  TableList list = {0, 0, 0};
+  sqlite3_stmt *pStmt = 0;
+  int rc = read_table_list(db, zDb, &list, pzErr);
+  if (rc == SQLITE_OK) {
+    rc = prepare(db, &pStmt, pzErr,
+                 "SELECT name, sql FROM \"%w\".sqlite_schema WHERE type = 'table' AND "
+                 DM_KEPT("name") "%s ORDER BY lower(name)",
+                 zDb, zOnly ? " AND name = ?1 COLLATE NOCASE" : "");
+  }
+  if (rc == SQLITE_OK && zOnly) rc = sqlite3_bind_text(pStmt, 1, zOnly, -1, SQLITE_STATIC);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    Listed key = {(char *)sqlite3_column_text(pStmt, 0), 0, 0, 0};
+    Listed *l = key.zName && list.n
+                    ? bsearch(&key, list.a, (size_t)list.n, sizeof(Listed), listed_cmp)
+                    : 0;
+    rc = key.zName ? SQLITE_OK : SQLITE_NOMEM;
+    if (!l || !l->zName) continue; /* A shadow table (or out of memory) */
     DmSchemaTable *aNew = dm_schema_grow(p->aTable, p->nTable, sizeof(DmSchemaTable));
     if (!aNew) {
       rc = SQLITE_NOMEM;
@@ -400,36 +597,33 @@ static int read_tables(sqlite3 *db, const char *zDb, DmSchema *p, char **pzErr) 
     }
     p->aTable = aNew;
     DmSchemaTable *t = &p->aTable[p->nTable++];
-    rc = SQLITE_OK;
-    t->zName = column_dup(pStmt, 0, &rc);
-    int bVirtual = sqlite3_column_int(pStmt, 1);
-    t->bWithoutRowid = sqlite3_column_int(pStmt, 2);
-    t->bStrict = sqlite3_column_int(pStmt, 3);
-    t->zSql = column_dup(pStmt, 4, &rc);
-    if (rc == SQLITE_OK && (!t->zName || !t->zSql)) rc = SQLITE_NOMEM;
-    /* Marks a virtual table until dm_schema_vtab_text() sets the module. */
-    if (rc == SQLITE_OK && bVirtual) t->zModule = sqlite3_mprintf("");
-    if (bVirtual && !t->zModule) rc = SQLITE_NOMEM;
-    if (rc == SQLITE_OK) rc = read_table(db, zDb, t, pzErr);
+    rc = table_from_row(pStmt, l, t);
+    if (rc == SQLITE_OK) rc = read_table(db, zDb, t, pMade, pzErr);
   }
+  table_list_clear(&list);
   return step_error(db, finish(pStmt, rc), pzErr);
 }
 
-/* The indexes made by CREATE INDEX on the tables kept. */
-static int read_indexes(sqlite3 *db, const char *zDb, DmSchema *p, char **pzErr) {
+/* The indexes made by CREATE INDEX on the tables kept; pMade, what
+** PRAGMA index_list said of them, gives UNIQUE. */
+static int read_indexes(sqlite3 *db, const char *zDb, DmSchema *p, MadeIndexes *pMade,
+                        char **pzErr) {
   sqlite3_stmt *pStmt = 0;
+  if (pMade->n > 1) qsort(pMade->a, (size_t)pMade->n, sizeof(MadeIndex), made_cmp);
   int rc = prepare(db, &pStmt, pzErr,
-                   "SELECT s.name, s.tbl_name, s.sql, l.\"unique\" "
-                   "FROM \"%w\".sqlite_schema AS s, pragma_index_list(s.tbl_name, %Q) AS l "
-                   "WHERE s.type = 'index' AND s.sql IS NOT NULL AND l.name = s.name AND "
-                   DM_KEPT("s.tbl_name") " ORDER BY lower(s.name)",
-                   zDb, zDb);
+                   "SELECT name, tbl_name, sql FROM \"%w\".sqlite_schema "
+                   "WHERE type = 'index' AND sql IS NOT NULL AND " DM_KEPT("tbl_name")
+                   " ORDER BY lower(name)",
+                   zDb);
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    MadeIndex key = {(char *)sqlite3_column_text(pStmt, 0), 0};
     const char *zTable = (const char *)sqlite3_column_text(pStmt, 1);
-    if (zTable && !dm_schema_table(p, zTable)) { /* A shadow table's */
-      rc = SQLITE_OK;
-      continue;
-    }
+    rc = key.zName && zTable ? SQLITE_OK : SQLITE_NOMEM;
+    if (rc != SQLITE_OK) break;
+    if (!dm_schema_table(p, zTable)) continue; /* A shadow table's */
+    const MadeIndex *m =
+        pMade->n ? bsearch(&key, pMade->a, (size_t)pMade->n, sizeof(MadeIndex), made_cmp) : 0;
+    if (!m) continue; /* Not in its table's index_list (the join left it out too) */
     DmIndex *aNew = dm_schema_grow(p->aIndex, p->nIndex, sizeof(DmIndex));
     if (!aNew) {
       rc = SQLITE_NOMEM;
@@ -437,11 +631,10 @@ static int read_indexes(sqlite3 *db, const char *zDb, DmSchema *p, char **pzErr)
     }
     p->aIndex = aNew;
     DmIndex *x = &p->aIndex[p->nIndex++];
-    rc = SQLITE_OK;
     x->zName = column_dup(pStmt, 0, &rc);
     x->zTable = column_dup(pStmt, 1, &rc);
     x->zSql = column_dup(pStmt, 2, &rc);
-    x->bUnique = sqlite3_column_int(pStmt, 3);
+    x->bUnique = m->bUnique;
     if (rc == SQLITE_OK && (!x->zName || !x->zTable || !x->zSql)) rc = SQLITE_NOMEM;
     if (rc == SQLITE_OK) rc = read_index_cols(db, zDb, x->zName, &x->aCol, &x->nCol, pzErr);
     if (rc == SQLITE_OK) rc = dm_schema_index_text(x);
@@ -478,16 +671,22 @@ static int read_objects(sqlite3 *db, const char *zDb, const char *zType, DmSchem
   return step_error(db, finish(pStmt, rc), pzErr);
 }
 
-int dm_schema_read(sqlite3 *db, const char *zDb, DmSchema **ppOut, char **pzErr) {
+/* dm_schema_read(), or only table zOnly if it is not 0. */
+static int read_schema(sqlite3 *db, const char *zDb, const char *zOnly, DmSchema **ppOut,
+                       char **pzErr) {
   *ppOut = 0;
   if (!zDb) zDb = "main";
   DmSchema *p = sqlite3_malloc64(sizeof(DmSchema));
   if (!p) return SQLITE_NOMEM;
   memset(p, 0, sizeof(*p));
-  int rc = read_tables(db, zDb, p, pzErr);
-  if (rc == SQLITE_OK) rc = read_indexes(db, zDb, p, pzErr);
-  if (rc == SQLITE_OK) rc = read_objects(db, zDb, "view", &p->aView, &p->nView, pzErr);
-  if (rc == SQLITE_OK) {
+  MadeIndexes made = {0, 0};
+  int rc = read_tables(db, zDb, zOnly, p, zOnly ? 0 : &made, pzErr);
+  if (rc == SQLITE_OK && !zOnly) rc = read_indexes(db, zDb, p, &made, pzErr);
+  made_clear(&made);
+  if (rc == SQLITE_OK && !zOnly) {
+    rc = read_objects(db, zDb, "view", &p->aView, &p->nView, pzErr);
+  }
+  if (rc == SQLITE_OK && !zOnly) {
     rc = read_objects(db, zDb, "trigger", &p->aTrigger, &p->nTrigger, pzErr);
   }
   if (rc != SQLITE_OK) {
@@ -500,4 +699,13 @@ int dm_schema_read(sqlite3 *db, const char *zDb, DmSchema **ppOut, char **pzErr)
   }
   *ppOut = p;
   return SQLITE_OK;
+}
+
+int dm_schema_read(sqlite3 *db, const char *zDb, DmSchema **ppOut, char **pzErr) {
+  return read_schema(db, zDb, 0, ppOut, pzErr);
+}
+
+int dm_schema_read_table(sqlite3 *db, const char *zDb, const char *zName, DmSchema **ppOut,
+                         char **pzErr) {
+  return read_schema(db, zDb, zName, ppOut, pzErr);
 }
