@@ -1248,7 +1248,7 @@ static int alter_scratch(Alter *p, InPlace *q, const ColumnList *pCur) {
 /* The model of the scratch copy db's table; *ppSchema owns it. */
 static int scratch_model(Alter *p, sqlite3 *db, DmSchema **ppSchema, DmSchemaTable **ppTab) {
   char *zErr = 0;
-  int rc = dm_schema_read(db, "main", ppSchema, &zErr);
+  int rc = dm_schema_read_table(db, "main", p->zTable, ppSchema, &zErr);
   sqlite3_free(zErr);
   *ppTab = rc == SQLITE_OK ? (DmSchemaTable *)dm_schema_table(*ppSchema, p->zTable) : 0;
   if (rc == SQLITE_OK && !*ppTab) rc = SQLITE_ERROR;

@@ -157,6 +157,16 @@ struct DmSchema {
 int dm_schema_read(sqlite3 *db, const char *zDb, DmSchema **ppOut, char **pzErr);
 
 /*
+** dm_schema_read() of table zName alone: *ppOut holds its model as
+** dm_schema_read() would give it (or no table, if none by that name is
+** kept), and no index, view or trigger. For a look at one table (the
+** diff's scratch copies, migrate_alter_table()'s plan and proof), where the
+** whole schema's statements cost more than the table's own.
+*/
+int dm_schema_read_table(sqlite3 *db, const char *zDb, const char *zName, DmSchema **ppOut,
+                         char **pzErr);
+
+/*
 ** The model of the schema zSql declares: its statements replayed, in order,
 ** into a private :memory: database, so that SQLite validates them, then
 ** read with dm_schema_read(). Only CREATE statements (TABLE, INDEX, VIEW,

@@ -51,15 +51,6 @@ char *dm_schema_object_norm(const char *zSql);
 */
 int dm_schema_hints(const char *zSql, DmSchema *p, char **pzErr);
 
-/*
-** dm_schema_read() of table zName alone: *ppOut holds its model as
-** dm_schema_read() would give it (or no table, if none by that name is
-** kept), and no index, view or trigger. For the diff's scratch copies,
-** where the whole schema's statements cost more than the table's own.
-*/
-int dm_schema_read_table(sqlite3 *db, const char *zDb, const char *zName, DmSchema **ppOut,
-                         char **pzErr);
-
 /* A copy of z, lower-cased (ASCII); 0 for 0 or on OOM. */
 char *dm_schema_lower(const char *z);
 
