@@ -14,8 +14,10 @@ at the end unless --keep (then the next run with the same N reuses it while
 it is still at 002).
 
 The extension runs with PRAGMA foreign_keys = ON, as an application would
-have it, and in verbose mode, whose lines say which strategy ran and which
-foreign-key check; both costs are in its figures. The baseline is the same
+have it, and quiet; its cost is in its figures. One more run of each change
+in verbose mode says which strategy ran and which foreign-key check, and
+what verbose mode costs on top (its progress lines count the rows a copy or
+a scan reads), as a ratio to the quiet median. The baseline is the same
 change as SQLite's 12-step procedure in plain SQL (tests/bench/baseline/),
 without step 10's whole-database PRAGMA foreign_key_check; the rows marked
 "+ check" measure that variant too.
@@ -148,6 +150,7 @@ class Bench:
         self.work = os.path.join(build, "bench")
         self.base = os.path.join(HERE, "baseline")
         self.verbose_env = dict(os.environ, DISTMIGRATE_VERBOSE="1")
+        self.verbose = []  # one verbose run against the quiet median, row by row
         os.makedirs(self.work, exist_ok=True)
 
     def size(self, n):
@@ -191,16 +194,20 @@ class Bench:
                    shell_argv(os.path.join(self.base, rev + "_up.sql")))
             downs = (ext_argv(*extra) + ["SELECT migrate_downgrade(-1)"],
                      shell_argv(os.path.join(self.base, rev + "_down.sql")))
-            got = {d: {"ext": [], "sql": [], "log": ""} for d in ("up", "down")}
+            got = {d: {"ext": [], "sql": [], "log": "", "verbose": None} for d in ("up", "down")}
             # Run by run, both ways, up and down: each sees the same cache
-            # and a database in the same state.
+            # and a database in the same state. The extension runs quiet;
+            # one more run each way, verbose, gives the strategy and the
+            # foreign-key check from its lines, and the cost of its
+            # progress lines (the rows it counts).
             for _ in range(args.runs):
                 for way in (0, 1):
                     for d, argv in (("up", ups[way]), ("down", downs[way])):
-                        sample, log = run(argv, self.verbose_env if way == 0 else None)
+                        sample, _ = run(argv)
                         got[d]["ext" if way == 0 else "sql"].append(sample)
-                        if way == 0:
-                            got[d]["log"] = log
+            for d, argv in (("up", ups[0]), ("down", downs[0])):
+                sample, got[d]["log"] = run(argv, self.verbose_env)
+                got[d]["verbose"] = sample[0]
             for d in ("up", "down"):
                 e_t, e_r, e_c = med(got[d]["ext"])
                 s_t, s_r, s_c = med(got[d]["sql"])
@@ -211,6 +218,7 @@ class Bench:
                                "%.3f" % (e_t / s_t), "%.2f" % (e_c / s_c),
                                "%.2f" % (e_r / s_r)]), flush=True)
                 out[(key, d)] = (e_t, e_r, s_t, s_r, strategy(log), fk_check(log))
+                self.verbose.append("%s %s %.2fx" % (rev, d, got[d]["verbose"] / e_t))
             if key == "widen":
                 samples = []
                 for _ in range(args.runs):
@@ -252,6 +260,10 @@ class Bench:
                        "%.1f" % e_r, fmt_time(s_t), "%.1f" % s_r, "%.3f" % (e_t / s_t),
                        "%.2f" % (e_c / s_c), "%.2f" % (e_r / s_r)]))
         out[("empty", "up")] = (e_t, e_r, s_t, s_r, "", "")
+        print("one verbose run (DISTMIGRATE_VERBOSE=1: the strategy and FK check columns, the "
+              "progress lines and the rows they count) against the quiet median: "
+              + ", ".join(self.verbose))
+        self.verbose = []
         if not args.keep:
             os.remove(db)
         print()
@@ -391,7 +403,7 @@ def constraint_changes(build, n, runs):
               "total(length(model_config)) || ' ' || total(length(answer)) FROM responses")
     print("constraint changes, N=%d (%d responses)%s" % (
         n, 5 * n, "" if generated is None else ", generated in %.1f s" % generated))
-    print(fmt_row(["change", "strategy", "", "extension", "RSS MB", "by hand", "RSS MB",
+    print(fmt_row(["change", "strategy", "verbose", "extension", "RSS MB", "by hand", "RSS MB",
                    "time x", "CPU x", "RSS x"]))
     print(fmt_row(["-" * w for w in WIDTHS]))
     results = []
@@ -404,7 +416,7 @@ def constraint_changes(build, n, runs):
         e, s, log = [], [], ""
         for _ in range(runs):
             old_sql = query(db, "SELECT sql FROM sqlite_schema WHERE name = 'responses'")
-            sample, log = run(ext_argv + ["SELECT migrate_upgrade('+1')"], env)
+            sample, _ = run(ext_argv + ["SELECT migrate_upgrade('+1')"])
             e.append(sample)
             run(ext_argv + ["SELECT migrate_downgrade(-1)"])
             version = int(query(db, "PRAGMA schema_version"))
@@ -422,7 +434,8 @@ def constraint_changes(build, n, runs):
                         "PRAGMA schema_version = %d;\nPRAGMA writable_schema = OFF;\n"
                         % (old_sql.replace("'", "''"), version + 2))
             run([SQLITE, "-bail", db, ".read " + by_hand])
-        run(ext_argv + ["SELECT migrate_upgrade('+1')"])  # on to the next change
+        # One more, verbose: the strategy, and what its progress lines cost.
+        verbose, log = run(ext_argv + ["SELECT migrate_upgrade('+1')"], env)
         after = query(db, fp_sql)
         fresh = subprocess.run([SQLITE, ":memory:", new_sql + ";", PRAGMAS_SQL % "responses"],
                                check=True, capture_output=True, text=True).stdout.strip()
@@ -432,7 +445,8 @@ def constraint_changes(build, n, runs):
                      "  pragmas %s\n  want    %s" % (rev, before, after, got, fresh))
         e_t, e_r, e_c = med(e)
         s_t, s_r, s_c = med(s)
-        print(fmt_row([label, strategy(log), "", fmt_time(e_t), "%.1f" % e_r, fmt_time(s_t),
+        print(fmt_row([label, strategy(log), "%.2fx" % (verbose[0] / e_t), fmt_time(e_t),
+                       "%.1f" % e_r, fmt_time(s_t),
                        "%.1f" % s_r, "%.3f" % (e_t / s_t), "%.2f" % (e_c / s_c),
                        "%.2f" % (e_r / s_r)]), flush=True)
         results.append((rev, label, e_t, s_t, scan is not None))
