@@ -580,7 +580,7 @@ def main():
     small = bench.size(n_small)
     print("extension: sqlite3 DB '.load %s' 'PRAGMA foreign_keys = ON' "
           "\"SELECT migrate_upgrade('+1')\" (the fixture set tests/fixtures/patterns), "
-          "DISTMIGRATE_VERBOSE=1"
+          "quiet; then once more with DISTMIGRATE_VERBOSE=1"
           % os.path.relpath(bench.ext, ROOT))
     print("12-step:   sqlite3 DB '.read tests/bench/baseline/REV_up.sql' (SQLite's 12 steps "
           "without the whole-database foreign_key_check)")
