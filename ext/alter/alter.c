@@ -2224,14 +2224,14 @@ static int check_table(Alter *p, const char *zTable, int bScan, const char *zWhy
   sqlite3_int64 nRow = 0;
   if (p->pConn->pProgress) {
     rc = query_int64(p->db, &nRow, "SELECT count(*) FROM main.\"%w\"", zTable);
+    if (rc) {
+      sqlite3_finalize(pStmt);
+      return fail_sqlite(p, p->db, rc, 0, "counting the rows for the progress lines");
+    }
   }
   dm_progress_stepped(p->pConn->pProgress, "foreign-key check", "table", 1, nRow);
   dm_progress_item(p->pConn->pProgress, zTable, nRow);
-  if (rc == SQLITE_OK) {
-    rc = dm_fk_violations(pStmt, &nViolation, &zList);
-  } else {
-    sqlite3_finalize(pStmt);
-  }
+  rc = dm_fk_violations(pStmt, &nViolation, &zList);
   dm_progress_phase_end(p->pConn->pProgress);
   if (rc == SQLITE_OK && nViolation) {
     rc = fail(p, SQLITE_CONSTRAINT_FOREIGNKEY,

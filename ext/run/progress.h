@@ -18,7 +18,7 @@
 /*
 ** A run's progress, in verbose mode: 0 when the run is quiet, and every
 ** function below then prints nothing (dm_verbose_line() excepted, which
-** prints plainly). The clock for the closing "done in" starts here.
+** prints plainly).
 */
 DmProgress *dm_progress_new(void);
 void dm_progress_free(DmProgress *p);
@@ -32,9 +32,6 @@ void dm_progress_event(DmProgress *p, const DmEvent *pEv);
 ** they never mix with the progress thread's.
 */
 void dm_verbose_line(DmProgress *p, const char *zFormat, ...);
-
-/* Seconds since dm_progress_new(). */
-double dm_progress_seconds(const DmProgress *p);
 
 /*
 ** A phase of long work: zName ("copy responses", "foreign-key check").

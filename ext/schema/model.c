@@ -496,7 +496,7 @@ struct Listed {
 
 typedef struct TableList TableList;
 struct TableList {
-  int n, nAlloc;
+  int n;
   Listed *a;          /* Sorted by name as SQLite compares names */
 };
 
@@ -516,13 +516,9 @@ static int table_list_add(sqlite3_stmt *pStmt, TableList *p) {
   if (!zType) return SQLITE_NOMEM;
   int bVirtual = strcmp(zType, "virtual") == 0;
   if (!bVirtual && strcmp(zType, "table") != 0) return SQLITE_OK;
-  if (p->n == p->nAlloc) {
-    int nNew = p->nAlloc ? 2 * p->nAlloc : 16;
-    Listed *aNew = sqlite3_realloc64(p->a, sizeof(Listed) * (sqlite3_uint64)nNew);
-    if (!aNew) return SQLITE_NOMEM;
-    p->a = aNew;
-    p->nAlloc = nNew;
-  }
+  Listed *aNew = dm_schema_grow(p->a, p->n, sizeof(Listed));
+  if (!aNew) return SQLITE_NOMEM;
+  p->a = aNew;
   int rc = SQLITE_OK;
   Listed *l = &p->a[p->n];
   l->zName = column_dup(pStmt, TL_NAME, &rc);
@@ -573,7 +569,7 @@ static int table_from_row(sqlite3_stmt *pStmt, Listed *l, DmSchemaTable *t) {
 */
 static int read_tables(sqlite3 *db, const char *zDb, const char *zOnly, DmSchema *p,
                        MadeIndexes *pMade, char **pzErr) {
-  TableList list = {0, 0, 0};
+  TableList list = {0, 0};
   sqlite3_stmt *pStmt = 0;
   int rc = read_table_list(db, zDb, &list, pzErr);
   if (rc == SQLITE_OK) {

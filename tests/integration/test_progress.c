@@ -256,6 +256,14 @@ static void test_rebuild_shows_the_copy_and_the_index_build(void **state) {
   sqlite3_close(db);
 }
 
+/* How p3's step starts, with its strategy: the lines before the scan. */
+#define TIGHTEN_START                                                                   \
+  "INFO  [distmigrate] Running upgrade p#_rebuild -> p#_tighten, Test revision "        \
+  "p#_tighten\n"                                                                        \
+  "INFO  [distmigrate] migrate_alter_table(t): strategy writable_schema (no copy): add " \
+  "CHECK (test_slow(id)): the writable_schema edit changes the declaration, after "      \
+  "one read of the table finds no row that breaks a tighter rule\n"
+
 /* A tightened rule: the verifying scan counts the rows it has read. */
 static void test_tightening_shows_the_verifying_scan(void **state) {
   (void)state;
@@ -264,11 +272,7 @@ static void test_tightening_shows_the_verifying_scan(void **state) {
   char *zOut = stderr_of(db, "SELECT migrate_upgrade('+1')", "p3_tighten");
   iSlowUs = 0;
   assert_shape(zOut,
-               "INFO  [distmigrate] Running upgrade p#_rebuild -> p#_tighten, Test revision "
-               "p#_tighten\n"
-               "INFO  [distmigrate] migrate_alter_table(t): strategy writable_schema (no copy): add "
-               "CHECK (test_slow(id)): the writable_schema edit changes the declaration, after "
-               "one read of the table finds no row that breaks a tighter rule\n"
+               TIGHTEN_START
                "INFO  [distmigrate]   statement #: SELECT migrate_alter_table('CREATE TABLE t "
                "(id INTEGER PRIMARY KEY, x TEXT CHECK...\n"
                "INFO  [distmigrate]   verifying scan t: # of # rows (#%), # rows/s, ETA #.# s\n"
@@ -439,11 +443,7 @@ static void test_failed_run_says_how_long_and_changes_nothing(void **state) {
   sqlite3_free(zErr);
   sqlite3_free(zDir);
   assert_shape(zOut,
-               "INFO  [distmigrate] Running upgrade p#_rebuild -> p#_tighten, Test revision "
-               "p#_tighten\n"
-               "INFO  [distmigrate] migrate_alter_table(t): strategy writable_schema (no copy): add "
-               "CHECK (test_slow(id)): the writable_schema edit changes the declaration, after "
-               "one read of the table finds no row that breaks a tighter rule\n"
+               TIGHTEN_START
                "INFO  [distmigrate] failed after #.# s\n");
   h_assert_file_unchanged(zDb, before);
   free(before.a);
